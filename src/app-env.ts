@@ -1,0 +1,17 @@
+/** The Hono environment every route and middleware shares: bindings and per-request variables. */
+import type { Principal } from "./auth/principal";
+import type { RuntimeConfig } from "./config";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    config: RuntimeConfig;
+    /** Set by the auth middleware; absent only on public routes. */
+    principal: Principal;
+    /** The resource a mutating call acted on, for the audit row (creates set the new id). */
+    auditTarget?: string;
+    /** The machine code of the error this request answered with, if any. */
+    errorCode?: string;
+  };
+}

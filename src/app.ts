@@ -1,0 +1,113 @@
+/**
+ * Builds the Hono app. Middleware order matters and is the request's path through the Worker:
+ *
+ *   request id + log → body limit → rate limit → auth → idempotency → audit → route
+ *
+ * Rate limiting comes before auth so bad keys are throttled too; idempotent replays return
+ * before the audit layer because a replay changes nothing.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./app-env";
+import { ApiError, type ErrorCode, toErrorResponse } from "./errors";
+import { describeError, log } from "./lib/log";
+import { audit } from "./middleware/audit";
+import { authenticate } from "./middleware/auth";
+import { idempotency } from "./middleware/idempotency";
+import { rateLimit } from "./middleware/rate-limit";
+import { requestContext } from "./middleware/request-context";
+import { validationHook } from "./middleware/validation";
+import { agentRoutes } from "./routes/agents";
+import { apiKeyRoutes } from "./routes/api-keys";
+import { auditRoutes } from "./routes/audit";
+import { environmentRoutes } from "./routes/environments";
+import { publicRoutes } from "./routes/public";
+
+/** HTTP errors raised inside Hono itself (validators, body limit), mapped onto our codes. */
+const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
+  400: "invalid_json",
+  401: "authentication_required",
+  404: "not_found",
+  413: "request_too_large",
+  415: "unsupported_media_type",
+};
+
+function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    const code = HTTP_EXCEPTION_CODES[err.status];
+    if (code === "invalid_json") return new ApiError(code, "request body is not valid JSON", { cause: err });
+    if (code === "unsupported_media_type") {
+      return new ApiError(code, "request body must be JSON (content-type: application/json)", { cause: err });
+    }
+    if (code) return new ApiError(code, err.message, { cause: err });
+  }
+  return new ApiError(
+    "internal_error",
+    "internal error; retry later, and quote the request id if it persists",
+    {
+      cause: err,
+    },
+  );
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use("*", requestContext);
+  app.use("/v1/*", async (c, next) =>
+    bodyLimit({
+      maxSize: c.get("config").maxBodyBytes,
+      onError: () => {
+        throw new ApiError("request_too_large", `request body exceeds ${c.get("config").maxBodyBytes} bytes`);
+      },
+    })(c, next),
+  );
+  app.use("/v1/*", rateLimit, authenticate, idempotency, audit);
+
+  app.route("/", publicRoutes);
+  app.route("/v1/agents", agentRoutes);
+  app.route("/v1/environments", environmentRoutes);
+  app.route("/v1/api_keys", apiKeyRoutes);
+  app.route("/v1/audit", auditRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "x-api-key",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Clawplane API",
+      version: "0.1.0",
+      description:
+        "Managed OpenClaw agents on Cloudflare. Wire-compatible with Claude Managed Agents " +
+        "(agents, environments) plus Clawplane's own API keys and audit log.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+    security: [{ bearer: [] as string[] }, { apiKey: [] as string[] }] as Array<Record<string, string[]>>,
+  }));
+
+  app.notFound((c) => {
+    c.set("errorCode", "not_found");
+    const err = new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+    return toErrorResponse(err, c.get("requestId") ?? "req_unknown");
+  });
+
+  app.onError((err, c) => {
+    const apiError = asApiError(err);
+    c.set("errorCode", apiError.code);
+    const requestId = c.get("requestId") ?? "req_unknown";
+    if (apiError.status >= 500) {
+      log("error", "request failed", { request_id: requestId, ...describeError(apiError.cause ?? err) });
+    }
+    return toErrorResponse(apiError, requestId);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

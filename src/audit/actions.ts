@@ -1,0 +1,25 @@
+/**
+ * Names of audited actions, keyed by `METHOD route-path`. One table, so the audit vocabulary
+ * is reviewed in one place and stays stable when handlers move. A mutating route missing
+ * here is still audited, under its method and path.
+ */
+const ACTIONS: Record<string, string> = {
+  "POST /v1/agents": "agents.create",
+  "POST /v1/agents/:agent_id": "agents.update",
+  "POST /v1/agents/:agent_id/archive": "agents.archive",
+  "POST /v1/environments": "environments.create",
+  "POST /v1/environments/:environment_id": "environments.update",
+  "POST /v1/environments/:environment_id/archive": "environments.archive",
+  "DELETE /v1/environments/:environment_id": "environments.delete",
+  "POST /v1/api_keys": "api_keys.create",
+  "POST /v1/api_keys/:api_key_id/revoke": "api_keys.revoke",
+};
+
+export function auditActionFor(method: string, routePath: string): string {
+  return ACTIONS[`${method} ${routePath}`] ?? `${method} ${routePath}`;
+}
+
+/** Methods that change state and therefore leave an audit row. */
+export function isMutating(method: string): boolean {
+  return method === "POST" || method === "PUT" || method === "PATCH" || method === "DELETE";
+}

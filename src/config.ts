@@ -1,0 +1,45 @@
+/**
+ * Named constants with units, and typed access to the Worker's configuration variables.
+ * Every tunable lives in wrangler.toml `[vars]`; the defaults here apply when a var is unset.
+ */
+
+/** Largest request body accepted unless `MAX_BODY_BYTES` says otherwise (1 MiB). */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Default page size for list endpoints. */
+export const DEFAULT_PAGE_LIMIT = 20;
+/** Largest page a list endpoint returns; the SDK's own tool runner asks for 1000. */
+export const MAX_PAGE_LIMIT = 1000;
+/** An Idempotency-Key claim older than this is treated as abandoned by a crashed request. */
+export const IDEMPOTENCY_CLAIM_STALE_MS = 60_000;
+/** Longest accepted Idempotency-Key header value. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/** `last_used_at` of an API key is refreshed at most this often, to spare D1 a write per request. */
+export const API_KEY_TOUCH_INTERVAL_MS = 60_000;
+/** Rows deleted per statement by the retention cron, so one run never holds D1 for long. */
+export const RETENTION_DELETE_BATCH = 5_000;
+
+export interface RuntimeConfig {
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+  auditRetentionDays: number;
+  idempotencyTtlMs: number;
+  maxBodyBytes: number;
+}
+
+function intVar(value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= min ? Math.floor(n) : fallback;
+}
+
+/** Reads the configuration vars once per request; invalid values fall back to defaults. */
+export function readConfig(env: Env): RuntimeConfig {
+  return {
+    rateLimitPerMinute: intVar(env.RATE_LIMIT_PER_MINUTE, 600),
+    rateLimitBurst: intVar(env.RATE_LIMIT_BURST, 120, 1),
+    auditRetentionDays: intVar(env.AUDIT_RETENTION_DAYS, 90, 1),
+    // The contract promises replays for at least 24 h; shorter values are raised to it.
+    idempotencyTtlMs: Math.max(24, intVar(env.IDEMPOTENCY_TTL_HOURS, 24)) * 3_600_000,
+    maxBodyBytes: intVar(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 1024),
+  };
+}

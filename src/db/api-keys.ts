@@ -1,0 +1,105 @@
+/**
+ * API key storage. The secret is shown once at creation; D1 keeps only its SHA-256, which is
+ * enough for keys of 238 random bits (no slow hash needed: there is nothing to brute-force).
+ */
+import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import type { Scope } from "../auth/principal";
+import { API_KEY_TOUCH_INTERVAL_MS } from "../config";
+import { ApiError, notFound } from "../errors";
+import { sha256Hex } from "../lib/crypto";
+import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
+import { newId, randomBase62 } from "../lib/ids";
+import type { Db } from "./client";
+import { apiKeys } from "./schema";
+
+/** Every Clawplane API key starts with this, so secret scanners can recognise one. */
+export const API_KEY_PREFIX = "cpk_";
+const SECRET_LENGTH = 40;
+const DISPLAY_PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export interface CreatedApiKey {
+  row: ApiKeyRow;
+  /** The full secret: returned to the creator once, never stored. */
+  secret: string;
+}
+
+export async function createApiKey(
+  db: Db,
+  input: { name: string; scopes: Scope[]; createdBy: string; expiresAt: number | null },
+): Promise<CreatedApiKey> {
+  const secret = API_KEY_PREFIX + randomBase62(SECRET_LENGTH);
+  const row: ApiKeyRow = {
+    id: newId("apiKey"),
+    name: input.name,
+    keyHash: await sha256Hex(secret),
+    keyPrefix: secret.slice(0, DISPLAY_PREFIX_LENGTH),
+    scopes: input.scopes,
+    createdBy: input.createdBy,
+    createdAt: Date.now(),
+    lastUsedAt: null,
+    expiresAt: input.expiresAt,
+    revokedAt: null,
+  };
+  await db.insert(apiKeys).values(row);
+  return { row, secret };
+}
+
+/** Finds a live (not revoked, not expired) key by its secret, or null. */
+export async function findLiveKeyBySecret(db: Db, secret: string, now: number): Promise<ApiKeyRow | null> {
+  const row = await db.query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, await sha256Hex(secret)) });
+  if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+  return row;
+}
+
+/** Records use of a key, at most once per interval so reads do not each cost a write. */
+export async function touchApiKey(db: Db, row: ApiKeyRow, now: number): Promise<void> {
+  if (row.lastUsedAt !== null && now - row.lastUsedAt < API_KEY_TOUCH_INTERVAL_MS) return;
+  await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
+}
+
+export async function getApiKey(db: Db, id: string): Promise<ApiKeyRow> {
+  const row = await db.query.apiKeys.findFirst({ where: eq(apiKeys.id, id) });
+  if (!row) throw notFound("api_key_not_found", "api key", id);
+  return row;
+}
+
+const position = (row: ApiKeyRow): CursorPosition => ({ key: row.createdAt, id: row.id });
+
+export async function listApiKeys(
+  db: Db,
+  query: { limit: number; page?: string; includeRevoked: boolean },
+): Promise<{ data: ApiKeyRow[]; next_page: string | null }> {
+  const after = query.page ? decodeCursor(query.page) : null;
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(
+      and(
+        query.includeRevoked ? undefined : isNull(apiKeys.revokedAt),
+        after
+          ? or(
+              lt(apiKeys.createdAt, after.key),
+              and(eq(apiKeys.createdAt, after.key), lt(apiKeys.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .limit(query.limit + 1);
+  return toPage(rows, query.limit, position);
+}
+
+/** Revokes a key for good. Revoking twice is a 400 so a script learns it acted on a dead key. */
+export async function revokeApiKey(db: Db, id: string, now: number): Promise<ApiKeyRow> {
+  const current = await getApiKey(db, id);
+  if (current.revokedAt !== null) throw new ApiError("api_key_revoked", `api key ${id} is already revoked`);
+  const [row] = await db
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning();
+  if (!row) throw new ApiError("api_key_revoked", `api key ${id} is already revoked`);
+  return row;
+}

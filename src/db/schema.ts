@@ -1,0 +1,117 @@
+/**
+ * D1 schema (drizzle). `npm run db:generate` turns changes here into SQL under migrations/.
+ *
+ * Times are integer milliseconds since the epoch: they sort, compare and index cheaply, and
+ * are formatted as RFC 3339 only at the wire boundary. JSON columns hold the validated wire
+ * shapes (agent spec, environment spec) so a version is an immutable snapshot.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** API keys an admin created. Only the SHA-256 of the secret is stored. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    keyHash: text("key_hash").notNull(),
+    /** First characters of the secret, shown in lists so a human can tell keys apart. */
+    keyPrefix: text("key_prefix").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), index("api_keys_created").on(t.createdAt, t.id)],
+);
+
+/** One row per agent; its content lives in immutable `agent_versions` rows. */
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    currentVersion: integer("current_version").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    archivedAt: integer("archived_at"),
+  },
+  (t) => [index("agents_created").on(t.createdAt, t.id)],
+);
+
+/** Every version an agent ever had; never updated or deleted. */
+export const agentVersions = sqliteTable(
+  "agent_versions",
+  {
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id),
+    version: integer("version").notNull(),
+    spec: text("spec", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.version] })],
+);
+
+/** Environments: where and with what network policy sessions run. */
+export const environments = sqliteTable(
+  "environments",
+  {
+    id: text("id").primaryKey(),
+    /** Denormalised from the spec so live names can be unique. */
+    name: text("name").notNull(),
+    spec: text("spec", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    archivedAt: integer("archived_at"),
+  },
+  (t) => [
+    index("environments_created").on(t.createdAt, t.id),
+    // Archiving an environment frees its name for reuse.
+    uniqueIndex("environments_live_name").on(t.name).where(sql`archived_at IS NULL`),
+  ],
+);
+
+/** Append-only record of every mutating call. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    requestId: text("request_id").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    action: text("action").notNull(),
+    target: text("target"),
+    outcome: text("outcome").notNull(),
+    status: integer("status").notNull(),
+    errorCode: text("error_code"),
+  },
+  (t) => [
+    index("audit_at").on(t.at, t.id),
+    index("audit_action").on(t.action, t.at),
+    index("audit_target").on(t.target, t.at),
+    index("audit_actor").on(t.actorId, t.at),
+  ],
+);
+
+/**
+ * Responses remembered for `Idempotency-Key` replays, per caller. A `pending` row is a claim
+ * held while the first request runs; `complete` rows hold the response to replay.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    principalId: text("principal_id").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    state: text("state", { enum: ["pending", "complete"] }).notNull(),
+    status: integer("status"),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>(),
+    body: text("body"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.principalId, t.key] }), index("idempotency_expires").on(t.expiresAt)],
+);

@@ -1,0 +1,150 @@
+/**
+ * The editable content of an environment and the rules for producing it.
+ *
+ * An `EnvironmentSpec` is everything an environment response carries except identity and
+ * timestamps, fully populated: a cloud config always lists its networking and every package
+ * list. Create builds one from a request body; update derives the next one from the current one
+ * and reports whether anything changed.
+ */
+import { ApiError } from "../errors";
+import type {
+  CloudConfig,
+  CloudConfigParams,
+  Environment,
+  EnvironmentConfig,
+  EnvironmentConfigParams,
+  EnvironmentCreate,
+  EnvironmentUpdate,
+  Packages,
+  PackagesParams,
+} from "../schemas/environments";
+import { PACKAGE_MANAGERS } from "../schemas/environments";
+import { applyMetadataPatch, assertValidMetadata } from "../schemas/metadata";
+import { jsonEqual } from "./json-equal";
+
+/** The editable content of an environment, in response form (`scope` always resolved). */
+export type EnvironmentSpec = Pick<Environment, "name" | "description" | "config" | "metadata"> & {
+  scope: NonNullable<Environment["scope"]>;
+};
+
+type Networking = CloudConfig["networking"];
+type Limited = Extract<Networking, { type: "limited" }>;
+
+const DEFAULT_SCOPE = "organization";
+
+function emptyPackages(): Packages {
+  return { type: "packages", apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
+}
+
+/** Packages as sent over `stored`: an omitted list is kept, a null list is emptied. */
+function resolvePackages(params: PackagesParams | null | undefined, stored: Packages | undefined): Packages {
+  if (params === undefined) return stored ?? emptyPackages();
+  const base = params === null || stored === undefined ? emptyPackages() : stored;
+  const next: Packages = { type: "packages", apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
+  for (const manager of PACKAGE_MANAGERS) {
+    const list = params?.[manager];
+    next[manager] = list === undefined ? [...base[manager]] : (list ?? []);
+  }
+  return next;
+}
+
+/** Networking as sent over `stored`; limited fields merge into a stored limited policy. */
+function resolveNetworking(
+  params: CloudConfigParams["networking"],
+  stored: Networking | undefined,
+): Networking {
+  if (params === undefined) return stored ?? { type: "unrestricted" };
+  if (params === null || params.type === "unrestricted") return { type: "unrestricted" };
+  const base: Limited =
+    stored?.type === "limited"
+      ? stored
+      : { type: "limited", allowed_hosts: [], allow_mcp_servers: false, allow_package_managers: false };
+  return {
+    type: "limited",
+    allowed_hosts: params.allowed_hosts === undefined ? base.allowed_hosts : (params.allowed_hosts ?? []),
+    allow_mcp_servers:
+      params.allow_mcp_servers === undefined ? base.allow_mcp_servers : (params.allow_mcp_servers ?? false),
+    allow_package_managers:
+      params.allow_package_managers === undefined
+        ? base.allow_package_managers
+        : (params.allow_package_managers ?? false),
+  };
+}
+
+function resolveConfig(
+  params: EnvironmentConfigParams,
+  stored: EnvironmentConfig | undefined,
+): EnvironmentConfig {
+  if (params.type === "self_hosted") return { type: "self_hosted" };
+  const base = stored?.type === "cloud" ? stored : undefined;
+  return {
+    type: "cloud",
+    networking: resolveNetworking(params.networking, base?.networking),
+    packages: resolvePackages(params.packages, base?.packages),
+  };
+}
+
+function defaultConfig(): EnvironmentConfig {
+  return { type: "cloud", networking: { type: "unrestricted" }, packages: emptyPackages() };
+}
+
+/** Under limited networking, packages can only be installed if package registries are reachable. */
+function assertPackagesReachable(config: EnvironmentConfig): void {
+  if (config.type !== "cloud" || config.networking.type !== "limited") return;
+  if (config.networking.allow_package_managers) return;
+  if (PACKAGE_MANAGERS.every((manager) => config.packages[manager].length === 0)) return;
+  const message =
+    "packages require config.networking.allow_package_managers to be true under limited networking";
+  throw new ApiError("invalid_request", message, { fields: [{ path: "config.packages", message }] });
+}
+
+/**
+ * Builds the spec of a new environment. Without `config` the environment is a cloud one with
+ * unrestricted networking and no packages. Throws `invalid_request` or `invalid_metadata`.
+ */
+export function environmentSpecFromCreate(body: EnvironmentCreate): EnvironmentSpec {
+  const metadata = { ...body.metadata };
+  assertValidMetadata(metadata);
+  const config = body.config ? resolveConfig(body.config, undefined) : defaultConfig();
+  assertPackagesReachable(config);
+  return {
+    name: body.name,
+    description: body.description ?? null,
+    config,
+    metadata,
+    scope: body.scope ?? DEFAULT_SCOPE,
+  };
+}
+
+/**
+ * Derives the next spec from `current` and an update body.
+ *
+ * Omitted (or null) name, scope, config and metadata are preserved; null description clears it
+ * while `""` is stored as given; omitted config fields preserve; metadata is a patch where null
+ * or `""` deletes. Throws `environment_archived`, `invalid_config_type_change`,
+ * `invalid_request` or `invalid_metadata`. `changed` is false when nothing would change.
+ */
+export function applyEnvironmentUpdate(
+  current: EnvironmentSpec,
+  body: EnvironmentUpdate,
+  { archived }: { archived: boolean },
+): { spec: EnvironmentSpec; changed: boolean } {
+  if (archived)
+    throw new ApiError("environment_archived", "The environment is archived and cannot be updated");
+  if (body.config && body.config.type !== current.config.type) {
+    const message = `config.type cannot change from ${current.config.type} to ${body.config.type}`;
+    throw new ApiError("invalid_config_type_change", message, { fields: [{ path: "config.type", message }] });
+  }
+  const config = body.config ? resolveConfig(body.config, current.config) : current.config;
+  assertPackagesReachable(config);
+  const spec: EnvironmentSpec = {
+    name: body.name ?? current.name,
+    description: body.description === undefined ? current.description : body.description,
+    config,
+    metadata: body.metadata
+      ? applyMetadataPatch(current.metadata, body.metadata, { emptyStringDeletes: true })
+      : current.metadata,
+    scope: body.scope ?? current.scope,
+  };
+  return { spec, changed: !jsonEqual(current, spec) };
+}

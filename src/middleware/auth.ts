@@ -1,0 +1,41 @@
+/**
+ * Authentication: the admin key (Worker secret `ADMIN_API_KEY`) or an API key from D1,
+ * presented as `Authorization: Bearer <key>` (what SDK 1.12 sends) or `x-api-key: <key>`.
+ * Sets `principal`; authorisation is each route's `requireScope` call.
+ */
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env";
+import { adminPrincipal, type Principal, type Scope } from "../auth/principal";
+import { findLiveKeyBySecret, touchApiKey } from "../db/api-keys";
+import { createDb } from "../db/client";
+import { ApiError } from "../errors";
+import { timingSafeEqualStrings } from "../lib/crypto";
+import { presentedCredential } from "./credentials";
+
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const credential = presentedCredential(c.req.raw.headers);
+  if (!credential) {
+    throw new ApiError(
+      "authentication_required",
+      "missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+    );
+  }
+  c.set("principal", await resolvePrincipal(c.env, credential, (p) => c.executionCtx.waitUntil(p)));
+  await next();
+});
+
+async function resolvePrincipal(
+  env: Env,
+  credential: string,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<Principal> {
+  const adminKey = env.ADMIN_API_KEY;
+  if (adminKey && (await timingSafeEqualStrings(credential, adminKey))) return adminPrincipal();
+
+  const db = createDb(env.DB);
+  const now = Date.now();
+  const row = await findLiveKeyBySecret(db, credential, now);
+  if (!row) throw new ApiError("invalid_api_key", "invalid, expired or revoked API key");
+  waitUntil(touchApiKey(db, row, now));
+  return { kind: "api_key", id: row.id, label: row.name, scopes: new Set(row.scopes as Scope[]) };
+}

@@ -1,0 +1,76 @@
+/**
+ * `Idempotency-Key` on POST: a retry with the same key and the same request gets the first
+ * response again (with `idempotent-replayed: true`) and causes no second effect. Keys are
+ * scoped to the caller and remembered durably in D1 for `IDEMPOTENCY_TTL_HOURS` (≥ 24 h).
+ *
+ * - same key, different method/path/body → 422 `idempotency_key_reused`
+ * - same key while the first request still runs → 409 `idempotency_request_in_progress`
+ * - a first attempt that failed with 5xx is forgotten, so its retry runs afresh
+ */
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env";
+import { IDEMPOTENCY_KEY_MAX_LENGTH } from "../config";
+import { createDb } from "../db/client";
+import { claimKey, completeKey, releaseKey } from "../db/idempotency";
+import { ApiError } from "../errors";
+import { sha256Hex } from "../lib/crypto";
+
+/** Response headers worth replaying; the rest (request id, rate limit) belong to the retry. */
+const REPLAYED_HEADERS = ["content-type", "location", "x-should-retry"];
+
+export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
+  const key = c.req.header("idempotency-key");
+  if (c.req.method !== "POST" || key === undefined) return next();
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new ApiError("invalid_request", "Idempotency-Key must be 1-255 visible ASCII characters", {
+      fields: [{ path: "headers.idempotency-key", message: "invalid value" }],
+    });
+  }
+
+  const db = createDb(c.env.DB);
+  const principalId = c.get("principal").id;
+  const url = new URL(c.req.url);
+  const fingerprint = await sha256Hex(`POST ${url.pathname}${url.search}\n${await c.req.text()}`);
+  const claim = await claimKey(db, {
+    principalId,
+    key,
+    fingerprint,
+    now: Date.now(),
+    ttlMs: c.get("config").idempotencyTtlMs,
+  });
+
+  if (claim.kind === "existing") {
+    const { row } = claim;
+    if (row.fingerprint !== fingerprint) {
+      throw new ApiError(
+        "idempotency_key_reused",
+        "this Idempotency-Key was already used with a different request; use a new key",
+      );
+    }
+    if (row.state === "pending" || row.status === null) {
+      throw new ApiError(
+        "idempotency_request_in_progress",
+        "a request with this Idempotency-Key is still running",
+        {
+          headers: { "retry-after": "1" },
+        },
+      );
+    }
+    const headers = new Headers(row.headers ?? {});
+    headers.set("idempotent-replayed", "true");
+    return new Response(row.body, { status: row.status, headers });
+  }
+
+  await next();
+  const res = c.res;
+  if (res.status >= 500 || res.headers.get("content-type")?.includes("text/event-stream")) {
+    await releaseKey(db, principalId, key);
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const name of REPLAYED_HEADERS) {
+    const value = res.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  await completeKey(db, { principalId, key, status: res.status, headers, body: await res.clone().text() });
+});

@@ -1,0 +1,73 @@
+/** Wire pieces shared by every resource: ids in paths, list queries and page envelopes. */
+import { z } from "@hono/zod-openapi";
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../config";
+
+/** `limit` as the SDKs send it (a query string), 1..1000. */
+export const LimitQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_PAGE_LIMIT)
+  .default(DEFAULT_PAGE_LIMIT)
+  .openapi({ description: `Page size, 1-${MAX_PAGE_LIMIT}` });
+
+/** The opaque `next_page` value of a previous page. */
+export const PageQuery = z.string().min(1).optional().openapi({ description: "Cursor from `next_page`" });
+
+/** Booleans in query strings are the words `true` and `false`. */
+export const BooleanQuery = z
+  .enum(["true", "false"])
+  .optional()
+  .transform((v) => v === "true");
+
+/** RFC 3339 timestamp in a query, parsed to epoch ms. */
+export const TimestampQuery = z
+  .string()
+  .datetime({ offset: true })
+  .transform((v) => Date.parse(v))
+  .optional();
+
+/** `{data, next_page}`: the SDK's PageCursor envelope. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), next_page: z.string().nullable() });
+}
+
+/** Path parameter schema for a resource id with the given prefix. */
+export function idParam<N extends string>(name: N, prefix: string) {
+  const id = z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name, in: "path" }, example: `${prefix}011CZkZ9X2dpNyB7HsEFoRfW` });
+  return z.object({ [name]: id } as { [K in N]: typeof id });
+}
+
+/** Standard error response documentation for createRoute. */
+export const ErrorSchema = z
+  .object({
+    type: z.literal("error"),
+    error: z.object({
+      type: z.string(),
+      message: z.string(),
+      details: z.object({ error_code: z.string() }).catchall(z.unknown()),
+    }),
+    request_id: z.string(),
+  })
+  .openapi("Error");
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorSchema } },
+});
+
+/** The error responses every authenticated route can produce. */
+export const COMMON_ERRORS = {
+  400: errorResponse("Invalid request (field paths in error.details.errors)"),
+  401: errorResponse("Missing or invalid API key"),
+  403: errorResponse("The key lacks the required scope"),
+  404: errorResponse("Not found"),
+  413: errorResponse("Request body too large"),
+  429: errorResponse("Rate limited (see retry-after)"),
+} as const;
+
+export const CONFLICT_ERROR = { 409: errorResponse("Conflict with the current state") } as const;

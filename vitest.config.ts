@@ -1,0 +1,29 @@
+/**
+ * `npm test`: unit and integration tests inside workerd (the real Workers runtime) with a
+ * real local D1 and real Durable Objects. Migrations are read here (Node side) and applied
+ * by test/setup.ts inside the runtime.
+ */
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async () => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ADMIN_API_KEY: "test-admin-key",
+          LOG_LEVEL: "warn",
+          // High enough that ordinary tests never hit it; the rate-limit test lowers it per request.
+          RATE_LIMIT_PER_MINUTE: "100000",
+          RATE_LIMIT_BURST: "100000",
+          TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+        },
+      },
+    })),
+  ],
+  test: {
+    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+    setupFiles: ["./test/setup.ts"],
+  },
+});
