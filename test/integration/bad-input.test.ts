@@ -88,6 +88,36 @@ describe("bad input", () => {
     }
   });
 
+  it("no junk body makes any route answer 5xx", async () => {
+    const fill = await fixtures();
+    const junk: unknown[] = [
+      null,
+      0,
+      "text",
+      {},
+      { name: null, model: null },
+      { name: "x".repeat(10_000), model: "m" },
+      { name: "n", model: "m", tools: [{}] },
+      { name: "n", model: "m", tools: [{ type: "mcp_toolset", mcp_server_name: "nope" }] },
+      { name: "n", model: "m", metadata: { k: 1 } },
+      { name: "n", model: "m", mcp_servers: [{ type: "url", name: "a", url: "ftp://x" }] },
+      { name: "n", config: { type: "cloud", networking: { type: "limited" } } },
+      { name: "n", config: { type: "martian" } },
+      { version: -1 },
+      { version: "1" },
+      { scopes: [] },
+      { metadata: { ["k".repeat(100)]: "v" } },
+      { __proto__: { polluted: true }, constructor: { prototype: {} } },
+    ];
+    for (const route of [...BODY_ROUTES, "/v1/agents/{agent}/archive", "/v1/environments/{env}/archive"]) {
+      for (const body of junk) {
+        const res = await callJson(fill(route), { method: "POST", rawBody: JSON.stringify(body) });
+        expect(res.status, `${route} ${JSON.stringify(body).slice(0, 80)}`).toBeLessThan(500);
+        expect(res.body.type === "error" || res.status < 300).toBe(true);
+      }
+    }
+  });
+
   it("an unknown agent version is a 404", async () => {
     const agent = (await callJson("/v1/agents", { body: MINIMAL_AGENT })).body.id;
     const { body, res } = await callJson(`/v1/agents/${agent}?version=9`);
