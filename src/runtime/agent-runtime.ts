@@ -1,0 +1,44 @@
+/**
+ * The runtime seam: how a session's Durable Object reaches the OpenClaw gateway it drives.
+ *
+ * Production uses the session's Cloudflare Container (`ctx.container`). Development and tests
+ * (where workerd cannot run containers) use a local OpenClaw process per session, managed by
+ * a small supervisor on 127.0.0.1 (`LOCAL_AGENT_ORIGIN`). Both implement this interface, so
+ * the session code is the same in every environment.
+ */
+
+/** Port the OpenClaw gateway listens on inside the runtime (WS control plane + HTTP). */
+export const OPENCLAW_PORT = 18789;
+
+export interface RuntimeStartOptions {
+  /** Environment for the gateway process: per-session values only, never provider keys. */
+  env: Record<string, string>;
+  /** Whether the runtime may reach the internet directly (model calls go to the LLM proxy). */
+  enableInternet: boolean;
+}
+
+export interface AgentRuntime {
+  /** A short name for logs: `container` or `local`. */
+  readonly kind: "container" | "local";
+  /** Whether the runtime's process is up (not necessarily ready to serve). */
+  isRunning(): Promise<boolean>;
+  /** Starts the runtime if it is not running. Returns once the start was requested. */
+  start(options: RuntimeStartOptions): Promise<void>;
+  /** HTTP (and WebSocket upgrade) into the runtime on `port`; the URL's host is ignored. */
+  fetch(port: number, request: Request): Promise<Response>;
+  /** Graceful stop: SIGTERM, then a hard stop if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** Hard stop at once (SIGKILL semantics). Idempotent. */
+  destroy(reason?: string): Promise<void>;
+}
+
+/** Raised when a runtime cannot be started or does not become ready; `reason` is user-safe. */
+export class RuntimeStartError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
+    this.name = "RuntimeStartError";
+  }
+}

@@ -1,0 +1,38 @@
+// Types for openclaw-process.mjs.
+
+export interface OpenClawOptions {
+  /** Gateway bearer (OPENCLAW_GATEWAY_TOKEN). */
+  token: string;
+  /** OpenAI-compatible base URL ending in /v1. */
+  modelBaseUrl: string;
+  /** Bearer OpenClaw sends to the model; default "clawplane-test-session". */
+  sessionToken?: string;
+  port?: number;
+  /** "lan" listens on 0.0.0.0 so non-loopback clients can connect; default "loopback". */
+  bind?: "loopback" | "lan";
+  /** Default: a new temp dir, removed by stop(). */
+  stateDir?: string;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** Default true; false resolves right after spawn (await `ready()`). */
+  waitForReady?: boolean;
+}
+
+export interface OpenClawProcess {
+  origin: string;
+  port: number;
+  token: string;
+  stateDir: string;
+  pid: number;
+  /** ms from spawn to the first /readyz 200. */
+  bootMs: number;
+  ready(): Promise<void>;
+  logs(): string;
+  rssKiB(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+export function startOpenClaw(options: OpenClawOptions): Promise<OpenClawProcess>;
+
+/** A non-loopback IPv4 address of this machine (clients connecting to it are "remote"), if any. */
+export function lanAddress(): string | undefined;

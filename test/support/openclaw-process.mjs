@@ -1,0 +1,236 @@
+// Starts and stops a real OpenClaw gateway as a local child process, for runtime tests and
+// local development (the stand-in for the Cloudflare Container in production).
+//
+// The gateway comes from container/node_modules (pinned in container/package.json) and
+// runs under Node 24 — OpenClaw refuses Node 20. Each gateway gets its own temp state dir,
+// workspace and free port, reads container/openclaw.json5, and sees ONLY the env built
+// here: never the parent's environment, so no provider key can leak into it. Readiness is
+// `GET /readyz` → 200, polled with a deadline.
+
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { networkInterfaces, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const OPENCLAW_ENTRY = join(REPO_ROOT, "container/node_modules/openclaw/openclaw.mjs");
+const CONFIG_TEMPLATE = join(REPO_ROOT, "container/openclaw.json5");
+
+/** /readyz took 12–20 s on 2 vCPU; leave room for a loaded CI machine. */
+const READY_TIMEOUT_MS = 120_000;
+const READY_POLL_MS = 250;
+/** Idle SIGTERM shutdown measured ~150 ms–4 s; after this the process group is SIGKILLed. */
+const STOP_TIMEOUT_MS = 15_000;
+const LOG_LINES_KEPT = 2_000;
+
+/** Embedding preset from OpenClaw's docs (gateway/embedding.md) plus offline mode. */
+const EMBEDDING_ENV = {
+  OPENCLAW_DISABLE_BONJOUR: "1",
+  OPENCLAW_NO_RESPAWN: "1",
+  OPENCLAW_SKIP_CHANNELS: "1",
+  OPENCLAW_EXEC_SHELL_SNAPSHOT: "0",
+  OPENCLAW_OFFLINE: "1", // no fd/ripgrep downloads
+};
+
+/**
+ * Starts a gateway and resolves once `/readyz` answers 200.
+ *
+ * @param {object} options
+ * @param {string} options.token gateway bearer (OPENCLAW_GATEWAY_TOKEN)
+ * @param {string} options.modelBaseUrl OpenAI-compatible base URL ending in /v1
+ * @param {string} [options.sessionToken] bearer OpenClaw sends to the model (default "clawplane-test-session")
+ * @param {number} [options.port] default: a free port
+ * @param {"loopback" | "lan"} [options.bind] default "loopback"; "lan" listens on 0.0.0.0
+ * @param {string} [options.stateDir] default: a new temp dir, removed by stop()
+ * @param {Record<string, string>} [options.env] extra env (e.g. OPENCLAW_LOG_LEVEL)
+ * @param {number} [options.readyTimeoutMs] default 120 000
+ * @param {boolean} [options.waitForReady] default true; false resolves right after spawn
+ *   (await `handle.ready()` later, e.g. to exercise connects during startup)
+ */
+export async function startOpenClaw(options) {
+  if (!existsSync(OPENCLAW_ENTRY)) {
+    throw new Error("openclaw is not installed: run `npx npm --prefix container install` (Node 24)");
+  }
+  const ownsStateDir = !options.stateDir;
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), "clawplane-openclaw-")));
+  const dirs = {
+    home: join(stateDir, "home"),
+    tmp: join(stateDir, "tmp"),
+    workspace: join(stateDir, "workspace"),
+  };
+  await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
+  const port = options.port ?? (await freePort());
+  const bind = options.bind ?? "loopback";
+
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: dirs.home,
+    TMPDIR: dirs.tmp, // OpenClaw's default log file lives under the temp dir
+    LANG: "C.UTF-8",
+    TZ: "UTC",
+    ...EMBEDDING_ENV,
+    OPENCLAW_CONFIG_PATH: CONFIG_TEMPLATE,
+    OPENCLAW_STATE_DIR: stateDir,
+    OPENCLAW_GATEWAY_TOKEN: options.token,
+    CLAWPLANE_LLM_BASE_URL: options.modelBaseUrl,
+    CLAWPLANE_SESSION_TOKEN: options.sessionToken ?? "clawplane-test-session",
+    CLAWPLANE_WORKSPACE_DIR: dirs.workspace,
+    ...options.env,
+  };
+  const startedAt = Date.now();
+  // detached: the gateway leads its own process group, so its helper processes (spawn
+  // broker, SQLite reader) can be killed together if a graceful stop fails.
+  const child = spawn(
+    nodeExecutable(),
+    [OPENCLAW_ENTRY, "gateway", "run", "--port", String(port), "--bind", bind],
+    {
+      cwd: dirs.workspace,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const lines = [];
+  const collect = (chunk) => {
+    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const exited = new Promise((resolveExit) =>
+    child.once("exit", (code, signal) => resolveExit({ code, signal })),
+  );
+  // Last resort if the test runner dies without calling stop(): never leave a 1 GB gateway.
+  const killGroupSync = () => signalGroup(child.pid, "SIGKILL");
+  process.once("exit", killGroupSync);
+
+  const origin = `http://127.0.0.1:${port}`;
+  const handle = {
+    origin,
+    port,
+    token: options.token,
+    stateDir,
+    pid: child.pid,
+    /** ms from spawn to the first /readyz 200 (0 until ready) */
+    bootMs: 0,
+    /** Resolves when /readyz answers 200; rejects (after stopping the process) on exit or deadline. */
+    ready: () => readyPromise,
+    /** Captured stdout + stderr lines (most recent {@link LOG_LINES_KEPT}). */
+    logs: () => lines.join("\n"),
+    /** Resolves to the gateway process's resident set size in KiB (Linux only; else undefined). */
+    rssKiB: () => readRssKiB(child.pid),
+    /** SIGTERM, then SIGKILL to the whole process group after the deadline; removes an owned state dir. */
+    async stop() {
+      process.removeListener("exit", killGroupSync);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timedOut = await Promise.race([
+          exited.then(() => false),
+          delay(STOP_TIMEOUT_MS).then(() => true),
+        ]);
+        if (timedOut) signalGroup(child.pid, "SIGKILL");
+        await exited;
+      }
+      signalGroup(child.pid, "SIGKILL"); // helpers that outlived the gateway, if any
+      if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+
+  const readyPromise = waitForReady(origin, exited, options.readyTimeoutMs ?? READY_TIMEOUT_MS).then(
+    () => {
+      handle.bootMs = Date.now() - startedAt;
+    },
+    async (error) => {
+      await handle.stop();
+      const tail = lines.slice(-40).join("\n");
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}\n--- gateway log tail ---\n${tail}`,
+      );
+    },
+  );
+  if (options.waitForReady !== false) await readyPromise;
+  else readyPromise.catch(() => {}); // surfaced through ready(); avoid an unhandled rejection
+  return handle;
+}
+
+/**
+ * A non-loopback IPv4 address of this machine, if any. A client connecting to it (with
+ * `bind: "lan"`) is remote to the gateway, as a Durable Object is in production, so device
+ * pairing is enforced; loopback `gateway-client`/`backend` clients are exempt.
+ * @returns {string | undefined}
+ */
+export function lanAddress() {
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.family === "IPv4" && !entry.internal) return entry.address;
+    }
+  }
+  return undefined;
+}
+
+/** Polls /readyz until 200; fails early if the process exits (exit 78 = bad config). */
+async function waitForReady(origin, exited, timeoutMs) {
+  let exit;
+  exited.then((value) => {
+    exit = value;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exit) throw new Error(`openclaw exited before ready (code ${exit.code}, signal ${exit.signal})`);
+    try {
+      const res = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await delay(READY_POLL_MS);
+  }
+  throw new Error(`openclaw not ready within ${timeoutMs} ms`);
+}
+
+/** Node 24 is required: reuse ours when it is 24+, else the repo's `node@24` devDependency. */
+function nodeExecutable() {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major >= 24) return process.execPath;
+  const repoNode = join(REPO_ROOT, "node_modules/.bin/node");
+  if (!existsSync(repoNode)) throw new Error("Node 24 not found: install the root devDependencies (node@24)");
+  return repoNode;
+}
+
+/** Asks the OS for a free TCP port (tiny race until the gateway binds it; fine for tests). */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // group already gone
+  }
+}
+
+async function readRssKiB(pid) {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function delay(ms) {
+  return new Promise((resolveDelay) => setTimeout(resolveDelay, ms));
+}
