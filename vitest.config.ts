@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   plugins: [
-    cloudflareTest(async () => ({
+    cloudflareTest(async ({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         bindings: {
@@ -18,6 +18,8 @@ export default defineConfig({
           RATE_LIMIT_PER_MINUTE: "100000",
           RATE_LIMIT_BURST: "100000",
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+          // The deterministic OpenAI-compatible model server (test/global-setup.ts).
+          MODEL_SERVER_URL: inject<string>("modelServerUrl"),
         },
       },
     })),
@@ -25,5 +27,6 @@ export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
+    globalSetup: ["./test/global-setup.ts"],
   },
 });

@@ -10,12 +10,8 @@
  * Everything runs on this machine: the server binds 127.0.0.1 and its state lives in a
  * temporary directory that is removed afterwards.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startWorker } from "../test/support/worker-process.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -28,78 +24,17 @@ const CLIENTS = Number(args.clients);
 const REQUESTS = Number(args.requests);
 const WARMUP = Number(args.warmup);
 const ADMIN_KEY = "bench-admin-key";
-const READY_TIMEOUT_MS = 60_000;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer() {
-  const state = mkdtempSync(join(tmpdir(), "clawplane-bench-"));
-  const port = await freePort();
-  const migrate = spawnSync(
-    "wrangler",
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
-    {
-      env: { ...process.env, CI: "true" },
-      encoding: "utf8",
+  return startWorker({
+    vars: {
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: "warn",
+      // Keep the limiter in the path (its cost is part of every request) but never trip it.
+      RATE_LIMIT_PER_MINUTE: "100000000",
+      RATE_LIMIT_BURST: "100000000",
     },
-  );
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stderr}`);
-  const vars = {
-    ADMIN_API_KEY: ADMIN_KEY,
-    LOG_LEVEL: "warn",
-    // Keep the limiter in the path (its cost is part of every request) but never trip it.
-    RATE_LIMIT_PER_MINUTE: "100000000",
-    RATE_LIMIT_BURST: "100000000",
-  };
-  const child = spawn(
-    "wrangler",
-    [
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--persist-to",
-      state,
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    try {
-      if ((await fetch(`${origin}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      throw new Error(`wrangler dev did not become ready:\n${output.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const stop = () => {
-    try {
-      process.kill(-child.pid, "SIGINT");
-    } catch {
-      // already gone
-    }
-    rmSync(state, { recursive: true, force: true });
-  };
-  return { origin, stop };
+  });
 }
 
 function percentile(sorted, p) {
@@ -139,7 +74,6 @@ async function phase(total, clients, request) {
 }
 
 const { origin, stop } = await startServer();
-process.on("exit", stop);
 const headers = { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" };
 const createBody = (i) =>
   JSON.stringify({
@@ -177,5 +111,5 @@ try {
   }
   if (Object.values(results).some((r) => r.failures > 0)) process.exitCode = 1;
 } finally {
-  stop();
+  await stop();
 }

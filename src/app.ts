@@ -22,7 +22,10 @@ import { agentRoutes } from "./routes/agents";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
 import { environmentRoutes } from "./routes/environments";
+import { llmProxyRoutes } from "./routes/llm-proxy";
 import { publicRoutes } from "./routes/public";
+import { sessionEventRoutes } from "./routes/session-events";
+import { sessionRoutes } from "./routes/sessions";
 
 /** HTTP errors raised inside Hono itself (validators, body limit), mapped onto our codes. */
 const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
@@ -67,8 +70,12 @@ export function createApp() {
   app.use("/v1/*", rateLimit, authenticate, idempotency, audit);
 
   app.route("/", publicRoutes);
+  // Model calls from session runtimes: session-token auth, OpenAI error shapes, no API-key layers.
+  app.route("/llm/v1", llmProxyRoutes);
   app.route("/v1/agents", agentRoutes);
   app.route("/v1/environments", environmentRoutes);
+  app.route("/v1/sessions", sessionRoutes);
+  app.route("/v1/sessions", sessionEventRoutes);
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);
 

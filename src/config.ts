@@ -15,6 +15,22 @@ export const IDEMPOTENCY_CLAIM_STALE_MS = 60_000;
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 /** `last_used_at` of an API key is refreshed at most this often, to spare D1 a write per request. */
 export const API_KEY_TOUCH_INTERVAL_MS = 60_000;
+/** SSE keepalive comment interval: below common proxy idle timeouts (60-100 s). */
+export const SSE_KEEPALIVE_MS = 15_000;
+/**
+ * How long a session waits for its OpenClaw gateway to answer /readyz after starting it:
+ * ~15 s locally, 1-2 min reported on a cold standard-1 container.
+ */
+export const RUNTIME_READY_DEADLINE_MS = 180_000;
+/** Idle time after which a session stops its runtime; the next message starts it again. */
+export const RUNTIME_IDLE_STOP_MS = 10 * 60_000;
+/** Watchdog: while work is pending, the session's alarm re-checks it this often. */
+export const SESSION_WATCHDOG_MS = 30_000;
+/** Dispatch attempts of one message across runtime failures before it is given up. */
+export const MAX_TURN_ATTEMPTS = 3;
+/** Most events one `POST /v1/sessions/{id}/events` call may carry. */
+export const MAX_EVENTS_PER_SEND = 50;
+
 /** Rows deleted per statement by the retention cron, so one run never holds D1 for long. */
 export const RETENTION_DELETE_BATCH = 5_000;
 

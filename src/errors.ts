@@ -51,11 +51,14 @@ export const ERROR_CODES = {
   agent_version_not_found: { status: 404, type: "not_found_error", retry: false },
   environment_not_found: { status: 404, type: "not_found_error", retry: false },
   api_key_not_found: { status: 404, type: "not_found_error", retry: false },
+  session_not_found: { status: 404, type: "not_found_error", retry: false },
   method_not_allowed: { status: 405, type: "invalid_request_error", retry: false },
   // 409: the state of the world disagrees with the request
   version_conflict: { status: 409, type: "conflict_error", retry: false },
   name_conflict: { status: 409, type: "conflict_error", retry: false },
   idempotency_request_in_progress: { status: 409, type: "conflict_error", retry: true },
+  session_terminated: { status: 409, type: "conflict_error", retry: false },
+  session_running: { status: 409, type: "conflict_error", retry: false },
   // 413 / 415 / 422
   request_too_large: { status: 413, type: "request_too_large", retry: false },
   unsupported_media_type: { status: 415, type: "invalid_request_error", retry: false },

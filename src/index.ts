@@ -1,9 +1,14 @@
-/** Worker entry: the HTTP app, the cron handler, and the Durable Object classes. Nothing else. */
+/** Worker entry: the HTTP app, the cron handler, and the Durable Object and entrypoint classes. */
 import { createApp } from "./app";
+import { registerSessionMeters } from "./llm/session-meter";
 import { runRetention } from "./retention";
+import { sessionMeters } from "./session/session-meter";
 
+export { LlmProxyEntrypoint } from "./llm/entrypoint";
 export { RateLimiter } from "./rate-limit/rate-limiter-do";
+export { SessionDO } from "./session/session-do";
 
+registerSessionMeters(sessionMeters);
 const app = createApp();
 
 export default {

@@ -11,6 +11,11 @@ const ACTIONS: Record<string, string> = {
   "POST /v1/environments/:environment_id": "environments.update",
   "POST /v1/environments/:environment_id/archive": "environments.archive",
   "DELETE /v1/environments/:environment_id": "environments.delete",
+  "POST /v1/sessions": "sessions.create",
+  "POST /v1/sessions/:session_id": "sessions.update",
+  "POST /v1/sessions/:session_id/archive": "sessions.archive",
+  "DELETE /v1/sessions/:session_id": "sessions.delete",
+  "POST /v1/sessions/:session_id/events": "sessions.events.send",
   "POST /v1/api_keys": "api_keys.create",
   "POST /v1/api_keys/:api_key_id/revoke": "api_keys.revoke",
 };

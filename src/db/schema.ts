@@ -6,7 +6,7 @@
  * shapes (agent spec, environment spec) so a version is an immutable snapshot.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** API keys an admin created. Only the SHA-256 of the secret is stored. */
 export const apiKeys = sqliteTable(
@@ -114,4 +114,34 @@ export const idempotencyKeys = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.principalId, t.key] }), index("idempotency_expires").on(t.expiresAt)],
+);
+
+/**
+ * Index of sessions for listing and roll-ups. The session's Durable Object is the source of
+ * truth and the only writer of this row (src/session/session-index.ts).
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull(),
+    agentVersion: integer("agent_version").notNull(),
+    environmentId: text("environment_id").notNull(),
+    title: text("title"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    status: text("status").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    archivedAt: integer("archived_at"),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    costUsd: real("cost_usd").notNull().default(0),
+    /** The session's wire object as of its last change, so a list needs no call per session. */
+    wire: text("wire", { mode: "json" }).notNull(),
+  },
+  (t) => [
+    index("sessions_created").on(t.createdAt, t.id),
+    index("sessions_agent").on(t.agentId, t.createdAt),
+    index("sessions_status").on(t.status, t.createdAt),
+  ],
 );

@@ -23,6 +23,7 @@ export const ID_PREFIX = {
   environment: "env_",
   apiKey: "key_",
   request: "req_",
+  session: "sesn_",
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

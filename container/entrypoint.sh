@@ -1,0 +1,39 @@
+#!/bin/sh
+# Container entrypoint: the OpenClaw gateway for one Clawplane session.
+#
+# Sets OpenClaw's embedding defaults (each can be overridden by the start env), checks that
+# the per-session values the config template needs are present, and execs the gateway so it
+# is PID 1's direct successor and receives the platform's SIGTERM itself.
+#
+# Required env (from the Durable Object's ctx.container.start({env})):
+#   OPENCLAW_GATEWAY_TOKEN   bearer the Durable Object uses; without it OpenClaw invents one
+#   CLAWPLANE_LLM_BASE_URL   the Worker's LLM proxy (OpenAI-compatible, ends in /v1)
+#   CLAWPLANE_SESSION_TOKEN  per-session token the LLM proxy accepts (never a provider key)
+set -eu
+
+# Embedding preset (OpenClaw docs gateway/embedding.md) plus offline mode (no fd/ripgrep downloads).
+export OPENCLAW_DISABLE_BONJOUR="${OPENCLAW_DISABLE_BONJOUR:-1}"
+export OPENCLAW_NO_RESPAWN="${OPENCLAW_NO_RESPAWN:-1}"
+export OPENCLAW_SKIP_CHANNELS="${OPENCLAW_SKIP_CHANNELS:-1}"
+export OPENCLAW_EXEC_SHELL_SNAPSHOT="${OPENCLAW_EXEC_SHELL_SNAPSHOT:-0}"
+export OPENCLAW_OFFLINE="${OPENCLAW_OFFLINE:-1}"
+export OPENCLAW_CONFIG_PATH="${OPENCLAW_CONFIG_PATH:-/app/openclaw.json5}"
+export OPENCLAW_STATE_DIR="${OPENCLAW_STATE_DIR:-/data/state}"
+export HOME="${HOME:-/data/home}"
+export CLAWPLANE_WORKSPACE_DIR="${CLAWPLANE_WORKSPACE_DIR:-/workspace}"
+
+missing=""
+for name in OPENCLAW_GATEWAY_TOKEN CLAWPLANE_LLM_BASE_URL CLAWPLANE_SESSION_TOKEN; do
+  eval "value=\${$name:-}"
+  [ -n "$value" ] || missing="$missing $name"
+done
+if [ -n "$missing" ]; then
+  # 78 (EX_CONFIG) is also what OpenClaw itself exits with on a configuration error.
+  echo "clawplane entrypoint: missing required environment:$missing (pass them in ctx.container.start({ env }))" >&2
+  exit 78
+fi
+
+mkdir -p "$OPENCLAW_STATE_DIR" "$HOME" "$CLAWPLANE_WORKSPACE_DIR"
+cd "$CLAWPLANE_WORKSPACE_DIR"
+# --bind lan: listen on 0.0.0.0 so the platform can reach port 18789 from outside the container.
+exec openclaw gateway run --port 18789 --bind lan "$@"

@@ -1,0 +1,342 @@
+#!/usr/bin/env node
+// The local agent supervisor: one real OpenClaw gateway process per runtime id (a session),
+// reachable over HTTP on 127.0.0.1. It stands in for Cloudflare Containers in development and
+// tests, where workerd runs none; src/runtime/local-runtime.ts is its client.
+//
+//   node scripts/runtime-supervisor.mjs [--port N]   (Node 24; prints {"origin": ...} on stdout)
+//
+// API (JSON unless noted):
+//   GET    /healthz                      → {ok, runtimes}
+//   POST   /runtimes/{id}/start {env}    → 201 spawned | 200 already starting/running; 400 {error}
+//   GET    /runtimes/{id}                → {running, pid, port, startedAt, readyAt, exitCode, error}; 404
+//   GET    /runtimes/{id}/logs           → the gateway's recent output (text)
+//   POST   /runtimes/{id}/stop {graceMs} → SIGTERM, SIGKILL after graceMs; keeps the state dir
+//   DELETE /runtimes/{id}                → kill and remove the state dir
+//   *      /runtimes/{id}/proxy/<path>   → the gateway's /<path>: HTTP (streamed) and WebSocket upgrades
+//
+// The gateway sees exactly the env given to start plus the embedding defaults and the
+// per-runtime paths (test/support/openclaw-process.mjs): never this process's environment.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, request as httpRequest } from "node:http";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startOpenClaw } from "../test/support/openclaw-process.mjs";
+
+/** Per-runtime paths the supervisor owns; a start env cannot redirect them. */
+const OWNED_KEYS = new Set([
+  "PATH",
+  "HOME",
+  "TMPDIR",
+  "OPENCLAW_CONFIG_PATH",
+  "OPENCLAW_STATE_DIR",
+  "CLAWPLANE_WORKSPACE_DIR",
+]);
+/** Same check as container/entrypoint.sh, which exits 78 without them. */
+const REQUIRED_KEYS = ["OPENCLAW_GATEWAY_TOKEN", "CLAWPLANE_LLM_BASE_URL", "CLAWPLANE_SESSION_TOKEN"];
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
+/** Longer than any caller's readiness deadline, so only the caller decides when a boot failed. */
+const SUPERVISOR_READY_TIMEOUT_MS = 600_000;
+const DEFAULT_STOP_GRACE_MS = 15_000;
+const LIVENESS_POLL_MS = 100;
+/** How often the CLI checks that its parent is still alive (1 s): no orphaned 1 GB gateways. */
+const PARENT_POLL_MS = 1_000;
+const ERROR_HEADER = "x-runtime-supervisor-error"; // see SUPERVISOR_ERROR_HEADER in local-runtime.ts
+
+/**
+ * Starts the supervisor's HTTP server on 127.0.0.1.
+ * @param {{ port?: number }} [options] default: a free port
+ * @returns {Promise<{ origin: string, close: () => Promise<void> }>} close() stops every gateway
+ */
+export async function startSupervisor(options = {}) {
+  /** @type {Map<string, Runtime>} */
+  const runtimes = new Map();
+  const server = createServer((req, res) => {
+    handle(runtimes, req, res).catch((error) => reply(res, 500, { error: String(error?.message ?? error) }));
+  });
+  server.on("upgrade", (req, socket, head) => proxyUpgrade(runtimes, req, socket, head));
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return {
+    origin,
+    async close() {
+      server.close();
+      server.closeAllConnections();
+      await Promise.all([...runtimes.values()].map((runtime) => runtime.remove()));
+      runtimes.clear();
+    },
+  };
+}
+
+/** One runtime id: its state dir (kept across stop/start) and the current gateway, if any. */
+class Runtime {
+  constructor(id) {
+    this.id = id;
+    this.stateDir = undefined;
+    this.gateway = undefined; // handle from startOpenClaw
+    this.starting = undefined; // in-flight start promise: a second start joins it
+    this.startedAt = undefined;
+    this.readyAt = undefined;
+    this.exitCode = null;
+    this.error = undefined;
+  }
+
+  get running() {
+    return Boolean(this.starting) || (this.gateway !== undefined && isAlive(this.gateway.pid));
+  }
+
+  status() {
+    return {
+      id: this.id,
+      running: this.running,
+      pid: this.gateway?.pid ?? null,
+      port: this.gateway?.port ?? null,
+      startedAt: this.startedAt ?? null,
+      readyAt: this.readyAt ?? null,
+      exitCode: this.exitCode,
+      error: this.error ?? null,
+    };
+  }
+
+  /** Spawns the gateway unless one is starting or running; resolves once it is spawned. */
+  async start(env) {
+    if (this.running) {
+      await this.starting;
+      return false;
+    }
+    this.starting = (async () => {
+      this.stateDir ??= await mkdtemp(join(tmpdir(), `clawplane-runtime-${safe(this.id)}-`));
+      Object.assign(this, {
+        startedAt: new Date().toISOString(),
+        readyAt: undefined,
+        exitCode: null,
+        error: undefined,
+      });
+      const { OPENCLAW_GATEWAY_TOKEN, CLAWPLANE_LLM_BASE_URL, CLAWPLANE_SESSION_TOKEN, ...rest } = env;
+      const gateway = await startOpenClaw({
+        token: OPENCLAW_GATEWAY_TOKEN,
+        modelBaseUrl: CLAWPLANE_LLM_BASE_URL,
+        sessionToken: CLAWPLANE_SESSION_TOKEN,
+        env: rest,
+        stateDir: this.stateDir,
+        waitForReady: false,
+        readyTimeoutMs: SUPERVISOR_READY_TIMEOUT_MS,
+      });
+      this.gateway = gateway;
+      gateway.ready().then(
+        () => {
+          if (this.gateway === gateway) this.readyAt = new Date().toISOString();
+        },
+        (error) => {
+          if (this.gateway !== gateway) return;
+          // startOpenClaw reports "exited before ready (code N, signal S)" plus the log tail.
+          const code = /\(code (\d+)/.exec(String(error?.message));
+          this.exitCode = code ? Number(code[1]) : null;
+          this.error = String(error?.message ?? error).split("\n")[0];
+        },
+      );
+    })();
+    try {
+      await this.starting;
+      return true;
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  /** SIGTERM, SIGKILL to the process group after `graceMs`; resolves once it exited. */
+  async stop(graceMs = DEFAULT_STOP_GRACE_MS) {
+    await this.starting?.catch(() => {});
+    const gateway = this.gateway;
+    if (!gateway) return;
+    signal(gateway.pid, "SIGTERM");
+    const deadline = Date.now() + graceMs;
+    while (isAlive(gateway.pid) && Date.now() < deadline) await delay(LIVENESS_POLL_MS);
+    if (isAlive(gateway.pid)) signal(-gateway.pid, "SIGKILL");
+    await gateway.stop(); // reaps it and kills helper processes left in its group
+  }
+
+  /** Kills the gateway at once and removes the state dir. */
+  async remove() {
+    await this.stop(0);
+    this.gateway = undefined;
+    if (this.stateDir) await rm(this.stateDir, { recursive: true, force: true });
+    this.stateDir = undefined;
+  }
+}
+
+async function handle(runtimes, req, res) {
+  const url = new URL(req.url ?? "/", "http://supervisor");
+  if (url.pathname === "/healthz") return reply(res, 200, { ok: true, runtimes: runtimes.size });
+  const match = /^\/runtimes\/([^/]+)(\/start|\/stop|\/logs|\/proxy(\/.*)?)?$/.exec(url.pathname);
+  if (!match) return reply(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
+  const id = decodeURIComponent(match[1]);
+  const action = match[2]?.startsWith("/proxy") ? "/proxy" : (match[2] ?? "");
+  const runtime = runtimes.get(id);
+
+  if (action === "/proxy") return proxyHttp(runtime, `${match[3] ?? "/"}${url.search}`, req, res);
+  if (req.method === "POST" && action === "/start") {
+    const body = await readJson(req);
+    const problem = invalidEnv(body?.env);
+    if (problem) return reply(res, 400, { error: problem });
+    const env = Object.fromEntries(Object.entries(body.env).filter(([key]) => !OWNED_KEYS.has(key)));
+    const target = runtime ?? new Runtime(id);
+    runtimes.set(id, target);
+    const started = await target.start(env);
+    return reply(res, started ? 201 : 200, { started, ...target.status() });
+  }
+  if (!runtime) return reply(res, 404, { error: `unknown runtime ${id}`, running: false });
+  if (req.method === "GET" && action === "") return reply(res, 200, runtime.status());
+  if (req.method === "GET" && action === "/logs") {
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+    return res.end(runtime.gateway?.logs() ?? "");
+  }
+  if (req.method === "POST" && action === "/stop") {
+    const graceMs = Number((await readJson(req))?.graceMs ?? DEFAULT_STOP_GRACE_MS);
+    await runtime.stop(Number.isFinite(graceMs) && graceMs >= 0 ? graceMs : DEFAULT_STOP_GRACE_MS);
+    return reply(res, 200, runtime.status());
+  }
+  if (req.method === "DELETE" && action === "") {
+    await runtime.remove();
+    runtimes.delete(id);
+    return reply(res, 200, { deleted: true, ...runtime.status() });
+  }
+  return reply(res, 405, { error: `${req.method} not allowed on ${url.pathname}` });
+}
+
+/** Why an env cannot be used, or undefined. Mirrors the container entrypoint's exit 78. */
+function invalidEnv(env) {
+  if (!env || typeof env !== "object" || Array.isArray(env)) return 'body must be {"env": {NAME: "value"}}';
+  for (const [key, value] of Object.entries(env)) {
+    if (!ENV_KEY.test(key)) return `invalid environment variable name "${key}"`;
+    if (typeof value !== "string") return `environment variable ${key} must be a string`;
+  }
+  const missing = REQUIRED_KEYS.filter((key) => !env[key]);
+  return missing.length ? `missing required environment: ${missing.join(", ")}` : undefined;
+}
+
+/** Streams a request to the gateway and its response back, without buffering either way. */
+function proxyHttp(runtime, path, req, res) {
+  const gateway = runtime?.running ? runtime.gateway : undefined;
+  if (!gateway) return reply(res, 503, { error: "runtime not running" }, { [ERROR_HEADER]: "not-running" });
+  const upstream = httpRequest(
+    {
+      host: "127.0.0.1",
+      port: gateway.port,
+      method: req.method,
+      path,
+      headers: { ...req.headers, host: `127.0.0.1:${gateway.port}` },
+    },
+    (upstreamRes) => {
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.rawHeaders);
+      upstreamRes.pipe(res);
+    },
+  );
+  upstream.on("error", (error) => {
+    // Nothing listens yet (still booting) or the gateway died mid-response.
+    if (!res.headersSent)
+      reply(res, 502, { error: `gateway unreachable: ${error.message}` }, { [ERROR_HEADER]: "unreachable" });
+    else res.destroy(error);
+  });
+  res.on("close", () => upstream.destroy()); // client went away: abort the upstream turn too
+  req.pipe(upstream);
+}
+
+/** WebSocket (or any Upgrade): replays the request head to the gateway, then pipes raw bytes. */
+function proxyUpgrade(runtimes, req, socket, head) {
+  const url = new URL(req.url ?? "/", "http://supervisor");
+  const match = /^\/runtimes\/([^/]+)\/proxy(\/.*)?$/.exec(url.pathname);
+  const gateway = match && runtimes.get(decodeURIComponent(match[1]))?.gateway;
+  if (!gateway || !isAlive(gateway.pid)) {
+    const status = gateway ? "502 Bad Gateway" : "404 Not Found";
+    socket.end(
+      `HTTP/1.1 ${status}\r\n${ERROR_HEADER}: unreachable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+    );
+    return;
+  }
+  const upstream = connect(gateway.port, "127.0.0.1", () => {
+    const lines = [`${req.method} ${match[2] ?? "/"}${url.search} HTTP/1.1`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i];
+      lines.push(
+        `${name}: ${name.toLowerCase() === "host" ? `127.0.0.1:${gateway.port}` : req.rawHeaders[i + 1]}`,
+      );
+    }
+    upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+    if (head?.length) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  upstream.on("error", () => socket.destroy());
+  socket.on("error", () => upstream.destroy());
+  socket.on("close", () => upstream.destroy());
+  upstream.on("close", () => socket.destroy());
+}
+
+function reply(res, status, body, headers = {}) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req) {
+  let size = 0;
+  const chunks = [];
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_CONTROL_BODY_BYTES) throw new Error("request body too large");
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid, name) {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+const safe = (id) => id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40);
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// CLI: print the origin for a parent process, stop every gateway on SIGINT/SIGTERM or when
+// the parent dies (the supervisor is then re-parented, so process.ppid changes).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: { port: { type: "string" } } });
+  const supervisor = await startSupervisor({ port: values.port ? Number(values.port) : undefined });
+  process.stdout.write(`${JSON.stringify({ origin: supervisor.origin })}\n`);
+  const parent = process.ppid;
+  let closing = false;
+  const shutdown = async (why) => {
+    if (closing) return;
+    closing = true;
+    process.stderr.write(`runtime-supervisor: ${why}, stopping gateways\n`);
+    await supervisor.close();
+    process.exit(0);
+  };
+  for (const name of ["SIGINT", "SIGTERM"]) process.on(name, () => shutdown(name));
+  setInterval(() => process.ppid !== parent && shutdown("parent exited"), PARENT_POLL_MS).unref();
+}

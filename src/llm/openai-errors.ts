@@ -1,0 +1,126 @@
+/**
+ * Error responses of the LLM proxy, in the OpenAI error shape:
+ *
+ *   {"error":{"message","type","param","code"}}
+ *
+ * The proxy's callers are OpenAI-compatible clients (OpenClaw's provider layer, the openai
+ * SDK), which read this shape and decide on retries from the status. The rest of the API
+ * uses the Anthropic-style envelope of src/errors.ts; an `ApiError` thrown by a session meter
+ * (quota exceeded, ...) is converted here so that one error model still decides the status.
+ * Messages are fixed strings: never provider keys, tokens or upstream internals.
+ */
+import { type ApiError, ERROR_CODES } from "../errors";
+import { log } from "../lib/log";
+import { passedHeaders, type Upstream } from "./upstreams";
+
+/** The JSON body of every proxy error. */
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export interface OpenAiErrorOptions {
+  /** OpenAI `error.type`; defaults from the status (see `defaultType`). */
+  type?: string;
+  code?: string | null;
+  param?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** Builds an OpenAI-shape error response. */
+export function openAiError(status: number, message: string, options: OpenAiErrorOptions = {}): Response {
+  const body: OpenAiErrorBody = {
+    error: {
+      message,
+      type: options.type ?? defaultType(status),
+      param: options.param ?? null,
+      code: options.code ?? null,
+    },
+  };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...options.headers },
+  });
+}
+
+/** The proxy's own failures, one constructor each so messages stay uniform. */
+export const proxyErrors = {
+  /** 401: no bearer token, a malformed one, or one the session does not accept. */
+  invalidToken: () =>
+    openAiError(401, "invalid or missing session token", {
+      type: "invalid_request_error",
+      code: "invalid_api_key",
+    }),
+  /** 400: the body is not a JSON object. */
+  invalidBody: (message: string) => openAiError(400, message, { code: "invalid_request" }),
+  /** 413: the body is larger than the proxy accepts. */
+  tooLarge: (maxBytes: number) =>
+    openAiError(413, `request body exceeds ${maxBytes} bytes`, { code: "request_too_large" }),
+  /** 404: a path the proxy does not serve. */
+  notFound: (method: string, path: string) =>
+    openAiError(404, `no route for ${method} ${path}`, { code: "not_found" }),
+  /** 503: no upstream configured for the granted model, or no meter registered. */
+  notConfigured: (what: string) => openAiError(503, `${what} is not configured`, { code: "not_configured" }),
+  /** 502: the provider could not be reached, or rejected the proxy's own credentials. */
+  badGateway: (message: string) => openAiError(502, message, { code: "upstream_error" }),
+  /** 499-style: the caller went away before the provider answered (nobody reads it). */
+  clientClosed: () => openAiError(499, "client closed request", { code: "client_closed" }),
+  /** 500: anything unexpected; details are in the logs under the request id. */
+  internal: () =>
+    openAiError(500, "internal error in the LLM proxy; retry later", { code: "internal_error" }),
+};
+
+/** Converts an `ApiError` (e.g. from `SessionMeter.authorize`) to the OpenAI shape, keeping its status and code. */
+export function openAiErrorFromApiError(err: ApiError): Response {
+  const spec = ERROR_CODES[err.code];
+  return openAiError(spec.status, err.message, {
+    type: spec.status >= 500 ? "server_error" : spec.type,
+    code: err.code,
+    headers: { "x-should-retry": String(spec.retry), ...err.headers },
+  });
+}
+
+/**
+ * The response for a provider's error answer. 401/403 mean the provider rejected the
+ * Worker's key: our misconfiguration, not the caller's, so it becomes a 502 (and the
+ * provider's message, which may quote part of the key, stays in the Worker). Other statuses
+ * pass through with their JSON body (the key redacted should it appear), so clients still
+ * see 429 + retry-after and the provider's 400 validation messages.
+ */
+export async function upstreamErrorResponse(res: Response, upstream: Upstream): Promise<Response> {
+  const text = await res.text().catch(() => "");
+  if (res.status === 401 || res.status === 403) {
+    log("error", "llm proxy: provider rejected the proxy's credentials", {
+      provider: upstream.provider,
+      status: res.status,
+    });
+    return proxyErrors.badGateway("the model provider rejected the proxy's credentials");
+  }
+  const headers = passedHeaders(res.headers);
+  if (isJson(text)) {
+    const safe = upstream.apiKey ? text.replaceAll(upstream.apiKey, "[redacted]") : text;
+    headers.set("content-type", "application/json");
+    return new Response(safe, { status: res.status, headers });
+  }
+  const retryAfter = res.headers.get("retry-after");
+  return openAiError(res.status, `the model provider answered HTTP ${res.status}`, {
+    code: "upstream_error",
+    headers: retryAfter ? { "retry-after": retryAfter } : {},
+  });
+}
+
+function isJson(text: string): boolean {
+  if (text.trim() === "") return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function defaultType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 429) return "rate_limit_error";
+  return status >= 500 ? "server_error" : "invalid_request_error";
+}

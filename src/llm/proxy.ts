@@ -1,0 +1,242 @@
+/**
+ * The LLM proxy core: one OpenAI Chat Completions call from a session's gateway, forwarded
+ * to the provider with the Worker's key and metered against the session.
+ *
+ *   bearer session token → session meter authorises (grant: provider model id)
+ *   → body: model "default" → grant.model, streams forced to report usage
+ *   → upstream chosen by model (src/llm/upstreams.ts), provider key set, nothing else forwarded
+ *   → response streamed back unchanged while the usage tap reads it → meter.record()
+ *
+ * Both front doors (the /llm/v1 route and the container outbound entrypoint) call in here.
+ * Every failure becomes an OpenAI-shape error response; this module never throws.
+ */
+import { ApiError } from "../errors";
+import { describeError, log } from "../lib/log";
+import { openAiError, openAiErrorFromApiError, proxyErrors, upstreamErrorResponse } from "./openai-errors";
+import { costUsd, type PricingEnv, priceTable, type TokenCounts } from "./pricing";
+import type { ModelCallGrant, ModelCallUsage, ResolveMeter, SessionMeter } from "./session-meter";
+import { sessionIdFromToken } from "./session-token";
+import {
+  chatCompletionsUrl,
+  chooseUpstream,
+  passedHeaders,
+  type Upstream,
+  type UpstreamEnv,
+} from "./upstreams";
+import { meterSseStream, type StreamOutcome, tokenCountsFromUsage } from "./usage-stream";
+
+/** Largest chat request accepted (32 MiB, the Claude API's own request limit; images inflate bodies). */
+export const MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+/** The model id OpenClaw is configured with; any id the caller sends is replaced by the grant's. */
+export const PROXY_MODEL_ID = "default";
+
+/** The vars and secrets the proxy reads. */
+export type LlmProxyEnv = UpstreamEnv & PricingEnv;
+
+export interface ProxyOptions {
+  env: LlmProxyEnv;
+  /** Finds the session's meter from the id embedded in the token. */
+  resolveMeter: ResolveMeter;
+  /** Fires when the caller goes away; aborts the upstream request. */
+  signal?: AbortSignal;
+  /** Keeps the isolate alive until usage is recorded after the response has been returned. */
+  waitUntil?: (promise: Promise<unknown>) => void;
+  /** Set when the session is known out of band (container entrypoint props): the token must belong to it. */
+  expectedSessionId?: string;
+  /** Correlates log lines with the request, when the front door has an id. */
+  requestId?: string;
+}
+
+interface Authorized {
+  grant: ModelCallGrant;
+  meter: SessionMeter;
+}
+
+const ZERO_TOKENS: TokenCounts = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+/** `POST .../chat/completions`: authorise, forward, stream back, meter. */
+export async function proxyChatCompletion(request: Request, options: ProxyOptions): Promise<Response> {
+  const started = Date.now();
+  try {
+    const auth = await authorize(request, options);
+    if (auth instanceof Response) return auth;
+    const body = await readBody(request);
+    if (body instanceof Response) return body;
+    const upstream = chooseUpstream(auth.grant.model, options.env);
+    if (!upstream) {
+      log("error", "llm proxy: no upstream for model", {
+        model: auth.grant.model,
+        request_id: options.requestId,
+      });
+      return proxyErrors.notConfigured("a model provider for this agent's model");
+    }
+    return await forward(body, auth, upstream, options, started);
+  } catch (err) {
+    log("error", "llm proxy: unexpected failure", { request_id: options.requestId, ...describeError(err) });
+    return proxyErrors.internal();
+  }
+}
+
+/** `GET .../models`: the one model id the gateway should use, for clients that list models first. */
+export async function listModels(request: Request, options: ProxyOptions): Promise<Response> {
+  const auth = await authorize(request, options);
+  if (auth instanceof Response) return auth;
+  const data = [{ id: PROXY_MODEL_ID, object: "model", created: 0, owned_by: "clawplane" }];
+  return Response.json({ object: "list", data });
+}
+
+/** Checks the bearer session token with the session's meter. Returns the grant, or the error response. */
+async function authorize(request: Request, options: ProxyOptions): Promise<Authorized | Response> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+  const token = match?.[1];
+  const sessionId = token ? sessionIdFromToken(token) : null;
+  if (!token || !sessionId) return proxyErrors.invalidToken();
+  if (options.expectedSessionId !== undefined && sessionId !== options.expectedSessionId) {
+    log("warn", "llm proxy: token of another session presented", {
+      session_id: options.expectedSessionId,
+      request_id: options.requestId,
+    });
+    return proxyErrors.invalidToken();
+  }
+  const meter = options.resolveMeter(sessionId);
+  let grant: ModelCallGrant | null;
+  try {
+    grant = await meter.authorize(token);
+  } catch (err) {
+    if (err instanceof ApiError) return openAiErrorFromApiError(err);
+    log("error", "llm proxy: session meter failed", { session_id: sessionId, ...describeError(err) });
+    return openAiError(503, "the session is unavailable; retry later", { code: "session_unavailable" });
+  }
+  if (!grant || grant.sessionId !== sessionId) return proxyErrors.invalidToken();
+  return { grant, meter };
+}
+
+async function readBody(request: Request): Promise<Record<string, unknown> | Response> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_REQUEST_BYTES) return proxyErrors.tooLarge(MAX_REQUEST_BYTES);
+  const text = await request.text();
+  if (text.length > MAX_REQUEST_BYTES) return proxyErrors.tooLarge(MAX_REQUEST_BYTES);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return proxyErrors.invalidBody("request body is not valid JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return proxyErrors.invalidBody("request body must be a JSON object");
+  }
+  return body as Record<string, unknown>;
+}
+
+async function forward(
+  body: Record<string, unknown>,
+  { grant, meter }: Authorized,
+  upstream: Upstream,
+  options: ProxyOptions,
+  started: number,
+): Promise<Response> {
+  const streaming = body.stream === true;
+  const outgoing: Record<string, unknown> = { ...body, model: grant.model };
+  if (streaming) {
+    // Without usage in the stream the call could not be metered; OpenClaw asks anyway.
+    const given =
+      typeof body.stream_options === "object" && body.stream_options !== null ? body.stream_options : {};
+    outgoing.stream_options = { ...given, include_usage: true };
+  }
+
+  const abort = new AbortController();
+  const onCallerGone = () => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onCallerGone, { once: true });
+  if (options.signal?.aborted) abort.abort(options.signal.reason);
+
+  let settled = false;
+  const settle = (status: StreamOutcome, usage: TokenCounts | null, httpStatus: number) => {
+    if (settled) return;
+    settled = true;
+    options.signal?.removeEventListener("abort", onCallerGone);
+    const tokens = usage ?? ZERO_TOKENS;
+    const record: ModelCallUsage = {
+      model: grant.model,
+      ...tokens,
+      costUsd: costUsd(grant.model, tokens, priceTable(options.env)),
+      durationMs: Date.now() - started,
+      status,
+    };
+    log(status === "error" ? "warn" : "info", "llm call", {
+      request_id: options.requestId,
+      session_id: grant.sessionId,
+      provider: upstream.provider,
+      model: grant.model,
+      status,
+      http_status: httpStatus,
+      input_tokens: tokens.inputTokens,
+      output_tokens: tokens.outputTokens,
+      cache_read_tokens: tokens.cacheReadTokens,
+      cache_write_tokens: tokens.cacheWriteTokens,
+      cost_usd: record.costUsd,
+      duration_ms: record.durationMs,
+    });
+    const recorded = meter.record(record).catch((err: unknown) => {
+      log("error", "llm proxy: recording usage failed", {
+        session_id: grant.sessionId,
+        ...describeError(err),
+      });
+    });
+    options.waitUntil?.(recorded);
+  };
+
+  let res: Response;
+  try {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: streaming ? "text/event-stream" : "application/json",
+    };
+    if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`;
+    res = await fetch(chatCompletionsUrl(upstream), {
+      method: "POST",
+      headers,
+      body: JSON.stringify(outgoing),
+      signal: abort.signal,
+    });
+  } catch (err) {
+    const aborted = abort.signal.aborted;
+    settle(aborted ? "aborted" : "error", null, aborted ? 499 : 502);
+    if (aborted) return proxyErrors.clientClosed();
+    log("error", "llm proxy: upstream unreachable", { provider: upstream.provider, ...describeError(err) });
+    return proxyErrors.badGateway("the model provider could not be reached");
+  }
+
+  if (!res.ok) {
+    settle("error", null, res.status);
+    return upstreamErrorResponse(res, upstream);
+  }
+  const headers = passedHeaders(res.headers);
+  const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+  if (isSse && res.body) {
+    const tapped = meterSseStream(res.body, abort, (outcome, usage) => settle(outcome, usage, res.status));
+    return new Response(tapped, { status: res.status, headers });
+  }
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    const aborted = abort.signal.aborted;
+    settle(aborted ? "aborted" : "error", null, res.status);
+    if (aborted) return proxyErrors.clientClosed();
+    log("error", "llm proxy: upstream body failed", { provider: upstream.provider, ...describeError(err) });
+    return proxyErrors.badGateway("the model provider's response was cut off");
+  }
+  settle("ok", usageOfJson(text), res.status);
+  return new Response(text, { status: res.status, headers });
+}
+
+function usageOfJson(text: string): TokenCounts | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null
+      ? tokenCountsFromUsage((parsed as { usage?: unknown }).usage)
+      : null;
+  } catch {
+    return null;
+  }
+}

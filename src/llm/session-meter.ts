@@ -1,0 +1,70 @@
+/**
+ * The seam between the LLM proxy and a session's Durable Object.
+ *
+ * The proxy never decides on its own whether a token is valid or where usage goes: it asks
+ * the session's meter. In production the meter is the SessionDO (RPC stub), which knows the
+ * current token, the session's status, its agent's model and its quotas; in tests it is an
+ * in-memory object. The proxy core receives a `ResolveMeter`; the two front doors (HTTP
+ * route, container outbound entrypoint) get theirs from the `MeterSource` registered once
+ * at Worker start-up with `registerSessionMeters` (see src/index.ts).
+ */
+
+/** What a valid session token entitles its bearer to. */
+export interface ModelCallGrant {
+  /** The session the token belongs to; must equal the id embedded in the token. */
+  sessionId: string;
+  /** Provider model id the call is sent with, e.g. "claude-sonnet-4-6" (replaces the request's "default"). */
+  model: string;
+}
+
+/** One model call as metered by the proxy. */
+export interface ModelCallUsage {
+  /** Provider model id the call was made with. */
+  model: string;
+  /** Uncached input tokens (the provider's prompt tokens minus cache reads and writes). */
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens served from the provider's prompt cache. */
+  cacheReadTokens: number;
+  /** Input tokens written to the provider's prompt cache (only some providers report them). */
+  cacheWriteTokens: number;
+  /** List-price cost in USD of the tokens above (see src/llm/pricing.ts). */
+  costUsd: number;
+  /** From the proxy receiving the request to the last byte (or the abort). */
+  durationMs: number;
+  /** "aborted": the caller went away mid-stream; usage is whatever the provider had reported by then. */
+  status: "ok" | "error" | "aborted";
+}
+
+/** A session's authority over its model calls. */
+export interface SessionMeter {
+  /**
+   * Validates the token; returns the grant or null (unknown/revoked token, terminated
+   * session). May throw `ApiError("quota_exceeded", ...)` or another `ApiError`, which the
+   * proxy turns into an OpenAI-shape error with that code's status.
+   */
+  authorize(token: string): Promise<ModelCallGrant | null>;
+  /** Records one completed (or aborted, or failed) model call. */
+  record(usage: ModelCallUsage): Promise<void>;
+}
+
+/** Finds the meter of a session (e.g. its DO stub). Must not do I/O itself; the meter's methods do. */
+export type ResolveMeter = (sessionId: string) => SessionMeter;
+
+/** Builds the meter resolver for one request from the Worker's bindings. */
+export type MeterSource = (env: Env) => ResolveMeter;
+
+let registered: MeterSource | undefined;
+
+/**
+ * Installs the production meter source (the SessionDO binding). Call once at module load of
+ * the Worker entry; the proxy's front doors fail closed (503) until it has been called.
+ */
+export function registerSessionMeters(source: MeterSource): void {
+  registered = source;
+}
+
+/** The registered meter source, if any. */
+export function registeredSessionMeters(): MeterSource | undefined {
+  return registered;
+}

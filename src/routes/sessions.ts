@@ -1,0 +1,227 @@
+/**
+ * `/v1/sessions` — Claude Managed Agents wire: create, retrieve, update, list, archive, delete.
+ * Each session is one SessionDO; the Worker validates, resolves the agent and environment, and
+ * calls the object, which is the session's only writer.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { requireScope } from "../auth/principal";
+import { getAgent } from "../db/agents";
+import { createDb } from "../db/client";
+import { getEnvironment } from "../db/environments";
+import { listSessions } from "../db/sessions";
+import { applyAgentUpdate } from "../domain/agent-spec";
+import { ApiError } from "../errors";
+import { newId } from "../lib/ids";
+import { validationHook } from "../middleware/validation";
+import { COMMON_ERRORS, CONFLICT_ERROR, idParam } from "../schemas/common";
+import { applyMetadataPatch } from "../schemas/metadata";
+import {
+  type SessionAgentParam,
+  SessionCreateSchema,
+  SessionListQuerySchema,
+  SessionSchema,
+  SessionUpdateSchema,
+} from "../schemas/sessions";
+import { type SessionAgent, type SessionRecord, ZERO_USAGE } from "../session/session-record";
+import { sessionClient } from "../session/stub";
+
+export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+export const SessionParam = idParam("session_id", "sesn_");
+const sessionJson = (description: string) => ({
+  description,
+  content: { "application/json": { schema: SessionSchema } },
+});
+const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+/** Resolves the agent a new session runs: latest or pinned version, with overrides applied. */
+async function resolveAgent(c: { env: Env }, param: SessionAgentParam): Promise<SessionAgent> {
+  const ref = typeof param === "string" ? { id: param, version: undefined } : param;
+  const agent = await getAgent(createDb(c.env.DB), ref.id, ref.version);
+  if (agent.archivedAt !== null) {
+    throw new ApiError("agent_archived", `agent ${agent.id} is archived; new sessions cannot use it`, {
+      fields: [{ path: "agent", message: "archived" }],
+    });
+  }
+  let spec = agent.spec;
+  if (typeof param !== "string" && param.type === "agent_with_overrides") {
+    const { type: _type, id: _id, version: _version, ...overrides } = param;
+    spec = applyAgentUpdate(spec, overrides).spec;
+  }
+  return { id: agent.id, type: "agent", ...spec, version: agent.version };
+}
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    tags: ["sessions"],
+    summary: "Create a session for an agent in an environment",
+    request: { body: jsonBody(SessionCreateSchema) },
+    responses: { 200: sessionJson("The new session (idle)"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "write");
+    const body = c.req.valid("json");
+    const agent = await resolveAgent(c, body.agent);
+    const environment = await getEnvironment(createDb(c.env.DB), body.environment_id);
+    if (environment.archivedAt !== null) {
+      throw new ApiError("environment_archived", `environment ${environment.id} is archived`, {
+        fields: [{ path: "environment_id", message: "archived" }],
+      });
+    }
+    // No vault exists yet to bind (vaults arrive with their own API), so any id is unknown.
+    const vaultId = body.vault_ids?.[0];
+    if (vaultId !== undefined) {
+      throw new ApiError("not_found", `vault ${vaultId} not found`, {
+        fields: [{ path: "vault_ids.0", message: "not found" }],
+      });
+    }
+    const now = Date.now();
+    const config = environment.spec.config;
+    const record: SessionRecord = {
+      id: newId("session"),
+      agent,
+      environmentId: environment.id,
+      title: body.title ?? null,
+      metadata: body.metadata ?? {},
+      vaultIds: [],
+      status: "idle",
+      createdAt: now,
+      updatedAt: now,
+      archivedAt: null,
+      usage: { ...ZERO_USAGE },
+      activeMs: 0,
+      enableInternet: config.type !== "cloud" || config.networking.type === "unrestricted",
+      apiOrigin: new URL(c.req.url).origin,
+    };
+    c.set("auditTarget", record.id);
+    const session = await sessionClient(c.env, record.id).create(record, body.initial_events ?? []);
+    return c.json(session, 200);
+  },
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags: ["sessions"],
+    summary: "List sessions",
+    request: { query: SessionListQuerySchema },
+    responses: {
+      200: {
+        description: "A page of sessions",
+        content: {
+          "application/json": {
+            schema: z.object({
+              data: z.array(SessionSchema),
+              next_page: z.string().nullable(),
+              prev_page: z.string().nullable(),
+            }),
+          },
+        },
+      },
+      ...COMMON_ERRORS,
+    },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "read");
+    const q = c.req.valid("query");
+    const statuses = q["statuses[]"];
+    const page = await listSessions(createDb(c.env.DB), {
+      limit: q.limit,
+      page: q.page,
+      order: q.order,
+      statuses: statuses === undefined ? undefined : Array.isArray(statuses) ? statuses : [statuses],
+      agentId: q.agent_id,
+      agentVersion: q.agent_version,
+      createdGt: q["created_at[gt]"],
+      createdGte: q["created_at[gte]"],
+      createdLt: q["created_at[lt]"],
+      createdLte: q["created_at[lte]"],
+      includeArchived: q.include_archived,
+    });
+    return c.json(page as never, 200);
+  },
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{session_id}",
+    tags: ["sessions"],
+    summary: "Retrieve a session (live status and usage)",
+    request: { params: SessionParam },
+    responses: { 200: sessionJson("The session"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "read");
+    const session = await sessionClient(c.env, c.req.valid("param").session_id).describe();
+    return c.json(session, 200);
+  },
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{session_id}",
+    tags: ["sessions"],
+    summary: "Update a session's title or metadata (metadata is a patch)",
+    request: { params: SessionParam, body: jsonBody(SessionUpdateSchema) },
+    responses: { 200: sessionJson("The updated session"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "write");
+    const session = sessionClient(c.env, c.req.valid("param").session_id);
+    const body = c.req.valid("json");
+    const current = await session.describe();
+    const metadata = body.metadata
+      ? applyMetadataPatch(current.metadata, body.metadata, { emptyStringDeletes: false })
+      : undefined;
+    return c.json(await session.updateInfo({ title: body.title, metadata }), 200);
+  },
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{session_id}/archive",
+    tags: ["sessions"],
+    summary: "Archive a session: its runtime stops and it accepts no more events",
+    request: { params: SessionParam },
+    responses: { 200: sessionJson("The archived session"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "write");
+    const session = await sessionClient(c.env, c.req.valid("param").session_id).archive();
+    return c.json(session, 200);
+  },
+);
+
+sessionRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{session_id}",
+    tags: ["sessions"],
+    summary: "Delete a session: tears down its runtime and deletes its events",
+    request: { params: SessionParam },
+    responses: {
+      200: {
+        description: "Deleted",
+        content: {
+          "application/json": { schema: z.object({ id: z.string(), type: z.literal("session_deleted") }) },
+        },
+      },
+      ...COMMON_ERRORS,
+    },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "write");
+    const { id } = await sessionClient(c.env, c.req.valid("param").session_id).destroy();
+    return c.json({ id, type: "session_deleted" as const }, 200);
+  },
+);

@@ -1,0 +1,81 @@
+/**
+ * The production runtime: a session's Cloudflare Container, driven through `ctx.container`.
+ *
+ * A thin adapter. `start` only requests the start (the gateway listens 15 s – 2 min later;
+ * see readiness.ts), `fetch` goes through `getTcpPort(port).fetch`, which carries plain HTTP,
+ * streamed bodies and WebSocket upgrades alike, and `stop` is SIGTERM with a hard stop after
+ * a grace period. The env given to `start` is passed as is: nothing is added here, so no
+ * provider key can reach the container by this path.
+ */
+
+import { type AgentRuntime, RuntimeStartError, type RuntimeStartOptions } from "./agent-runtime";
+
+/**
+ * How long `stop()` waits after SIGTERM before destroying the container (15 s). OpenClaw
+ * shuts down an idle gateway in ~150 ms–4 s; a turn in flight is abandoned either way, and
+ * the session's Durable Object (not the container) is the record of what happened.
+ */
+export const CONTAINER_STOP_GRACE_MS = 15_000;
+
+/** SIGTERM: OpenClaw drains and exits cleanly on it. */
+const SIGTERM = 15;
+
+/** {@link AgentRuntime} over a Durable Object's `ctx.container`. */
+export class ContainerRuntime implements AgentRuntime {
+  readonly kind = "container" as const;
+
+  /** @param container the Durable Object's `ctx.container` (present only when containers are enabled) */
+  constructor(private readonly container: Container) {}
+
+  async isRunning(): Promise<boolean> {
+    return this.container.running;
+  }
+
+  /** Requests the start unless the container is already running; does not wait for readiness. */
+  async start(options: RuntimeStartOptions): Promise<void> {
+    if (this.container.running) return;
+    try {
+      // A copy, so a later mutation of the caller's object cannot change what was sent.
+      this.container.start({ env: { ...options.env }, enableInternet: options.enableInternet });
+    } catch (error) {
+      throw new RuntimeStartError("The agent container could not be started.", { cause: error });
+    }
+  }
+
+  /**
+   * Forwards `request` to `port` inside the container. The URL's host is ignored by the
+   * runtime; a WebSocket upgrade comes back as a 101 response carrying `webSocket`.
+   * Rejects when nothing listens on the port yet (the gateway is still booting).
+   */
+  fetch(port: number, request: Request): Promise<Response> {
+    return this.container.getTcpPort(port).fetch(request);
+  }
+
+  /**
+   * SIGTERM, then `destroy()` unless the container exited within `graceMs`
+   * (default {@link CONTAINER_STOP_GRACE_MS}). Resolves once it is stopped.
+   */
+  async stop(graceMs = CONTAINER_STOP_GRACE_MS): Promise<void> {
+    if (!this.container.running) return;
+    // monitor() resolves on exit and rejects when the container exits with an error; both
+    // mean "it is gone". Subscribe before signalling so a fast exit is not missed.
+    const exited = this.container.monitor().then(
+      () => true,
+      () => true,
+    );
+    this.container.signal(SIGTERM);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const graceOver = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    const exitedInTime = await Promise.race([exited, graceOver]);
+    clearTimeout(timer);
+    if (!exitedInTime) await this.destroy("did not exit within the stop grace period");
+  }
+
+  /** Hard stop at once; a no-op when the container is not running. */
+  async destroy(reason?: string): Promise<void> {
+    if (!this.container.running) return;
+    await this.container.destroy(reason);
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The development and test runtime: a real OpenClaw gateway run as a local process by the
+ * runtime supervisor (scripts/runtime-supervisor.mjs) at `LOCAL_AGENT_ORIGIN`.
+ *
+ * workerd cannot run containers without Docker, so each session's Durable Object asks the
+ * supervisor for "its" gateway, keyed by a runtime id (the session id). This module is plain
+ * Workers code (fetch only), so it also runs under Node in the runtime tests.
+ *
+ * Supervisor API used here (all JSON):
+ *   POST   /runtimes/{id}/start  {env}       → 200/201 status; 400 {error} for an invalid env
+ *   GET    /runtimes/{id}                    → {running, pid, port, startedAt, exitCode}; 404 unknown
+ *   POST   /runtimes/{id}/stop   {graceMs}   → SIGTERM, SIGKILL after graceMs; keeps the state dir
+ *   DELETE /runtimes/{id}                    → kill and remove the state dir
+ *   *      /runtimes/{id}/proxy/<path>       → the gateway's <path> (HTTP and WebSocket upgrades)
+ */
+
+import {
+  type AgentRuntime,
+  OPENCLAW_PORT,
+  RuntimeStartError,
+  type RuntimeStartOptions,
+} from "./agent-runtime";
+
+/** Header the supervisor sets on responses it generates itself (not the gateway's). */
+export const SUPERVISOR_ERROR_HEADER = "x-runtime-supervisor-error";
+
+/**
+ * Longest wait for a control call (start, status, stop) to the supervisor (30 s): start
+ * returns once the process is spawned, stop within the grace period plus a few seconds.
+ */
+const CONTROL_TIMEOUT_MS = 30_000;
+
+/** Default SIGTERM grace, as for containers: OpenClaw's idle shutdown takes ~150 ms–4 s. */
+const LOCAL_STOP_GRACE_MS = 15_000;
+
+export interface LocalProcessRuntimeOptions {
+  /** fetch implementation (default: the global one); tests may inject a fake. */
+  fetch?: typeof fetch;
+}
+
+/** {@link AgentRuntime} backed by a gateway process that the local supervisor runs for `runtimeId`. */
+export class LocalProcessRuntime implements AgentRuntime {
+  readonly kind = "local" as const;
+  private readonly base: string;
+  private readonly fetcher: typeof fetch;
+
+  /**
+   * @param origin the supervisor's origin, e.g. `http://127.0.0.1:9123` (LOCAL_AGENT_ORIGIN)
+   * @param runtimeId one gateway per id; the session id
+   */
+  constructor(
+    origin: string,
+    readonly runtimeId: string,
+    options: LocalProcessRuntimeOptions = {},
+  ) {
+    const url = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.pathname !== "/") {
+      throw new RuntimeStartError(
+        `LOCAL_AGENT_ORIGIN must be an origin such as http://127.0.0.1:9123, got "${origin}".`,
+      );
+    }
+    if (!runtimeId) throw new RuntimeStartError("A local runtime needs a non-empty runtime id.");
+    this.base = `${url.origin}/runtimes/${encodeURIComponent(runtimeId)}`;
+    // Wrapped: workerd throws "Illegal invocation" when fetch is called with a foreign `this`.
+    this.fetcher = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async isRunning(): Promise<boolean> {
+    const response = await this.control("GET", "");
+    if (response.status === 404) return false;
+    const status = await this.json<{ running?: boolean }>(response);
+    return status.running === true;
+  }
+
+  /** Asks the supervisor to spawn the gateway; a no-op when it is already starting or running. */
+  async start(options: RuntimeStartOptions): Promise<void> {
+    // enableInternet has no local equivalent: the gateway shares the host's network.
+    const response = await this.control("POST", "/start", { env: options.env });
+    await this.json(response);
+  }
+
+  /**
+   * Forwards `request` to the gateway through the supervisor's proxy, keeping method, headers,
+   * body (streamed) and query. A WebSocket upgrade passes through as well: in workerd, fetch
+   * of a request with `Upgrade: websocket` returns the 101 response with `webSocket` set.
+   * Rejects, as a container does, when the gateway is not running or not listening yet.
+   */
+  async fetch(port: number, request: Request): Promise<Response> {
+    if (port !== OPENCLAW_PORT) {
+      throw new Error(`The local runtime exposes only the gateway port ${OPENCLAW_PORT}, not ${port}.`);
+    }
+    const { pathname, search } = new URL(request.url);
+    const forwarded = new Request(`${this.base}/proxy${pathname}${search}`, request);
+    // Redirects belong to the caller, as with a container port.
+    const response = await this.fetcher(forwarded, { redirect: "manual" });
+    if (response.headers.has(SUPERVISOR_ERROR_HEADER)) {
+      const detail = await response.text();
+      throw new Error(`local runtime ${this.runtimeId} unreachable: ${detail}`);
+    }
+    return response;
+  }
+
+  /** SIGTERM, SIGKILL after `graceMs`; the supervisor keeps the state dir for a later start. */
+  async stop(graceMs = LOCAL_STOP_GRACE_MS): Promise<void> {
+    const response = await this.control("POST", "/stop", { graceMs }, graceMs + CONTROL_TIMEOUT_MS);
+    if (response.status !== 404) await this.json(response);
+  }
+
+  /** Kills the gateway and removes its state dir. Idempotent. */
+  async destroy(_reason?: string): Promise<void> {
+    const response = await this.control("DELETE", "");
+    if (response.status !== 404) await this.json(response);
+  }
+
+  /** One control call; a supervisor that cannot be reached becomes a RuntimeStartError with a hint. */
+  private async control(
+    method: string,
+    path: string,
+    body?: unknown,
+    timeoutMs = CONTROL_TIMEOUT_MS,
+  ): Promise<Response> {
+    try {
+      return await this.fetcher(`${this.base}${path}`, {
+        method,
+        headers: body === undefined ? undefined : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new RuntimeStartError(
+        `The local agent supervisor at ${new URL(this.base).origin} did not answer. Start it with ` +
+          "`node scripts/runtime-supervisor.mjs` and set LOCAL_AGENT_ORIGIN to the origin it prints.",
+        { cause: error },
+      );
+    }
+  }
+
+  /** Parses a control response; a 4xx/5xx becomes a RuntimeStartError carrying the supervisor's reason. */
+  private async json<T>(response: Response): Promise<T> {
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = { error: text };
+    }
+    if (!response.ok) {
+      const reason = (parsed as { error?: unknown }).error;
+      throw new RuntimeStartError(
+        typeof reason === "string" ? reason : `local agent supervisor answered ${response.status}`,
+      );
+    }
+    return parsed as T;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Chooses a session's runtime: its Cloudflare Container when the platform provides one, else
+ * the local supervisor's process (development and tests, where workerd runs no containers).
+ */
+
+import { type AgentRuntime, RuntimeStartError } from "./agent-runtime";
+import { ContainerRuntime } from "./container-runtime";
+import { LocalProcessRuntime } from "./local-runtime";
+
+/**
+ * Returns `ctx.container` wrapped as a {@link ContainerRuntime} when present; otherwise a
+ * {@link LocalProcessRuntime} for `runtimeId` when `LOCAL_AGENT_ORIGIN` is set.
+ *
+ * @param runtimeId names the local gateway (use the session id); unused for containers
+ * @throws RuntimeStartError when neither is available, saying how to configure one
+ */
+export function selectRuntime(
+  ctx: DurableObjectState,
+  env: { LOCAL_AGENT_ORIGIN?: string },
+  runtimeId: string,
+): AgentRuntime {
+  if (ctx.container) return new ContainerRuntime(ctx.container);
+  if (env.LOCAL_AGENT_ORIGIN) return new LocalProcessRuntime(env.LOCAL_AGENT_ORIGIN, runtimeId);
+  throw new RuntimeStartError(
+    "No agent runtime is configured: containers are disabled for this Worker (no Docker, " +
+      "`enable_containers = false`, or tests) and LOCAL_AGENT_ORIGIN is not set. Run " +
+      "`node scripts/runtime-supervisor.mjs` and set LOCAL_AGENT_ORIGIN to the origin it prints " +
+      "(in .dev.vars or `wrangler dev --var LOCAL_AGENT_ORIGIN:http://127.0.0.1:PORT`), " +
+      "or enable containers with a Docker engine.",
+  );
+}

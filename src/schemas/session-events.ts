@@ -1,0 +1,68 @@
+/**
+ * Wire schemas for session events (`client.beta.sessions.events`): what a client may send and
+ * the list query. Text blocks are checked strictly; other block types (image, document,
+ * search_result) are accepted by shape and passed to the agent as their text where they have one.
+ */
+import { z } from "@hono/zod-openapi";
+import { MAX_EVENTS_PER_SEND, MAX_PAGE_LIMIT } from "../config";
+import { PageQuery, TimestampQuery } from "./common";
+
+const TextBlockSchema = z.object({ type: z.literal("text"), text: z.string() });
+const OtherBlockSchema = z.looseObject({ type: z.enum(["image", "document", "search_result", "redacted"]) });
+export const ContentBlockSchema = z.union([TextBlockSchema, OtherBlockSchema]);
+
+export const UserMessageParamsSchema = z.object({
+  type: z.literal("user.message"),
+  content: z.array(ContentBlockSchema).min(1, "a message needs at least one content block"),
+});
+
+export const UserEventParamsSchema = z.discriminatedUnion("type", [
+  UserMessageParamsSchema,
+  z.object({ type: z.literal("user.interrupt"), session_thread_id: z.string().min(1).optional() }),
+  z.object({
+    type: z.literal("user.tool_confirmation"),
+    tool_use_id: z.string().min(1),
+    result: z.enum(["allow", "deny"]),
+    deny_message: z.string().optional(),
+    session_thread_id: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal("user.custom_tool_result"),
+    custom_tool_use_id: z.string().min(1),
+    content: z.array(ContentBlockSchema).optional(),
+    is_error: z.boolean().optional(),
+    session_thread_id: z.string().optional(),
+  }),
+]);
+
+export const SendEventsSchema = z
+  .object({ events: z.array(UserEventParamsSchema).min(1).max(MAX_EVENTS_PER_SEND) })
+  .strict()
+  .openapi("SendEvents");
+export type SendEvents = z.infer<typeof SendEventsSchema>;
+
+export const SessionEventSchema = z
+  .looseObject({ id: z.string(), type: z.string(), processed_at: z.string().nullable() })
+  .openapi("SessionEvent");
+
+export const EventListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(MAX_PAGE_LIMIT),
+  page: PageQuery,
+  order: z.enum(["asc", "desc"]).default("asc"),
+  "types[]": z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  "created_at[gt]": TimestampQuery,
+  "created_at[gte]": TimestampQuery,
+  "created_at[lt]": TimestampQuery,
+  "created_at[lte]": TimestampQuery,
+});
+export type EventListQuery = z.infer<typeof EventListQuerySchema>;
+
+export const StreamQuerySchema = z.object({
+  "event_deltas[]": z
+    .union([
+      z.enum(["agent.message", "agent.thinking"]),
+      z.array(z.enum(["agent.message", "agent.thinking"])),
+    ])
+    .optional(),
+  last_event_id: z.string().min(1).optional(),
+});

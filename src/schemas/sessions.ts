@@ -1,0 +1,90 @@
+/**
+ * Wire schemas for sessions (`client.beta.sessions`): the session object, create and update
+ * bodies and the list query. Field names follow `@anthropic-ai/sdk` 1.12.0.
+ */
+import { z } from "@hono/zod-openapi";
+import { McpServerSchema, ModelParamSchema, SkillParamsSchema } from "./agents";
+import { AgentToolParamsSchema } from "./agent-tools";
+import { BooleanQuery, LimitQuery, PageQuery, TimestampQuery } from "./common";
+import { MetadataPatchSchema, MetadataSchema } from "./metadata";
+import { UserMessageParamsSchema } from "./session-events";
+import { strictBody } from "./strict-body";
+
+export const SESSION_STATUSES = ["idle", "running", "rescheduling", "terminated"] as const;
+
+const AgentRefSchema = z.object({
+  type: z.literal("agent"),
+  id: z.string().min(1),
+  version: z.number().int().min(1).optional(),
+});
+const AgentWithOverridesSchema = z.object({
+  type: z.literal("agent_with_overrides"),
+  id: z.string().min(1),
+  version: z.number().int().min(1).optional(),
+  model: ModelParamSchema.optional(),
+  system: z.string().nullish(),
+  tools: z.array(AgentToolParamsSchema).optional(),
+  mcp_servers: z.array(McpServerSchema).optional(),
+  skills: z.array(SkillParamsSchema).optional(),
+});
+
+/** `agent`: an id (latest version), a pinned reference, or a reference with overrides. */
+export const SessionAgentParamSchema = z.union([
+  z.string().min(1),
+  z.discriminatedUnion("type", [AgentRefSchema, AgentWithOverridesSchema]),
+]);
+export type SessionAgentParam = z.infer<typeof SessionAgentParamSchema>;
+
+export const SessionCreateSchema = strictBody({
+  agent: SessionAgentParamSchema,
+  environment_id: z.string().min(1),
+  title: z.string().max(512).nullish(),
+  metadata: MetadataSchema.optional(),
+  vault_ids: z.array(z.string().min(1)).max(20).optional(),
+  resources: z.array(z.unknown()).max(0, "session resources are not supported yet").optional(),
+  budget: z.null().optional(),
+  initial_events: z.array(UserMessageParamsSchema).max(50).optional(),
+}).openapi("SessionCreate");
+export type SessionCreate = z.infer<typeof SessionCreateSchema>;
+
+export const SessionUpdateSchema = strictBody({
+  title: z.string().max(512).nullish(),
+  metadata: MetadataPatchSchema.nullish(),
+}).openapi("SessionUpdate");
+export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;
+
+export const SessionSchema = z
+  .object({
+    id: z.string(),
+    type: z.literal("session"),
+    status: z.enum(SESSION_STATUSES),
+    agent: z.record(z.string(), z.unknown()),
+    environment_id: z.string(),
+    title: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    vault_ids: z.array(z.string()),
+    resources: z.array(z.unknown()),
+    outcome_evaluations: z.array(z.unknown()),
+    budget: z.null(),
+    stats: z.object({ active_seconds: z.number(), duration_seconds: z.number() }),
+    usage: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+    updated_at: z.string(),
+    archived_at: z.string().nullable(),
+  })
+  .openapi("Session");
+
+export const SessionListQuerySchema = z.object({
+  limit: LimitQuery,
+  page: PageQuery,
+  order: z.enum(["asc", "desc"]).default("desc"),
+  "statuses[]": z.union([z.enum(SESSION_STATUSES), z.array(z.enum(SESSION_STATUSES))]).optional(),
+  agent_id: z.string().min(1).optional(),
+  agent_version: z.coerce.number().int().min(1).optional(),
+  "created_at[gt]": TimestampQuery,
+  "created_at[gte]": TimestampQuery,
+  "created_at[lt]": TimestampQuery,
+  "created_at[lte]": TimestampQuery,
+  include_archived: BooleanQuery,
+});
+export type SessionListQuery = z.infer<typeof SessionListQuerySchema>;

@@ -1,0 +1,157 @@
+/**
+ * A session's event log in the Durable Object's SQLite: every CMA event the session emitted or
+ * accepted, in order. `seq` is the monotonic position (what SSE resume and paging use); `id` is
+ * the opaque `sevt_…` id clients see, identical in history and on the stream.
+ */
+import { randomBase62 } from "../lib/ids";
+import { toRfc3339 } from "../lib/time";
+
+/** A CMA event as it goes on the wire: `{id, type, ...fields, processed_at}`. */
+export type WireEvent = { id: string; type: string; processed_at: string | null } & Record<string, unknown>;
+
+export interface LoggedEvent {
+  seq: number;
+  event: WireEvent;
+}
+
+export interface EventQuery {
+  limit: number;
+  /** Exclusive lower bound on seq (ascending) or upper bound (descending). */
+  cursorSeq?: number;
+  order: "asc" | "desc";
+  types?: string[];
+  /** Bounds on processed_at, epoch ms. */
+  processedGt?: number;
+  processedGte?: number;
+  processedLt?: number;
+  processedLte?: number;
+}
+
+export function newEventId(): string {
+  return `sevt_${randomBase62(24)}`;
+}
+
+export class EventLog {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      type TEXT NOT NULL,
+      processed_at INTEGER,
+      body TEXT NOT NULL
+    )`);
+    sql.exec("CREATE INDEX IF NOT EXISTS events_type ON events (type, seq)");
+  }
+
+  /** Appends an event; `processedAt` null marks a user event still waiting in the queue. */
+  append(
+    type: string,
+    fields: Record<string, unknown>,
+    processedAt: number | null,
+    id = newEventId(),
+  ): LoggedEvent {
+    const event: WireEvent = {
+      id,
+      type,
+      ...fields,
+      processed_at: processedAt === null ? null : toRfc3339(processedAt),
+    };
+    const row = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO events (id, type, processed_at, body) VALUES (?, ?, ?, ?) RETURNING seq",
+        id,
+        type,
+        processedAt,
+        JSON.stringify(event),
+      )
+      .one();
+    return { seq: row.seq, event };
+  }
+
+  /** Marks a queued user event as picked up by the agent. */
+  markProcessed(id: string, at: number): void {
+    const row = this.sql.exec<{ body: string }>("SELECT body FROM events WHERE id = ?", id).toArray()[0];
+    if (!row) return;
+    const event = JSON.parse(row.body) as WireEvent;
+    event.processed_at = toRfc3339(at);
+    this.sql.exec("UPDATE events SET processed_at = ?, body = ? WHERE id = ?", at, JSON.stringify(event), id);
+  }
+
+  get(id: string): LoggedEvent | null {
+    const row = this.sql
+      .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE id = ?", id)
+      .toArray()[0];
+    return row ? { seq: row.seq, event: JSON.parse(row.body) as WireEvent } : null;
+  }
+
+  /** Events after `seq`, oldest first (stream catch-up). */
+  after(seq: number, limit = 10_000): LoggedEvent[] {
+    return this.sql
+      .exec<{ seq: number; body: string }>(
+        "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        seq,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as WireEvent }));
+  }
+
+  lastSeq(): number {
+    return this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events").one().seq ?? 0;
+  }
+
+  /** History with filters; fetches `limit + 1` rows so the caller can tell whether more exist. */
+  query(q: EventQuery): LoggedEvent[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.cursorSeq !== undefined) {
+      where.push(q.order === "asc" ? "seq > ?" : "seq < ?");
+      args.push(q.cursorSeq);
+    }
+    if (q.types?.length) {
+      where.push(`type IN (${q.types.map(() => "?").join(",")})`);
+      args.push(...q.types);
+    }
+    const bounds: Array<[number | undefined, string]> = [
+      [q.processedGt, "processed_at > ?"],
+      [q.processedGte, "processed_at >= ?"],
+      [q.processedLt, "processed_at < ?"],
+      [q.processedLte, "processed_at <= ?"],
+    ];
+    for (const [value, clause] of bounds) {
+      if (value !== undefined) {
+        where.push(clause);
+        args.push(value);
+      }
+    }
+    const sql = `SELECT seq, body FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${
+      q.order === "asc" ? "ASC" : "DESC"
+    } LIMIT ?`;
+    return this.sql
+      .exec<{ seq: number; body: string }>(sql, ...args, q.limit + 1)
+      .toArray()
+      .map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as WireEvent }));
+  }
+
+  /** Text of the conversation so far (user messages and agent replies), oldest first. */
+  transcript(): Array<{ role: "user" | "assistant"; text: string }> {
+    const rows = this.sql
+      .exec<{ body: string }>(
+        "SELECT body FROM events WHERE type IN ('user.message', 'agent.message') AND processed_at IS NOT NULL ORDER BY seq",
+      )
+      .toArray();
+    return rows.map((r) => {
+      const event = JSON.parse(r.body) as WireEvent;
+      return { role: event.type === "user.message" ? "user" : "assistant", text: textOf(event.content) };
+    });
+  }
+}
+
+/** Concatenates the text blocks of a content array. */
+export function textOf(content: unknown): string {
+  if (!Array.isArray(content)) return "";
+  return content
+    .filter((b): b is { type: "text"; text: string } => b?.type === "text" && typeof b.text === "string")
+    .map((b) => b.text)
+    .join("\n");
+}

@@ -1,0 +1,74 @@
+/**
+ * The session's connection to its OpenClaw gateway: starts the runtime if needed, waits for
+ * readiness, opens the WebSocket control connection through the runtime seam (pairing the
+ * session's device identity over the admin RPC when the gateway asks), and subscribes to the
+ * session's message events. One link per Durable Object instance; it is rebuilt after a drop.
+ */
+import { RUNTIME_READY_DEADLINE_MS } from "../config";
+import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../runtime/agent-runtime";
+import { connectWithPairing } from "../runtime/openclaw/admin-rpc";
+import type { DeviceIdentity } from "../runtime/openclaw/device-identity";
+import { GatewayClient, type WebSocketLike } from "../runtime/openclaw/gateway-client";
+import type { EventFrame } from "../runtime/openclaw/protocol";
+import { waitForGatewayReady } from "../runtime/readiness";
+
+/** The host part is ignored by both runtimes; it only makes the URL well-formed. */
+const GATEWAY_URL = "http://gateway.local";
+
+export interface LinkOptions {
+  runtime: AgentRuntime;
+  gatewayToken: string;
+  identity: DeviceIdentity;
+  /** OpenClaw session key of this session (`agent:main:<session id>`). */
+  sessionKey: string;
+  /** Environment for a runtime start (per-session values only). */
+  startEnv: () => Record<string, string>;
+  enableInternet: boolean;
+  onEvent: (frame: EventFrame) => void;
+  onClose: (reason: string) => void;
+}
+
+export interface LinkState {
+  client: GatewayClient;
+  /** True when the gateway holds no transcript for this session (a fresh runtime). */
+  freshTranscript: boolean;
+}
+
+/** Opens a WebSocket to the gateway through the runtime seam (HTTP upgrade). */
+async function openSocket(runtime: AgentRuntime): Promise<WebSocketLike> {
+  const res = await runtime.fetch(
+    OPENCLAW_PORT,
+    new Request(`${GATEWAY_URL}/`, { headers: { Upgrade: "websocket" } }),
+  );
+  const ws = res.webSocket;
+  if (!ws) throw new RuntimeStartError(`the gateway refused the WebSocket upgrade (HTTP ${res.status})`);
+  ws.accept();
+  return ws as unknown as WebSocketLike;
+}
+
+/** Starts (if needed) and connects; resolves once the session's events are subscribed. */
+export async function openLink(opts: LinkOptions): Promise<LinkState> {
+  const { runtime } = opts;
+  if (!(await runtime.isRunning())) {
+    await runtime.start({ env: opts.startEnv(), enableInternet: opts.enableInternet });
+  }
+  await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });
+
+  const client = new GatewayClient({
+    connect: () => openSocket(runtime),
+    token: opts.gatewayToken,
+    identity: opts.identity,
+  });
+  client.on("*", (_payload, frame) => opts.onEvent(frame));
+  client.onClose((err) => opts.onClose(err.message));
+  await connectWithPairing(client, {
+    fetch: (url, init) => runtime.fetch(OPENCLAW_PORT, new Request(url, init)),
+    origin: GATEWAY_URL,
+    token: opts.gatewayToken,
+  });
+  await client.request("sessions.messages.subscribe", { key: opts.sessionKey });
+  const history = await client
+    .request<{ messages?: unknown[] }>("chat.history", { sessionKey: opts.sessionKey, limit: 1 })
+    .catch(() => ({ messages: [] }));
+  return { client, freshTranscript: (history.messages?.length ?? 0) === 0 };
+}

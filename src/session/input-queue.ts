@@ -1,0 +1,59 @@
+/**
+ * The durable FIFO of accepted user messages waiting for a turn. An item stays in the queue
+ * until its turn has finished, so a crash or runtime restart mid-turn re-runs it rather than
+ * losing it (at-least-once; the turn's idempotency key is the event id).
+ */
+
+export interface QueuedInput {
+  seq: number;
+  eventId: string;
+  text: string;
+  attempts: number;
+}
+
+export class InputQueue {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS input_queue (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      event_id TEXT NOT NULL UNIQUE,
+      text TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0
+    )`);
+  }
+
+  enqueue(eventId: string, text: string): void {
+    this.sql.exec("INSERT INTO input_queue (event_id, text) VALUES (?, ?)", eventId, text);
+  }
+
+  /** The oldest waiting input, or null. */
+  peek(): QueuedInput | null {
+    const row = this.sql
+      .exec<{ seq: number; event_id: string; text: string; attempts: number }>(
+        "SELECT seq, event_id, text, attempts FROM input_queue ORDER BY seq LIMIT 1",
+      )
+      .toArray()[0];
+    return row ? { seq: row.seq, eventId: row.event_id, text: row.text, attempts: row.attempts } : null;
+  }
+
+  /** Counts a dispatch attempt (a runtime failure mid-turn makes another). */
+  markAttempt(eventId: string): number {
+    return this.sql
+      .exec<{ attempts: number }>(
+        "UPDATE input_queue SET attempts = attempts + 1 WHERE event_id = ? RETURNING attempts",
+        eventId,
+      )
+      .one().attempts;
+  }
+
+  remove(eventId: string): void {
+    this.sql.exec("DELETE FROM input_queue WHERE event_id = ?", eventId);
+  }
+
+  size(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM input_queue").one().n;
+  }
+
+  clear(): void {
+    this.sql.exec("DELETE FROM input_queue");
+  }
+}

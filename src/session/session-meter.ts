@@ -1,0 +1,11 @@
+/** The LLM proxy's view of sessions: each session's Durable Object is its meter. */
+import type { MeterSource } from "../llm/session-meter";
+import { sessionStub } from "./stub";
+
+export const sessionMeters: MeterSource = (env) => (sessionId) => {
+  const stub = sessionStub(env, sessionId);
+  return {
+    authorize: (token) => stub.authorizeModelCall(token),
+    record: (usage) => stub.recordModelUsage(usage),
+  };
+};

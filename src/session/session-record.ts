@@ -1,0 +1,92 @@
+/**
+ * The session's own record (kept in its Durable Object) and its CMA wire form. The DO is the
+ * single writer; D1 holds a denormalised index row for listing (src/db/sessions.ts).
+ */
+import type { AgentSpec } from "../domain/agent-spec";
+import { toRfc3339, toRfc3339OrNull } from "../lib/time";
+
+export type SessionStatus = "idle" | "running" | "rescheduling" | "terminated";
+
+/** The agent snapshot a session runs: the agent's spec at the version it was created with. */
+export type SessionAgent = AgentSpec & { id: string; type: "agent"; version: number };
+
+export interface UsageTotals {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+  cost_usd: number;
+}
+
+export const ZERO_USAGE: UsageTotals = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+  cost_usd: 0,
+};
+
+export interface SessionRecord {
+  id: string;
+  agent: SessionAgent;
+  environmentId: string;
+  title: string | null;
+  metadata: Record<string, string>;
+  vaultIds: string[];
+  status: SessionStatus;
+  createdAt: number;
+  updatedAt: number;
+  archivedAt: number | null;
+  usage: UsageTotals;
+  /** Milliseconds spent running turns. */
+  activeMs: number;
+  /** Whether the environment lets the runtime reach the internet directly. */
+  enableInternet: boolean;
+  /** Origin of the API the session was created through; local runtimes reach the LLM proxy there. */
+  apiOrigin: string;
+}
+
+/** USD → the contract's money object: an integer string in minor units (cents). */
+export function usdToMoney(usd: number): { amount: string; currency: "USD" } {
+  return { amount: String(Math.round(usd * 100)), currency: "USD" };
+}
+
+export function usageToWire(usage: UsageTotals, activeMs: number) {
+  return {
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cache_read_input_tokens: usage.cache_read_input_tokens,
+    cache_creation: {
+      ephemeral_5m_input_tokens: usage.cache_creation_input_tokens,
+      ephemeral_1h_input_tokens: 0,
+    },
+    active_seconds: Math.round(activeMs / 1000),
+    list_cost: usdToMoney(usage.cost_usd),
+  };
+}
+
+export function sessionToWire(r: SessionRecord, now = Date.now()) {
+  return {
+    id: r.id,
+    type: "session" as const,
+    status: r.status,
+    agent: r.agent,
+    environment_id: r.environmentId,
+    title: r.title,
+    metadata: r.metadata,
+    vault_ids: r.vaultIds,
+    resources: [],
+    outcome_evaluations: [],
+    budget: null,
+    stats: {
+      active_seconds: Math.round(r.activeMs / 1000),
+      duration_seconds: Math.round(((r.archivedAt ?? now) - r.createdAt) / 1000),
+    },
+    usage: usageToWire(r.usage, r.activeMs),
+    created_at: toRfc3339(r.createdAt),
+    updated_at: toRfc3339(r.updatedAt),
+    archived_at: toRfc3339OrNull(r.archivedAt),
+  };
+}
+
+export type SessionWire = ReturnType<typeof sessionToWire>;

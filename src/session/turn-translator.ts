@@ -1,0 +1,171 @@
+/**
+ * Translates one OpenClaw run (a turn) into Claude Managed Agents events.
+ *
+ * OpenClaw reports a turn over several event families (see test/runtime/OBSERVED-EVENTS.md):
+ * `agent` (lifecycle, tool, assistant streams), `chat` (deltas, final/aborted/error) and, after
+ * `sessions.messages.subscribe`, `session.message` (whole messages with per-call usage). This
+ * class keeps the little state a turn needs (open model span, tool-call ids, the preview id of
+ * the message being streamed) and emits CMA events through a sink, in a sensible wire order:
+ * span start → agent.tool_use / agent.tool_result → agent.message → span end.
+ */
+import type { AgentEventPayload, ChatEventPayload } from "../runtime/openclaw/protocol";
+import type { WireEvent } from "./event-log";
+
+export interface TurnSink {
+  /** Appends a CMA event to the log and publishes it; returns it with its id. */
+  emit(type: string, fields: Record<string, unknown>, id?: string): WireEvent;
+  /** Publishes a stream-only preview frame to subscribers that asked for `forType` deltas. */
+  preview(forType: string, frame: Record<string, unknown>): void;
+  newEventId(): string;
+}
+
+export type TurnOutcome = { kind: "end_turn" } | { kind: "aborted" } | { kind: "error"; message: string };
+
+export interface ModelUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+/** OpenClaw tool names → the CMA built-in names clients know (`exec` is CMA's `bash`). */
+const TOOL_NAMES: Record<string, string> = { exec: "bash", apply_patch: "edit" };
+
+export function cmaToolName(openclawName: string): string {
+  return TOOL_NAMES[openclawName] ?? openclawName;
+}
+
+function num(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
+
+function textBlocks(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .filter((b) => b && typeof b === "object" && b.type === "text" && typeof b.text === "string")
+    .map((b) => b.text as string)
+    .join("");
+}
+
+export class TurnTranslator {
+  private openSpanId: string | undefined;
+  private previewId: string | undefined;
+  private messageEmitted = false;
+  private finalReplyText = "";
+  private readonly toolUseIds = new Map<string, string>();
+
+  constructor(
+    readonly runId: string,
+    private readonly sink: TurnSink,
+  ) {}
+
+  /** `agent` events: model spans, tool calls and the run's terminal reply. */
+  onAgent(payload: AgentEventPayload): void {
+    const data = payload.data ?? {};
+    if (payload.stream === "lifecycle") {
+      if (data.phase === "model" && data.provider) this.startSpan();
+      if (data.phase === "end") {
+        const reply = data.terminalReply as { text?: unknown } | undefined;
+        if (typeof reply?.text === "string") this.finalReplyText = reply.text;
+      }
+      return;
+    }
+    if (payload.stream !== "tool") return;
+    const callId = String(data.toolCallId ?? "");
+    if (data.phase === "start") {
+      const event = this.sink.emit("agent.tool_use", {
+        name: cmaToolName(String(data.name ?? "")),
+        input: (data.args as Record<string, unknown>) ?? {},
+        evaluated_permission: "allow",
+      });
+      this.toolUseIds.set(callId, event.id);
+    } else if (data.phase === "result") {
+      const result = data.result as { content?: unknown } | undefined;
+      this.sink.emit("agent.tool_result", {
+        tool_use_id: this.toolUseIds.get(callId) ?? callId,
+        content: [{ type: "text", text: textBlocks(result?.content) }],
+        is_error: data.isError === true,
+      });
+    }
+  }
+
+  /** Assistant `session.message`: the model call's text, thinking and usage. */
+  onAssistantMessage(message: { content?: unknown; usage?: Record<string, unknown> }): void {
+    const blocks = Array.isArray(message.content) ? message.content : [];
+    if (blocks.some((b) => b?.type === "thinking")) this.sink.emit("agent.thinking", {});
+    const text = textBlocks(blocks);
+    if (text) this.emitMessage(text);
+    const usage = message.usage ?? {};
+    this.endSpan(false, {
+      input_tokens: num(usage.input),
+      output_tokens: num(usage.output),
+      cache_creation_input_tokens: num(usage.cacheWrite),
+      cache_read_input_tokens: num(usage.cacheRead),
+    });
+  }
+
+  /** `chat` events: live deltas, and the run's end. Returns the outcome once the run is over. */
+  onChat(payload: ChatEventPayload): TurnOutcome | null {
+    switch (payload.state) {
+      case "delta": {
+        if (!payload.deltaText || payload.replace) return null;
+        if (!this.previewId) {
+          this.previewId = this.sink.newEventId();
+          this.sink.preview("agent.message", {
+            type: "event_start",
+            event: { id: this.previewId, type: "agent.message" },
+          });
+        }
+        this.sink.preview("agent.message", {
+          type: "event_delta",
+          event_id: this.previewId,
+          delta: { type: "content_delta", content: { type: "text", text: payload.deltaText } },
+        });
+        return null;
+      }
+      case "final": {
+        // Tool turns can end without the assistant session.message reaching us first.
+        const text = textBlocks(payload.message?.content) || this.finalReplyText;
+        if (!this.messageEmitted && text) this.emitMessage(text);
+        this.endSpan(false);
+        return { kind: "end_turn" };
+      }
+      case "aborted":
+        this.endSpan(true);
+        return { kind: "aborted" };
+      case "error":
+        this.endSpan(true);
+        return { kind: "error", message: payload.errorMessage ?? "the agent run failed" };
+      default:
+        return null;
+    }
+  }
+
+  private emitMessage(text: string): void {
+    this.sink.emit("agent.message", { content: [{ type: "text", text }] }, this.previewId);
+    this.previewId = undefined;
+    this.messageEmitted = true;
+  }
+
+  /** OpenClaw repeats the `model` lifecycle phase within one call; a span opens once per call. */
+  private startSpan(): void {
+    if (this.openSpanId) return;
+    this.openSpanId = this.sink.emit("span.model_request_start", {}).id;
+  }
+
+  private endSpan(isError: boolean, usage?: ModelUsage): void {
+    if (!this.openSpanId) return;
+    this.sink.emit("span.model_request_end", {
+      model_request_start_id: this.openSpanId,
+      is_error: isError,
+      model_usage: usage ?? {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
+    });
+    this.openSpanId = undefined;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * Sessions end to end with real parts: the Worker under `wrangler dev` (workerd, local D1,
+ * real Durable Objects), one real OpenClaw gateway per session run by the local runtime
+ * supervisor, the Worker's LLM proxy in between, and the deterministic model server as the
+ * provider. Driven with the official `@anthropic-ai/sdk`, unchanged.
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSupervisor } from "../../scripts/runtime-supervisor.mjs";
+import { type ModelServer, startModelServer } from "../support/model-server.mjs";
+import { startWorker } from "../support/worker-process.mjs";
+
+const ADMIN_KEY = "runtime-test-admin-key";
+const PROVIDER_KEY = "provider-secret-for-tests";
+
+let model: ModelServer;
+let supervisor: { origin: string; close: () => Promise<void> };
+let worker: { origin: string; logs: () => string; stop: () => Promise<void> };
+let client: Anthropic;
+let agentId: string;
+let environmentId: string;
+
+type Event = { id: string; type: string } & Record<string, any>;
+
+/** Streams a session until it goes idle; returns the events seen (stream opened first, as the SDK advises). */
+async function sendAndWait(
+  sessionId: string,
+  text: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<Event[]> {
+  const stream = await client.beta.sessions.events.stream(sessionId);
+  const sent = await client.beta.sessions.events.send(sessionId, {
+    events: [{ type: "user.message", content: [{ type: "text", text }] }],
+  });
+  const sentId = sent.data?.[0]?.id;
+  const seen: Event[] = [];
+  const timer = setTimeout(() => stream.controller.abort(), opts.timeoutMs ?? 120_000);
+  try {
+    let mine = false;
+    for await (const ev of stream as AsyncIterable<Event>) {
+      if (ev.id === sentId) mine = true;
+      if (!mine) continue; // catch-up of earlier turns
+      seen.push(ev);
+      if (ev.type === "session.status_idle") break;
+    }
+  } finally {
+    clearTimeout(timer);
+    stream.controller.abort();
+  }
+  return seen;
+}
+
+function lastAgentText(events: Event[]): string {
+  const msg = events.filter((e) => e.type === "agent.message").at(-1);
+  return msg?.content?.map((b: { text?: string }) => b.text ?? "").join("") ?? "";
+}
+
+/** The model requests made for turns whose last real user text contains `marker`. */
+function requestsMentioning(marker: string) {
+  return model.requests.filter((r) => JSON.stringify(r.body.messages).includes(marker));
+}
+
+beforeAll(async () => {
+  model = await startModelServer();
+  supervisor = await startSupervisor();
+  worker = await startWorker({
+    vars: {
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: "warn",
+      LOCAL_AGENT_ORIGIN: supervisor.origin,
+      LLM_UPSTREAM_BASE_URL: model.url,
+      LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
+    },
+  });
+  client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: worker.origin, maxRetries: 0 });
+  agentId = (
+    await client.beta.agents.create({ name: "Echo", model: "claude-sonnet-4-6", system: "Be brief." })
+  ).id;
+  environmentId = (await client.beta.environments.create({ name: `runtime-${Date.now()}` })).id;
+}, 180_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await supervisor?.close();
+  await model?.close();
+});
+
+describe("a session with a real OpenClaw gateway", () => {
+  let sessionId: string;
+
+  it("runs a conversation through the Anthropic SDK, with memory, usage and no provider key in the runtime", async () => {
+    const session = await client.beta.sessions.create({ agent: agentId, environment_id: environmentId });
+    sessionId = session.id;
+    expect(session.status).toBe("idle");
+
+    const started = Date.now();
+    const first = await sendAndWait(sessionId, "hello clawplane");
+    console.log(`session create → first reply (cold runtime): ${Date.now() - started} ms`);
+    const types = first.map((e) => e.type);
+    expect(types[0]).toBe("user.message");
+    expect(types).toEqual(
+      expect.arrayContaining([
+        "session.status_running",
+        "span.model_request_start",
+        "agent.message",
+        "span.model_request_end",
+        "session.usage",
+        "session.status_idle",
+      ]),
+    );
+    expect(types.indexOf("session.status_running")).toBeLessThan(types.indexOf("agent.message"));
+    expect(types.at(-1)).toBe("session.status_idle");
+    expect(first.at(-1)!.stop_reason).toEqual({ type: "end_turn" });
+    expect(lastAgentText(first)).toBe("echo: hello clawplane");
+
+    const spanEnd = first.find((e) => e.type === "span.model_request_end")!;
+    expect(spanEnd.model_usage.input_tokens).toBeGreaterThan(1000);
+    expect(spanEnd.model_usage.output_tokens).toBeGreaterThan(0);
+    const usage = first.find((e) => e.type === "session.usage")!.usage;
+    expect(usage.input_tokens).toBeGreaterThan(1000);
+    expect(Number(usage.list_cost.amount)).toBeGreaterThanOrEqual(0);
+
+    // The proxy sent the provider key and the agent's model; the runtime only ever had its session token.
+    const upstream = requestsMentioning("hello clawplane");
+    expect(upstream.length).toBeGreaterThan(0);
+    for (const r of upstream) {
+      expect(r.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
+      expect(r.body.model).toBe("claude-sonnet-4-6");
+    }
+
+    const warmStarted = Date.now();
+    const second = await sendAndWait(sessionId, "RECALL what I said");
+    console.log(`warm turn: ${Date.now() - warmStarted} ms`);
+    expect(lastAgentText(second)).toContain("hello clawplane");
+
+    const history = await client.beta.sessions.events.list(sessionId, { limit: 1000 });
+    const ids = history.data.map((e) => e.id);
+    for (const e of [...first, ...second]) expect(ids).toContain(e.id);
+    expect(history.data.find((e) => e.type === "user.message")?.processed_at).toBeTruthy();
+
+    const after = await client.beta.sessions.retrieve(sessionId);
+    expect(after.status).toBe("idle");
+    expect(after.usage.input_tokens).toBeGreaterThan(usage.input_tokens!);
+  });
+
+  it("keeps the conversation across a runtime that was killed between turns", async () => {
+    // The supervisor deletes the gateway and its state dir: like a container restart, nothing survives.
+    const killed = await fetch(`${supervisor.origin}/runtimes/${sessionId}`, { method: "DELETE" });
+    expect(killed.ok).toBe(true);
+    const third = await sendAndWait(sessionId, "RECALL after restart", { timeoutMs: 180_000 });
+    expect(third.at(-1)!.type).toBe("session.status_idle");
+    // The model request of turn 3 carried turns 1 and 2.
+    const turn3 = requestsMentioning("RECALL after restart").at(-1)!;
+    const prompt = JSON.stringify(turn3.body.messages);
+    expect(prompt).toContain("hello clawplane");
+    expect(prompt).toContain("RECALL what I said");
+  });
+
+  it("stops an in-flight turn promptly on user.interrupt, and runs queued messages in order", async () => {
+    model.setMode({ kind: "slow", chunkDelayMs: 500, chunks: 40 });
+    try {
+      const stream = await client.beta.sessions.events.stream(sessionId);
+      await client.beta.sessions.events.send(sessionId, {
+        events: [{ type: "user.message", content: [{ type: "text", text: "take your time" }] }],
+      });
+      // The stream is live-only: everything below belongs to this turn.
+      const seen: Event[] = [];
+      let interruptedAt = 0;
+      for await (const ev of stream as AsyncIterable<Event>) {
+        seen.push(ev);
+        if (ev.type === "span.model_request_start" && !interruptedAt) {
+          interruptedAt = Date.now();
+          await client.beta.sessions.events.send(sessionId, { events: [{ type: "user.interrupt" }] });
+        }
+        if (interruptedAt && ev.type === "session.status_idle") break;
+      }
+      stream.controller.abort();
+      const latency = Date.now() - interruptedAt;
+      console.log(`interrupt → idle: ${latency} ms`);
+      expect(latency).toBeLessThan(10_000); // the slow reply alone would take 20 s
+      expect(seen.map((e) => e.type)).toContain("user.interrupt");
+    } finally {
+      model.setMode("normal");
+    }
+
+    // Two messages sent back to back: the second waits for the first and both are answered in order.
+    const stream = await client.beta.sessions.events.stream(sessionId);
+    await client.beta.sessions.events.send(sessionId, {
+      events: [
+        { type: "user.message", content: [{ type: "text", text: "first in line" }] },
+        { type: "user.message", content: [{ type: "text", text: "second in line" }] },
+      ],
+    });
+    const replies: string[] = [];
+    for await (const ev of stream as AsyncIterable<Event>) {
+      if (ev.type === "agent.message") replies.push(lastAgentText([ev]));
+      if (replies.includes("echo: second in line") && ev.type === "session.status_idle") break;
+    }
+    stream.controller.abort();
+    expect(replies.slice(-2)).toEqual(["echo: first in line", "echo: second in line"]);
+  });
+});

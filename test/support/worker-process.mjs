@@ -1,0 +1,99 @@
+/**
+ * Starts the Worker under `wrangler dev` on 127.0.0.1 with a throw-away local D1 (migrations
+ * applied first) and the given vars, and waits until /healthz answers. Used by the runtime
+ * tests (which need the Worker on a real port, so OpenClaw can reach its LLM proxy) and the
+ * benchmarks. Run under the repo's Node 24 (npm scripts / npx put it on PATH).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** wrangler dev builds the Worker and boots workerd: allow for a slow, loaded machine. */
+const READY_TIMEOUT_MS = 90_000;
+const READY_POLL_MS = 200;
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * @param {{ vars?: Record<string, string>, port?: number }} [options]
+ * @returns {Promise<{ origin: string, logs: () => string, stop: () => Promise<void> }>}
+ */
+export async function startWorker(options = {}) {
+  const state = mkdtempSync(join(tmpdir(), "clawplane-worker-"));
+  const port = options.port ?? (await freePort());
+  const migrate = spawnSync(
+    "wrangler",
+    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
+    {
+      env: { ...process.env, CI: "true" },
+      encoding: "utf8",
+    },
+  );
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const child = spawn(
+    "wrangler",
+    [
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      state,
+      "--show-interactive-dev-session=false",
+      ...varArgs,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        process.kill(-child.pid, "SIGINT");
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // exited cleanly
+      }
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop();
+      throw new Error(`wrangler dev did not become ready:\n${output.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, READY_POLL_MS));
+  }
+  return { origin, logs: () => output, stop };
+}
