@@ -13,7 +13,7 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ADMIN_API_KEY: "test-admin-key",
-          LOG_LEVEL: "warn",
+          LOG_LEVEL: "error",
           // High enough that ordinary tests never hit it; the rate-limit test lowers it per request.
           RATE_LIMIT_PER_MINUTE: "100000",
           RATE_LIMIT_BURST: "100000",

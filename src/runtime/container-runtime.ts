@@ -6,6 +6,13 @@
  * streamed bodies and WebSocket upgrades alike, and `stop` is SIGTERM with a hard stop after
  * a grace period. The env given to `start` is passed as is: nothing is added here, so no
  * provider key can reach the container by this path.
+ *
+ * Model egress: before the first start, each configured {@link OutboundRoute} is installed with
+ * `interceptOutboundHttp`, so the container's plain-HTTP requests to e.g.
+ * `http://llm.clawplane.internal/v1/...` are served by a Worker entrypoint (the LLM proxy,
+ * `LlmProxyEntrypoint` bound with `props: { sessionId }`) and never leave Cloudflare. Under
+ * `wrangler dev` with the local-containers stand-in the call succeeds but nothing is
+ * intercepted; the e2e test points the gateway at the host instead (RUNTIME_LLM_BASE_URL).
  */
 
 import { type AgentRuntime, RuntimeStartError, type RuntimeStartOptions } from "./agent-runtime";
@@ -20,20 +27,61 @@ export const CONTAINER_STOP_GRACE_MS = 15_000;
 /** SIGTERM: OpenClaw drains and exits cleanly on it. */
 const SIGTERM = 15;
 
+/**
+ * The virtual host a session container's model provider points at
+ * (`http://llm.clawplane.internal/v1`). It resolves nowhere: only the outbound interception
+ * installed by {@link ContainerRuntime.start} gives it a meaning.
+ */
+export const LLM_PROXY_HOST = "llm.clawplane.internal";
+
+/** One host (name, glob, IP, IP:port or CIDR) whose container HTTP goes to a Worker entrypoint. */
+export interface OutboundRoute {
+  host: string;
+  /** e.g. `ctx.exports.LlmProxyEntrypoint({ props: { sessionId } })` */
+  fetcher: Fetcher;
+}
+
+export interface ContainerRuntimeOptions {
+  /** Installed with `interceptOutboundHttp` before every start, in order. */
+  interceptHttp?: OutboundRoute[];
+}
+
 /** {@link AgentRuntime} over a Durable Object's `ctx.container`. */
 export class ContainerRuntime implements AgentRuntime {
   readonly kind = "container" as const;
 
-  /** @param container the Durable Object's `ctx.container` (present only when containers are enabled) */
-  constructor(private readonly container: Container) {}
+  /**
+   * @param container the Durable Object's `ctx.container` (present only when containers are enabled)
+   * @param options outbound routes to install before starting (see {@link ContainerRuntimeOptions})
+   */
+  constructor(
+    private readonly container: Container,
+    private readonly options: ContainerRuntimeOptions = {},
+  ) {}
 
   async isRunning(): Promise<boolean> {
     return this.container.running;
   }
 
-  /** Requests the start unless the container is already running; does not wait for readiness. */
+  /**
+   * Requests the start unless the container is already running; does not wait for readiness.
+   * The outbound routes are installed first, so the gateway's first model call is already
+   * intercepted; a route that cannot be installed fails the start (no silent egress to nowhere).
+   */
   async start(options: RuntimeStartOptions): Promise<void> {
     if (this.container.running) return;
+    for (const route of this.options.interceptHttp ?? []) {
+      try {
+        await this.container.interceptOutboundHttp(route.host, route.fetcher);
+      } catch (error) {
+        throw new RuntimeStartError(
+          `Outbound HTTP to ${route.host} could not be routed for the agent container.`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
     try {
       // A copy, so a later mutation of the caller's object cannot change what was sent.
       this.container.start({ env: { ...options.env }, enableInternet: options.enableInternet });

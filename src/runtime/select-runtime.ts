@@ -4,7 +4,7 @@
  */
 
 import { type AgentRuntime, RuntimeStartError } from "./agent-runtime";
-import { ContainerRuntime } from "./container-runtime";
+import { ContainerRuntime, LLM_PROXY_HOST } from "./container-runtime";
 import { LocalProcessRuntime } from "./local-runtime";
 
 /**
@@ -19,7 +19,14 @@ export function selectRuntime(
   env: { LOCAL_AGENT_ORIGIN?: string },
   runtimeId: string,
 ): AgentRuntime {
-  if (ctx.container) return new ContainerRuntime(ctx.container);
+  if (ctx.container) {
+    // The container's model provider points at http://llm.clawplane.internal/v1: route that host
+    // to the LLM proxy entrypoint, bound to this session (the proxy trusts these props).
+    const llmProxy = ctx.exports.LlmProxyEntrypoint({ props: { sessionId: runtimeId } });
+    return new ContainerRuntime(ctx.container, {
+      interceptHttp: [{ host: LLM_PROXY_HOST, fetcher: llmProxy }],
+    });
+  }
   if (env.LOCAL_AGENT_ORIGIN) return new LocalProcessRuntime(env.LOCAL_AGENT_ORIGIN, runtimeId);
   throw new RuntimeStartError(
     "No agent runtime is configured: containers are disabled for this Worker (no Docker, " +

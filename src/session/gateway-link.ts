@@ -49,10 +49,17 @@ async function openSocket(runtime: AgentRuntime): Promise<WebSocketLike> {
 /** Starts (if needed) and connects; resolves once the session's events are subscribed. */
 export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const { runtime } = opts;
-  if (!(await runtime.isRunning())) {
-    await runtime.start({ env: opts.startEnv(), enableInternet: opts.enableInternet });
+  const start = () => runtime.start({ env: opts.startEnv(), enableInternet: opts.enableInternet });
+  if (!(await runtime.isRunning())) await start();
+  try {
+    await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });
+  } catch (err) {
+    // A runtime that was still going down when we looked (it died mid-turn) is gone by now:
+    // start a fresh one, once. A runtime that fails again is reported.
+    if (!(err instanceof RuntimeStartError) || (await runtime.isRunning())) throw err;
+    await start();
+    await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });
   }
-  await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });
 
   const client = new GatewayClient({
     connect: () => openSocket(runtime),

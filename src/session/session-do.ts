@@ -23,6 +23,7 @@ import { mintSessionToken } from "../llm/session-token";
 import { type AgentRuntime, RuntimeStartError } from "../runtime/agent-runtime";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
+import { LLM_PROXY_HOST } from "../runtime/container-runtime";
 import { selectRuntime } from "../runtime/select-runtime";
 import { EventLog, type EventQuery, newEventId, textOf, type WireEvent } from "./event-log";
 import { type LinkState, openLink } from "./gateway-link";
@@ -75,6 +76,9 @@ export class SessionDO extends DurableObject<Env> {
     super(ctx, env);
     this.events = new EventLog(ctx.storage.sql);
     this.queue = new InputQueue(ctx.storage.sql);
+    // An object restarted with work pending (evicted, redeployed) resumes it as soon as it is
+    // constructed; the watchdog alarm covers an object that nothing calls.
+    if (this.queue.size() > 0) this.kick();
   }
 
   // ---- RPC: lifecycle -------------------------------------------------------------------
@@ -254,6 +258,8 @@ export class SessionDO extends DurableObject<Env> {
         this.queue.enqueue(event.id, textOf(input.content));
         this.hub.publish(event);
         echoed.push(event);
+        // Armed with the message itself, so pending work survives even an eviction right now.
+        void this.ctx.storage.setAlarm(Date.now() + SESSION_WATCHDOG_MS);
       } else if (input.type === "user.interrupt") {
         echoed.push(
           this.emit(
@@ -458,7 +464,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Where the runtime's model provider points: the Worker's LLM proxy, never a provider. */
   private llmBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
     if (this.env.RUNTIME_LLM_BASE_URL) return this.env.RUNTIME_LLM_BASE_URL;
-    return runtime.kind === "container" ? "http://llm.clawplane.internal/v1" : `${record.apiOrigin}/llm/v1`;
+    return runtime.kind === "container" ? `http://${LLM_PROXY_HOST}/v1` : `${record.apiOrigin}/llm/v1`;
   }
 
   private onGatewayEvent(frame: EventFrame): void {

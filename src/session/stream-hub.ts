@@ -67,10 +67,7 @@ export class StreamHub {
 
   /** Ends every stream (session deleted). */
   closeAll(): void {
-    for (const sub of [...this.subscribers]) {
-      void sub.writer.close().catch(() => undefined);
-      this.drop(sub);
-    }
+    for (const sub of [...this.subscribers]) this.drop(sub);
   }
 
   private broadcast(bytes: Uint8Array, wants: (sub: Subscriber) => boolean): void {
@@ -79,9 +76,10 @@ export class StreamHub {
     }
   }
 
+  /** Ends one stream. Closing (not aborting) lets the client read what was already written. */
   private drop(sub: Subscriber): void {
     if (!this.subscribers.delete(sub)) return;
-    void sub.writer.abort().catch(() => undefined);
+    void sub.writer.close().catch(() => undefined);
     if (this.subscribers.size === 0 && this.keepalive !== undefined) {
       clearInterval(this.keepalive);
       this.keepalive = undefined;

@@ -8,6 +8,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSupervisor } from "../../scripts/runtime-supervisor.mjs";
 import { type ModelServer, startModelServer } from "../support/model-server.mjs";
+import { processEnvironment } from "../support/proc.mjs";
 import { startWorker } from "../support/worker-process.mjs";
 
 const ADMIN_KEY = "runtime-test-admin-key";
@@ -22,24 +23,24 @@ let environmentId: string;
 
 type Event = { id: string; type: string } & Record<string, any>;
 
-/** Streams a session until it goes idle; returns the events seen (stream opened first, as the SDK advises). */
+/** Sends a message and streams the session until it goes idle (stream opened first: it is live-only). */
 async function sendAndWait(
   sessionId: string,
   text: string,
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; deltas?: boolean } = {},
 ): Promise<Event[]> {
-  const stream = await client.beta.sessions.events.stream(sessionId);
-  const sent = await client.beta.sessions.events.send(sessionId, {
+  const stream = await client.beta.sessions.events.stream(
+    sessionId,
+    opts.deltas ? { event_deltas: ["agent.message"] } : {},
+  );
+  await client.beta.sessions.events.send(sessionId, {
     events: [{ type: "user.message", content: [{ type: "text", text }] }],
   });
-  const sentId = sent.data?.[0]?.id;
+  // The stream is live-only: everything on it from here belongs to this turn.
   const seen: Event[] = [];
   const timer = setTimeout(() => stream.controller.abort(), opts.timeoutMs ?? 120_000);
   try {
-    let mine = false;
     for await (const ev of stream as AsyncIterable<Event>) {
-      if (ev.id === sentId) mine = true;
-      if (!mine) continue; // catch-up of earlier turns
       seen.push(ev);
       if (ev.type === "session.status_idle") break;
     }
@@ -128,19 +129,56 @@ describe("a session with a real OpenClaw gateway", () => {
       expect(r.body.model).toBe("claude-sonnet-4-6");
     }
 
+    // The runtime's environment holds its session token and the proxy URL, never a provider key.
+    const runtime = (await (await fetch(`${supervisor.origin}/runtimes/${sessionId}`)).json()) as {
+      pid: number;
+    };
+    const environ = processEnvironment(runtime.pid).join("\n");
+    expect(environ).toContain("CLAWPLANE_SESSION_TOKEN=cpst_");
+    expect(environ).not.toContain(PROVIDER_KEY);
+    expect(environ).not.toContain(ADMIN_KEY);
+
     const warmStarted = Date.now();
-    const second = await sendAndWait(sessionId, "RECALL what I said");
+    const second = await sendAndWait(sessionId, "RECALL what I said", { deltas: true });
     console.log(`warm turn: ${Date.now() - warmStarted} ms`);
     expect(lastAgentText(second)).toContain("hello clawplane");
+    // With event_deltas the reply streams as previews that the buffered message then concludes.
+    const start = second.find((e) => e.type === "event_start")!;
+    const deltas = second.filter((e) => e.type === "event_delta").map((e) => e.delta.content.text);
+    const message = second.find((e) => e.type === "agent.message")!;
+    expect(start.event).toEqual({ id: message.id, type: "agent.message" });
+    expect(deltas.join("")).toBe(lastAgentText(second));
 
     const history = await client.beta.sessions.events.list(sessionId, { limit: 1000 });
     const ids = history.data.map((e) => e.id);
-    for (const e of [...first, ...second]) expect(ids).toContain(e.id);
+    // Stored events (not the stream-only previews) are the same in history as on the stream.
+    for (const e of [...first, ...second].filter((e) => e.id)) expect(ids).toContain(e.id);
     expect(history.data.find((e) => e.type === "user.message")?.processed_at).toBeTruthy();
 
     const after = await client.beta.sessions.retrieve(sessionId);
     expect(after.status).toBe("idle");
     expect(after.usage.input_tokens).toBeGreaterThan(usage.input_tokens!);
+  });
+
+  it("reports the agent's tool calls as agent.tool_use / agent.tool_result", async () => {
+    model.setMode({ kind: "tool_call", name: "exec", arguments: { command: "echo hi-from-tool" } });
+    try {
+      const events = await sendAndWait(sessionId, "run a command");
+      const use = events.find((e) => e.type === "agent.tool_use")!;
+      expect(use).toMatchObject({ name: "bash", input: { command: "echo hi-from-tool" } });
+      const result = events.find((e) => e.type === "agent.tool_result")!;
+      expect(result.tool_use_id).toBe(use.id);
+      expect(result.is_error).toBe(false);
+      expect(result.content[0].text).toContain("hi-from-tool");
+      // The model saw the tool's output and answered with it.
+      expect(lastAgentText(events)).toContain("hi-from-tool");
+      const types = events.map((e) => e.type);
+      expect(types.indexOf("agent.tool_use")).toBeLessThan(types.indexOf("agent.tool_result"));
+      expect(types.indexOf("agent.tool_result")).toBeLessThan(types.lastIndexOf("agent.message"));
+      expect(types.filter((t) => t === "span.model_request_start")).toHaveLength(2);
+    } finally {
+      model.setMode("normal");
+    }
   });
 
   it("keeps the conversation across a runtime that was killed between turns", async () => {
@@ -154,6 +192,47 @@ describe("a session with a real OpenClaw gateway", () => {
     const prompt = JSON.stringify(turn3.body.messages);
     expect(prompt).toContain("hello clawplane");
     expect(prompt).toContain("RECALL what I said");
+  });
+
+  it("loses no accepted message when the runtime dies mid-turn: the turn is rescheduled and the queue still runs", async () => {
+    model.setMode({ kind: "slow", chunkDelayMs: 500, chunks: 40 });
+    const stream = await client.beta.sessions.events.stream(sessionId);
+    try {
+      await client.beta.sessions.events.send(sessionId, {
+        events: [
+          { type: "user.message", content: [{ type: "text", text: "doomed turn" }] },
+          { type: "user.message", content: [{ type: "text", text: "queued behind it" }] },
+        ],
+      });
+      const seen: Event[] = [];
+      let killed = false;
+      for await (const ev of stream as AsyncIterable<Event>) {
+        seen.push(ev);
+        if (ev.type === "span.model_request_start" && !killed) {
+          killed = true;
+          model.setMode("normal");
+          expect((await fetch(`${supervisor.origin}/runtimes/${sessionId}`, { method: "DELETE" })).ok).toBe(
+            true,
+          );
+        }
+        // After the restart the runtime is re-seeded with the conversation so far, which the
+        // model double repeats back: match on the message each reply answers.
+        if (ev.type === "agent.message" && lastAgentText([ev]).includes("queued behind it")) break;
+      }
+      const types = seen.map((e) => e.type);
+      expect(types).toContain("session.status_rescheduled");
+      const error = seen.find((e) => e.type === "session.error")!;
+      expect(error.error.retry_status).toEqual({ type: "retrying" });
+      const replies = seen.filter((e) => e.type === "agent.message").map((e) => lastAgentText([e]));
+      expect(replies).toHaveLength(2);
+      expect(replies[0]).toContain("doomed turn");
+      expect(replies[0]).not.toContain("queued behind it");
+      expect(replies[1]).toContain("queued behind it");
+      expect(types).not.toContain("session.status_terminated");
+    } finally {
+      stream.controller.abort();
+      model.setMode("normal");
+    }
   });
 
   it("stops an in-flight turn promptly on user.interrupt, and runs queued messages in order", async () => {

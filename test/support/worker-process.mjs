@@ -5,7 +5,7 @@
  * benchmarks. Run under the repo's Node 24 (npm scripts / npx put it on PATH).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,8 +60,14 @@ export async function startWorker(options = {}) {
     { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
+  // CLAWPLANE_WORKER_LOG=<file> keeps everything wrangler dev prints, for debugging a run.
+  const tee = process.env.CLAWPLANE_WORKER_LOG ? createWriteStream(process.env.CLAWPLANE_WORKER_LOG) : null;
+  const collect = (d) => {
+    output += d;
+    tee?.write(d);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
 
   const stop = async () => {
     if (child.exitCode === null) {

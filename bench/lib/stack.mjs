@@ -1,0 +1,117 @@
+/**
+ * Starts and tears down what the session benchmark measures: the deterministic model server,
+ * the local runtime supervisor (one OpenClaw gateway per session), the Worker under
+ * `wrangler dev`, and a directly-run baseline gateway. Every start registers its stop with
+ * `onCleanup`; `cleanup()` runs them newest first, once, and SIGINT/SIGTERM run it too.
+ */
+import { execFile } from "node:child_process";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { startSupervisor } from "../../scripts/runtime-supervisor.mjs";
+import { startModelServer } from "../../test/support/model-server.mjs";
+import { startOpenClaw } from "../../test/support/openclaw-process.mjs";
+import { startWorker } from "../../test/support/worker-process.mjs";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const CONFIG_TEMPLATE = join(REPO_ROOT, "container/openclaw.json5");
+export const ADMIN_KEY = "bench-admin-key";
+export const PROVIDER_KEY = "bench-provider-key";
+
+const cleanups = [];
+let cleaning;
+
+/** Registers `fn` to run at cleanup (newest first). */
+export function onCleanup(fn) {
+  cleanups.push(fn);
+}
+
+/** Runs every registered cleanup once; errors are reported, not thrown. */
+export function cleanup() {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const fn = cleanups.pop();
+      try {
+        await fn();
+      } catch (error) {
+        console.error(`cleanup: ${error?.message ?? error}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping every process…`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+/** Model server → supervisor → Worker (LLM proxy pointing at the model server). */
+export async function startPlatform() {
+  const model = await startModelServer();
+  onCleanup(() => model.close());
+  const supervisor = await startSupervisor();
+  onCleanup(() => supervisor.close());
+  const worker = await startWorker({
+    vars: {
+      ADMIN_API_KEY: ADMIN_KEY,
+      LOG_LEVEL: "warn",
+      LOCAL_AGENT_ORIGIN: supervisor.origin,
+      LLM_UPSTREAM_BASE_URL: model.url,
+      LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
+      // Keep the limiter in the path but never trip it (100 SSE subscribers open at once).
+      RATE_LIMIT_PER_MINUTE: "100000000",
+      RATE_LIMIT_BURST: "100000000",
+    },
+  });
+  onCleanup(() => worker.stop());
+  return { model, supervisor, worker };
+}
+
+/**
+ * A gateway run directly (no supervisor, no Worker) against the model server, with the same
+ * config template plus OpenClaw's `POST /v1/chat/completions` endpoint turned on. The
+ * template is copied next to a small wrapper config that `$include`s it, so nothing in the
+ * repo changes.
+ */
+export async function startDirectGateway(modelUrl, { token, sessionToken }) {
+  const dir = await mkdtemp(join(tmpdir(), "clawplane-bench-config-"));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  await copyFile(CONFIG_TEMPLATE, join(dir, "base.json5"));
+  const config = {
+    $include: "./base.json5",
+    gateway: { http: { endpoints: { chatCompletions: { enabled: true } } } },
+  };
+  await writeFile(join(dir, "openclaw.json5"), JSON.stringify(config));
+  const gateway = await startOpenClaw({
+    token,
+    sessionToken,
+    modelBaseUrl: modelUrl,
+    env: { OPENCLAW_CONFIG_PATH: join(dir, "openclaw.json5") },
+    waitForReady: false, // register the stop before the (long) boot, so a signal cleans it up
+  });
+  onCleanup(() => gateway.stop());
+  await gateway.ready();
+  return gateway;
+}
+
+/** RSS in MiB of the process group led by `pid` (gateway plus helpers), and of `pid` alone. */
+export async function groupRssMiB(pid) {
+  try {
+    const { stdout } = await promisify(execFile)("ps", ["-eo", "pid=,pgid=,rss="]);
+    let group = 0;
+    let own = 0;
+    for (const line of stdout.trim().split("\n")) {
+      const [p, g, rss] = line.trim().split(/\s+/).map(Number);
+      if (g === pid) group += rss;
+      if (p === pid) own = rss;
+    }
+    return { ownMiB: own / 1024, groupMiB: group / 1024 };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * Harness for the end-to-end test with REAL Cloudflare Containers under `wrangler dev`:
+ *
+ * - `startContainerWorker` runs the Worker with `--enable-containers` (wrangler.toml keeps
+ *   containers off for ordinary dev), so each session's Durable Object builds and starts the
+ *   image from container/Dockerfile through the local Docker engine;
+ * - `startBridgeForwarder` is the container's way back to the Worker: the Worker listens on
+ *   127.0.0.1 only, so a TCP forwarder on the Docker bridge's host address (what the
+ *   container's `host.docker.internal` resolves to) relays to it. Traffic stays between this
+ *   host and its own containers; nothing listens on any other interface;
+ * - Docker helpers that list, watch and remove only the containers this run started.
+ *
+ * Plain Node (no build step); needs the env that local-containers/setup.sh prints
+ * (WRANGLER_DOCKER_BIN, MINIFLARE_CONTAINER_EGRESS_IMAGE, WRANGLER_DOCKER_HOST).
+ */
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { networkInterfaces, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** wrangler dev builds the image before it serves: a cold build (npm ci + bake) takes minutes. */
+export const WORKER_READY_TIMEOUT_MS = 15 * 60_000;
+const WORKER_POLL_MS = 250;
+/** SIGINT lets wrangler remove its containers (~15 s); SIGKILL after this. */
+const WORKER_STOP_GRACE_MS = 30_000;
+/** Docker CLI calls are local and quick; a hung engine must not hang the test. */
+const DOCKER_CALL_TIMEOUT_MS = 30_000;
+/** The name of Docker's default bridge on the host; `host-gateway` resolves to its address. */
+const DOCKER_BRIDGE_INTERFACE = "docker0";
+
+/** The docker client to use: setup.sh's shim when set, else `docker` on PATH. */
+export function dockerBin() {
+  return process.env.WRANGLER_DOCKER_BIN || "docker";
+}
+
+/** Runs the docker CLI; resolves with trimmed stdout. */
+export async function docker(...args) {
+  const { stdout } = await run(dockerBin(), args, { timeout: DOCKER_CALL_TIMEOUT_MS, maxBuffer: 16 << 20 });
+  return stdout.trim();
+}
+
+/** Whether a Docker engine answers (not just a CLI on PATH). */
+export function dockerUsable() {
+  const r = spawnSync(dockerBin(), ["info", "--format", "{{.ServerVersion}}"], {
+    encoding: "utf8",
+    timeout: DOCKER_CALL_TIMEOUT_MS,
+  });
+  return r.status === 0 && r.stdout.trim() !== "";
+}
+
+/** Ids of all containers (running or not) known to the engine. */
+export async function containerIds() {
+  const out = await docker("ps", "-aq", "--no-trunc");
+  return new Set(out ? out.split("\n") : []);
+}
+
+/** `docker inspect` of one container, or null when it is gone. */
+export async function inspect(id) {
+  try {
+    return JSON.parse(await docker("inspect", id))[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Force-removes the given containers; returns the ids that were still present. */
+export async function removeContainers(ids) {
+  const present = [...ids].filter((id) => id);
+  if (present.length === 0) return [];
+  const removed = [];
+  for (const id of present) {
+    try {
+      await docker("rm", "-f", id);
+      removed.push(id);
+    } catch {
+      // already gone
+    }
+  }
+  return removed;
+}
+
+/**
+ * The host address containers reach as `host.docker.internal` (Docker's `host-gateway`,
+ * by default the address of the docker0 bridge).
+ */
+export function bridgeHostAddress() {
+  const up = networkInterfaces()[DOCKER_BRIDGE_INTERFACE]?.find((a) => a.family === "IPv4");
+  if (up) return up.address;
+  // Node lists only interfaces that are up; docker0 is down (no carrier) until a container
+  // attaches to it, but its address is assigned and can be bound.
+  const r = spawnSync("ip", ["-4", "-o", "addr", "show", "dev", DOCKER_BRIDGE_INTERFACE], {
+    encoding: "utf8",
+  });
+  const match = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(r.stdout ?? "");
+  if (!match) throw new Error(`no IPv4 address on ${DOCKER_BRIDGE_INTERFACE}: is dockerd running?`);
+  return match[1];
+}
+
+/** A free TCP port on `host`. */
+export function freePort(host = "127.0.0.1") {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Listens on `listenHost` (an ephemeral port) and pipes every connection to
+ * 127.0.0.1:`targetPort`. Counts connections so a test can prove the path was used.
+ * @returns {Promise<{ host: string, port: number, connections: () => number, close: () => Promise<void> }>}
+ */
+export function startBridgeForwarder(listenHost, targetPort) {
+  let count = 0;
+  const sockets = new Set();
+  const server = createServer((inbound) => {
+    count += 1;
+    const outbound = createConnection({ host: "127.0.0.1", port: targetPort });
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+    }
+    inbound.on("error", () => outbound.destroy());
+    outbound.on("error", () => inbound.destroy());
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, listenHost, () => {
+      resolve({
+        host: listenHost,
+        port: server.address().port,
+        connections: () => count,
+        close: () =>
+          new Promise((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** Paths in wrangler.toml that are relative to it (rewritten when the config is copied). */
+const RELATIVE_PATH_KEYS = ["main", "image", "migrations_dir"];
+
+/**
+ * Writes a copy of the repo's wrangler.toml into `dir` with containers enabled and, when
+ * given, `container_engine` set. Needed because wrangler 4.164 ignores WRANGLER_DOCKER_HOST
+ * (and any engine) when the config says `enable_containers = false`, even with
+ * `--enable-containers`: workerd then always uses /var/run/docker.sock.
+ * @returns the path of the copy
+ */
+export function writeContainerConfig(repoRoot, dir, containerEngine) {
+  let text = readFileSync(join(repoRoot, "wrangler.toml"), "utf8");
+  for (const key of RELATIVE_PATH_KEYS) {
+    const re = new RegExp(`^(${key}\\s*=\\s*)"([^"]+)"`, "m");
+    if (!re.test(text)) throw new Error(`wrangler.toml has no ${key} = "..." line to rewrite`);
+    text = text.replace(re, (_m, lhs, path) => `${lhs}${JSON.stringify(resolve(repoRoot, path))}`);
+  }
+  const flag = /^enable_containers\s*=\s*\w+/m;
+  if (!flag.test(text)) throw new Error("wrangler.toml has no [dev] enable_containers line");
+  const engine = containerEngine ? `\ncontainer_engine = ${JSON.stringify(containerEngine)}` : "";
+  text = text.replace(flag, `enable_containers = true${engine}`);
+  const path = join(dir, "wrangler.toml");
+  writeFileSync(path, `# Generated by test/e2e/support/containers.mjs: do not edit.\n${text}`);
+  return path;
+}
+
+/**
+ * Starts `wrangler dev --enable-containers` on 127.0.0.1 with a throw-away local D1 and waits
+ * for /healthz (the image is built before wrangler serves, so this includes the build).
+ * @param {{ vars?: Record<string, string>, env?: Record<string, string>, port?: number,
+ *   containerEngine?: string, readyTimeoutMs?: number }} [options] `env` is added to wrangler's
+ *   environment; `containerEngine` (a unix:// Docker host) is the engine workerd uses
+ */
+export async function startContainerWorker(options = {}) {
+  const state = mkdtempSync(join(tmpdir(), "clawplane-e2e-"));
+  const config = writeContainerConfig(process.cwd(), state, options.containerEngine);
+  const port = options.port ?? (await freePort());
+  const migrate = spawnSync(
+    "wrangler",
+    ["d1", "migrations", "apply", "DB", "--local", "-c", config, "--persist-to", state],
+    {
+      env: { ...process.env, CI: "true" },
+      encoding: "utf8",
+    },
+  );
+  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const startedAt = Date.now();
+  const child = spawn(
+    "wrangler",
+    [
+      "dev",
+      "-c",
+      config,
+      "--enable-containers",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      state,
+      "--show-interactive-dev-session=false",
+      ...varArgs,
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+      env: { ...process.env, ...options.env, CI: "true" },
+    },
+  );
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        process.kill(-child.pid, "SIGINT");
+      } catch {
+        // already gone
+      }
+      let timer;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, WORKER_STOP_GRACE_MS)))]);
+      clearTimeout(timer);
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // exited cleanly
+      }
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? WORKER_READY_TIMEOUT_MS);
+  for (;;) {
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null) {
+      await stop();
+      throw new Error(`wrangler dev (containers) did not become ready:\n${output.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, WORKER_POLL_MS));
+  }
+  return { origin, port, pid: child.pid, readyMs: Date.now() - startedAt, logs: () => output, stop };
+}
+
+/** Polls `condition` until it returns a truthy value or `timeoutMs` passes. */
+export async function pollUntil(condition, { timeoutMs, intervalMs = 250, what = "condition" }) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,2 @@
+// Types for proc.mjs.
+export function processEnvironment(pid: number): string[];
