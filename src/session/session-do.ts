@@ -15,21 +15,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { MAX_TURN_ATTEMPTS, RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS } from "../config";
 import { ApiError } from "../errors";
-import { timingSafeEqualStrings } from "../lib/crypto";
-import { randomBase62 } from "../lib/ids";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
-import { mintSessionToken } from "../llm/session-token";
-import { type AgentRuntime, RuntimeStartError } from "../runtime/agent-runtime";
-import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
-import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
-import { LLM_PROXY_HOST } from "../runtime/container-runtime";
-import { selectRuntime } from "../runtime/select-runtime";
+import { RuntimeStartError } from "../runtime/agent-runtime";
+import type { EventFrame } from "../runtime/openclaw/protocol";
 import { EventLog, type EventQuery, newEventId, textOf, type WireEvent } from "./event-log";
-import { type LinkState, openLink } from "./gateway-link";
+import type { LinkState } from "./gateway-link";
 import { InputQueue, type QueuedInput } from "./input-queue";
 import { withRestoredContext } from "./restored-context";
 import { capture, type RpcResult } from "./rpc-result";
+import { syncSessionIndex } from "./session-index";
 import {
   type SessionRecord,
   type SessionStatus,
@@ -37,19 +32,12 @@ import {
   sessionToWire,
   usageToWire,
 } from "./session-record";
-import { syncSessionIndex } from "./session-index";
+import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
 import { type TurnOutcome, TurnTranslator } from "./turn-translator";
 import type { UserEventInput } from "./user-events";
 
 const RECORD_KEY = "session";
-const SECRETS_KEY = "runtime-secrets";
-
-interface RuntimeSecrets {
-  gatewayToken: string;
-  sessionToken: string;
-  identity: StoredDeviceIdentity;
-}
 
 interface ActiveTurn {
   eventId: string;
@@ -68,7 +56,7 @@ export class SessionDO extends DurableObject<Env> {
   private readonly events: EventLog;
   private readonly queue: InputQueue;
   private readonly hub = new StreamHub();
-  private link: LinkState | undefined;
+  private readonly runtime: SessionRuntime;
   private turn: ActiveTurn | undefined;
   private pumping: Promise<void> | undefined;
 
@@ -76,6 +64,10 @@ export class SessionDO extends DurableObject<Env> {
     super(ctx, env);
     this.events = new EventLog(ctx.storage.sql);
     this.queue = new InputQueue(ctx.storage.sql);
+    this.runtime = new SessionRuntime(ctx, env, {
+      onEvent: (frame) => this.onGatewayEvent(frame),
+      onLost: (reason) => this.turn?.done({ kind: "runtime_lost", reason }),
+    });
     // An object restarted with work pending (evicted, redeployed) resumes it as soon as it is
     // constructed; the watchdog alarm covers an object that nothing calls.
     if (this.queue.size() > 0) this.kick();
@@ -158,6 +150,19 @@ export class SessionDO extends DurableObject<Env> {
     return capture(() => this.accept(inputs));
   }
 
+  /**
+   * Like `send`, but refuses (409 `session_running`) while a turn runs or messages wait: the
+   * OpenAI endpoint answers one turn per request, and check-and-accept must be one step.
+   */
+  async sendWhenIdle(inputs: UserEventInput[]): Promise<RpcResult<WireEvent[]>> {
+    return capture(() => {
+      if (this.turn || this.queue.size() > 0) {
+        throw new ApiError("session_running", `session ${this.mustRecord().id} is busy with another turn`);
+      }
+      return this.accept(inputs);
+    });
+  }
+
   async listEvents(
     query: EventQuery,
   ): Promise<RpcResult<{ rows: Array<{ seq: number; event: WireEvent }> }>> {
@@ -187,9 +192,8 @@ export class SessionDO extends DurableObject<Env> {
 
   async authorizeModelCall(token: string): Promise<ModelCallGrant | null> {
     const record = this.record();
-    const secrets = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
-    if (!record || !secrets || record.status === "terminated") return null;
-    if (!(await timingSafeEqualStrings(token, secrets.sessionToken))) return null;
+    if (!record || record.status === "terminated") return null;
+    if (!(await this.runtime.acceptsModelToken(token))) return null;
     return { sessionId: record.id, model: record.agent.model.id };
   }
 
@@ -239,11 +243,18 @@ export class SessionDO extends DurableObject<Env> {
     return event;
   }
 
+  /** Moves the status (never out of `terminated`) and refreshes the D1 index row in the background. */
   private setStatus(status: SessionStatus): void {
     const record = this.mustRecord();
+    if (record.status === "terminated" || record.status === status) return;
     record.status = status;
     record.updatedAt = Date.now();
     this.save(record);
+    this.ctx.waitUntil(
+      syncSessionIndex(this.env.DB, record).catch((err) =>
+        log("warn", "session index sync failed", { session_id: record.id, ...describeError(err) }),
+      ),
+    );
   }
 
   private accept(inputs: UserEventInput[]): WireEvent[] {
@@ -251,6 +262,16 @@ export class SessionDO extends DurableObject<Env> {
     if (record.status === "terminated") {
       throw new ApiError("session_terminated", `session ${record.id} is terminated and accepts no events`);
     }
+    // Refuse the whole batch before changing anything, so a bad event never half-applies it.
+    // Tool confirmations and custom tool results answer an event that asked for one; no turn of
+    // this session is waiting for an answer.
+    inputs.forEach((input, i) => {
+      if (input.type !== "user.tool_confirmation" && input.type !== "user.custom_tool_result") return;
+      const ref = input.type === "user.tool_confirmation" ? input.tool_use_id : input.custom_tool_use_id;
+      throw new ApiError("invalid_request", `no pending tool call ${ref} awaits an answer in this session`, {
+        fields: [{ path: `events.${i}`, message: "no pending tool call with this id" }],
+      });
+    });
     const echoed: WireEvent[] = [];
     for (const input of inputs) {
       if (input.type === "user.message") {
@@ -268,19 +289,6 @@ export class SessionDO extends DurableObject<Env> {
           ),
         );
         void this.interrupt();
-      } else {
-        // Tool confirmations and custom tool results answer an event that asked for one;
-        // no turn of this session is waiting for an answer.
-        const ref = input.type === "user.tool_confirmation" ? input.tool_use_id : input.custom_tool_use_id;
-        throw new ApiError(
-          "invalid_request",
-          `no pending tool call ${ref} awaits an answer in this session`,
-          {
-            fields: [
-              { path: `events.${inputs.indexOf(input)}`, message: "no pending tool call with this id" },
-            ],
-          },
-        );
       }
     }
     this.kick();
@@ -332,7 +340,7 @@ export class SessionDO extends DurableObject<Env> {
     this.events.markProcessed(input.eventId, Date.now());
     let link: LinkState;
     try {
-      link = await this.ensureLink();
+      link = await this.runtime.connect(this.mustRecord());
     } catch (err) {
       const reason =
         err instanceof RuntimeStartError ? err.reason : `could not reach the agent runtime: ${String(err)}`;
@@ -355,7 +363,7 @@ export class SessionDO extends DurableObject<Env> {
         done,
       };
       link.client
-        .chatSend({ sessionKey: this.sessionKey(), message, idempotencyKey: runId })
+        .chatSend({ sessionKey: openclawSessionKey(this.mustRecord().id), message, idempotencyKey: runId })
         .catch((err) => done({ kind: "runtime_lost", reason: `chat.send failed: ${String(err)}` }));
     });
     this.turn = undefined;
@@ -365,8 +373,9 @@ export class SessionDO extends DurableObject<Env> {
     this.save(record);
 
     if (outcome.kind === "runtime_lost") {
+      if (record.status === "terminated") return this.finishTurn(input, { kind: "aborted" });
       // The message stays queued and runs again on a restarted runtime.
-      this.link = undefined;
+      this.runtime.forget();
       this.setStatus("rescheduling");
       this.emit("session.error", {
         error: {
@@ -388,6 +397,8 @@ export class SessionDO extends DurableObject<Env> {
   ): void {
     this.queue.remove(input.eventId);
     const record = this.mustRecord();
+    // Archived while the turn ran: the session already said it terminated.
+    if (record.status === "terminated") return;
     if (outcome.kind === "error") {
       this.emit("session.error", {
         error: {
@@ -414,116 +425,23 @@ export class SessionDO extends DurableObject<Env> {
     };
   }
 
-  /** OpenClaw's canonical session key: it lowercases keys, and events carry the canonical form. */
-  private sessionKey(): string {
-    return `agent:main:${this.mustRecord().id.toLowerCase()}`;
-  }
-
-  private runtime(): AgentRuntime {
-    return selectRuntime(this.ctx, this.env, this.mustRecord().id);
-  }
-
-  private async secrets(): Promise<RuntimeSecrets> {
-    const existing = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
-    if (existing) return existing;
-    const identity = await DeviceIdentity.generate();
-    const secrets: RuntimeSecrets = {
-      gatewayToken: randomBase62(43),
-      sessionToken: mintSessionToken(this.mustRecord().id),
-      identity: identity.export(),
-    };
-    this.ctx.storage.kv.put(SECRETS_KEY, secrets);
-    return secrets;
-  }
-
-  private async ensureLink(): Promise<LinkState> {
-    if (this.link) return this.link;
-    const record = this.mustRecord();
-    const secrets = await this.secrets();
-    const runtime = this.runtime();
-    this.link = await openLink({
-      runtime,
-      gatewayToken: secrets.gatewayToken,
-      identity: await DeviceIdentity.import(secrets.identity),
-      sessionKey: this.sessionKey(),
-      enableInternet: record.enableInternet,
-      startEnv: () => ({
-        OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
-        CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
-        CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
-      }),
-      onEvent: (frame) => this.onGatewayEvent(frame),
-      onClose: (reason) => {
-        this.link = undefined;
-        this.turn?.done({ kind: "runtime_lost", reason: `gateway connection closed (${reason})` });
-      },
-    });
-    return this.link;
-  }
-
-  /** Where the runtime's model provider points: the Worker's LLM proxy, never a provider. */
-  private llmBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
-    if (this.env.RUNTIME_LLM_BASE_URL) return this.env.RUNTIME_LLM_BASE_URL;
-    return runtime.kind === "container" ? `http://${LLM_PROXY_HOST}/v1` : `${record.apiOrigin}/llm/v1`;
-  }
-
+  /** Gateway events go to the running turn; between turns there is nothing to translate. */
   private onGatewayEvent(frame: EventFrame): void {
     const turn = this.turn;
-    const p = frame.payload as {
-      state?: string;
-      stream?: string;
-      data?: { phase?: string };
-      message?: { role?: string };
-    };
-    log("debug", "gateway event", {
-      event: frame.event,
-      detail: p?.state ?? p?.stream ?? p?.message?.role,
-      phase: p?.data?.phase,
-      in_turn: Boolean(turn),
-    });
-    if (!turn) return;
-    const payload = frame.payload as {
-      runId?: string;
-      message?: {
-        role?: string;
-        content?: unknown;
-        usage?: Record<string, unknown>;
-        __openclaw?: { runId?: string };
-      };
-    };
-    if (frame.event === "chat" && payload.runId === turn.runId) {
-      const outcome = turn.translator.onChat(frame.payload as ChatEventPayload);
-      if (outcome) turn.done(outcome);
-    } else if (frame.event === "agent" && payload.runId === turn.runId) {
-      turn.translator.onAgent(frame.payload as AgentEventPayload);
-    } else if (frame.event === "session.message" && payload.message?.role === "assistant") {
-      const runId = payload.message.__openclaw?.runId;
-      if (runId === undefined || runId === turn.runId) turn.translator.onAssistantMessage(payload.message);
-    }
+    log("debug", "gateway event", { event: frame.event, in_turn: Boolean(turn) });
+    const outcome = turn?.translator.handle(frame);
+    if (turn && outcome) turn.done(outcome);
   }
 
   private async interrupt(): Promise<void> {
     const turn = this.turn;
-    if (!turn || !this.link) return;
-    await this.link.client.chatAbort({ sessionKey: this.sessionKey(), runId: turn.runId }).catch((err) => {
-      log("warn", "chat.abort failed", { session_id: this.mustRecord().id, ...describeError(err) });
-    });
+    if (turn) await this.runtime.abort(this.mustRecord().id, turn.runId);
   }
 
   private async stopRuntime(why: string, destroy: boolean): Promise<void> {
     const record = this.record();
     if (!record) return;
-    this.link?.client.close(1000, why);
-    this.link = undefined;
     this.turn?.done({ kind: "aborted" });
-    try {
-      const runtime = this.runtime();
-      if (destroy) await runtime.destroy(why);
-      else await runtime.stop();
-    } catch (err) {
-      if (!(err instanceof RuntimeStartError)) {
-        log("warn", "runtime stop failed", { session_id: record.id, why, ...describeError(err) });
-      }
-    }
+    await this.runtime.stop(record.id, why, destroy);
   }
 }

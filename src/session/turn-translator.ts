@@ -8,7 +8,7 @@
  * the message being streamed) and emits CMA events through a sink, in a sensible wire order:
  * span start → agent.tool_use / agent.tool_result → agent.message → span end.
  */
-import type { AgentEventPayload, ChatEventPayload } from "../runtime/openclaw/protocol";
+import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
 import type { WireEvent } from "./event-log";
 
 export interface TurnSink {
@@ -59,6 +59,31 @@ export class TurnTranslator {
     readonly runId: string,
     private readonly sink: TurnSink,
   ) {}
+
+  /**
+   * Routes one gateway event frame to the handler for its family, if it belongs to this run.
+   * Returns the outcome once the run is over.
+   */
+  handle(frame: EventFrame): TurnOutcome | null {
+    const payload = frame.payload as {
+      runId?: string;
+      message?: {
+        role?: string;
+        content?: unknown;
+        usage?: Record<string, unknown>;
+        __openclaw?: { runId?: string };
+      };
+    };
+    if (frame.event === "chat" && payload.runId === this.runId)
+      return this.onChat(frame.payload as ChatEventPayload);
+    if (frame.event === "agent" && payload.runId === this.runId)
+      this.onAgent(frame.payload as AgentEventPayload);
+    if (frame.event === "session.message" && payload.message?.role === "assistant") {
+      const runId = payload.message.__openclaw?.runId;
+      if (runId === undefined || runId === this.runId) this.onAssistantMessage(payload.message);
+    }
+    return null;
+  }
 
   /** `agent` events: model spans, tool calls and the run's terminal reply. */
   onAgent(payload: AgentEventPayload): void {

@@ -16,6 +16,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { type ModelServer, startModelServer } from "../support/model-server.mjs";
+import { lastAgentText, sendAndWait } from "../support/session-driver";
 import {
   type BridgeForwarder,
   bridgeHostAddress,
@@ -44,8 +45,6 @@ const CONTAINER_APPEAR_TIMEOUT_MS = 120_000;
 const READYZ_POLL_MS = 200;
 const READYZ_PROBE_TIMEOUT_MS = 2_000;
 
-type Event = { id: string; type: string } & Record<string, any>;
-
 let model: ModelServer;
 let forwarder: BridgeForwarder;
 let dockerHost: WorkerdDockerHost | undefined;
@@ -57,35 +56,6 @@ let environmentId: string;
 let before: Set<string>;
 /** Containers this run saw appear (the session's app container and its sidecar). */
 const ours = new Set<string>();
-
-/** Streams a session until it goes idle; returns the events of the turn (stream opened first). */
-async function sendAndWait(sessionId: string, text: string, timeoutMs: number): Promise<Event[]> {
-  const stream = await client.beta.sessions.events.stream(sessionId);
-  const sent = await client.beta.sessions.events.send(sessionId, {
-    events: [{ type: "user.message", content: [{ type: "text", text }] }],
-  });
-  const sentId = sent.data?.[0]?.id;
-  const seen: Event[] = [];
-  const timer = setTimeout(() => stream.controller.abort(), timeoutMs);
-  try {
-    let mine = false;
-    for await (const ev of stream as AsyncIterable<Event>) {
-      if (ev.id === sentId) mine = true;
-      if (!mine) continue; // catch-up of earlier turns
-      seen.push(ev);
-      if (ev.type === "session.status_idle") break;
-    }
-  } finally {
-    clearTimeout(timer);
-    stream.controller.abort();
-  }
-  return seen;
-}
-
-function lastAgentText(events: Event[]): string {
-  const msg = events.filter((e) => e.type === "agent.message").at(-1);
-  return msg?.content?.map((b: { text?: string }) => b.text ?? "").join("") ?? "";
-}
 
 /** Containers created since the run began (by anyone: filtered by image below). */
 async function newContainers(): Promise<string[]> {
@@ -201,7 +171,7 @@ describe("a session in a real container", () => {
     expect(session.status).toBe("idle");
 
     const started = Date.now();
-    const firstTurn = sendAndWait(session.id, "hello clawplane", COLD_TURN_TIMEOUT_MS);
+    const firstTurn = sendAndWait(client, session.id, "hello clawplane", { timeoutMs: COLD_TURN_TIMEOUT_MS });
     const app = await findAppContainer();
     const containerStarted = Date.parse(app.State.StartedAt);
     const address = await containerAddress(app);
@@ -239,7 +209,9 @@ describe("a session in a real container", () => {
     expect(containerEnv.join("\n")).not.toContain(PROVIDER_KEY);
 
     const warmStarted = Date.now();
-    const second = await sendAndWait(session.id, "RECALL what I said", WARM_TURN_TIMEOUT_MS);
+    const second = await sendAndWait(client, session.id, "RECALL what I said", {
+      timeoutMs: WARM_TURN_TIMEOUT_MS,
+    });
     console.log(`warm turn: ${Date.now() - warmStarted} ms`);
     expect(second.at(-1)!.type).toBe("session.status_idle");
     expect(lastAgentText(second)).toContain("hello clawplane");

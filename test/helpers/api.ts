@@ -2,8 +2,9 @@
  * Test helpers that go through the real Worker entry (`exports.default.fetch`) in workerd,
  * with the real D1 and Durable Objects, exactly as an HTTP client would.
  */
-import Anthropic from "@anthropic-ai/sdk";
+
 import { exports } from "cloudflare:workers";
+import Anthropic from "@anthropic-ai/sdk";
 
 export const BASE_URL = "http://clawplane.test";
 export const ADMIN_KEY = "test-admin-key";

@@ -14,8 +14,8 @@ import type { ModelCallGrant, ModelCallUsage, SessionMeter } from "../../src/llm
 import { registerSessionMeters } from "../../src/llm/session-meter";
 import { mintSessionToken } from "../../src/llm/session-token";
 import { createLlmProxyRoutes } from "../../src/routes/llm-proxy";
-import type { ModelMode, RecordedRequest } from "../support/model-server.mjs";
 import { waitFor } from "../helpers/wait";
+import type { ModelMode, RecordedRequest } from "../support/model-server.mjs";
 
 const MODEL_SERVER_URL = (env as unknown as { MODEL_SERVER_URL?: string }).MODEL_SERVER_URL ?? "";
 if (!MODEL_SERVER_URL) {

@@ -249,10 +249,19 @@ describe("sessions", () => {
       expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
       expect(res.body.error.details.errors[0].path.startsWith(path)).toBe(true);
     }
+    // A batch with one bad event is refused whole: the message before it is not accepted either.
     const confirm = await callJson(`/v1/sessions/${session.id}/events`, {
-      body: { events: [{ type: "user.tool_confirmation", tool_use_id: "sevt_x", result: "allow" }] },
+      body: {
+        events: [
+          ...message("should not be kept").events,
+          { type: "user.tool_confirmation", tool_use_id: "sevt_x", result: "allow" },
+        ],
+      },
     });
     expect(confirm.status).toBe(400);
+    expect(confirm.body.error.details.errors[0].path).toBe("events.1");
+    const kept = await callJson(`/v1/sessions/${session.id}/events?types[]=user.message`);
+    expect(kept.body.data).toHaveLength(0);
     expect(
       (await callJson("/v1/sessions/sesn_missing/events", { body: message("x") })).body.error.details
         .error_code,

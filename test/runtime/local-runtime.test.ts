@@ -70,7 +70,9 @@ describe("waitForGatewayReady (fake runtime)", () => {
 });
 
 describe("selectRuntime", () => {
-  const ctx = (container?: unknown) => ({ container }) as unknown as DurableObjectState;
+  // A container session also binds the LLM proxy entrypoint for its outbound model calls.
+  const exports = { LlmProxyEntrypoint: (opts: unknown) => ({ boundTo: opts }) };
+  const ctx = (container?: unknown) => ({ container, exports }) as unknown as DurableObjectState;
 
   it("prefers the container, else the local supervisor, else explains how to configure one", () => {
     expect(selectRuntime(ctx({}), {}, "ses_1")).toBeInstanceOf(ContainerRuntime);

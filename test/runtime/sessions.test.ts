@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSupervisor } from "../../scripts/runtime-supervisor.mjs";
 import { type ModelServer, startModelServer } from "../support/model-server.mjs";
 import { processEnvironment } from "../support/proc.mjs";
+import { lastAgentText, type SessionEvent, sendAndWait as send } from "../support/session-driver";
 import { startWorker } from "../support/worker-process.mjs";
 
 const ADMIN_KEY = "runtime-test-admin-key";
@@ -21,40 +22,9 @@ let client: Anthropic;
 let agentId: string;
 let environmentId: string;
 
-type Event = { id: string; type: string } & Record<string, any>;
-
-/** Sends a message and streams the session until it goes idle (stream opened first: it is live-only). */
-async function sendAndWait(
-  sessionId: string,
-  text: string,
-  opts: { timeoutMs?: number; deltas?: boolean } = {},
-): Promise<Event[]> {
-  const stream = await client.beta.sessions.events.stream(
-    sessionId,
-    opts.deltas ? { event_deltas: ["agent.message"] } : {},
-  );
-  await client.beta.sessions.events.send(sessionId, {
-    events: [{ type: "user.message", content: [{ type: "text", text }] }],
-  });
-  // The stream is live-only: everything on it from here belongs to this turn.
-  const seen: Event[] = [];
-  const timer = setTimeout(() => stream.controller.abort(), opts.timeoutMs ?? 120_000);
-  try {
-    for await (const ev of stream as AsyncIterable<Event>) {
-      seen.push(ev);
-      if (ev.type === "session.status_idle") break;
-    }
-  } finally {
-    clearTimeout(timer);
-    stream.controller.abort();
-  }
-  return seen;
-}
-
-function lastAgentText(events: Event[]): string {
-  const msg = events.filter((e) => e.type === "agent.message").at(-1);
-  return msg?.content?.map((b: { text?: string }) => b.text ?? "").join("") ?? "";
-}
+type Event = SessionEvent;
+const sendAndWait = (sessionId: string, text: string, opts?: { timeoutMs?: number; deltas?: boolean }) =>
+  send(client, sessionId, text, opts);
 
 /** The model requests made for turns whose last real user text contains `marker`. */
 function requestsMentioning(marker: string) {

@@ -13,6 +13,8 @@ import { join } from "node:path";
 /** wrangler dev builds the Worker and boots workerd: allow for a slow, loaded machine. */
 const READY_TIMEOUT_MS = 90_000;
 const READY_POLL_MS = 200;
+/** SIGINT lets wrangler dev clean up (containers included) before it is killed. */
+const STOP_GRACE_MS = 10_000;
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
@@ -27,27 +29,36 @@ export function freePort() {
 }
 
 /**
- * @param {{ vars?: Record<string, string>, port?: number }} [options]
- * @returns {Promise<{ origin: string, logs: () => string, stop: () => Promise<void> }>}
+ * @param {{ vars?: Record<string, string>, port?: number, configPath?: string, args?: string[],
+ *   env?: Record<string, string>, readyTimeoutMs?: number, stopGraceMs?: number }} [options]
+ *   `configPath`: a wrangler config other than ./wrangler.toml; `args`: extra `wrangler dev`
+ *   flags; `env`: added to wrangler's environment
+ * @returns {Promise<{ origin: string, port: number, pid: number, readyMs: number,
+ *   logs: () => string, stop: () => Promise<void> }>}
  */
 export async function startWorker(options = {}) {
   const state = mkdtempSync(join(tmpdir(), "clawplane-worker-"));
   const port = options.port ?? (await freePort());
+  const config = options.configPath ? ["-c", options.configPath] : [];
+  const env = { ...process.env, ...options.env, CI: "true" };
   const migrate = spawnSync(
     "wrangler",
-    ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state],
+    ["d1", "migrations", "apply", "DB", "--local", ...config, "--persist-to", state],
     {
-      env: { ...process.env, CI: "true" },
+      env,
       encoding: "utf8",
     },
   );
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
+  const startedAt = Date.now();
   const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     "wrangler",
     [
       "dev",
+      ...config,
+      ...(options.args ?? []),
       "--ip",
       "127.0.0.1",
       "--port",
@@ -57,7 +68,7 @@ export async function startWorker(options = {}) {
       "--show-interactive-dev-session=false",
       ...varArgs,
     ],
-    { stdio: ["ignore", "pipe", "pipe"], detached: true },
+    { stdio: ["ignore", "pipe", "pipe"], detached: true, env },
   );
   let output = "";
   // CLAWPLANE_WORKER_LOG=<file> keeps everything wrangler dev prints, for debugging a run.
@@ -70,14 +81,19 @@ export async function startWorker(options = {}) {
   child.stderr.on("data", collect);
 
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try {
-        process.kill(-child.pid, "SIGINT");
+        process.kill(-child.pid, "SIGINT"); // lets wrangler stop its containers too
       } catch {
         // already gone
       }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      let timer;
+      await Promise.race([
+        exited,
+        new Promise((r) => (timer = setTimeout(r, options.stopGraceMs ?? STOP_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
@@ -88,7 +104,7 @@ export async function startWorker(options = {}) {
   };
 
   const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? READY_TIMEOUT_MS);
   for (;;) {
     try {
       if ((await fetch(`${origin}/healthz`)).ok) break;
@@ -97,9 +113,9 @@ export async function startWorker(options = {}) {
     }
     if (Date.now() > deadline || child.exitCode !== null) {
       await stop();
-      throw new Error(`wrangler dev did not become ready:\n${output.slice(-3000)}`);
+      throw new Error(`wrangler dev did not become ready:\n${output.slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, READY_POLL_MS));
   }
-  return { origin, logs: () => output, stop };
+  return { origin, port, pid: child.pid, readyMs: Date.now() - startedAt, logs: () => output, stop };
 }

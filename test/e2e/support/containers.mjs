@@ -13,18 +13,18 @@
  * Plain Node (no build step); needs the env that local-containers/setup.sh prints
  * (WRANGLER_DOCKER_BIN, MINIFLARE_CONTAINER_EGRESS_IMAGE, WRANGLER_DOCKER_HOST).
  */
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { startWorker } from "../../support/worker-process.mjs";
 
 const run = promisify(execFile);
 
 /** wrangler dev builds the image before it serves: a cold build (npm ci + bake) takes minutes. */
 export const WORKER_READY_TIMEOUT_MS = 15 * 60_000;
-const WORKER_POLL_MS = 250;
 /** SIGINT lets wrangler remove its containers (~15 s); SIGKILL after this. */
 const WORKER_STOP_GRACE_MS = 30_000;
 /** Docker CLI calls are local and quick; a hung engine must not hang the test. */
@@ -183,82 +183,26 @@ export function writeContainerConfig(repoRoot, dir, containerEngine) {
  *   environment; `containerEngine` (a unix:// Docker host) is the engine workerd uses
  */
 export async function startContainerWorker(options = {}) {
-  const state = mkdtempSync(join(tmpdir(), "clawplane-e2e-"));
-  const config = writeContainerConfig(process.cwd(), state, options.containerEngine);
-  const port = options.port ?? (await freePort());
-  const migrate = spawnSync(
-    "wrangler",
-    ["d1", "migrations", "apply", "DB", "--local", "-c", config, "--persist-to", state],
-    {
-      env: { ...process.env, CI: "true" },
-      encoding: "utf8",
+  const configDir = mkdtempSync(join(tmpdir(), "clawplane-e2e-"));
+  const worker = await startWorker({
+    vars: options.vars,
+    env: options.env,
+    port: options.port,
+    configPath: writeContainerConfig(process.cwd(), configDir, options.containerEngine),
+    args: ["--enable-containers"],
+    readyTimeoutMs: options.readyTimeoutMs ?? WORKER_READY_TIMEOUT_MS,
+    stopGraceMs: WORKER_STOP_GRACE_MS,
+  }).catch((err) => {
+    rmSync(configDir, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    ...worker,
+    async stop() {
+      await worker.stop();
+      rmSync(configDir, { recursive: true, force: true });
     },
-  );
-  if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
-
-  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const startedAt = Date.now();
-  const child = spawn(
-    "wrangler",
-    [
-      "dev",
-      "-c",
-      config,
-      "--enable-containers",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--persist-to",
-      state,
-      "--show-interactive-dev-session=false",
-      ...varArgs,
-    ],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-      env: { ...process.env, ...options.env, CI: "true" },
-    },
-  );
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      try {
-        process.kill(-child.pid, "SIGINT");
-      } catch {
-        // already gone
-      }
-      let timer;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, WORKER_STOP_GRACE_MS)))]);
-      clearTimeout(timer);
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // exited cleanly
-      }
-    }
-    rmSync(state, { recursive: true, force: true });
   };
-
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? WORKER_READY_TIMEOUT_MS);
-  for (;;) {
-    try {
-      if ((await fetch(`${origin}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`wrangler dev (containers) did not become ready:\n${output.slice(-4000)}`);
-    }
-    await new Promise((r) => setTimeout(r, WORKER_POLL_MS));
-  }
-  return { origin, port, pid: child.pid, readyMs: Date.now() - startedAt, logs: () => output, stop };
 }
 
 /** Polls `condition` until it returns a truthy value or `timeoutMs` passes. */

@@ -12,7 +12,7 @@
  * responses and connection upgrades (attach) included, passes through unchanged.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { request as httpRequest, createServer } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

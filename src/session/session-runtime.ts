@@ -1,0 +1,128 @@
+/**
+ * A session's OpenClaw runtime as its Durable Object uses it: the per-session secrets (gateway
+ * token, LLM proxy token, device identity; minted once, kept in DO storage, never returned by
+ * the API), the live link to the gateway, and starting and stopping the runtime.
+ */
+import { timingSafeEqualStrings } from "../lib/crypto";
+import { randomBase62 } from "../lib/ids";
+import { describeError, log } from "../lib/log";
+import { mintSessionToken } from "../llm/session-token";
+import { type AgentRuntime, RuntimeStartError } from "../runtime/agent-runtime";
+import { LLM_PROXY_HOST } from "../runtime/container-runtime";
+import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
+import type { EventFrame } from "../runtime/openclaw/protocol";
+import { selectRuntime } from "../runtime/select-runtime";
+import { type LinkState, openLink } from "./gateway-link";
+import type { SessionRecord } from "./session-record";
+
+const SECRETS_KEY = "runtime-secrets";
+
+interface RuntimeSecrets {
+  gatewayToken: string;
+  sessionToken: string;
+  identity: StoredDeviceIdentity;
+}
+
+/** OpenClaw's canonical session key: it lowercases keys, and its events carry that form. */
+export function openclawSessionKey(sessionId: string): string {
+  return `agent:main:${sessionId.toLowerCase()}`;
+}
+
+export interface RuntimeHooks {
+  onEvent: (frame: EventFrame) => void;
+  /** The link to the gateway dropped (runtime died, restarted or was stopped). */
+  onLost: (reason: string) => void;
+}
+
+export class SessionRuntime {
+  private link: LinkState | undefined;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    private readonly hooks: RuntimeHooks,
+  ) {}
+
+  /** Whether the LLM proxy token presented belongs to this session. */
+  async acceptsModelToken(token: string): Promise<boolean> {
+    const secrets = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
+    return secrets !== undefined && (await timingSafeEqualStrings(token, secrets.sessionToken));
+  }
+
+  /** The live link, starting the runtime and connecting first if needed. */
+  async connect(record: SessionRecord): Promise<LinkState> {
+    if (this.link) return this.link;
+    const secrets = await this.secrets(record.id);
+    const runtime = this.runtime(record.id);
+    this.link = await openLink({
+      runtime,
+      gatewayToken: secrets.gatewayToken,
+      identity: await DeviceIdentity.import(secrets.identity),
+      sessionKey: openclawSessionKey(record.id),
+      enableInternet: record.enableInternet,
+      startEnv: () => ({
+        OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
+        CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
+        CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
+      }),
+      onEvent: this.hooks.onEvent,
+      onClose: (reason) => {
+        this.link = undefined;
+        this.hooks.onLost(`gateway connection closed (${reason})`);
+      },
+    });
+    return this.link;
+  }
+
+  /** Forgets a link that is known to be dead; the next `connect` starts over. */
+  forget(): void {
+    this.link = undefined;
+  }
+
+  /** Aborts the gateway's run `runId` (user.interrupt). */
+  async abort(sessionId: string, runId: string): Promise<void> {
+    await this.link?.client.chatAbort({ sessionKey: openclawSessionKey(sessionId), runId }).catch((err) => {
+      log("warn", "chat.abort failed", { session_id: sessionId, ...describeError(err) });
+    });
+  }
+
+  /** Closes the link and stops the runtime (gracefully, or destroyed with its disk). */
+  async stop(sessionId: string, why: string, destroy: boolean): Promise<void> {
+    const link = this.link;
+    this.link = undefined;
+    link?.client.close(1000, why);
+    try {
+      const runtime = this.runtime(sessionId);
+      if (destroy) await runtime.destroy(why);
+      else await runtime.stop();
+    } catch (err) {
+      // A session that never had a runtime configured has nothing to stop.
+      if (!(err instanceof RuntimeStartError)) {
+        log("warn", "runtime stop failed", { session_id: sessionId, why, ...describeError(err) });
+      }
+    }
+  }
+
+  private runtime(sessionId: string): AgentRuntime {
+    return selectRuntime(this.ctx, this.env, sessionId);
+  }
+
+  /** Where the runtime's model provider points: the Worker's LLM proxy, never a provider. */
+  private llmBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
+    if (this.env.RUNTIME_LLM_BASE_URL) return this.env.RUNTIME_LLM_BASE_URL;
+    return runtime.kind === "container" ? `http://${LLM_PROXY_HOST}/v1` : `${record.apiOrigin}/llm/v1`;
+  }
+
+  private async secrets(sessionId: string): Promise<RuntimeSecrets> {
+    const existing = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
+    if (existing) return existing;
+    const identity = await DeviceIdentity.generate();
+    const secrets: RuntimeSecrets = {
+      gatewayToken: randomBase62(43),
+      sessionToken: mintSessionToken(sessionId),
+      identity: identity.export(),
+    };
+    this.ctx.storage.kv.put(SECRETS_KEY, secrets);
+    return secrets;
+  }
+}
