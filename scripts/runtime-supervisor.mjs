@@ -167,7 +167,10 @@ class Runtime {
   async remove() {
     await this.stop(0);
     this.gateway = undefined;
-    if (this.stateDir) await rm(this.stateDir, { recursive: true, force: true });
+    // The gateway's helper processes can still be flushing SQLite files for a moment after
+    // the kill; retry instead of failing the delete on ENOTEMPTY/EBUSY.
+    if (this.stateDir)
+      await rm(this.stateDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     this.stateDir = undefined;
   }
 }

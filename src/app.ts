@@ -18,11 +18,13 @@ import { idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { validationHook } from "./middleware/validation";
+import { openAiErrorShape } from "./openai/errors";
 import { agentRoutes } from "./routes/agents";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
 import { environmentRoutes } from "./routes/environments";
 import { llmProxyRoutes } from "./routes/llm-proxy";
+import { openAiRoutes } from "./routes/openai";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
 import { sessionRoutes } from "./routes/sessions";
@@ -59,6 +61,8 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use("*", requestContext);
+  // Outermost on /v1 so that it re-shapes errors of every later layer on the OpenAI paths.
+  app.use("/v1/*", openAiErrorShape);
   app.use("/v1/*", async (c, next) =>
     bodyLimit({
       maxSize: c.get("config").maxBodyBytes,
@@ -78,6 +82,7 @@ export function createApp() {
   app.route("/v1/sessions", sessionEventRoutes);
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);
+  app.route("/v1", openAiRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {

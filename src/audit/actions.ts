@@ -18,6 +18,7 @@ const ACTIONS: Record<string, string> = {
   "POST /v1/sessions/:session_id/events": "sessions.events.send",
   "POST /v1/api_keys": "api_keys.create",
   "POST /v1/api_keys/:api_key_id/revoke": "api_keys.revoke",
+  "POST /v1/chat/completions": "chat.completions.create",
 };
 
 export function auditActionFor(method: string, routePath: string): string {

@@ -145,3 +145,22 @@ export const sessions = sqliteTable(
     index("sessions_status").on(t.status, t.createdAt),
   ],
 );
+
+/**
+ * Sticky conversations of the OpenAI-compatible endpoint: a caller's `user` string, per agent,
+ * maps to the session that holds that conversation (src/openai/conversation.ts).
+ */
+export const openaiConversations = sqliteTable(
+  "openai_conversations",
+  {
+    /** The API key id (or `admin`) that owns the mapping, so callers never share conversations. */
+    principalId: text("principal_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    /** The request's `user` field, as sent. */
+    user: text("user").notNull(),
+    sessionId: text("session_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.principalId, t.agentId, t.user] })],
+);

@@ -154,7 +154,7 @@ describe("a session with a real OpenClaw gateway", () => {
   it("keeps the conversation across a runtime that was killed between turns", async () => {
     // The supervisor deletes the gateway and its state dir: like a container restart, nothing survives.
     const killed = await fetch(`${supervisor.origin}/runtimes/${sessionId}`, { method: "DELETE" });
-    expect(killed.ok).toBe(true);
+    expect(killed.status, await killed.text()).toBe(200);
     const third = await sendAndWait(sessionId, "RECALL after restart", { timeoutMs: 180_000 });
     expect(third.at(-1)!.type).toBe("session.status_idle");
     // The model request of turn 3 carried turns 1 and 2.
@@ -181,9 +181,8 @@ describe("a session with a real OpenClaw gateway", () => {
         if (ev.type === "span.model_request_start" && !killed) {
           killed = true;
           model.setMode("normal");
-          expect((await fetch(`${supervisor.origin}/runtimes/${sessionId}`, { method: "DELETE" })).ok).toBe(
-            true,
-          );
+          const res = await fetch(`${supervisor.origin}/runtimes/${sessionId}`, { method: "DELETE" });
+          expect(res.status, await res.text()).toBe(200);
         }
         // After the restart the runtime is re-seeded with the conversation so far, which the
         // model double repeats back: match on the message each reply answers.

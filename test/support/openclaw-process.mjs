@@ -9,7 +9,7 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -62,6 +62,10 @@ export async function startOpenClaw(options) {
     workspace: join(stateDir, "workspace"),
   };
   await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
+  // Each gateway gets its own copy of the template: OpenClaw writes beside its config file
+  // (`<config>.last-good`), which must land in this gateway's state, not in the repo.
+  const configPath = join(stateDir, "openclaw.json5");
+  await copyFile(CONFIG_TEMPLATE, configPath);
   const port = options.port ?? (await freePort());
   const bind = options.bind ?? "loopback";
 
@@ -72,7 +76,7 @@ export async function startOpenClaw(options) {
     LANG: "C.UTF-8",
     TZ: "UTC",
     ...EMBEDDING_ENV,
-    OPENCLAW_CONFIG_PATH: CONFIG_TEMPLATE,
+    OPENCLAW_CONFIG_PATH: configPath,
     OPENCLAW_STATE_DIR: stateDir,
     OPENCLAW_GATEWAY_TOKEN: options.token,
     CLAWPLANE_LLM_BASE_URL: options.modelBaseUrl,

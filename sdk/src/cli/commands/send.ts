@@ -1,0 +1,103 @@
+/**
+ * `clawplane sessions send <id> <text…>`: sends a message and prints the reply as it is
+ * generated. The stream is opened before sending (it is live), the reply's deltas go to stdout,
+ * and while the runtime boots a status line on stderr shows progress (TTY only). The command
+ * ends when the session goes idle after running this message; a turn that failed exits 1.
+ */
+import type { Command } from "commander";
+import { isEventDelta } from "../../core/events.js";
+import type { StreamEvent } from "../../types.js";
+import { CliExit, type Context } from "../context.js";
+import { contentText, json } from "../format.js";
+import { Progress } from "../progress.js";
+
+type Loose = StreamEvent & Record<string, unknown>;
+
+export function registerSend(sessions: Command, ctx: Context): void {
+  sessions
+    .command("send")
+    .description("send a message and stream the reply")
+    .argument("<session-id>")
+    .argument("<text...>", "the message")
+    .option("--no-wait", "return once the message is queued, without streaming the reply")
+    .action(async (id: string, words: string[], opts: { wait: boolean }, command: Command) => {
+      const client = await ctx.client(command);
+      const body = {
+        events: [
+          { type: "user.message" as const, content: [{ type: "text" as const, text: words.join(" ") }] },
+        ],
+      };
+      const asJson = ctx.globals(command).json === true;
+      const out = ctx.io.stdout;
+      if (!opts.wait) {
+        const sent = await client.sessions.events.send(id, body);
+        out.write(asJson ? json(sent) : `queued ${sent[0]?.id ?? ""}\n`);
+        return;
+      }
+
+      const progress = new Progress(ctx.io.stderr);
+      const stream = await client.sessions.events.stream(id, {
+        eventDeltas: ["agent.message"],
+        signal: ctx.io.signal,
+      });
+
+      let ours = false;
+      let running = false;
+      let failure: string | undefined;
+      let reported = false;
+      let finished = false;
+      let atLineStart = true;
+      const streamed = new Set<string>();
+      const write = (text: string) => {
+        progress.clear();
+        out.write(text);
+        atLineStart = text.endsWith("\n");
+      };
+      try {
+        // Inside the try: a failed send must still close the stream, or Node would not exit.
+        progress.show("sending");
+        const [sent] = await client.sessions.events.send(id, body);
+        progress.show("waiting for the agent (a cold runtime takes 20-60 s)");
+        for await (const event of stream) {
+          const e = event as Loose;
+          // Events of earlier turns may still be arriving; ours start at our message's echo.
+          if (!ours) {
+            ours = e.type === "user.message" && e.id === sent?.id;
+            if (!ours) continue;
+          }
+          if (asJson) out.write(`${JSON.stringify(e)}\n`);
+          if (e.type === "session.status_running") {
+            running = true;
+            progress.show("agent working");
+          } else if (e.type === "span.model_request_start") {
+            progress.show("thinking");
+          } else if (e.type === "agent.tool_use") {
+            progress.show(`running tool ${String(e.name ?? "")}`);
+          } else if (isEventDelta(event) && !asJson) {
+            streamed.add(event.event_id);
+            write(event.delta.content.text);
+          } else if (e.type === "agent.message" && !asJson) {
+            if (!streamed.has(String(e.id))) write(contentText(e) ?? "");
+            if (!atLineStart) write("\n");
+          } else if (e.type === "session.error") {
+            const error = e.error as { message?: string; retry_status?: { type?: string } } | undefined;
+            const retrying = error?.retry_status?.type === "retrying";
+            if (!retrying) failure = error?.message ?? "the turn failed";
+            progress.clear();
+            ctx.io.stderr.write(`${retrying ? "retrying" : "error"}: ${error?.message ?? ""}\n`);
+            reported = !retrying;
+          } else if (e.type === "session.status_idle" && running) {
+            const stop = (e.stop_reason as { type?: string } | undefined)?.type;
+            if (stop !== "end_turn" && !failure) failure = `the turn ended: ${stop ?? "unknown"}`;
+            finished = true;
+            break;
+          }
+        }
+      } finally {
+        progress.clear();
+        stream.close();
+      }
+      if (!finished) throw new CliExit(130, "interrupted");
+      if (failure) throw new CliExit(1, reported ? undefined : `error: ${failure}`);
+    });
+}

@@ -1,0 +1,75 @@
+/**
+ * Human output: aligned tables, key/value blocks and one-line event summaries. Scripts use
+ * `--json` instead, which prints the API's objects unchanged.
+ */
+import type { ClawplaneError } from "../core/errors.js";
+import type { StreamEvent } from "../types.js";
+
+/** Longest cell printed in a table; longer values end with `…`. */
+const MAX_CELL_CHARS = 60;
+
+function cell(value: unknown): string {
+  const text = value === null || value === undefined ? "-" : String(value).replace(/\s+/g, " ");
+  return text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS - 1)}…` : text;
+}
+
+/** Renders rows as a table with an upper-case header; an empty list says so. */
+export function table(columns: string[], rows: unknown[][]): string {
+  if (rows.length === 0) return "(none)\n";
+  const cells = rows.map((row) => row.map(cell));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]?.length ?? 0)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  return `${[line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join("\n")}\n`;
+}
+
+/** Renders `label: value` lines with the labels aligned. */
+export function keyValues(pairs: [string, unknown][]): string {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return `${pairs
+    .map(
+      ([k, v]) =>
+        `${`${k}:`.padEnd(width + 1)} ${typeof v === "object" && v !== null ? JSON.stringify(v) : cell(v)}`,
+    )
+    .join("\n")}\n`;
+}
+
+/** Pretty JSON for `--json`. */
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** The text of an event's `content` blocks (messages), or undefined. */
+export function contentText(event: object): string | undefined {
+  const content = (event as { content?: unknown }).content;
+  if (!Array.isArray(content)) return undefined;
+  const texts = content.flatMap((b: { type?: string; text?: unknown }) =>
+    b?.type === "text" && typeof b.text === "string" ? [b.text] : [],
+  );
+  return texts.length > 0 ? texts.join("") : undefined;
+}
+
+/** A short description of what an event says, for tables and `stream`. */
+export function summarize(event: StreamEvent): string {
+  const e = event as Record<string, unknown>;
+  const text = contentText(e);
+  if (text !== undefined) return text;
+  if (e.type === "session.error") return String((e.error as { message?: unknown })?.message ?? "");
+  if (e.type === "session.status_idle") return String((e.stop_reason as { type?: unknown })?.type ?? "");
+  if (e.type === "agent.tool_use") return `${String(e.name ?? "")} ${JSON.stringify(e.input ?? {})}`;
+  if (e.type === "event_delta")
+    return String((e.delta as { content?: { text?: unknown } })?.content?.text ?? "");
+  return "";
+}
+
+/** The stderr line for a failed call: message, machine code, status and request id. */
+export function errorLine(err: ClawplaneError): string {
+  const facts = [err.code, err.status].filter((v) => v !== undefined).join(", ");
+  let line = `error: ${err.message}${facts ? ` (${facts})` : ""}`;
+  for (const f of err.fieldErrors) line += `\n  ${f.path}: ${f.message}`;
+  if (err.requestId) line += `\n  request id: ${err.requestId}`;
+  return `${line}\n`;
+}

@@ -1,0 +1,167 @@
+/**
+ * Wire types of the Clawplane API, derived from the Worker's own zod schemas (`src/schemas/*`).
+ *
+ * Every import here is `import type`, so the SDK's JavaScript never loads zod or the Worker:
+ * the schemas are the single source of truth for shapes, and a schema change that breaks the
+ * SDK breaks `npm run typecheck` here instead of a user's request at run time.
+ *
+ * Request bodies use the schema's *input* type (what a caller may send: defaults optional);
+ * responses use the *output* type (what the Worker returns). Query strings are written by hand
+ * because their schemas coerce strings (`limit`, booleans, RFC 3339 → epoch ms), so neither
+ * zod type describes what a caller passes; `KnownKeys` checks each against its schema's keys.
+ */
+import type { z } from "zod";
+import type {
+  AgentCreateSchema,
+  AgentListQuerySchema,
+  AgentSchema,
+  AgentUpdateSchema,
+} from "../../src/schemas/agents";
+import type {
+  ApiKeyCreatedSchema,
+  ApiKeyCreateSchema,
+  ApiKeySchema,
+  ApiKeyListQuerySchema,
+} from "../../src/schemas/api-keys";
+import type { AuditEventSchema, AuditQuerySchema } from "../../src/schemas/audit";
+import type {
+  EnvironmentCreateSchema,
+  EnvironmentListQuerySchema,
+  EnvironmentSchema,
+  EnvironmentUpdateSchema,
+} from "../../src/schemas/environments";
+import type {
+  EventListQuerySchema,
+  SendEventsSchema,
+  SessionEventSchema,
+  UserEventParamsSchema,
+} from "../../src/schemas/session-events";
+import type {
+  SESSION_STATUSES,
+  SessionCreateSchema,
+  SessionListQuerySchema,
+  SessionSchema,
+  SessionUpdateSchema,
+} from "../../src/schemas/sessions";
+
+export type { ErrorCode, FieldError } from "../../src/errors";
+
+/**
+ * What a caller may send for a body schema. `strictBody` wraps its object in `z.preprocess`,
+ * whose input is `unknown`; the object it pipes into (`out`) has the real input shape.
+ */
+type BodyInput<S> = S extends { out: infer O extends z.ZodType }
+  ? z.input<O>
+  : S extends z.ZodType
+    ? z.input<S>
+    : never;
+
+/** Compile-time check that a hand-written query type only uses keys its schema accepts. */
+type KnownKeys<Params, Schema extends z.ZodType> =
+  Exclude<keyof Params, keyof z.input<Schema>> extends never
+    ? Params
+    : { error: "unknown query key"; keys: Exclude<keyof Params, keyof z.input<Schema>> };
+
+/** An RFC 3339 timestamp string, or a Date the SDK formats as one. */
+export type Timestamp = string | Date;
+
+/** Cursor and size shared by every list call. */
+export interface PageParams {
+  /** Page size, 1–1000 (server default 20; 1000 for session events). */
+  limit?: number;
+  /** The `next_page` cursor of a previous page. */
+  page?: string;
+}
+
+export type Agent = z.infer<typeof AgentSchema>;
+export type AgentCreateParams = BodyInput<typeof AgentCreateSchema>;
+export type AgentUpdateParams = BodyInput<typeof AgentUpdateSchema>;
+export type AgentListParams = KnownKeys<
+  PageParams & { include_archived?: boolean; "created_at[gte]"?: string; "created_at[lte]"?: string },
+  typeof AgentListQuerySchema
+>;
+
+export type Environment = z.infer<typeof EnvironmentSchema>;
+export type EnvironmentCreateParams = BodyInput<typeof EnvironmentCreateSchema>;
+export type EnvironmentUpdateParams = BodyInput<typeof EnvironmentUpdateSchema>;
+export type EnvironmentListParams = KnownKeys<
+  PageParams & { include_archived?: boolean },
+  typeof EnvironmentListQuerySchema
+>;
+/** The answer of `DELETE /v1/environments/{id}`. */
+export interface EnvironmentDeleted {
+  id: string;
+  type: "environment_deleted";
+}
+
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+export type Session = z.infer<typeof SessionSchema>;
+export type SessionCreateParams = BodyInput<typeof SessionCreateSchema>;
+export type SessionUpdateParams = BodyInput<typeof SessionUpdateSchema>;
+export type SessionListParams = KnownKeys<
+  PageParams & {
+    order?: "asc" | "desc";
+    "statuses[]"?: SessionStatus | SessionStatus[];
+    agent_id?: string;
+    agent_version?: number;
+    "created_at[gt]"?: Timestamp;
+    "created_at[gte]"?: Timestamp;
+    "created_at[lt]"?: Timestamp;
+    "created_at[lte]"?: Timestamp;
+    include_archived?: boolean;
+  },
+  typeof SessionListQuerySchema
+>;
+/** The answer of `DELETE /v1/sessions/{id}`. */
+export interface SessionDeleted {
+  id: string;
+  type: "session_deleted";
+}
+
+/** A stored session event (`user.message`, `agent.message`, `session.status_idle`, …). */
+export type SessionEvent = z.infer<typeof SessionEventSchema>;
+export type UserEventParams = z.input<typeof UserEventParamsSchema>;
+export type SendEventsParams = z.input<typeof SendEventsSchema>;
+export type EventListParams = KnownKeys<
+  PageParams & {
+    order?: "asc" | "desc";
+    "types[]"?: string | string[];
+    "created_at[gt]"?: Timestamp;
+    "created_at[gte]"?: Timestamp;
+    "created_at[lt]"?: Timestamp;
+    "created_at[lte]"?: Timestamp;
+  },
+  typeof EventListQuerySchema
+>;
+
+/**
+ * Stream-only previews of an event being generated (`?event_deltas[]=agent.message`). They have
+ * no id and are never stored or replayed; the finished event follows with the same id as
+ * `event_start.event.id`. The Worker builds these frames by hand (no schema), hence the types here.
+ */
+export interface EventStartFrame {
+  type: "event_start";
+  event: { id: string; type: string };
+}
+export interface EventDeltaFrame {
+  type: "event_delta";
+  event_id: string;
+  delta: { type: "content_delta"; content: { type: "text"; text: string } };
+}
+/** What a session's event stream yields. */
+export type StreamEvent = SessionEvent | EventStartFrame | EventDeltaFrame;
+
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+/** The create answer: the key plus its secret, shown this once. */
+export type ApiKeyCreated = z.infer<typeof ApiKeyCreatedSchema>;
+export type ApiKeyCreateParams = z.input<typeof ApiKeyCreateSchema>;
+export type ApiKeyListParams = KnownKeys<
+  PageParams & { include_revoked?: boolean },
+  typeof ApiKeyListQuerySchema
+>;
+
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+export type AuditListParams = KnownKeys<
+  PageParams & { since?: Timestamp; until?: Timestamp; action?: string; target?: string; actor?: string },
+  typeof AuditQuerySchema
+>;

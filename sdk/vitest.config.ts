@@ -1,0 +1,45 @@
+/**
+ * `npm test` of the SDK, in two projects:
+ *
+ * - `workerd`: the client and CLI against the real Worker (the repo's wrangler.toml, a real
+ *   local D1 and Durable Objects) inside workerd; the SDK reaches it through a `fetch` that
+ *   calls `exports.default.fetch`, as the Worker's own integration tests do.
+ * - `node`: what needs a real operating system (the config file's permissions).
+ */
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: root("wrangler.toml") },
+            miniflare: {
+              bindings: {
+                ADMIN_API_KEY: "test-admin-key",
+                LOG_LEVEL: "error",
+                // Never hit by ordinary tests; the retry test lowers it for its own calls.
+                RATE_LIMIT_PER_MINUTE: "100000",
+                RATE_LIMIT_BURST: "100000",
+                TEST_MIGRATIONS: await readD1Migrations(root("migrations")),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workerd",
+          include: ["test/*.test.ts"],
+          setupFiles: ["./test/setup.ts"],
+        },
+      },
+      {
+        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+      },
+    ],
+  },
+});
