@@ -3,13 +3,14 @@
  * is an immutable `agent_versions` row. Updates are optimistic: the new version row and the
  * pointer move are one D1 batch (a transaction), so two racing updates cannot both win.
  */
-import { and, desc, eq, gte, isNull, lt, lte, or } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lt, lte } from "drizzle-orm";
 import type { AgentSpec } from "../domain/agent-spec";
 import { ApiError, notFound } from "../errors";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import type { Db } from "./client";
 import { isUniqueViolation } from "./constraint-errors";
+import { beyondCursor } from "./paging";
 import { agents, agentVersions } from "./schema";
 
 /** One version of an agent as stored, with the agent-level timestamps. */
@@ -145,9 +146,7 @@ export async function listAgents(
         q.includeArchived ? undefined : isNull(agents.archivedAt),
         q.createdGte !== undefined ? gte(agents.createdAt, q.createdGte) : undefined,
         q.createdLte !== undefined ? lte(agents.createdAt, q.createdLte) : undefined,
-        after
-          ? or(lt(agents.createdAt, after.key), and(eq(agents.createdAt, after.key), lt(agents.id, after.id)))
-          : undefined,
+        beyondCursor(agents.createdAt, agents.id, after),
       ),
     )
     .orderBy(desc(agents.createdAt), desc(agents.id))

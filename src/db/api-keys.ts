@@ -2,7 +2,7 @@
  * API key storage. The secret is shown once at creation; D1 keeps only its SHA-256, which is
  * enough for keys of 238 random bits (no slow hash needed: there is nothing to brute-force).
  */
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Scope } from "../auth/principal";
 import { API_KEY_TOUCH_INTERVAL_MS } from "../config";
 import { ApiError, notFound } from "../errors";
@@ -10,6 +10,7 @@ import { sha256Hex } from "../lib/crypto";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId, randomBase62 } from "../lib/ids";
 import type { Db } from "./client";
+import { beyondCursor } from "./paging";
 import { apiKeys } from "./schema";
 
 /** Every Clawplane API key starts with this, so secret scanners can recognise one. */
@@ -78,12 +79,7 @@ export async function listApiKeys(
     .where(
       and(
         query.includeRevoked ? undefined : isNull(apiKeys.revokedAt),
-        after
-          ? or(
-              lt(apiKeys.createdAt, after.key),
-              and(eq(apiKeys.createdAt, after.key), lt(apiKeys.id, after.id)),
-            )
-          : undefined,
+        beyondCursor(apiKeys.createdAt, apiKeys.id, after),
       ),
     )
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))

@@ -2,13 +2,14 @@
  * Environment storage. Names are unique among live (non-archived) environments, enforced by a
  * partial unique index so that two racing creates cannot both take a name.
  */
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { EnvironmentSpec } from "../domain/environment-spec";
 import { ApiError, notFound } from "../errors";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import type { Db } from "./client";
 import { isUniqueViolation } from "./constraint-errors";
+import { beyondCursor } from "./paging";
 import { environments } from "./schema";
 
 export interface EnvironmentRecord {
@@ -115,12 +116,7 @@ export async function listEnvironments(
     .where(
       and(
         q.includeArchived ? undefined : isNull(environments.archivedAt),
-        after
-          ? or(
-              lt(environments.createdAt, after.key),
-              and(eq(environments.createdAt, after.key), lt(environments.id, after.id)),
-            )
-          : undefined,
+        beyondCursor(environments.createdAt, environments.id, after),
       ),
     )
     .orderBy(desc(environments.createdAt), desc(environments.id))

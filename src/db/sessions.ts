@@ -1,7 +1,8 @@
 /** Reads of the D1 session index (written by each session's Durable Object). */
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import type { Db } from "./client";
+import { beyondCursor } from "./paging";
 import { sessions } from "./schema";
 
 export type SessionIndexRow = typeof sessions.$inferSelect;
@@ -26,7 +27,6 @@ export async function listSessions(
   q: SessionIndexQuery,
 ): Promise<{ data: unknown[]; next_page: string | null; prev_page: string | null }> {
   const cursor = q.page ? decodeCursor(q.page) : null;
-  const beyond = q.order === "desc" ? lt : gt;
   const rows = await db
     .select({ id: sessions.id, createdAt: sessions.createdAt, wire: sessions.wire })
     .from(sessions)
@@ -40,12 +40,7 @@ export async function listSessions(
         q.createdGte !== undefined ? gte(sessions.createdAt, q.createdGte) : undefined,
         q.createdLt !== undefined ? lt(sessions.createdAt, q.createdLt) : undefined,
         q.createdLte !== undefined ? lte(sessions.createdAt, q.createdLte) : undefined,
-        cursor
-          ? or(
-              beyond(sessions.createdAt, cursor.key),
-              and(eq(sessions.createdAt, cursor.key), beyond(sessions.id, cursor.id)),
-            )
-          : undefined,
+        beyondCursor(sessions.createdAt, sessions.id, cursor, q.order),
       ),
     )
     .orderBy(

@@ -14,10 +14,10 @@ import type { AgentRecord } from "../db/agents";
 import type { Db } from "../db/client";
 import { createEnvironment } from "../db/environments";
 import { environments, openaiConversations } from "../db/schema";
-import { environmentSpecFromCreate, type EnvironmentSpec } from "../domain/environment-spec";
+import { type EnvironmentSpec, environmentSpecFromCreate } from "../domain/environment-spec";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
-import { type SessionRecord, type SessionWire, ZERO_USAGE } from "../session/session-record";
+import { newSessionRecord, type SessionWire } from "../session/session-record";
 import { sessionClient } from "../session/stub";
 
 /** Name of the environment new OpenAI-endpoint sessions run in. */
@@ -132,23 +132,13 @@ async function defaultEnvironment(db: Db): Promise<{ id: string; spec: Environme
 
 async function createSession(req: ConversationRequest, sessionId: string): Promise<SessionWire> {
   const environment = await defaultEnvironment(req.db);
-  const config = environment.spec.config;
-  const now = Date.now();
-  const record: SessionRecord = {
+  const record = newSessionRecord({
     id: sessionId,
     agent: { id: req.agent.id, type: "agent", ...req.agent.spec, version: req.agent.version },
-    environmentId: environment.id,
+    environment,
     title: "OpenAI chat completions",
     metadata: { source: "openai", ...(req.user === undefined ? {} : { user: req.user }) },
-    vaultIds: [],
-    status: "idle",
-    createdAt: now,
-    updatedAt: now,
-    archivedAt: null,
-    usage: { ...ZERO_USAGE },
-    activeMs: 0,
-    enableInternet: config.type !== "cloud" || config.networking.type === "unrestricted",
     apiOrigin: req.apiOrigin,
-  };
+  });
   return sessionClient(req.env, sessionId).create(record, []);
 }

@@ -23,7 +23,7 @@ import {
   SessionSchema,
   SessionUpdateSchema,
 } from "../schemas/sessions";
-import { type SessionAgent, type SessionRecord, ZERO_USAGE } from "../session/session-record";
+import { newSessionRecord, type SessionAgent } from "../session/session-record";
 import { sessionClient } from "../session/stub";
 
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -81,24 +81,14 @@ sessionRoutes.openapi(
         fields: [{ path: "vault_ids.0", message: "not found" }],
       });
     }
-    const now = Date.now();
-    const config = environment.spec.config;
-    const record: SessionRecord = {
+    const record = newSessionRecord({
       id: newId("session"),
       agent,
-      environmentId: environment.id,
+      environment,
       title: body.title ?? null,
       metadata: body.metadata ?? {},
-      vaultIds: [],
-      status: "idle",
-      createdAt: now,
-      updatedAt: now,
-      archivedAt: null,
-      usage: { ...ZERO_USAGE },
-      activeMs: 0,
-      enableInternet: config.type !== "cloud" || config.networking.type === "unrestricted",
       apiOrigin: new URL(c.req.url).origin,
-    };
+    });
     c.set("auditTarget", record.id);
     const session = await sessionClient(c.env, record.id).create(record, body.initial_events ?? []);
     return c.json(session, 200);

@@ -2,6 +2,7 @@
  * The session's own record (kept in its Durable Object) and its CMA wire form. The DO is the
  * single writer; D1 holds a denormalised index row for listing (src/db/sessions.ts).
  */
+import type { EnvironmentRecord } from "../db/environments";
 import type { AgentSpec } from "../domain/agent-spec";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 
@@ -44,6 +45,36 @@ export interface SessionRecord {
   enableInternet: boolean;
   /** Origin of the API the session was created through; local runtimes reach the LLM proxy there. */
   apiOrigin: string;
+}
+
+/** A new, idle session's record: no usage yet, network policy taken from its environment. */
+export function newSessionRecord(init: {
+  id: string;
+  agent: SessionAgent;
+  environment: Pick<EnvironmentRecord, "id" | "spec">;
+  title: string | null;
+  metadata: Record<string, string>;
+  apiOrigin: string;
+  now?: number;
+}): SessionRecord {
+  const now = init.now ?? Date.now();
+  const config = init.environment.spec.config;
+  return {
+    id: init.id,
+    agent: init.agent,
+    environmentId: init.environment.id,
+    title: init.title,
+    metadata: init.metadata,
+    vaultIds: [],
+    status: "idle",
+    createdAt: now,
+    updatedAt: now,
+    archivedAt: null,
+    usage: { ...ZERO_USAGE },
+    activeMs: 0,
+    enableInternet: config.type !== "cloud" || config.networking.type === "unrestricted",
+    apiOrigin: init.apiOrigin,
+  };
 }
 
 /** USD → the contract's money object: an integer string in minor units (cents). */
