@@ -207,8 +207,10 @@ async function handle(runtimes, req, res) {
     return reply(res, 200, runtime.status());
   }
   if (req.method === "DELETE" && action === "") {
-    await runtime.remove();
+    // Forget it first: a start that arrives while the old gateway is still being torn down
+    // (its session noticed the death at once) must get a fresh runtime, not this one.
     runtimes.delete(id);
+    await runtime.remove();
     return reply(res, 200, { deleted: true, ...runtime.status() });
   }
   return reply(res, 405, { error: `${req.method} not allowed on ${url.pathname}` });

@@ -193,7 +193,7 @@ describe("a session with a real OpenClaw gateway", () => {
       const error = seen.find((e) => e.type === "session.error")!;
       expect(error.error.retry_status).toEqual({ type: "retrying" });
       const replies = seen.filter((e) => e.type === "agent.message").map((e) => lastAgentText([e]));
-      expect(replies).toHaveLength(2);
+      expect(replies, JSON.stringify(seen.map((e) => e.error?.message ?? e.type))).toHaveLength(2);
       expect(replies[0]).toContain("doomed turn");
       expect(replies[0]).not.toContain("queued behind it");
       expect(replies[1]).toContain("queued behind it");
