@@ -13,6 +13,9 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ADMIN_API_KEY: "test-admin-key",
+          // Vault keyring for tests only (two keys: the first encrypts, both decrypt).
+          VAULT_ENCRYPTION_KEYS:
+            "test1:oOCYE3kp1gyf5ffwtjTQnzMzXJkE2XV2voP+79+qT7I=,test0:5OngTuaOjWUZAU1NZJUSHoN/+W9sYWQlM+LPjMFAUZw=",
           LOG_LEVEL: "error",
           // High enough that ordinary tests never hit it; the rate-limit test lowers it per request.
           RATE_LIMIT_PER_MINUTE: "100000",

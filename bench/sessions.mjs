@@ -30,6 +30,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
+import { printReport } from "./lib/report.mjs";
 import { SseSubscriber } from "./lib/sse.mjs";
 import {
   ADMIN_KEY,
@@ -39,7 +40,6 @@ import {
   startDirectGateway,
   startPlatform,
 } from "./lib/stack.mjs";
-import { printReport } from "./lib/report.mjs";
 import { ms, summary } from "./lib/stats.mjs";
 
 const { values: args } = parseArgs({

@@ -2,7 +2,8 @@
 /**
  * `npm run dev`: the whole product locally, without Docker, in one command.
  *
- * 1. Makes sure `.dev.vars` holds an ADMIN_API_KEY (generates a random one the first time).
+ * 1. Makes sure `.dev.vars` holds an ADMIN_API_KEY and a VAULT_ENCRYPTION_KEYS keyring
+ *    (generates random ones the first time).
  * 2. Applies the D1 migrations to the local database.
  * 3. Starts the local runtime supervisor (one real OpenClaw gateway per session, on 127.0.0.1),
  *    standing in for Cloudflare Containers, which workerd cannot run here.
@@ -19,15 +20,16 @@ import { createInterface } from "node:readline";
 const DEV_VARS = ".dev.vars";
 const SUPERVISOR_START_TIMEOUT_MS = 15_000;
 
-function ensureAdminKey() {
+/** The value of `name` in .dev.vars, generated with `make` and saved when absent or empty. */
+function ensureDevVar(name, make) {
   const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
-  const match = /^ADMIN_API_KEY=(.+)$/m.exec(text);
-  if (match) return { key: match[1].trim(), created: false };
-  const key = `cpk_admin_${randomBytes(24).toString("base64url")}`;
-  writeFileSync(DEV_VARS, `${text}${text && !text.endsWith("\n") ? "\n" : ""}ADMIN_API_KEY=${key}\n`, {
-    mode: 0o600,
-  });
-  return { key, created: true };
+  const match = new RegExp(`^${name}=(.*)$`, "m").exec(text);
+  if (match?.[1].trim()) return { value: match[1].trim(), created: false };
+  const value = make();
+  const kept = match ? text.replace(match[0], "").replace(/\n\n+/g, "\n") : text;
+  const sep = kept && !kept.endsWith("\n") ? "\n" : "";
+  writeFileSync(DEV_VARS, `${kept}${sep}${name}=${value}\n`, { mode: 0o600 });
+  return { value, created: true };
 }
 
 /** Starts the supervisor and resolves with the origin it prints as its first JSON line. */
@@ -48,7 +50,9 @@ function startSupervisor() {
   });
 }
 
-const { key, created } = ensureAdminKey();
+const admin = ensureDevVar("ADMIN_API_KEY", () => `cpk_admin_${randomBytes(24).toString("base64url")}`);
+// The vault keyring, `key_id:base64(32 random bytes)`; the first entry encrypts (README, Vaults).
+ensureDevVar("VAULT_ENCRYPTION_KEYS", () => `kdev:${randomBytes(32).toString("base64")}`);
 const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], {
   stdio: ["ignore", "inherit", "inherit"],
   env: { ...process.env, CI: "true" }, // no interactive confirmation
@@ -56,7 +60,9 @@ const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--loc
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const supervisor = await startSupervisor();
-console.log(`\nClawplane admin API key (${created ? "new, saved in" : "from"} ${DEV_VARS}): ${key}`);
+console.log(
+  `\nClawplane admin API key (${admin.created ? "new, saved in" : "from"} ${DEV_VARS}): ${admin.value}`,
+);
 console.log(`Local agent runtimes: ${supervisor.origin} (one OpenClaw process per session)\n`);
 const dev = spawn(
   "wrangler",

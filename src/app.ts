@@ -28,6 +28,7 @@ import { openAiRoutes } from "./routes/openai";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
 import { sessionRoutes } from "./routes/sessions";
+import { vaultRoutes } from "./routes/vaults";
 
 /** HTTP errors raised inside Hono itself (validators, body limit), mapped onto our codes. */
 const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
@@ -80,6 +81,7 @@ export function createApp() {
   app.route("/v1/environments", environmentRoutes);
   app.route("/v1/sessions", sessionRoutes);
   app.route("/v1/sessions", sessionEventRoutes);
+  app.route("/v1/vaults", vaultRoutes);
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);
   app.route("/v1", openAiRoutes);
@@ -97,7 +99,8 @@ export function createApp() {
       version: "0.1.0",
       description:
         "Managed OpenClaw agents on Cloudflare. Wire-compatible with Claude Managed Agents " +
-        "(agents, environments) plus Clawplane's own API keys and audit log.",
+        "(agents, environments, sessions and their events, vaults), an OpenAI-compatible " +
+        "chat completions endpoint, plus Clawplane's own API keys and audit log.",
     },
     servers: [{ url: new URL(c.req.url).origin }],
     security: [{ bearer: [] as string[] }, { apiKey: [] as string[] }] as Array<Record<string, string[]>>,

@@ -41,6 +41,11 @@ export const ERROR_CODES = {
   environment_archived: { status: 400, type: "invalid_request_error", retry: false },
   agent_archived: { status: 400, type: "invalid_request_error", retry: false },
   api_key_revoked: { status: 400, type: "invalid_request_error", retry: false },
+  vault_archived: { status: 400, type: "invalid_request_error", retry: false },
+  vault_credential_archived: { status: 400, type: "invalid_request_error", retry: false },
+  vault_credential_limit_exceeded: { status: 400, type: "invalid_request_error", retry: false },
+  credential_type_change: { status: 400, type: "invalid_request_error", retry: false },
+  credential_immutable_field: { status: 400, type: "invalid_request_error", retry: false },
   // 401 / 403: who you are and what you may do
   authentication_required: { status: 401, type: "authentication_error", retry: false },
   invalid_api_key: { status: 401, type: "authentication_error", retry: false },
@@ -52,6 +57,8 @@ export const ERROR_CODES = {
   environment_not_found: { status: 404, type: "not_found_error", retry: false },
   api_key_not_found: { status: 404, type: "not_found_error", retry: false },
   session_not_found: { status: 404, type: "not_found_error", retry: false },
+  vault_not_found: { status: 404, type: "not_found_error", retry: false },
+  vault_credential_not_found: { status: 404, type: "not_found_error", retry: false },
   method_not_allowed: { status: 405, type: "invalid_request_error", retry: false },
   // 409: the state of the world disagrees with the request
   version_conflict: { status: 409, type: "conflict_error", retry: false },
@@ -59,6 +66,7 @@ export const ERROR_CODES = {
   idempotency_request_in_progress: { status: 409, type: "conflict_error", retry: true },
   session_terminated: { status: 409, type: "conflict_error", retry: false },
   session_running: { status: 409, type: "conflict_error", retry: false },
+  vault_credential_conflict: { status: 409, type: "conflict_error", retry: false },
   // 413 / 415 / 422
   request_too_large: { status: 413, type: "request_too_large", retry: false },
   unsupported_media_type: { status: 415, type: "invalid_request_error", retry: false },

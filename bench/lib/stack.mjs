@@ -10,10 +10,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { startSupervisor } from "../../scripts/runtime-supervisor.mjs";
-import { startModelServer } from "../../test/support/model-server.mjs";
+import { startLocalStack } from "../../test/support/local-stack.mjs";
 import { startOpenClaw } from "../../test/support/openclaw-process.mjs";
-import { startWorker } from "../../test/support/worker-process.mjs";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CONFIG_TEMPLATE = join(REPO_ROOT, "container/openclaw.json5");
@@ -52,24 +50,14 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 /** Model server → supervisor → Worker (LLM proxy pointing at the model server). */
 export async function startPlatform() {
-  const model = await startModelServer();
-  onCleanup(() => model.close());
-  const supervisor = await startSupervisor();
-  onCleanup(() => supervisor.close());
-  const worker = await startWorker({
-    vars: {
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
-      LOCAL_AGENT_ORIGIN: supervisor.origin,
-      LLM_UPSTREAM_BASE_URL: model.url,
-      LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
-      // Keep the limiter in the path but never trip it (100 SSE subscribers open at once).
-      RATE_LIMIT_PER_MINUTE: "100000000",
-      RATE_LIMIT_BURST: "100000000",
-    },
+  const stack = await startLocalStack({
+    adminKey: ADMIN_KEY,
+    providerKey: PROVIDER_KEY,
+    // Keep the limiter in the path but never trip it (100 SSE subscribers open at once).
+    vars: { RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_BURST: "100000000" },
+    onStarted: onCleanup,
   });
-  onCleanup(() => worker.stop());
-  return { model, supervisor, worker };
+  return { model: stack.model, supervisor: stack.supervisor, worker: stack.worker };
 }
 
 /**

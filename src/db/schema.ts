@@ -164,3 +164,50 @@ export const openaiConversations = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.principalId, t.agentId, t.user] })],
 );
+
+/** Vaults: named collections of credentials a session can reference (src/vaults/). */
+export const vaults = sqliteTable(
+  "vaults",
+  {
+    id: text("id").primaryKey(),
+    displayName: text("display_name").notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    archivedAt: integer("archived_at"),
+  },
+  (t) => [index("vaults_created").on(t.createdAt, t.id)],
+);
+
+/**
+ * Credentials of a vault. `auth` holds only the public half of the auth object (what responses
+ * show); the write-only secrets live in `secret_ciphertext`, AES-GCM encrypted under the key
+ * named by `key_id` with the credential id as additional data (src/vaults/crypto.ts).
+ */
+export const vaultCredentials = sqliteTable(
+  "vault_credentials",
+  {
+    id: text("id").primaryKey(),
+    vaultId: text("vault_id")
+      .notNull()
+      .references(() => vaults.id, { onDelete: "cascade" }),
+    displayName: text("display_name"),
+    authType: text("auth_type").notNull(),
+    /** What makes two credentials duplicates: `mcp:<server url>` or `env:<secret name>`. */
+    matchKey: text("match_key").notNull(),
+    auth: text("auth", { mode: "json" }).notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    /** The keyring entry that encrypted the secrets; rotation re-encrypts rows not on the current one. */
+    keyId: text("key_id").notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    archivedAt: integer("archived_at"),
+  },
+  (t) => [
+    index("vault_credentials_vault").on(t.vaultId, t.createdAt, t.id),
+    index("vault_credentials_key").on(t.keyId),
+    // One live credential per MCP server URL or secret name in a vault; archiving frees it.
+    uniqueIndex("vault_credentials_live_match").on(t.vaultId, t.matchKey).where(sql`archived_at IS NULL`),
+  ],
+);

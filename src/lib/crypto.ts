@@ -19,3 +19,20 @@ export async function timingSafeEqualStrings(a: string, b: string): Promise<bool
   ]);
   return crypto.subtle.timingSafeEqual(ha, hb);
 }
+
+/**
+ * Lower-case hex HMAC-SHA256 of `data` under `key`. Used where a digest of request bodies is
+ * stored: unlike a bare hash, it cannot be brute-forced back to a short secret in the body
+ * without the key.
+ */
+export async function hmacSha256Hex(key: string, data: string): Promise<string> {
+  const cryptoKey = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(data));
+  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

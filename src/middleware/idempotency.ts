@@ -13,7 +13,7 @@ import { IDEMPOTENCY_KEY_MAX_LENGTH } from "../config";
 import { createDb } from "../db/client";
 import { claimKey, completeKey, releaseKey } from "../db/idempotency";
 import { ApiError } from "../errors";
-import { sha256Hex } from "../lib/crypto";
+import { hmacSha256Hex } from "../lib/crypto";
 
 /** Response headers worth replaying; the rest (request id, rate limit) belong to the retry. */
 const REPLAYED_HEADERS = ["content-type", "location", "x-should-retry"];
@@ -30,7 +30,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const db = createDb(c.env.DB);
   const principalId = c.get("principal").id;
   const url = new URL(c.req.url);
-  const fingerprint = await sha256Hex(`POST ${url.pathname}${url.search}\n${await c.req.text()}`);
+  // Keyed, because bodies can carry secrets (vault credentials) and only the digest is stored.
+  const fingerprint = await hmacSha256Hex(
+    c.env.ADMIN_API_KEY || "clawplane-idempotency",
+    `POST ${url.pathname}${url.search}\n${await c.req.text()}`,
+  );
   const claim = await claimKey(db, {
     principalId,
     key,

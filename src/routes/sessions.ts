@@ -24,6 +24,7 @@ import {
   SessionUpdateSchema,
 } from "../schemas/sessions";
 import { newSessionRecord, type SessionAgent } from "../session/session-record";
+import { getVault } from "../vaults/vault-store";
 import { sessionClient } from "../session/stub";
 
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -74,11 +75,25 @@ sessionRoutes.openapi(
         fields: [{ path: "environment_id", message: "archived" }],
       });
     }
-    // No vault exists yet to bind (vaults arrive with their own API), so any id is unknown.
+    // Vaults exist, but injecting their credentials into a session's runtime is not wired yet:
+    // an unknown vault is a 404 as usual, a real one a clear 400 rather than a silent no-op.
     const vaultId = body.vault_ids?.[0];
     if (vaultId !== undefined) {
-      throw new ApiError("not_found", `vault ${vaultId} not found`, {
-        fields: [{ path: "vault_ids.0", message: "not found" }],
+      const path = "vault_ids.0";
+      const found = await getVault(createDb(c.env.DB), vaultId).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof ApiError && err.code === "vault_not_found") return false;
+          throw err;
+        },
+      );
+      if (!found) {
+        throw new ApiError("vault_not_found", `vault ${vaultId} not found`, {
+          fields: [{ path, message: "not found" }],
+        });
+      }
+      throw new ApiError("invalid_request", "binding vaults to sessions is not supported yet", {
+        fields: [{ path, message: "vault binding is not supported yet" }],
       });
     }
     const record = newSessionRecord({

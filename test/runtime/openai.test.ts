@@ -5,9 +5,8 @@
  */
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSupervisor } from "../../scripts/runtime-supervisor.mjs";
-import { type ModelServer, startModelServer } from "../support/model-server.mjs";
-import { startWorker } from "../support/worker-process.mjs";
+import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
+import type { ModelServer } from "../support/model-server.mjs";
 
 const ADMIN_KEY = "runtime-test-admin-key";
 const AGENT_NAME = "OpenAI Echo";
@@ -18,9 +17,9 @@ const ABORT_TO_IDLE_MS = 10_000;
 const STREAM_CHUNKS = 8;
 const STREAM_CHUNK_DELAY_MS = 250;
 
+let stack: LocalStack;
 let model: ModelServer;
-let supervisor: { origin: string; close: () => Promise<void> };
-let worker: { origin: string; stop: () => Promise<void> };
+let worker: LocalStack["worker"];
 let client: OpenAI;
 let sessionId: string;
 
@@ -45,17 +44,8 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 }
 
 beforeAll(async () => {
-  model = await startModelServer();
-  supervisor = await startSupervisor();
-  worker = await startWorker({
-    vars: {
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
-      LOCAL_AGENT_ORIGIN: supervisor.origin,
-      LLM_UPSTREAM_BASE_URL: model.url,
-      LLM_UPSTREAM_API_KEY: "provider-secret-for-tests",
-    },
-  });
+  stack = await startLocalStack({ adminKey: ADMIN_KEY, providerKey: "provider-secret-for-tests" });
+  ({ model, worker } = stack);
   const res = await fetch(`${worker.origin}/v1/agents`, {
     method: "POST",
     headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
@@ -66,9 +56,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await supervisor?.close();
-  await model?.close();
+  await stack?.stop();
 });
 
 describe("OpenAI chat completions with a real OpenClaw gateway", () => {

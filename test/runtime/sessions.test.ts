@@ -6,18 +6,23 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSupervisor } from "../../scripts/runtime-supervisor.mjs";
-import { type ModelServer, startModelServer } from "../support/model-server.mjs";
+import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
+import type { ModelServer } from "../support/model-server.mjs";
 import { processEnvironment } from "../support/proc.mjs";
-import { lastAgentText, type SessionEvent, sendAndWait as send } from "../support/session-driver";
-import { startWorker } from "../support/worker-process.mjs";
+import {
+  expectCompletedTurn,
+  lastAgentText,
+  type SessionEvent,
+  sendAndWait as send,
+} from "../support/session-driver";
 
 const ADMIN_KEY = "runtime-test-admin-key";
 const PROVIDER_KEY = "provider-secret-for-tests";
 
+let stack: LocalStack;
 let model: ModelServer;
-let supervisor: { origin: string; close: () => Promise<void> };
-let worker: { origin: string; logs: () => string; stop: () => Promise<void> };
+let supervisor: LocalStack["supervisor"];
+let worker: LocalStack["worker"];
 let client: Anthropic;
 let agentId: string;
 let environmentId: string;
@@ -32,17 +37,8 @@ function requestsMentioning(marker: string) {
 }
 
 beforeAll(async () => {
-  model = await startModelServer();
-  supervisor = await startSupervisor();
-  worker = await startWorker({
-    vars: {
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
-      LOCAL_AGENT_ORIGIN: supervisor.origin,
-      LLM_UPSTREAM_BASE_URL: model.url,
-      LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
-    },
-  });
+  stack = await startLocalStack({ adminKey: ADMIN_KEY, providerKey: PROVIDER_KEY });
+  ({ model, supervisor, worker } = stack);
   client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: worker.origin, maxRetries: 0 });
   agentId = (
     await client.beta.agents.create({ name: "Echo", model: "claude-sonnet-4-6", system: "Be brief." })
@@ -51,9 +47,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await supervisor?.close();
-  await model?.close();
+  await stack?.stop();
 });
 
 describe("a session with a real OpenClaw gateway", () => {
@@ -67,21 +61,7 @@ describe("a session with a real OpenClaw gateway", () => {
     const started = Date.now();
     const first = await sendAndWait(sessionId, "hello clawplane");
     console.log(`session create → first reply (cold runtime): ${Date.now() - started} ms`);
-    const types = first.map((e) => e.type);
-    expect(types[0]).toBe("user.message");
-    expect(types).toEqual(
-      expect.arrayContaining([
-        "session.status_running",
-        "span.model_request_start",
-        "agent.message",
-        "span.model_request_end",
-        "session.usage",
-        "session.status_idle",
-      ]),
-    );
-    expect(types.indexOf("session.status_running")).toBeLessThan(types.indexOf("agent.message"));
-    expect(types.at(-1)).toBe("session.status_idle");
-    expect(first.at(-1)!.stop_reason).toEqual({ type: "end_turn" });
+    expectCompletedTurn(first);
     expect(lastAgentText(first)).toBe("echo: hello clawplane");
 
     const spanEnd = first.find((e) => e.type === "span.model_request_end")!;

@@ -4,6 +4,7 @@
  * gateways) and the e2e test (real containers).
  */
 import type Anthropic from "@anthropic-ai/sdk";
+import { expect } from "vitest";
 
 /** A CMA event as the SDK yields it (stream-only previews have no `id`). */
 export type SessionEvent = { id: string; type: string } & Record<string, any>;
@@ -41,4 +42,26 @@ export async function sendAndWait(
 export function lastAgentText(events: SessionEvent[]): string {
   const msg = events.filter((e) => e.type === "agent.message").at(-1);
   return msg?.content?.map((b: { text?: string }) => b.text ?? "").join("") ?? "";
+}
+
+/**
+ * Asserts the shape of one completed turn: the echoed message first, a model span, the reply,
+ * usage, and `session.status_idle` with `end_turn` last.
+ */
+export function expectCompletedTurn(events: SessionEvent[]): void {
+  const types = events.map((e) => e.type);
+  expect(types[0]).toBe("user.message");
+  expect(types).toEqual(
+    expect.arrayContaining([
+      "session.status_running",
+      "span.model_request_start",
+      "agent.message",
+      "span.model_request_end",
+      "session.usage",
+      "session.status_idle",
+    ]),
+  );
+  expect(types.indexOf("session.status_running")).toBeLessThan(types.indexOf("agent.message"));
+  expect(types.at(-1)).toBe("session.status_idle");
+  expect(events.at(-1)?.stop_reason).toEqual({ type: "end_turn" });
 }

@@ -1,0 +1,189 @@
+/**
+ * `/v1/vaults` — Claude Managed Agents wire: create, retrieve, update, list, archive, delete,
+ * the credentials under each vault (src/vaults/credential-routes.ts), and Clawplane's
+ * admin-only `POST /v1/vaults/rotate`, which re-encrypts credentials under the current key.
+ *
+ * Every vault route first checks the `VAULT_ENCRYPTION_KEYS` keyring, so a deployment without
+ * it answers 503 naming the secret on vault routes, and only there.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { requireScope } from "../auth/principal";
+import { createDb } from "../db/client";
+import { validationHook } from "../middleware/validation";
+import { COMMON_ERRORS, idParam, pageOf } from "../schemas/common";
+import {
+  KeyRotationSchema,
+  VaultCreateSchema,
+  VaultListQuerySchema,
+  VaultSchema,
+  VaultUpdateSchema,
+} from "../schemas/vaults";
+import { credentialRoutes } from "../vaults/credential-routes";
+import { keyringFromEnv } from "../vaults/keyring";
+import { reencryptAll } from "../vaults/secrets";
+import {
+  archiveVault,
+  createVault,
+  deleteVault,
+  getVault,
+  listVaults,
+  updateVault,
+  vaultToWire,
+} from "../vaults/vault-store";
+
+/** Most rows one rotate call re-encrypts; callers repeat while `remaining` > 0. */
+const ROTATE_MAX_ROWS_PER_CALL = 1_000;
+
+export const vaultRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+vaultRoutes.use("*", async (c, next) => {
+  await keyringFromEnv(c.env);
+  await next();
+});
+
+const VaultParam = idParam("vault_id", "vlt_");
+const vaultJson = (description: string) => ({
+  description,
+  content: { "application/json": { schema: VaultSchema } },
+});
+const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+const DeletedSchema = z.object({ id: z.string(), type: z.literal("vault_deleted") }).openapi("VaultDeleted");
+const tags = ["vaults"];
+
+// Registered before `/{vault_id}` so that "rotate" is never taken for a vault id.
+vaultRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/rotate",
+    tags,
+    summary: "Re-encrypt credentials under the current vault key (admin)",
+    responses: {
+      200: { description: "Sweep result", content: { "application/json": { schema: KeyRotationSchema } } },
+      ...COMMON_ERRORS,
+    },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "admin");
+    const keyring = await keyringFromEnv(c.env);
+    const result = await reencryptAll(createDb(c.env.DB), keyring, { maxRows: ROTATE_MAX_ROWS_PER_CALL });
+    return c.json({ type: "vault_key_rotation" as const, current_key_id: keyring.currentId, ...result }, 200);
+  },
+);
+
+vaultRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    tags,
+    summary: "Create a vault",
+    request: { body: jsonBody(VaultCreateSchema) },
+    responses: { 200: vaultJson("The new vault"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "write");
+    const row = await createVault(createDb(c.env.DB), c.req.valid("json"), Date.now());
+    c.set("auditTarget", row.id);
+    return c.json(vaultToWire(row), 200);
+  },
+);
+
+vaultRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags,
+    summary: "List vaults, newest first",
+    request: { query: VaultListQuerySchema },
+    responses: {
+      200: {
+        description: "A page of vaults",
+        content: { "application/json": { schema: pageOf(VaultSchema) } },
+      },
+      ...COMMON_ERRORS,
+    },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "read");
+    const q = c.req.valid("query");
+    const page = await listVaults(createDb(c.env.DB), {
+      limit: q.limit,
+      page: q.page,
+      includeArchived: q.include_archived,
+    });
+    return c.json({ data: page.data.map(vaultToWire), next_page: page.next_page }, 200);
+  },
+);
+
+vaultRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{vault_id}",
+    tags,
+    summary: "Retrieve a vault",
+    request: { params: VaultParam },
+    responses: { 200: vaultJson("The vault"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "read");
+    return c.json(vaultToWire(await getVault(createDb(c.env.DB), c.req.valid("param").vault_id)), 200);
+  },
+);
+
+vaultRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{vault_id}",
+    tags,
+    summary: "Update a vault (metadata is a patch)",
+    request: { params: VaultParam, body: jsonBody(VaultUpdateSchema) },
+    responses: { 200: vaultJson("The updated vault"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "write");
+    const db = createDb(c.env.DB);
+    const row = await updateVault(db, c.req.valid("param").vault_id, c.req.valid("json"), Date.now());
+    return c.json(vaultToWire(row), 200);
+  },
+);
+
+vaultRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{vault_id}/archive",
+    tags,
+    summary: "Archive a vault and its credentials",
+    request: { params: VaultParam },
+    responses: { 200: vaultJson("The archived vault"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "write");
+    const row = await archiveVault(createDb(c.env.DB), c.req.valid("param").vault_id, Date.now());
+    return c.json(vaultToWire(row), 200);
+  },
+);
+
+vaultRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{vault_id}",
+    tags,
+    summary: "Delete a vault and all its credentials for good",
+    request: { params: VaultParam },
+    responses: {
+      200: { description: "Deleted", content: { "application/json": { schema: DeletedSchema } } },
+      ...COMMON_ERRORS,
+    },
+  }),
+  async (c) => {
+    requireScope(c.get("principal"), "write");
+    const id = c.req.valid("param").vault_id;
+    await deleteVault(createDb(c.env.DB), id);
+    return c.json({ id, type: "vault_deleted" as const }, 200);
+  },
+);
+
+vaultRoutes.route("/", credentialRoutes);

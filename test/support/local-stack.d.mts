@@ -1,0 +1,19 @@
+// Types for local-stack.mjs.
+import type { Supervisor } from "../../scripts/runtime-supervisor.mjs";
+import type { ModelServer } from "./model-server.mjs";
+import type { WorkerProcess } from "./worker-process.mjs";
+
+export interface LocalStack {
+  model: ModelServer;
+  supervisor: Supervisor;
+  worker: WorkerProcess;
+  /** Stops the Worker, the supervisor (and its gateways) and the model server. */
+  stop(): Promise<void>;
+}
+
+export function startLocalStack(options: {
+  adminKey: string;
+  providerKey: string;
+  vars?: Record<string, string>;
+  onStarted?: (stop: () => Promise<void>) => void;
+}): Promise<LocalStack>;
