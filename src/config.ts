@@ -26,6 +26,8 @@ export const RUNTIME_READY_DEADLINE_MS = 180_000;
 export const RUNTIME_IDLE_STOP_MS = 10 * 60_000;
 /** Watchdog: while work is pending, the session's alarm re-checks it this often. */
 export const SESSION_WATCHDOG_MS = 30_000;
+/** Default wall-clock limit of one turn (30 min); `TURN_TIMEOUT_SECONDS` overrides it. */
+export const DEFAULT_TURN_TIMEOUT_MS = 30 * 60_000;
 /** Dispatch attempts of one message across runtime failures before it is given up. */
 export const MAX_TURN_ATTEMPTS = 3;
 /** Most events one `POST /v1/sessions/{id}/events` call may carry. */
@@ -33,6 +35,14 @@ export const MAX_EVENTS_PER_SEND = 50;
 
 /** Rows deleted per statement by the retention cron, so one run never holds D1 for long. */
 export const RETENTION_DELETE_BATCH = 5_000;
+
+/**
+ * The wall-clock limit of one turn, so a run that never ends (a hung tool, a gateway that stops
+ * answering without closing its socket) cannot hold a session's queue forever.
+ */
+export function turnTimeoutMs(env: Env): number {
+  return intVar(env.TURN_TIMEOUT_SECONDS, DEFAULT_TURN_TIMEOUT_MS / 1000, 1) * 1000;
+}
 
 export interface RuntimeConfig {
   rateLimitPerMinute: number;

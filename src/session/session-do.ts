@@ -13,7 +13,7 @@
  * truth.
  */
 import { DurableObject } from "cloudflare:workers";
-import { MAX_TURN_ATTEMPTS, RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS } from "../config";
+import { MAX_TURN_ATTEMPTS, RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
@@ -354,6 +354,8 @@ export class SessionDO extends DurableObject<Env> {
       : input.text;
     const runId = `${input.eventId}:${attempt}`;
     const startedAt = Date.now();
+    const limitMs = turnTimeoutMs(this.env);
+    let timer: ReturnType<typeof setTimeout> | null = null;
     const outcome = await new Promise<TurnOutcome | { kind: "runtime_lost"; reason: string }>((done) => {
       this.turn = {
         eventId: input.eventId,
@@ -365,7 +367,15 @@ export class SessionDO extends DurableObject<Env> {
       link.client
         .chatSend({ sessionKey: openclawSessionKey(this.mustRecord().id), message, idempotencyKey: runId })
         .catch((err) => done({ kind: "runtime_lost", reason: `chat.send failed: ${String(err)}` }));
+      timer = setTimeout(() => {
+        void this.runtime.abort(this.mustRecord().id, runId);
+        done({
+          kind: "error",
+          message: `the turn exceeded its time limit of ${limitMs / 1000} s and was stopped`,
+        });
+      }, limitMs);
     });
+    if (timer !== null) clearTimeout(timer);
     this.turn = undefined;
     link.freshTranscript = false;
     const record = this.mustRecord();

@@ -18,6 +18,7 @@ import {
 
 const ADMIN_KEY = "runtime-test-admin-key";
 const PROVIDER_KEY = "provider-secret-for-tests";
+const TURN_LIMIT_S = 45;
 
 let stack: LocalStack;
 let model: ModelServer;
@@ -37,7 +38,13 @@ function requestsMentioning(marker: string) {
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({ adminKey: ADMIN_KEY, providerKey: PROVIDER_KEY });
+  stack = await startLocalStack({
+    adminKey: ADMIN_KEY,
+    providerKey: PROVIDER_KEY,
+    // Short enough for the turn-limit test; the slowest other turn (a first turn after boot
+    // on a loaded machine) takes well under it.
+    vars: { TURN_TIMEOUT_SECONDS: String(TURN_LIMIT_S) },
+  });
   ({ model, supervisor, worker } = stack);
   client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: worker.origin, maxRetries: 0 });
   agentId = (
@@ -156,6 +163,7 @@ describe("a session with a real OpenClaw gateway", () => {
       });
       const seen: Event[] = [];
       let killed = false;
+      let answered = false;
       for await (const ev of stream as AsyncIterable<Event>) {
         seen.push(ev);
         if (ev.type === "span.model_request_start" && !killed) {
@@ -166,7 +174,9 @@ describe("a session with a real OpenClaw gateway", () => {
         }
         // After the restart the runtime is re-seeded with the conversation so far, which the
         // model double repeats back: match on the message each reply answers.
-        if (ev.type === "agent.message" && lastAgentText([ev]).includes("queued behind it")) break;
+        if (ev.type === "agent.message" && lastAgentText([ev]).includes("queued behind it")) answered = true;
+        // Read to the end of that turn, so the next test starts on an idle session.
+        if (answered && ev.type === "session.status_idle") break;
       }
       const types = seen.map((e) => e.type);
       expect(types).toContain("session.status_rescheduled");
@@ -182,6 +192,30 @@ describe("a session with a real OpenClaw gateway", () => {
       stream.controller.abort();
       model.setMode("normal");
     }
+  });
+
+  it("stops a turn that runs past the wall-clock limit with session.error, and the session goes on", async () => {
+    // 1.5 s between chunks × 60 chunks = 90 s: twice the limit.
+    model.setMode({ kind: "slow", chunkDelayMs: 1_500, chunks: 60 });
+    let events: Event[];
+    const started = Date.now();
+    try {
+      events = await sendAndWait(sessionId, "this will take too long", {
+        timeoutMs: (TURN_LIMIT_S + 60) * 1000,
+      });
+    } finally {
+      model.setMode("normal");
+    }
+    const elapsedS = (Date.now() - started) / 1000;
+    expect(elapsedS).toBeGreaterThanOrEqual(TURN_LIMIT_S);
+    expect(elapsedS).toBeLessThan(TURN_LIMIT_S + 30);
+    const error = events.find((e) => e.type === "session.error")!;
+    expect(error.error.message).toContain("time limit");
+    expect(error.error.retry_status).toEqual({ type: "exhausted" });
+    expect(events.at(-1)!.stop_reason).toEqual({ type: "retries_exhausted" });
+
+    const next = await sendAndWait(sessionId, "still there?");
+    expect(next.at(-1)!.stop_reason).toEqual({ type: "end_turn" });
   });
 
   it("stops an in-flight turn promptly on user.interrupt, and runs queued messages in order", async () => {

@@ -20,14 +20,17 @@ export async function sendAndWait(
     sessionId,
     opts.deltas ? { event_deltas: ["agent.message"] } : {},
   );
-  await client.beta.sessions.events.send(sessionId, {
+  const sent = await client.beta.sessions.events.send(sessionId, {
     events: [{ type: "user.message", content: [{ type: "text", text }] }],
   });
-  // The stream is live-only: everything on it from here belongs to this turn.
+  const sentId = sent.data?.[0]?.id;
+  // This turn starts at the echo of our message; anything before it (the tail of an earlier
+  // turn still on its way) is not ours.
   const seen: SessionEvent[] = [];
   const timer = setTimeout(() => stream.controller.abort(), opts.timeoutMs ?? 120_000);
   try {
     for await (const ev of stream as AsyncIterable<SessionEvent>) {
+      if (seen.length === 0 && ev.id !== sentId) continue;
       seen.push(ev);
       if (ev.type === "session.status_idle") break;
     }
