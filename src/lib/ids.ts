@@ -24,6 +24,8 @@ export const ID_PREFIX = {
   apiKey: "key_",
   request: "req_",
   session: "sesn_",
+  vault: "vlt_",
+  vaultCredential: "vcrd_",
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

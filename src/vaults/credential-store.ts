@@ -12,7 +12,7 @@ import { isUniqueViolation } from "../db/constraint-errors";
 import { vaultCredentials } from "../db/schema";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
-import { randomBase62 } from "../lib/ids";
+import { newId } from "../lib/ids";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import { applyMetadataPatch, assertValidMetadata } from "../schemas/metadata";
 import type { Credential, CredentialAuth, CredentialCreate, CredentialUpdate } from "../schemas/vaults";
@@ -25,10 +25,8 @@ import {
 } from "./credential-auth";
 import { credentialAad, open, seal } from "./crypto";
 import type { Keyring } from "./keyring";
-import { assertVaultLive, getVault, ID_RANDOM_CHARS } from "./vault-store";
+import { assertVaultLive, getVault } from "./vault-store";
 
-/** Id prefix of credentials. */
-export const CREDENTIAL_ID_PREFIX = "vcrd_";
 /** Most live (non-archived) credentials one vault may hold. */
 export const MAX_CREDENTIALS_PER_VAULT = 20;
 
@@ -83,7 +81,7 @@ export async function createCredential(
   const metadata = { ...body.metadata };
   assertValidMetadata(metadata);
   const { auth, secrets } = splitCreateAuth(body.auth, now);
-  const id = CREDENTIAL_ID_PREFIX + randomBase62(ID_RANDOM_CHARS);
+  const id = newId("vaultCredential");
   const { envelope, keyId } = await sealSecrets(keyring, vaultId, id, secrets);
   const row: CredentialRow = {
     id,

@@ -8,15 +8,10 @@ import type { Db } from "../db/client";
 import { vaultCredentials, vaults } from "../db/schema";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
-import { randomBase62 } from "../lib/ids";
+import { newId } from "../lib/ids";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import { applyMetadataPatch, assertValidMetadata } from "../schemas/metadata";
 import type { Vault, VaultCreate, VaultUpdate } from "../schemas/vaults";
-
-/** Id prefix of vaults (`vlt_` + 24 base62 characters, as the SDK documents). */
-export const VAULT_ID_PREFIX = "vlt_";
-/** Random characters after an id prefix (~143 bits). */
-export const ID_RANDOM_CHARS = 24;
 
 export type VaultRow = typeof vaults.$inferSelect;
 
@@ -38,7 +33,7 @@ export async function createVault(db: Db, body: VaultCreate, now: number): Promi
   const metadata = { ...body.metadata };
   assertValidMetadata(metadata);
   const row: VaultRow = {
-    id: VAULT_ID_PREFIX + randomBase62(ID_RANDOM_CHARS),
+    id: newId("vault"),
     displayName: body.display_name,
     metadata,
     createdAt: now,

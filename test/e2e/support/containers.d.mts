@@ -1,20 +1,10 @@
 // Types for containers.mjs (plain JS so it runs under `node` without a build step).
+import type { WorkerProcess } from "../../support/worker-process.mjs";
 
 export const WORKER_READY_TIMEOUT_MS: number;
 
-export interface ContainerWorker {
-  /** http://127.0.0.1:PORT */
-  origin: string;
-  port: number;
-  /** Process group of wrangler dev. */
-  pid: number;
-  /** Spawn → /healthz 200, image build included (ms). */
-  readyMs: number;
-  /** Everything wrangler dev printed so far. */
-  logs(): string;
-  /** SIGINT (wrangler removes its containers), SIGKILL after a grace period. */
-  stop(): Promise<void>;
-}
+/** The Worker under wrangler dev with containers: the same handle as any started Worker. */
+export type ContainerWorker = WorkerProcess;
 
 export interface BridgeForwarder {
   host: string;
