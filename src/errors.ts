@@ -73,6 +73,8 @@ export const ERROR_CODES = {
   idempotency_key_reused: { status: 422, type: "invalid_request_error", retry: false },
   // 429
   rate_limited: { status: 429, type: "rate_limit_error", retry: true },
+  /** A session reached one of its quotas (agent `session_limits` or session `budget`). */
+  quota_exceeded: { status: 429, type: "rate_limit_error", retry: false },
   // 5xx: our fault; the message never carries internals
   internal_error: { status: 500, type: "api_error", retry: true },
   service_unavailable: { status: 503, type: "overloaded_error", retry: true },

@@ -42,9 +42,15 @@ function latestQuery(db: Db) {
     );
 }
 
+/** Specs stored before a field existed read as if it had its default. */
+function storedSpec(spec: unknown): AgentSpec {
+  const stored = spec as AgentSpec;
+  return { ...stored, session_limits: stored.session_limits ?? null };
+}
+
 const asRecord = (row: { spec: unknown } & Omit<AgentRecord, "spec">): AgentRecord => ({
   ...row,
-  spec: row.spec as AgentSpec,
+  spec: storedSpec(row.spec),
 });
 
 export async function createAgent(db: Db, spec: AgentSpec, now: number): Promise<AgentRecord> {
@@ -67,7 +73,7 @@ export async function getAgent(db: Db, id: string, version?: number): Promise<Ag
   });
   if (!row) throw new ApiError("agent_version_not_found", `agent ${id} has no version ${version}`);
   // A past version shows when it was made; archival applies to the agent as a whole.
-  return { ...asRecord(latest), version, spec: row.spec as AgentSpec, updatedAt: row.createdAt };
+  return { ...asRecord(latest), version, spec: storedSpec(row.spec), updatedAt: row.createdAt };
 }
 
 /**
@@ -172,7 +178,7 @@ export async function listAgentVersions(
     (row): AgentRecord => ({
       ...latest,
       version: row.version,
-      spec: row.spec as AgentSpec,
+      spec: storedSpec(row.spec),
       updatedAt: row.version === latest.version ? latest.updatedAt : row.createdAt,
     }),
   );

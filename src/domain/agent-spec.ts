@@ -9,6 +9,7 @@
 import { ApiError, type FieldError } from "../errors";
 import type { Agent, AgentCreate, AgentUpdate, ModelConfig, ModelParam, Skill } from "../schemas/agents";
 import { applyMetadataPatch, assertValidMetadata } from "../schemas/metadata";
+import type { SessionLimits } from "../schemas/session-limits";
 import { expandTools, toolProblems } from "./agent-tools";
 import { jsonEqual } from "./json-equal";
 import { multiagentProblems, resolveMultiagent } from "./multiagent";
@@ -54,6 +55,17 @@ function textOrNull(value: string | null | undefined): string | null {
   return value ? value : null;
 }
 
+/** Limits with every field present (null = unlimited); no limit at all is null. */
+function limitsOrNull(limits: SessionLimits | null | undefined): SessionLimits | null {
+  if (!limits) return null;
+  const full = {
+    max_cost_usd: limits.max_cost_usd ?? null,
+    max_tokens: limits.max_tokens ?? null,
+    max_wall_time_seconds: limits.max_wall_time_seconds ?? null,
+  };
+  return Object.values(full).some((v) => v !== null) ? full : null;
+}
+
 function fail(problems: FieldError[]): never {
   const message = problems.length === 1 ? `${problems[0]!.path}: ${problems[0]!.message}` : "Invalid agent";
   throw new ApiError("invalid_request", message, { fields: problems });
@@ -83,6 +95,7 @@ export function agentSpecFromCreate(body: AgentCreate): AgentSpec {
     skills: skillsOf(body.skills ?? []),
     multiagent: body.multiagent ? resolveMultiagent(body.multiagent, null) : null,
     execution_identity: body.execution_identity ?? defaultExecutionIdentity(),
+    session_limits: limitsOrNull(body.session_limits),
     metadata,
   };
   assertValidSpec(spec, problems);
@@ -125,6 +138,10 @@ export function applyAgentUpdate(
         : body.multiagent && resolveMultiagent(body.multiagent, current.multiagent),
     execution_identity:
       pick(body.execution_identity, current.execution_identity) ?? defaultExecutionIdentity(),
+    session_limits:
+      body.session_limits === undefined
+        ? (current.session_limits ?? null)
+        : limitsOrNull(body.session_limits),
     metadata: body.metadata
       ? applyMetadataPatch(current.metadata, body.metadata, { emptyStringDeletes: false })
       : current.metadata,

@@ -24,8 +24,8 @@ import {
   SessionUpdateSchema,
 } from "../schemas/sessions";
 import { newSessionRecord, type SessionAgent } from "../session/session-record";
-import { getVault } from "../vaults/vault-store";
 import { sessionClient } from "../session/stub";
+import { getVault } from "../vaults/vault-store";
 
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -102,6 +102,7 @@ sessionRoutes.openapi(
       environment,
       title: body.title ?? null,
       metadata: body.metadata ?? {},
+      budget: body.budget ?? null,
       apiOrigin: new URL(c.req.url).origin,
     });
     c.set("auditTarget", record.id);

@@ -12,6 +12,7 @@ import { MultiagentParamsSchema, MultiagentSchema } from "./agent-multiagent";
 import { AgentToolParamsSchema, AgentToolSchema } from "./agent-tools";
 import { BooleanQuery, LimitQuery, PageQuery } from "./common";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
+import { SessionLimitsSchema } from "./session-limits";
 import { strictBody } from "./strict-body";
 
 const EFFORT_LEVELS = ["low", "medium", "high", "xhigh", "max"] as const;
@@ -91,6 +92,9 @@ export const AgentSchema = z
     skills: z.array(SkillSchema),
     multiagent: MultiagentSchema.nullable(),
     execution_identity: ExecutionIdentitySchema,
+    session_limits: SessionLimitsSchema.nullable().openapi({
+      description: "Clawplane extension: per-session quotas for every session of this agent.",
+    }),
     metadata: MetadataSchema,
     version: z.number().int().min(1),
     created_at: z.string().openapi({ format: "date-time" }),
@@ -113,6 +117,7 @@ export const AgentCreateSchema = strictBody({
   skills: z.array(SkillParamsSchema).optional(),
   multiagent: MultiagentParamsSchema.nullish(),
   execution_identity: ExecutionIdentitySchema.nullish(),
+  session_limits: SessionLimitsSchema.nullish(),
   metadata: MetadataSchema.optional(),
 }).openapi("AgentCreate", { additionalProperties: false });
 export type AgentCreate = z.infer<typeof AgentCreateSchema>;
@@ -131,6 +136,7 @@ export const AgentUpdateSchema = strictBody({
   skills: z.array(SkillParamsSchema).nullish(),
   multiagent: MultiagentParamsSchema.nullish(),
   execution_identity: ExecutionIdentitySchema.nullish(),
+  session_limits: SessionLimitsSchema.nullish(),
   metadata: MetadataPatchSchema.nullish(),
   version: z
     .number()

@@ -2,12 +2,14 @@
  * Wire schemas for sessions (`client.beta.sessions`): the session object, create and update
  * bodies and the list query. Field names follow `@anthropic-ai/sdk` 1.12.0.
  */
+
 import { z } from "@hono/zod-openapi";
-import { McpServerSchema, ModelParamSchema, SkillParamsSchema } from "./agents";
 import { AgentToolParamsSchema } from "./agent-tools";
+import { McpServerSchema, ModelParamSchema, SkillParamsSchema } from "./agents";
 import { BooleanQuery, LimitQuery, PageQuery, TimestampQuery } from "./common";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { UserMessageParamsSchema } from "./session-events";
+import { SessionBudgetSchema } from "./session-limits";
 import { strictBody } from "./strict-body";
 
 export const SESSION_STATUSES = ["idle", "running", "rescheduling", "terminated"] as const;
@@ -42,7 +44,7 @@ export const SessionCreateSchema = strictBody({
   metadata: MetadataSchema.optional(),
   vault_ids: z.array(z.string().min(1)).max(20).optional(),
   resources: z.array(z.unknown()).max(0, "session resources are not supported yet").optional(),
-  budget: z.null().optional(),
+  budget: SessionBudgetSchema.nullish(),
   initial_events: z.array(UserMessageParamsSchema).max(50).optional(),
 }).openapi("SessionCreate");
 export type SessionCreate = z.infer<typeof SessionCreateSchema>;
@@ -65,7 +67,7 @@ export const SessionSchema = z
     vault_ids: z.array(z.string()),
     resources: z.array(z.unknown()),
     outcome_evaluations: z.array(z.unknown()),
-    budget: z.null(),
+    budget: SessionBudgetSchema.nullable(),
     stats: z.object({ active_seconds: z.number(), duration_seconds: z.number() }),
     usage: z.record(z.string(), z.unknown()),
     created_at: z.string(),

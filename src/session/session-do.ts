@@ -14,6 +14,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { MAX_TURN_ATTEMPTS, RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
+import {
+  budgetToUsd,
+  effectiveLimits,
+  type QuotaBreach,
+  quotaBreach,
+  wallTimeLeftMs,
+} from "../domain/session-limits";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
@@ -44,8 +51,20 @@ interface ActiveTurn {
   runId: string;
   translator: TurnTranslator;
   startedAt: number;
-  done: (outcome: TurnOutcome | { kind: "runtime_lost"; reason: string }) => void;
+  done: (outcome: TurnEnd) => void;
 }
+
+/** How a turn can end: as OpenClaw reported it, with the runtime gone, or stopped at a quota. */
+type TurnEnd =
+  | TurnOutcome
+  | { kind: "runtime_lost"; reason: string }
+  | { kind: "quota"; breach: QuotaBreach };
+
+/** A turn that ends without running: an error before it started, or a quota already reached. */
+type FinishedTurn =
+  | TurnOutcome
+  | { kind: "quota"; breach: QuotaBreach }
+  | { kind: "error"; message: string; errorType?: string };
 
 export interface EventPage {
   data: WireEvent[];
@@ -190,11 +209,27 @@ export class SessionDO extends DurableObject<Env> {
 
   // ---- RPC: LLM proxy meter -------------------------------------------------------------
 
-  async authorizeModelCall(token: string): Promise<ModelCallGrant | null> {
-    const record = this.record();
-    if (!record || record.status === "terminated") return null;
-    if (!(await this.runtime.acceptsModelToken(token))) return null;
-    return { sessionId: record.id, model: record.agent.model.id };
+  /**
+   * Grants one model call to the holder of the session's LLM proxy token. A session past a
+   * quota gets none: the proxy answers 429 `quota_exceeded` and the running turn is stopped
+   * here (rather than left to the runtime's own retry logic) with `budget_reached`.
+   */
+  async authorizeModelCall(token: string): Promise<RpcResult<ModelCallGrant | null>> {
+    return capture(async () => {
+      const record = this.record();
+      if (!record || record.status === "terminated") return null;
+      if (!(await this.runtime.acceptsModelToken(token))) return null;
+      const breach = this.quotaBreachOf(record);
+      if (breach) {
+        const turn = this.turn;
+        if (turn) {
+          void this.runtime.abort(record.id, turn.runId);
+          turn.done({ kind: "quota", breach });
+        }
+        throw quotaError(record.id, breach);
+      }
+      return { sessionId: record.id, model: record.agent.model.id };
+    });
   }
 
   async recordModelUsage(usage: ModelCallUsage): Promise<void> {
@@ -272,6 +307,12 @@ export class SessionDO extends DurableObject<Env> {
         fields: [{ path: `events.${i}`, message: "no pending tool call with this id" }],
       });
     });
+    // A message that would start a turn past a quota is refused, and the stream is told why.
+    const breach = inputs.some((input) => input.type === "user.message") ? this.quotaBreachOf(record) : null;
+    if (breach) {
+      this.emitQuotaError(breach);
+      throw quotaError(record.id, breach);
+    }
     const echoed: WireEvent[] = [];
     for (const input of inputs) {
       if (input.type === "user.message") {
@@ -331,6 +372,13 @@ export class SessionDO extends DurableObject<Env> {
       });
       return;
     }
+    // Queued behind a turn that used up the session's quota: it never starts.
+    const breach = this.quotaBreachOf(this.mustRecord());
+    if (breach) {
+      this.events.markProcessed(input.eventId, Date.now());
+      this.finishTurn(input, { kind: "quota", breach });
+      return;
+    }
     if (this.mustRecord().status !== "running") {
       this.setStatus("running");
       this.emit("session.status_running", {});
@@ -354,9 +402,12 @@ export class SessionDO extends DurableObject<Env> {
       : input.text;
     const runId = `${input.eventId}:${attempt}`;
     const startedAt = Date.now();
-    const limitMs = turnTimeoutMs(this.env);
+    const turnLimitMs = turnTimeoutMs(this.env);
+    const wallLeftMs = wallTimeLeftMs(this.limitsOf(this.mustRecord()), this.mustRecord().activeMs);
+    // The session's wall-time quota can end a turn sooner than the per-turn limit.
+    const limitMs = wallLeftMs === null ? turnLimitMs : Math.min(turnLimitMs, wallLeftMs);
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const outcome = await new Promise<TurnOutcome | { kind: "runtime_lost"; reason: string }>((done) => {
+    const outcome = await new Promise<TurnEnd>((done) => {
       this.turn = {
         eventId: input.eventId,
         runId,
@@ -369,10 +420,16 @@ export class SessionDO extends DurableObject<Env> {
         .catch((err) => done({ kind: "runtime_lost", reason: `chat.send failed: ${String(err)}` }));
       timer = setTimeout(() => {
         void this.runtime.abort(this.mustRecord().id, runId);
-        done({
-          kind: "error",
-          message: `the turn exceeded its time limit of ${limitMs / 1000} s and was stopped`,
-        });
+        const record = this.mustRecord();
+        const breach = consumptionBreach(this.limitsOf(record), record, Date.now() - startedAt);
+        done(
+          limitMs < turnLimitMs && breach
+            ? { kind: "quota", breach }
+            : {
+                kind: "error",
+                message: `the turn exceeded its time limit of ${limitMs / 1000} s and was stopped`,
+              },
+        );
       }, limitMs);
     });
     if (timer !== null) clearTimeout(timer);
@@ -401,15 +458,14 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** Ends a turn for good: the message leaves the queue and the session goes idle. */
-  private finishTurn(
-    input: QueuedInput,
-    outcome: TurnOutcome | { kind: "error"; message: string; errorType?: string },
-  ): void {
+  private finishTurn(input: QueuedInput, outcome: FinishedTurn): void {
     this.queue.remove(input.eventId);
     const record = this.mustRecord();
     // Archived while the turn ran: the session already said it terminated.
     if (record.status === "terminated") return;
-    if (outcome.kind === "error") {
+    if (outcome.kind === "quota") {
+      this.emitQuotaError(outcome.breach);
+    } else if (outcome.kind === "error") {
       this.emit("session.error", {
         error: {
           type:
@@ -421,9 +477,36 @@ export class SessionDO extends DurableObject<Env> {
     }
     this.emit("session.usage", { usage: usageToWire(record.usage, record.activeMs) });
     this.setStatus("idle");
-    this.emit("session.status_idle", {
-      stop_reason: { type: outcome.kind === "error" ? "retries_exhausted" : "end_turn" },
-      stop_details: null,
+    const stopReason =
+      outcome.kind === "error"
+        ? "retries_exhausted"
+        : outcome.kind === "quota"
+          ? "budget_reached"
+          : "end_turn";
+    this.emit("session.status_idle", { stop_reason: { type: stopReason }, stop_details: null });
+  }
+
+  // ---- quotas ---------------------------------------------------------------------------
+
+  private limitsOf(record: SessionRecord) {
+    return effectiveLimits(record.agent.session_limits, budgetToUsd(record.budget));
+  }
+
+  /** The quota the session has reached, counting the running turn's time so far. */
+  private quotaBreachOf(record: SessionRecord): QuotaBreach | null {
+    const running = this.turn ? Date.now() - this.turn.startedAt : 0;
+    return consumptionBreach(this.limitsOf(record), record, running);
+  }
+
+  private emitQuotaError(breach: QuotaBreach): void {
+    this.emit("session.error", {
+      error: {
+        type: "billing_error",
+        message: `quota exceeded: ${breach.message}`,
+        retry_status: { type: "exhausted" },
+        error_code: "quota_exceeded",
+        limit: breach.limit,
+      },
     });
   }
 
@@ -454,4 +537,23 @@ export class SessionDO extends DurableObject<Env> {
     this.turn?.done({ kind: "aborted" });
     await this.runtime.stop(record.id, why, destroy);
   }
+}
+
+function consumptionBreach(
+  limits: ReturnType<typeof effectiveLimits>,
+  record: SessionRecord,
+  runningMs: number,
+): QuotaBreach | null {
+  const u = record.usage;
+  return quotaBreach(limits, {
+    costUsd: u.cost_usd,
+    tokens: u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens,
+    activeMs: record.activeMs + runningMs,
+  });
+}
+
+function quotaError(sessionId: string, breach: QuotaBreach): ApiError {
+  return new ApiError("quota_exceeded", `session ${sessionId}: ${breach.message}`, {
+    details: { limit: breach.limit },
+  });
 }

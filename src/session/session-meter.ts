@@ -1,11 +1,12 @@
 /** The LLM proxy's view of sessions: each session's Durable Object is its meter. */
 import type { MeterSource } from "../llm/session-meter";
+import { unwrap } from "./rpc-result";
 import { sessionStub } from "./stub";
 
 export const sessionMeters: MeterSource = (env) => (sessionId) => {
   const stub = sessionStub(env, sessionId);
   return {
-    authorize: (token) => stub.authorizeModelCall(token),
+    authorize: (token) => unwrap(stub.authorizeModelCall(token)),
     record: (usage) => stub.recordModelUsage(usage),
   };
 };

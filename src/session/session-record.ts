@@ -5,6 +5,7 @@
 import type { EnvironmentRecord } from "../db/environments";
 import type { AgentSpec } from "../domain/agent-spec";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
+import type { SessionBudget } from "../schemas/session-limits";
 
 export type SessionStatus = "idle" | "running" | "rescheduling" | "terminated";
 
@@ -34,6 +35,8 @@ export interface SessionRecord {
   title: string | null;
   metadata: Record<string, string>;
   vaultIds: string[];
+  /** The CMA `budget` the session was created with (a list-cost cap), if any. */
+  budget: SessionBudget | null;
   status: SessionStatus;
   createdAt: number;
   updatedAt: number;
@@ -54,6 +57,7 @@ export function newSessionRecord(init: {
   environment: Pick<EnvironmentRecord, "id" | "spec">;
   title: string | null;
   metadata: Record<string, string>;
+  budget?: SessionBudget | null;
   apiOrigin: string;
   now?: number;
 }): SessionRecord {
@@ -66,6 +70,7 @@ export function newSessionRecord(init: {
     title: init.title,
     metadata: init.metadata,
     vaultIds: [],
+    budget: init.budget ?? null,
     status: "idle",
     createdAt: now,
     updatedAt: now,
@@ -108,7 +113,7 @@ export function sessionToWire(r: SessionRecord, now = Date.now()) {
     vault_ids: r.vaultIds,
     resources: [],
     outcome_evaluations: [],
-    budget: null,
+    budget: r.budget ?? null,
     stats: {
       active_seconds: Math.round(r.activeMs / 1000),
       duration_seconds: Math.round(((r.archivedAt ?? now) - r.createdAt) / 1000),
