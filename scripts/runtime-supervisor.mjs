@@ -34,6 +34,7 @@ const OWNED_KEYS = new Set([
   "OPENCLAW_CONFIG_PATH",
   "OPENCLAW_STATE_DIR",
   "CLAWPLANE_WORKSPACE_DIR",
+  "CLAWPLANE_PLUGINS_DIR",
 ]);
 /** Same check as container/entrypoint.sh, which exits 78 without them. */
 const REQUIRED_KEYS = ["OPENCLAW_GATEWAY_TOKEN", "CLAWPLANE_LLM_BASE_URL", "CLAWPLANE_SESSION_TOKEN"];

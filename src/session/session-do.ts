@@ -26,6 +26,7 @@ import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
 import { RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
+import { ApprovalBook, canonicalInput } from "./approvals";
 import { EventLog, type EventQuery, newEventId, textOf, type WireEvent } from "./event-log";
 import type { LinkState } from "./gateway-link";
 import { InputQueue, type QueuedInput } from "./input-queue";
@@ -41,7 +42,8 @@ import {
 } from "./session-record";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
-import { type TurnOutcome, TurnTranslator } from "./turn-translator";
+import { decisionFor, gatewayToolPolicy } from "./tool-policy";
+import { cmaToolName, type TurnOutcome, TurnTranslator } from "./turn-translator";
 import type { UserEventInput } from "./user-events";
 
 const RECORD_KEY = "session";
@@ -52,7 +54,15 @@ interface ActiveTurn {
   translator: TurnTranslator;
   startedAt: number;
   done: (outcome: TurnEnd) => void;
+  /** Set when the run is stopped to wait for the user: the message stays queued. */
+  parked?: boolean;
 }
+
+/**
+ * How long before OpenClaw's own approval deadline the run is parked (stopped and resumed once
+ * the user answers), so OpenClaw never decides a pending approval by timing it out.
+ */
+const PARK_MARGIN_MS = 20_000;
 
 /** How a turn can end: as OpenClaw reported it, with the runtime gone, or stopped at a quota. */
 type TurnEnd =
@@ -76,13 +86,16 @@ export class SessionDO extends DurableObject<Env> {
   private readonly queue: InputQueue;
   private readonly hub = new StreamHub();
   private readonly runtime: SessionRuntime;
+  private readonly approvals: ApprovalBook;
   private turn: ActiveTurn | undefined;
+  private parkTimer: ReturnType<typeof setTimeout> | undefined;
   private pumping: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.events = new EventLog(ctx.storage.sql);
     this.queue = new InputQueue(ctx.storage.sql);
+    this.approvals = new ApprovalBook(ctx.storage.kv);
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),
       onLost: (reason) => this.turn?.done({ kind: "runtime_lost", reason }),
@@ -140,6 +153,7 @@ export class SessionDO extends DurableObject<Env> {
         record.status = "terminated";
         this.save(record);
         this.queue.clear();
+        this.approvals.clear();
         this.emit("session.status_terminated", {});
         await this.stopRuntime("archived", true);
         await syncSessionIndex(this.env.DB, record);
@@ -248,10 +262,13 @@ export class SessionDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const record = this.record();
     if (!record || record.status === "terminated") return;
-    if (this.queue.size() > 0 || this.turn) {
+    const head = this.queue.peek();
+    const parked = head !== null && this.approvals.pendingFor(head.eventId).length > 0;
+    if (this.turn || (head && !parked)) {
       this.kick();
       return;
     }
+    // Idle, or parked on the user's answer (a resumed turn starts the runtime again).
     await this.stopRuntime("idle", false);
   }
 
@@ -298,11 +315,16 @@ export class SessionDO extends DurableObject<Env> {
       throw new ApiError("session_terminated", `session ${record.id} is terminated and accepts no events`);
     }
     // Refuse the whole batch before changing anything, so a bad event never half-applies it.
-    // Tool confirmations and custom tool results answer an event that asked for one; no turn of
-    // this session is waiting for an answer.
+    // A tool confirmation must answer a call that is waiting for one; custom tools do not exist
+    // here, so no custom tool result is ever awaited.
+    const answered = new Set<string>();
     inputs.forEach((input, i) => {
       if (input.type !== "user.tool_confirmation" && input.type !== "user.custom_tool_result") return;
       const ref = input.type === "user.tool_confirmation" ? input.tool_use_id : input.custom_tool_use_id;
+      if (input.type === "user.tool_confirmation" && this.approvals.find(ref) && !answered.has(ref)) {
+        answered.add(ref);
+        return;
+      }
       throw new ApiError("invalid_request", `no pending tool call ${ref} awaits an answer in this session`, {
         fields: [{ path: `events.${i}`, message: "no pending tool call with this id" }],
       });
@@ -322,6 +344,15 @@ export class SessionDO extends DurableObject<Env> {
         echoed.push(event);
         // Armed with the message itself, so pending work survives even an eviction right now.
         void this.ctx.storage.setAlarm(Date.now() + SESSION_WATCHDOG_MS);
+      } else if (input.type === "user.tool_confirmation") {
+        echoed.push(
+          this.emit("user.tool_confirmation", {
+            tool_use_id: input.tool_use_id,
+            result: input.result,
+            ...(input.deny_message !== undefined ? { deny_message: input.deny_message } : {}),
+          }),
+        );
+        this.confirm(input.tool_use_id, input.result === "allow", input.deny_message);
       } else if (input.type === "user.interrupt") {
         echoed.push(
           this.emit(
@@ -350,6 +381,8 @@ export class SessionDO extends DurableObject<Env> {
       const record = this.record();
       const next = this.queue.peek();
       if (!record || record.status === "terminated" || !next) break;
+      // A turn parked on a tool call waits for the user's answer, and so does what is behind it.
+      if (this.approvals.pendingFor(next.eventId).length > 0) break;
       await this.ctx.storage.setAlarm(Date.now() + SESSION_WATCHDOG_MS);
       await this.runTurn(next).catch((err) => {
         log("error", "turn failed unexpectedly", { session_id: record.id, ...describeError(err) });
@@ -397,9 +430,22 @@ export class SessionDO extends DurableObject<Env> {
       return;
     }
 
+    // A turn resumed after the user answered a parked tool call: the agent is told the answer
+    // (and repeats an approved call, which the stored decision then lets through at once).
+    const answers = this.approvals
+      .decisions()
+      .map((d) =>
+        d.allow
+          ? `The user approved your ${cmaToolName(d.toolName)} call ${d.inputKey}. Run it now.`
+          : `The user denied your ${cmaToolName(d.toolName)} call ${d.inputKey}${d.denyMessage ? ` (${d.denyMessage})` : ""}. Do not run it; continue without it.`,
+      );
+    const resumed = answers.length > 0;
+    const note = `[Clawplane] ${answers.join(" ")}`;
     const message = link.freshTranscript
-      ? withRestoredContext(this.events.transcript(), input.text)
-      : input.text;
+      ? withRestoredContext(this.events.transcript(), resumed ? `${input.text}\n\n${note}` : input.text)
+      : resumed
+        ? note
+        : input.text;
     const runId = `${input.eventId}:${attempt}`;
     const startedAt = Date.now();
     const turnLimitMs = turnTimeoutMs(this.env);
@@ -433,12 +479,20 @@ export class SessionDO extends DurableObject<Env> {
       }, limitMs);
     });
     if (timer !== null) clearTimeout(timer);
+    const parked = this.turn?.parked === true || this.approvals.pendingFor(input.eventId).length > 0;
+    this.clearParkTimer();
     this.turn = undefined;
     link.freshTranscript = false;
     const record = this.mustRecord();
     record.activeMs += Date.now() - startedAt;
     this.save(record);
 
+    if (parked && record.status !== "terminated" && outcome.kind !== "quota") {
+      // Waiting for the user: the message stays queued and runs again once every pending call
+      // has an answer. A lost runtime changes nothing for the user here.
+      if (outcome.kind === "runtime_lost") this.runtime.forget();
+      return;
+    }
     if (outcome.kind === "runtime_lost") {
       if (record.status === "terminated") return this.finishTurn(input, { kind: "aborted" });
       // The message stays queued and runs again on a restarted runtime.
@@ -460,6 +514,8 @@ export class SessionDO extends DurableObject<Env> {
   /** Ends a turn for good: the message leaves the queue and the session goes idle. */
   private finishTurn(input: QueuedInput, outcome: FinishedTurn): void {
     this.queue.remove(input.eventId);
+    this.approvals.dropFor(input.eventId);
+    this.approvals.clearDecisions();
     const record = this.mustRecord();
     // Archived while the turn ran: the session already said it terminated.
     if (record.status === "terminated") return;
@@ -515,6 +571,7 @@ export class SessionDO extends DurableObject<Env> {
       emit: (type: string, fields: Record<string, unknown>, id?: string) => this.emit(type, fields, id),
       preview: (forType: string, frame: Record<string, unknown>) => this.hub.publishPreview(forType, frame),
       newEventId,
+      permission: (tool: string) => decisionFor(gatewayToolPolicy(this.mustRecord().agent.tools), tool),
     };
   }
 
@@ -522,13 +579,129 @@ export class SessionDO extends DurableObject<Env> {
   private onGatewayEvent(frame: EventFrame): void {
     const turn = this.turn;
     log("debug", "gateway event", { event: frame.event, in_turn: Boolean(turn) });
+    if (frame.event === "plugin.approval.requested") {
+      this.onApprovalRequested(frame.payload as ApprovalRequest);
+      return;
+    }
     const outcome = turn?.translator.handle(frame);
     if (turn && outcome) turn.done(outcome);
   }
 
   private async interrupt(): Promise<void> {
     const turn = this.turn;
-    if (turn) await this.runtime.abort(this.mustRecord().id, turn.runId);
+    if (turn) {
+      // Pending calls of the interrupted turn are dropped with it: nothing is left to answer.
+      this.approvals.dropFor(turn.eventId);
+      await this.runtime.abort(this.mustRecord().id, turn.runId);
+      return;
+    }
+    // A turn parked on a tool call ends here, as if it had been running.
+    const head = this.queue.peek();
+    if (head && this.approvals.pendingFor(head.eventId).length > 0) {
+      this.finishTurn(head, { kind: "aborted" });
+      this.kick();
+    }
+  }
+
+  // ---- tool approvals (always_ask) ------------------------------------------------------
+
+  /**
+   * OpenClaw asks before an `always_ask` call. A call the user already answered (a resumed
+   * turn repeating it) is answered at once; otherwise the session goes idle with
+   * `requires_action` naming the call's `agent.tool_use` event.
+   */
+  private onApprovalRequested(request: ApprovalRequest): void {
+    const record = this.record();
+    const turn = this.turn;
+    const details = request.request ?? {};
+    if (!record || !turn || details.sessionKey !== openclawSessionKey(record.id)) return;
+    if (details.runId !== undefined && details.runId !== turn.runId) return;
+    const toolName = String(details.toolName ?? "");
+    const toolCallId = String(details.toolCallId ?? "");
+    const inputKey = canonicalInput(turn.translator.toolInputOf(toolCallId));
+    const decided = this.approvals.takeDecision(toolName, inputKey);
+    if (decided) {
+      void this.runtime.resolveApproval(request.id, decided.allow ? "allow-once" : "deny");
+      return;
+    }
+    const toolUseId = turn.translator.toolUseIdOf(toolCallId);
+    if (!toolUseId) {
+      // Not a call this session reported (should not happen): refuse rather than run unasked.
+      log("warn", "approval for an unknown tool call denied", { session_id: record.id, tool: toolName });
+      void this.runtime.resolveApproval(request.id, "deny");
+      return;
+    }
+    this.approvals.add({
+      toolUseId,
+      toolName,
+      inputKey,
+      approvalId: request.id,
+      runId: turn.runId,
+      eventId: turn.eventId,
+      expiresAt: request.expiresAtMs ?? Date.now() + 120_000,
+    });
+    this.armParkTimer();
+    this.setStatus("idle");
+    this.emit("session.status_idle", {
+      stop_reason: { type: "requires_action", event_ids: this.approvals.pending().map((p) => p.toolUseId) },
+      stop_details: null,
+    });
+  }
+
+  /** The user's answer to a pending call (already validated and echoed). */
+  private confirm(toolUseId: string, allow: boolean, denyMessage?: string): void {
+    const pending = this.approvals.find(toolUseId);
+    if (!pending) return;
+    this.approvals.remove(toolUseId);
+    const turn = this.turn;
+    const live = turn !== undefined && turn.runId === pending.runId && !turn.parked;
+    const remaining = this.approvals.pendingFor(pending.eventId).length;
+    if (live) {
+      if (remaining === 0) {
+        this.clearParkTimer();
+        this.setStatus("running");
+        this.emit("session.status_running", {});
+      }
+      void this.runtime.resolveApproval(pending.approvalId, allow ? "allow-once" : "deny").then((ok) => {
+        if (ok) return;
+        // OpenClaw no longer holds the request: keep the answer for a re-run of the turn.
+        this.approvals.decide({ toolName: pending.toolName, inputKey: pending.inputKey, allow, denyMessage });
+        if (this.turn === turn && turn) {
+          turn.parked = true;
+          void this.runtime.abort(this.mustRecord().id, turn.runId);
+        }
+      });
+      return;
+    }
+    // The run that asked is gone (parked, evicted, runtime restarted): answer the repeat of the
+    // call, and run the turn again once nothing else is pending.
+    this.approvals.decide({ toolName: pending.toolName, inputKey: pending.inputKey, allow, denyMessage });
+    if (remaining === 0) this.kick();
+  }
+
+  /**
+   * Parks the running turn shortly before OpenClaw's earliest approval deadline: the run is
+   * stopped, its message stays queued, and the answers arrive whenever the user gives them.
+   */
+  private armParkTimer(): void {
+    this.clearParkTimer();
+    const turn = this.turn;
+    const pending = this.approvals.pending().filter((p) => p.runId === turn?.runId);
+    if (!turn || pending.length === 0) return;
+    const deadline = Math.min(...pending.map((p) => p.expiresAt)) - PARK_MARGIN_MS;
+    this.parkTimer = setTimeout(
+      () => {
+        if (this.turn !== turn) return;
+        turn.parked = true;
+        void this.runtime.abort(this.mustRecord().id, turn.runId);
+      },
+      Math.max(1_000, deadline - Date.now()),
+    );
+  }
+
+  private clearParkTimer(): void {
+    if (this.parkTimer !== undefined) clearTimeout(this.parkTimer);
+    this.parkTimer = undefined;
   }
 
   private async stopRuntime(why: string, destroy: boolean): Promise<void> {
@@ -537,6 +710,13 @@ export class SessionDO extends DurableObject<Env> {
     this.turn?.done({ kind: "aborted" });
     await this.runtime.stop(record.id, why, destroy);
   }
+}
+
+/** `plugin.approval.requested` as OpenClaw sends it (only the fields used here). */
+interface ApprovalRequest {
+  id: string;
+  expiresAtMs?: number;
+  request?: { toolName?: string; toolCallId?: string; sessionKey?: string; runId?: string };
 }
 
 function consumptionBreach(

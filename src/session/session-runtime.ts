@@ -14,6 +14,7 @@ import type { EventFrame } from "../runtime/openclaw/protocol";
 import { selectRuntime } from "../runtime/select-runtime";
 import { type LinkState, openLink } from "./gateway-link";
 import type { SessionRecord } from "./session-record";
+import { gatewayToolPolicy } from "./tool-policy";
 
 const SECRETS_KEY = "runtime-secrets";
 
@@ -64,6 +65,8 @@ export class SessionRuntime {
         OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
         CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
         CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
+        // The agent's allow / ask / deny per tool, for the gateway's policy plugin (no secrets).
+        CLAWPLANE_TOOL_POLICY: JSON.stringify(gatewayToolPolicy(record.agent.tools)),
       }),
       onEvent: this.hooks.onEvent,
       onClose: (reason) => {
@@ -84,6 +87,22 @@ export class SessionRuntime {
     await this.link?.client.chatAbort({ sessionKey: openclawSessionKey(sessionId), runId }).catch((err) => {
       log("warn", "chat.abort failed", { session_id: sessionId, ...describeError(err) });
     });
+  }
+
+  /**
+   * Answers one of OpenClaw's plugin approvals. False when it could not be answered (no link,
+   * or the gateway no longer holds the request): the caller then keeps the answer itself.
+   */
+  async resolveApproval(id: string, decision: "allow-once" | "deny"): Promise<boolean> {
+    const client = this.link?.client;
+    if (!client) return false;
+    try {
+      await client.request("plugin.approval.resolve", { id, decision });
+      return true;
+    } catch (err) {
+      log("warn", "plugin.approval.resolve failed", { approval_id: id, ...describeError(err) });
+      return false;
+    }
   }
 
   /** Closes the link and stops the runtime (gracefully, or destroyed with its disk). */

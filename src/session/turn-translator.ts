@@ -8,8 +8,10 @@
  * the message being streamed) and emits CMA events through a sink, in a sensible wire order:
  * span start → agent.tool_use / agent.tool_result → agent.message → span end.
  */
+
 import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
 import type { WireEvent } from "./event-log";
+import type { ToolDecision } from "./tool-policy";
 
 export interface TurnSink {
   /** Appends a CMA event to the log and publishes it; returns it with its id. */
@@ -17,6 +19,8 @@ export interface TurnSink {
   /** Publishes a stream-only preview frame to subscribers that asked for `forType` deltas. */
   preview(forType: string, frame: Record<string, unknown>): void;
   newEventId(): string;
+  /** The agent's permission for an OpenClaw tool (reported as `evaluated_permission`). */
+  permission(openclawTool: string): ToolDecision;
 }
 
 export type TurnOutcome = { kind: "end_turn" } | { kind: "aborted" } | { kind: "error"; message: string };
@@ -54,6 +58,7 @@ export class TurnTranslator {
   private messageEmitted = false;
   private finalReplyText = "";
   private readonly toolUseIds = new Map<string, string>();
+  private readonly toolInputs = new Map<string, Record<string, unknown>>();
 
   constructor(
     readonly runId: string,
@@ -99,10 +104,13 @@ export class TurnTranslator {
     if (payload.stream !== "tool") return;
     const callId = String(data.toolCallId ?? "");
     if (data.phase === "start") {
+      const name = String(data.name ?? "");
+      const input = (data.args as Record<string, unknown>) ?? {};
+      this.toolInputs.set(callId, input);
       const event = this.sink.emit("agent.tool_use", {
-        name: cmaToolName(String(data.name ?? "")),
-        input: (data.args as Record<string, unknown>) ?? {},
-        evaluated_permission: "allow",
+        name: cmaToolName(name),
+        input,
+        evaluated_permission: this.sink.permission(name),
       });
       this.toolUseIds.set(callId, event.id);
     } else if (data.phase === "result") {
@@ -113,6 +121,16 @@ export class TurnTranslator {
         is_error: data.isError === true,
       });
     }
+  }
+
+  /** The `agent.tool_use` event id reported for OpenClaw's tool call `toolCallId`, if any. */
+  toolUseIdOf(toolCallId: string): string | undefined {
+    return this.toolUseIds.get(toolCallId);
+  }
+
+  /** The input of OpenClaw's tool call `toolCallId`, as reported when it started. */
+  toolInputOf(toolCallId: string): Record<string, unknown> | undefined {
+    return this.toolInputs.get(toolCallId);
   }
 
   /** Assistant `session.message`: the model call's text, thinking and usage. */

@@ -48,7 +48,12 @@ beforeAll(async () => {
   ({ model, supervisor, worker } = stack);
   client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: worker.origin, maxRetries: 0 });
   agentId = (
-    await client.beta.agents.create({ name: "Echo", model: "claude-sonnet-4-6", system: "Be brief." })
+    await client.beta.agents.create({
+      name: "Echo",
+      model: "claude-sonnet-4-6",
+      system: "Be brief.",
+      tools: [{ type: "agent_toolset_20260401" }],
+    })
   ).id;
   environmentId = (await client.beta.environments.create({ name: `runtime-${Date.now()}` })).id;
 }, 180_000);

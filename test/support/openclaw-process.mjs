@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OPENCLAW_ENTRY = join(REPO_ROOT, "container/node_modules/openclaw/openclaw.mjs");
 const CONFIG_TEMPLATE = join(REPO_ROOT, "container/openclaw.json5");
+const PLUGINS_DIR = join(REPO_ROOT, "container/plugins");
 
 /** /readyz took 12–20 s on 2 vCPU; leave room for a loaded CI machine. */
 const READY_TIMEOUT_MS = 120_000;
@@ -82,6 +83,7 @@ export async function startOpenClaw(options) {
     CLAWPLANE_LLM_BASE_URL: options.modelBaseUrl,
     CLAWPLANE_SESSION_TOKEN: options.sessionToken ?? "clawplane-test-session",
     CLAWPLANE_WORKSPACE_DIR: dirs.workspace,
+    CLAWPLANE_PLUGINS_DIR: PLUGINS_DIR,
     ...options.env,
   };
   const startedAt = Date.now();

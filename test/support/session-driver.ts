@@ -16,15 +16,31 @@ export async function sendAndWait(
   text: string,
   opts: { timeoutMs?: number; deltas?: boolean } = {},
 ): Promise<SessionEvent[]> {
+  return sendEventsAndWait(
+    client,
+    sessionId,
+    [{ type: "user.message", content: [{ type: "text", text }] }],
+    opts,
+  );
+}
+
+/**
+ * Sends user events (a message, a tool confirmation, ...) and streams the session until it goes
+ * idle; returns the events from the echo of the first one sent.
+ */
+export async function sendEventsAndWait(
+  client: Anthropic,
+  sessionId: string,
+  events: Anthropic.Beta.Sessions.Events.EventSendParams["events"],
+  opts: { timeoutMs?: number; deltas?: boolean } = {},
+): Promise<SessionEvent[]> {
   const stream = await client.beta.sessions.events.stream(
     sessionId,
     opts.deltas ? { event_deltas: ["agent.message"] } : {},
   );
-  const sent = await client.beta.sessions.events.send(sessionId, {
-    events: [{ type: "user.message", content: [{ type: "text", text }] }],
-  });
+  const sent = await client.beta.sessions.events.send(sessionId, { events });
   const sentId = sent.data?.[0]?.id;
-  // This turn starts at the echo of our message; anything before it (the tail of an earlier
+  // This turn starts at the echo of what we sent; anything before it (the tail of an earlier
   // turn still on its way) is not ours.
   const seen: SessionEvent[] = [];
   const timer = setTimeout(() => stream.controller.abort(), opts.timeoutMs ?? 120_000);

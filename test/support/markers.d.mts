@@ -1,0 +1,3 @@
+// Types for markers.mjs.
+export function markerPath(label: string): string;
+export function markerExists(path: string): boolean;
