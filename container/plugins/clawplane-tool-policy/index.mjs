@@ -31,7 +31,7 @@ function loadPolicy() {
   }
 }
 
-function describeCall(toolName, params) {
+function describeCall(params) {
   let text;
   try {
     text = JSON.stringify(params ?? {});
@@ -61,7 +61,7 @@ const entry = {
           return {
             requireApproval: {
               title: `Run ${event.toolName}`.slice(0, 80),
-              description: describeCall(event.toolName, event.params),
+              description: describeCall(event.params),
               severity: "warning",
               allowedDecisions: ["allow-once", "deny"],
               timeoutMs: MAX_TIMEOUT_MS,
