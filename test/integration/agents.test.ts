@@ -22,6 +22,7 @@ describe("agents", () => {
       skills: [],
       multiagent: null,
       execution_identity: { type: "service_account" },
+      session_limits: null,
       metadata: {},
       version: 1,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),

@@ -29,6 +29,7 @@ describe("agentSpecFromCreate", () => {
       skills: [],
       multiagent: null,
       execution_identity: { type: "service_account" },
+      session_limits: null,
       metadata: {},
     });
   });
