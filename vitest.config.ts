@@ -23,6 +23,8 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
           // The deterministic OpenAI-compatible model server (test/global-setup.ts).
           MODEL_SERVER_URL: inject<string>("modelServerUrl"),
+          // The MCP server double (test/global-setup.ts).
+          MCP_SERVER_URL: inject<string>("mcpServerUrl"),
         },
       },
     })),

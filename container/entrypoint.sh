@@ -9,6 +9,9 @@
 #   OPENCLAW_GATEWAY_TOKEN   bearer the Durable Object uses; without it OpenClaw invents one
 #   CLAWPLANE_LLM_BASE_URL   the Worker's LLM proxy (OpenAI-compatible, ends in /v1)
 #   CLAWPLANE_SESSION_TOKEN  per-session token the LLM proxy accepts (never a provider key)
+# Optional:
+#   CLAWPLANE_MCP_CONFIG     OpenClaw's `mcp` block as JSON (the agent's MCP servers, pointed at
+#                            the Worker's MCP proxy; no secrets); written to clawplane-mcp.json
 set -eu
 
 # Embedding preset (OpenClaw docs gateway/embedding.md) plus offline mode (no fd/ripgrep downloads).
@@ -35,6 +38,25 @@ if [ -n "$missing" ]; then
 fi
 
 mkdir -p "$OPENCLAW_STATE_DIR" "$HOME" "$CLAWPLANE_WORKSPACE_DIR"
+
+# openclaw.json5 includes the MCP block from beside itself.
+mcp_config="${CLAWPLANE_MCP_CONFIG:-}"
+[ -n "$mcp_config" ] || mcp_config='{}'
+printf '%s\n' "$mcp_config" > "$(dirname "$OPENCLAW_CONFIG_PATH")/clawplane-mcp.json"
+
+# Limited networking: the container's HTTPS is terminated at Cloudflare's egress edge with a
+# per-container CA that only exists at run time. Trust it for Node (OpenClaw) and for tools that
+# read the system bundle (curl, git, pip); the image runs as non-root, so no update-ca-certificates.
+cf_ca=/etc/cloudflare/certs/cloudflare-containers-ca.crt
+if [ -r "$cf_ca" ]; then
+  export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-$cf_ca}"
+  if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+    # The system roots plus the edge's CA, so direct HTTPS keeps working where it is allowed.
+    bundle="$HOME/ca-bundle.crt"
+    cat /etc/ssl/certs/ca-certificates.crt "$cf_ca" > "$bundle"
+    export SSL_CERT_FILE="$bundle" CURL_CA_BUNDLE="$bundle" REQUESTS_CA_BUNDLE="$bundle" GIT_SSL_CAINFO="$bundle"
+  fi
+fi
 cd "$CLAWPLANE_WORKSPACE_DIR"
 # --bind lan: listen on 0.0.0.0 so the platform can reach port 18789 from outside the container.
 exec openclaw gateway run --port 18789 --bind lan "$@"

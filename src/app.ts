@@ -24,6 +24,7 @@ import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
 import { environmentRoutes } from "./routes/environments";
 import { llmProxyRoutes } from "./routes/llm-proxy";
+import { MCP_PROXY_ROUTE, mcpProxyRoutes } from "./routes/mcp-proxy";
 import { openAiRoutes } from "./routes/openai";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
@@ -77,6 +78,8 @@ export function createApp() {
   app.route("/", publicRoutes);
   // Model calls from session runtimes: session-token auth, OpenAI error shapes, no API-key layers.
   app.route("/llm/v1", llmProxyRoutes);
+  // MCP calls from local session runtimes: session-token auth, no API-key layers.
+  app.route(MCP_PROXY_ROUTE, mcpProxyRoutes);
   app.route("/v1/agents", agentRoutes);
   app.route("/v1/environments", environmentRoutes);
   app.route("/v1/sessions", sessionRoutes);

@@ -4,7 +4,9 @@ import { registerSessionMeters } from "./llm/session-meter";
 import { runRetention } from "./retention";
 import { sessionMeters } from "./session/session-meter";
 
+export { EgressEntrypoint } from "./egress/entrypoint";
 export { LlmProxyEntrypoint } from "./llm/entrypoint";
+export { McpProxyEntrypoint } from "./mcp/entrypoint";
 export { RateLimiter } from "./rate-limit/rate-limiter-do";
 export { SessionDO } from "./session/session-do";
 

@@ -3,5 +3,6 @@ declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
     MODEL_SERVER_URL: string;
+    MCP_SERVER_URL: string;
   }
 }

@@ -25,7 +25,7 @@ import {
 } from "../schemas/sessions";
 import { newSessionRecord, type SessionAgent } from "../session/session-record";
 import { sessionClient } from "../session/stub";
-import { getVault } from "../vaults/vault-store";
+import { assertBindableVaults } from "../vaults/session-binding";
 
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -75,27 +75,8 @@ sessionRoutes.openapi(
         fields: [{ path: "environment_id", message: "archived" }],
       });
     }
-    // Vaults exist, but injecting their credentials into a session's runtime is not wired yet:
-    // an unknown vault is a 404 as usual, a real one a clear 400 rather than a silent no-op.
-    const vaultId = body.vault_ids?.[0];
-    if (vaultId !== undefined) {
-      const path = "vault_ids.0";
-      const found = await getVault(createDb(c.env.DB), vaultId).then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof ApiError && err.code === "vault_not_found") return false;
-          throw err;
-        },
-      );
-      if (!found) {
-        throw new ApiError("vault_not_found", `vault ${vaultId} not found`, {
-          fields: [{ path, message: "not found" }],
-        });
-      }
-      throw new ApiError("invalid_request", "binding vaults to sessions is not supported yet", {
-        fields: [{ path, message: "vault binding is not supported yet" }],
-      });
-    }
+    // Bound vaults supply MCP credentials, applied by the MCP proxy (never inside the runtime).
+    const vaultIds = await assertBindableVaults(createDb(c.env.DB), body.vault_ids ?? []);
     const record = newSessionRecord({
       id: newId("session"),
       agent,
@@ -103,6 +84,7 @@ sessionRoutes.openapi(
       title: body.title ?? null,
       metadata: body.metadata ?? {},
       budget: body.budget ?? null,
+      vaultIds,
       apiOrigin: new URL(c.req.url).origin,
     });
     c.set("auditTarget", record.id);

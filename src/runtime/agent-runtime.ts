@@ -7,6 +7,8 @@
  * the session code is the same in every environment.
  */
 
+import type { EgressPolicy } from "../egress/policy";
+
 /** Port the OpenClaw gateway listens on inside the runtime (WS control plane + HTTP). */
 export const OPENCLAW_PORT = 18789;
 
@@ -15,6 +17,12 @@ export interface RuntimeStartOptions {
   env: Record<string, string>;
   /** Whether the runtime may reach the internet directly (model calls go to the LLM proxy). */
   enableInternet: boolean;
+  /**
+   * What the runtime's outbound traffic may reach. A limited policy turns the container's
+   * internet off and routes all its HTTP(S) through the egress edge; local runtimes share the
+   * host's network and cannot enforce it.
+   */
+  egress?: EgressPolicy;
 }
 
 export interface AgentRuntime {

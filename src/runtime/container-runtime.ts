@@ -7,15 +7,25 @@
  * a grace period. The env given to `start` is passed as is: nothing is added here, so no
  * provider key can reach the container by this path.
  *
- * Model egress: before the first start, each configured {@link OutboundRoute} is installed with
- * `interceptOutboundHttp`, so the container's plain-HTTP requests to e.g.
- * `http://llm.clawplane.internal/v1/...` are served by a Worker entrypoint (the LLM proxy,
- * `LlmProxyEntrypoint` bound with `props: { sessionId }`) and never leave Cloudflare. Under
- * `wrangler dev` with the local-containers stand-in the call succeeds but nothing is
- * intercepted; the e2e test points the gateway at the host instead (RUNTIME_LLM_BASE_URL).
+ * Model and MCP egress: before the first start, each configured {@link OutboundRoute} is
+ * installed with `interceptOutboundHttp`, so the container's plain-HTTP requests to
+ * `http://llm.clawplane.internal/v1/...` and `http://mcp.clawplane.internal/<server>` are served
+ * by Worker entrypoints (`LlmProxyEntrypoint`, `McpProxyEntrypoint`, bound with
+ * `props: { sessionId }`) and never leave Cloudflare. Under `wrangler dev` with the
+ * local-containers stand-in the call succeeds but nothing is intercepted; the e2e test points
+ * the gateway at the host instead (RUNTIME_LLM_BASE_URL).
+ *
+ * Egress policy: a start with a limited {@link EgressPolicy} turns the container's internet off
+ * and sends all its other outbound HTTP (`interceptAllOutboundHttp`) and HTTPS
+ * (`interceptOutboundHttps("*")`, TLS terminated with Cloudflare's per-container CA, which the
+ * entrypoint trusts) to the egress edge (`EgressEntrypoint`), which allows or refuses each
+ * request. Unrestricted networking installs nothing catch-all and keeps the internet on.
  */
 
+import { type EgressPolicy, LLM_PROXY_HOST, MCP_PROXY_HOST } from "../egress/policy";
 import { type AgentRuntime, RuntimeStartError, type RuntimeStartOptions } from "./agent-runtime";
+
+export { LLM_PROXY_HOST, MCP_PROXY_HOST };
 
 /**
  * How long `stop()` waits after SIGTERM before destroying the container (15 s). OpenClaw
@@ -27,13 +37,6 @@ export const CONTAINER_STOP_GRACE_MS = 15_000;
 /** SIGTERM: OpenClaw drains and exits cleanly on it. */
 const SIGTERM = 15;
 
-/**
- * The virtual host a session container's model provider points at
- * (`http://llm.clawplane.internal/v1`). It resolves nowhere: only the outbound interception
- * installed by {@link ContainerRuntime.start} gives it a meaning.
- */
-export const LLM_PROXY_HOST = "llm.clawplane.internal";
-
 /** One host (name, glob, IP, IP:port or CIDR) whose container HTTP goes to a Worker entrypoint. */
 export interface OutboundRoute {
   host: string;
@@ -42,8 +45,14 @@ export interface OutboundRoute {
 }
 
 export interface ContainerRuntimeOptions {
-  /** Installed with `interceptOutboundHttp` before every start, in order. */
+  /**
+   * Installed with `interceptOutboundHttp` before every start, in order. The virtual hosts
+   * (`llm.clawplane.internal`, `mcp.clawplane.internal`) resolve nowhere: only these routes
+   * give them a meaning.
+   */
   interceptHttp?: OutboundRoute[];
+  /** The egress edge for a limited policy, e.g. `ctx.exports.EgressEntrypoint({ props })`. */
+  egress?: (policy: EgressPolicy) => Fetcher;
 }
 
 /** {@link AgentRuntime} over a Durable Object's `ctx.container`. */
@@ -70,21 +79,33 @@ export class ContainerRuntime implements AgentRuntime {
    */
   async start(options: RuntimeStartOptions): Promise<void> {
     if (this.container.running) return;
-    for (const route of this.options.interceptHttp ?? []) {
+    const intercept = async (what: string, install: () => Promise<void>) => {
       try {
-        await this.container.interceptOutboundHttp(route.host, route.fetcher);
+        await install();
       } catch (error) {
-        throw new RuntimeStartError(
-          `Outbound HTTP to ${route.host} could not be routed for the agent container.`,
-          {
-            cause: error,
-          },
-        );
+        throw new RuntimeStartError(`Outbound ${what} could not be routed for the agent container.`, {
+          cause: error,
+        });
       }
+    };
+    for (const route of this.options.interceptHttp ?? []) {
+      await intercept(`HTTP to ${route.host}`, () =>
+        this.container.interceptOutboundHttp(route.host, route.fetcher),
+      );
+    }
+    const limited = options.egress?.type === "limited";
+    if (limited && options.egress) {
+      // Fail closed: a limited environment never starts with its internet on or unguarded.
+      if (!this.options.egress)
+        throw new RuntimeStartError("No egress edge is configured for limited networking.");
+      const edge = this.options.egress(options.egress);
+      await intercept("HTTPS", () => this.container.interceptOutboundHttps("*", edge));
+      await intercept("HTTP", () => this.container.interceptAllOutboundHttp(edge));
     }
     try {
       // A copy, so a later mutation of the caller's object cannot change what was sent.
-      this.container.start({ env: { ...options.env }, enableInternet: options.enableInternet });
+      const enableInternet = limited ? false : options.enableInternet;
+      this.container.start({ env: { ...options.env }, enableInternet });
     } catch (error) {
       throw new RuntimeStartError("The agent container could not be started.", { cause: error });
     }

@@ -4,7 +4,7 @@
  */
 
 import { type AgentRuntime, RuntimeStartError } from "./agent-runtime";
-import { ContainerRuntime, LLM_PROXY_HOST } from "./container-runtime";
+import { ContainerRuntime, LLM_PROXY_HOST, MCP_PROXY_HOST } from "./container-runtime";
 import { LocalProcessRuntime } from "./local-runtime";
 
 /**
@@ -20,11 +20,16 @@ export function selectRuntime(
   runtimeId: string,
 ): AgentRuntime {
   if (ctx.container) {
-    // The container's model provider points at http://llm.clawplane.internal/v1: route that host
-    // to the LLM proxy entrypoint, bound to this session (the proxy trusts these props).
-    const llmProxy = ctx.exports.LlmProxyEntrypoint({ props: { sessionId: runtimeId } });
+    // The container's model provider points at http://llm.clawplane.internal/v1 and its MCP
+    // servers at http://mcp.clawplane.internal/<name>: route those hosts to the proxies' entrypoints,
+    // bound to this session (they trust these props). Limited networking adds the egress edge.
+    const props = { sessionId: runtimeId };
     return new ContainerRuntime(ctx.container, {
-      interceptHttp: [{ host: LLM_PROXY_HOST, fetcher: llmProxy }],
+      interceptHttp: [
+        { host: LLM_PROXY_HOST, fetcher: ctx.exports.LlmProxyEntrypoint({ props }) },
+        { host: MCP_PROXY_HOST, fetcher: ctx.exports.McpProxyEntrypoint({ props }) },
+      ],
+      egress: (policy) => ctx.exports.EgressEntrypoint({ props: { ...props, policy } }),
     });
   }
   if (env.LOCAL_AGENT_ORIGIN) return new LocalProcessRuntime(env.LOCAL_AGENT_ORIGIN, runtimeId);

@@ -5,6 +5,7 @@
  * session's message events. One link per Durable Object instance; it is rebuilt after a drop.
  */
 import { RUNTIME_READY_DEADLINE_MS } from "../config";
+import type { EgressPolicy } from "../egress/policy";
 import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../runtime/agent-runtime";
 import { connectWithPairing } from "../runtime/openclaw/admin-rpc";
 import type { DeviceIdentity } from "../runtime/openclaw/device-identity";
@@ -24,6 +25,8 @@ export interface LinkOptions {
   /** Environment for a runtime start (per-session values only). */
   startEnv: () => Record<string, string>;
   enableInternet: boolean;
+  /** What the runtime's outbound traffic may reach (enforced by containers). */
+  egress?: EgressPolicy;
   onEvent: (frame: EventFrame) => void;
   onClose: (reason: string) => void;
 }
@@ -49,7 +52,8 @@ async function openSocket(runtime: AgentRuntime): Promise<WebSocketLike> {
 /** Starts (if needed) and connects; resolves once the session's events are subscribed. */
 export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const { runtime } = opts;
-  const start = () => runtime.start({ env: opts.startEnv(), enableInternet: opts.enableInternet });
+  const start = () =>
+    runtime.start({ env: opts.startEnv(), enableInternet: opts.enableInternet, egress: opts.egress });
   if (!(await runtime.isRunning())) await start();
   try {
     await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });

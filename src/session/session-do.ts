@@ -24,6 +24,7 @@ import {
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
+import type { McpGrant } from "../mcp/proxy";
 import { RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { ApprovalBook, canonicalInput } from "./approvals";
@@ -34,6 +35,7 @@ import { withRestoredContext } from "./restored-context";
 import { capture, type RpcResult } from "./rpc-result";
 import { syncSessionIndex } from "./session-index";
 import {
+  networkingOf,
   type SessionRecord,
   type SessionStatus,
   type SessionWire,
@@ -709,6 +711,17 @@ export class SessionDO extends DurableObject<Env> {
     if (!record) return;
     this.turn?.done({ kind: "aborted" });
     await this.runtime.stop(record.id, why, destroy);
+  }
+
+  // ---- MCP proxy ------------------------------------------------------------------------
+
+  /** For a valid session token: the agent's MCP servers, the bound vaults and the networking. */
+  async authorizeMcpCall(token: string): Promise<McpGrant | null> {
+    const record = this.record();
+    if (!record || record.status === "terminated") return null;
+    if (!(await this.runtime.acceptsModelToken(token))) return null;
+    const { id: sessionId, agent, vaultIds } = record;
+    return { sessionId, servers: agent.mcp_servers, vaultIds, networking: networkingOf(record) };
   }
 }
 

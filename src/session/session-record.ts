@@ -4,6 +4,7 @@
  */
 import type { EnvironmentRecord } from "../db/environments";
 import type { AgentSpec } from "../domain/agent-spec";
+import type { Networking } from "../egress/policy";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import type { SessionBudget } from "../schemas/session-limits";
 
@@ -46,6 +47,12 @@ export interface SessionRecord {
   activeMs: number;
   /** Whether the environment lets the runtime reach the internet directly. */
   enableInternet: boolean;
+  /**
+   * The environment's networking when the session was created (what its containers may reach;
+   * src/egress/policy.ts). Absent on records older than egress policies: derived from
+   * `enableInternet` then (see {@link networkingOf}).
+   */
+  networking?: Networking;
   /** Origin of the API the session was created through; local runtimes reach the LLM proxy there. */
   apiOrigin: string;
 }
@@ -58,6 +65,8 @@ export function newSessionRecord(init: {
   title: string | null;
   metadata: Record<string, string>;
   budget?: SessionBudget | null;
+  /** Vaults bound at creation (already checked to exist and be live). */
+  vaultIds?: string[];
   apiOrigin: string;
   now?: number;
 }): SessionRecord {
@@ -69,7 +78,7 @@ export function newSessionRecord(init: {
     environmentId: init.environment.id,
     title: init.title,
     metadata: init.metadata,
-    vaultIds: [],
+    vaultIds: init.vaultIds ?? [],
     budget: init.budget ?? null,
     status: "idle",
     createdAt: now,
@@ -78,8 +87,17 @@ export function newSessionRecord(init: {
     usage: { ...ZERO_USAGE },
     activeMs: 0,
     enableInternet: config.type !== "cloud" || config.networking.type === "unrestricted",
+    networking: config.type === "cloud" ? config.networking : { type: "unrestricted" },
     apiOrigin: init.apiOrigin,
   };
+}
+
+/** The session's networking; records from before egress policies fall back to `enableInternet`. */
+export function networkingOf(record: Pick<SessionRecord, "networking" | "enableInternet">): Networking {
+  if (record.networking) return record.networking;
+  return record.enableInternet
+    ? { type: "unrestricted" }
+    : { type: "limited", allowed_hosts: [], allow_mcp_servers: false, allow_package_managers: false };
 }
 
 /** USD → the contract's money object: an integer string in minor units (cents). */

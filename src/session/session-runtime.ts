@@ -3,17 +3,20 @@
  * token, LLM proxy token, device identity; minted once, kept in DO storage, never returned by
  * the API), the live link to the gateway, and starting and stopping the runtime.
  */
+
+import { egressPolicyFor, packageRegistryHosts } from "../egress/policy";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { randomBase62 } from "../lib/ids";
 import { describeError, log } from "../lib/log";
 import { mintSessionToken } from "../llm/session-token";
+import { MCP_CONFIG_ENV, openclawMcpConfig } from "../mcp/config";
 import { type AgentRuntime, RuntimeStartError } from "../runtime/agent-runtime";
-import { LLM_PROXY_HOST } from "../runtime/container-runtime";
+import { LLM_PROXY_HOST, MCP_PROXY_HOST } from "../runtime/container-runtime";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { selectRuntime } from "../runtime/select-runtime";
 import { type LinkState, openLink } from "./gateway-link";
-import type { SessionRecord } from "./session-record";
+import { networkingOf, type SessionRecord } from "./session-record";
 import { gatewayToolPolicy } from "./tool-policy";
 
 const SECRETS_KEY = "runtime-secrets";
@@ -61,12 +64,19 @@ export class SessionRuntime {
       identity: await DeviceIdentity.import(secrets.identity),
       sessionKey: openclawSessionKey(record.id),
       enableInternet: record.enableInternet,
+      egress: egressPolicyFor(
+        networkingOf(record),
+        record.agent.mcp_servers.map((s) => s.url),
+        packageRegistryHosts(this.env.EGRESS_PACKAGE_REGISTRY_HOSTS),
+      ),
       startEnv: () => ({
         OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
         CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
         CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
         // The agent's allow / ask / deny per tool, for the gateway's policy plugin (no secrets).
         CLAWPLANE_TOOL_POLICY: JSON.stringify(gatewayToolPolicy(record.agent.tools)),
+        // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
+        [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
       }),
       onEvent: this.hooks.onEvent,
       onClose: (reason) => {
@@ -130,6 +140,11 @@ export class SessionRuntime {
   private llmBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
     if (this.env.RUNTIME_LLM_BASE_URL) return this.env.RUNTIME_LLM_BASE_URL;
     return runtime.kind === "container" ? `http://${LLM_PROXY_HOST}/v1` : `${record.apiOrigin}/llm/v1`;
+  }
+
+  /** Where the runtime's MCP servers point: the Worker's MCP proxy, never the servers themselves. */
+  private mcpBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
+    return runtime.kind === "container" ? `http://${MCP_PROXY_HOST}` : `${record.apiOrigin}/mcp/v1`;
   }
 
   private async secrets(sessionId: string): Promise<RuntimeSecrets> {

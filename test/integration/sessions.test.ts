@@ -98,13 +98,13 @@ describe("sessions", () => {
     expect(vault.status).toBe(404);
     expect(vault.body.error.details.error_code).toBe("vault_not_found");
     expect(vault.body.error.details.errors[0].path).toBe("vault_ids.0");
-    // A real vault is refused clearly until vault binding arrives, not silently ignored.
+    // A live vault binds (test/integration/session-vaults.test.ts covers binding in full).
     const real = (await callJson("/v1/vaults", { body: { display_name: "for a session" } })).body;
     const bound = await callJson("/v1/sessions", {
       body: { agent: live.agent.id, environment_id: live.env.id, vault_ids: [real.id] },
     });
-    expect(bound.status).toBe(400);
-    expect(bound.body.error.message).toContain("not supported yet");
+    expect(bound.status).toBe(200);
+    expect(bound.body.vault_ids).toEqual([real.id]);
   });
 
   it("accepts a message at once, and reports a runtime that cannot start as session.error, then recovers", async () => {

@@ -9,7 +9,7 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -46,7 +46,9 @@ const EMBEDDING_ENV = {
  * @param {number} [options.port] default: a free port
  * @param {"loopback" | "lan"} [options.bind] default "loopback"; "lan" listens on 0.0.0.0
  * @param {string} [options.stateDir] default: a new temp dir, removed by stop()
- * @param {Record<string, string>} [options.env] extra env (e.g. OPENCLAW_LOG_LEVEL)
+ * @param {Record<string, string>} [options.env] extra env (e.g. OPENCLAW_LOG_LEVEL); its
+ *   CLAWPLANE_MCP_CONFIG (OpenClaw's `mcp` block, JSON) is written to clawplane-mcp.json beside
+ *   the config, as container/entrypoint.sh does
  * @param {number} [options.readyTimeoutMs] default 120 000
  * @param {boolean} [options.waitForReady] default true; false resolves right after spawn
  *   (await `handle.ready()` later, e.g. to exercise connects during startup)
@@ -67,6 +69,9 @@ export async function startOpenClaw(options) {
   // (`<config>.last-good`), which must land in this gateway's state, not in the repo.
   const configPath = join(stateDir, "openclaw.json5");
   await copyFile(CONFIG_TEMPLATE, configPath);
+  // The template includes the MCP block from beside itself (see container/entrypoint.sh).
+  const mcpConfig = options.env?.CLAWPLANE_MCP_CONFIG || "{}";
+  await writeFile(join(stateDir, "clawplane-mcp.json"), `${mcpConfig}\n`);
   const port = options.port ?? (await freePort());
   const bind = options.bind ?? "loopback";
 

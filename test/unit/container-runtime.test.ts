@@ -1,20 +1,32 @@
 /**
  * ContainerRuntime over a recording stand-in for `ctx.container` (workerd runs no containers in
- * tests): what a session's container is started with, and that its model calls are routed to
- * the LLM proxy before it starts.
+ * tests): what a session's container is started with, that its model and MCP calls are routed
+ * to the Worker's proxies before it starts, and how its network edge follows the egress policy.
  */
 import { describe, expect, it } from "vitest";
+import { egressPolicyFor } from "../../src/egress/policy";
 import { RuntimeStartError } from "../../src/runtime/agent-runtime";
-import { LLM_PROXY_HOST } from "../../src/runtime/container-runtime";
+import { LLM_PROXY_HOST, MCP_PROXY_HOST } from "../../src/runtime/container-runtime";
 import { selectRuntime } from "../../src/runtime/select-runtime";
 
 function recordingContainer(opts: { failIntercept?: boolean } = {}) {
   const calls: Array<[string, unknown]> = [];
+  const refuse = () => {
+    if (opts.failIntercept) throw new Error("not supported here");
+  };
   const container = {
     running: false,
     interceptOutboundHttp: async (host: string, fetcher: unknown) => {
-      if (opts.failIntercept) throw new Error("not supported here");
+      refuse();
       calls.push(["intercept", { host, fetcher }]);
+    },
+    interceptOutboundHttps: async (host: string, fetcher: unknown) => {
+      refuse();
+      calls.push(["interceptHttps", { host, fetcher }]);
+    },
+    interceptAllOutboundHttp: async (fetcher: unknown) => {
+      refuse();
+      calls.push(["interceptAll", { fetcher }]);
     },
     start: (options: unknown) => {
       calls.push(["start", options]);
@@ -24,36 +36,71 @@ function recordingContainer(opts: { failIntercept?: boolean } = {}) {
   return { container, calls };
 }
 
-const proxyFor = (opts: { props: { sessionId: string } }) => ({ proxyFor: opts.props.sessionId });
+// Stand-ins for ctx.exports: each "fetcher" says which entrypoint it is and what it was bound with.
+const entrypoint = (name: string) => (opts: { props: unknown }) => ({ entrypoint: name, props: opts.props });
 
 function containerCtx(container: unknown): DurableObjectState {
-  return { container, exports: { LlmProxyEntrypoint: proxyFor } } as unknown as DurableObjectState;
+  return {
+    container,
+    exports: {
+      LlmProxyEntrypoint: entrypoint("llm"),
+      McpProxyEntrypoint: entrypoint("mcp"),
+      EgressEntrypoint: entrypoint("egress"),
+    },
+  } as unknown as DurableObjectState;
 }
 
+const env = {
+  OPENCLAW_GATEWAY_TOKEN: "t",
+  CLAWPLANE_SESSION_TOKEN: "cpst_x",
+  CLAWPLANE_LLM_BASE_URL: `http://${LLM_PROXY_HOST}/v1`,
+};
+const proxies: Array<[string, unknown]> = [
+  ["intercept", { host: LLM_PROXY_HOST, fetcher: { entrypoint: "llm", props: { sessionId: "sesn_abc" } } }],
+  ["intercept", { host: MCP_PROXY_HOST, fetcher: { entrypoint: "mcp", props: { sessionId: "sesn_abc" } } }],
+];
+
 describe("ContainerRuntime", () => {
-  it("routes the container's model host to the session's LLM proxy before starting it with exactly the given env", async () => {
+  it("routes the model and MCP hosts to the session's proxies, then starts with exactly the given env", async () => {
     const { container, calls } = recordingContainer();
     const runtime = selectRuntime(containerCtx(container), {}, "sesn_abc");
     expect(runtime.kind).toBe("container");
-    const env = {
-      OPENCLAW_GATEWAY_TOKEN: "t",
-      CLAWPLANE_SESSION_TOKEN: "cpst_x",
-      CLAWPLANE_LLM_BASE_URL: `http://${LLM_PROXY_HOST}/v1`,
-    };
-    await runtime.start({ env, enableInternet: false });
-    expect(calls).toEqual([
-      ["intercept", { host: LLM_PROXY_HOST, fetcher: { proxyFor: "sesn_abc" } }],
-      ["start", { env, enableInternet: false }],
-    ]);
+    await runtime.start({ env, enableInternet: true, egress: { type: "unrestricted" } });
+    // Unrestricted: nothing catch-all, internet on.
+    expect(calls).toEqual([...proxies, ["start", { env, enableInternet: true }]]);
     // A second start while running does nothing.
-    await runtime.start({ env, enableInternet: false });
-    expect(calls).toHaveLength(2);
+    await runtime.start({ env, enableInternet: true });
+    expect(calls).toHaveLength(3);
   });
 
-  it("refuses to start a container whose model calls could not be routed", async () => {
+  it("under limited networking turns the internet off and sends all other HTTP and HTTPS to the egress edge", async () => {
+    const { container, calls } = recordingContainer();
+    const runtime = selectRuntime(containerCtx(container), {}, "sesn_abc");
+    const policy = egressPolicyFor(
+      {
+        type: "limited",
+        allowed_hosts: ["api.github.com"],
+        allow_mcp_servers: true,
+        allow_package_managers: false,
+      },
+      ["https://mcp.linear.app/mcp"],
+    );
+    // enableInternet: true from the caller cannot open a limited container.
+    await runtime.start({ env, enableInternet: true, egress: policy });
+    const edge = { entrypoint: "egress", props: { sessionId: "sesn_abc", policy } };
+    expect(calls).toEqual([
+      ...proxies,
+      ["interceptHttps", { host: "*", fetcher: edge }],
+      ["interceptAll", { fetcher: edge }],
+      ["start", { env, enableInternet: false }],
+    ]);
+  });
+
+  it("refuses to start a container whose outbound routes could not be installed", async () => {
     const { container, calls } = recordingContainer({ failIntercept: true });
     const runtime = selectRuntime(containerCtx(container), {}, "sesn_abc");
     await expect(runtime.start({ env: {}, enableInternet: false })).rejects.toBeInstanceOf(RuntimeStartError);
     expect(calls).toEqual([]);
+    expect(container.running).toBe(false);
   });
 });
