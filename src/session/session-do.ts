@@ -573,7 +573,9 @@ export class SessionDO extends DurableObject<Env> {
       emit: (type: string, fields: Record<string, unknown>, id?: string) => this.emit(type, fields, id),
       preview: (forType: string, frame: Record<string, unknown>) => this.hub.publishPreview(forType, frame),
       newEventId,
-      permission: (tool: string) => decisionFor(gatewayToolPolicy(this.mustRecord().agent.tools), tool),
+      permission: (tool: string, input: Record<string, unknown>) =>
+        decisionFor(gatewayToolPolicy(this.mustRecord().agent.tools), tool, input),
+      mcpServers: this.mustRecord().agent.mcp_servers.map((server) => server.name),
     };
   }
 

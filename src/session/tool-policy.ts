@@ -31,19 +31,49 @@ const OPENCLAW_TOOLS: Record<string, string[]> = {
  * OpenClaw tools that only read the session's own state; they follow the toolset's default
  * policy instead of being denied.
  */
-const HARMLESS_TOOLS = [
-  "session_status",
-  "memory_search",
-  "memory_get",
-  "view_image",
-  "tool_search",
-  "tool_describe",
-];
+const HARMLESS_TOOLS = ["session_status", "memory_search", "memory_get", "view_image"];
 
-/** What the gateway plugin reads: a decision per OpenClaw tool and one for every other tool. */
+/** OpenClaw's tool discovery (how the model finds deferred MCP tools): describing is not running. */
+const DISCOVERY_TOOLS = ["tool_search", "tool_describe"];
+
+/**
+ * What the gateway plugin reads: a decision per OpenClaw tool, one for every other tool, and
+ * one per MCP tool (`<server>__<tool>`, or `<server>__*` for the server's other tools).
+ */
 export interface GatewayToolPolicy {
   tools: Record<string, ToolDecision>;
   default: ToolDecision;
+  mcp: Record<string, ToolDecision>;
+}
+
+/** OpenClaw names MCP tools `<server>__<tool>` and may defer them behind `tool_call {id}`. */
+const MCP_SEPARATOR = "__";
+
+/** An MCP tool call recognised in an OpenClaw tool call. */
+export interface McpCall {
+  server: string;
+  tool: string;
+  input: Record<string, unknown>;
+}
+
+/** The MCP call behind OpenClaw's tool call `name(input)`, if it targets one of `servers`. */
+export function mcpCallOf(
+  name: string,
+  input: Record<string, unknown>,
+  servers: readonly string[],
+): McpCall | null {
+  const deferred = name === "tool_call" && typeof input.id === "string";
+  const id = deferred ? (input.id as string) : name;
+  const cut = id.indexOf(MCP_SEPARATOR);
+  if (cut <= 0) return null;
+  const server = id.slice(0, cut);
+  if (!servers.includes(server)) return null;
+  const args = deferred ? input.args : input;
+  return {
+    server,
+    tool: id.slice(cut + MCP_SEPARATOR.length),
+    input: args && typeof args === "object" && !Array.isArray(args) ? (args as Record<string, unknown>) : {},
+  };
 }
 
 function decisionOf(config: { enabled: boolean; permission_policy: { type: string } }): ToolDecision {
@@ -52,9 +82,18 @@ function decisionOf(config: { enabled: boolean; permission_policy: { type: strin
 }
 
 /** The gateway policy for an agent's tools. No toolset: no built-in tool may run. */
-export function gatewayToolPolicy(tools: AgentTool[]): GatewayToolPolicy {
-  const policy: GatewayToolPolicy = { tools: {}, default: "deny" };
+export function gatewayToolPolicy(tools: readonly AgentTool[]): GatewayToolPolicy {
+  const policy: GatewayToolPolicy = { tools: {}, default: "deny", mcp: {} };
   for (const names of Object.values(OPENCLAW_TOOLS)) for (const name of names) policy.tools[name] = "deny";
+  // An MCP server's tools are usable only through an mcp_toolset naming it.
+  for (const tool of tools) {
+    if (tool.type !== "mcp_toolset") continue;
+    policy.mcp[`${tool.mcp_server_name}${MCP_SEPARATOR}*`] = decisionOf(tool.default_config);
+    for (const config of tool.configs) {
+      policy.mcp[`${tool.mcp_server_name}${MCP_SEPARATOR}${config.name}`] = decisionOf(config);
+    }
+  }
+  if (Object.keys(policy.mcp).length > 0) for (const name of DISCOVERY_TOOLS) policy.tools[name] = "allow";
   const toolset = tools.find((tool) => tool.type === "agent_toolset_20260401");
   if (!toolset) return policy;
   for (const config of toolset.configs) {
@@ -62,10 +101,29 @@ export function gatewayToolPolicy(tools: AgentTool[]): GatewayToolPolicy {
   }
   const fallback = decisionOf(toolset.default_config);
   for (const name of HARMLESS_TOOLS) policy.tools[name] = fallback;
+  for (const name of DISCOVERY_TOOLS) policy.tools[name] ??= fallback;
   return policy;
 }
 
-/** The decision for one OpenClaw tool name under `policy`. */
-export function decisionFor(policy: GatewayToolPolicy, openclawName: string): ToolDecision {
-  return policy.tools[openclawName] ?? policy.default;
+/**
+ * The decision for one OpenClaw tool call under `policy` (the plugin applies the same rule):
+ * MCP calls by their server and tool, anything else by its OpenClaw name.
+ */
+export function decisionFor(
+  policy: GatewayToolPolicy,
+  openclawName: string,
+  input: Record<string, unknown> = {},
+): ToolDecision {
+  const servers = Object.keys(policy.mcp).map((key) => key.slice(0, key.indexOf(MCP_SEPARATOR)));
+  const mcp = mcpCallOf(openclawName, input, servers);
+  if (mcp) {
+    return (
+      policy.mcp[`${mcp.server}${MCP_SEPARATOR}${mcp.tool}`] ??
+      policy.mcp[`${mcp.server}${MCP_SEPARATOR}*`] ??
+      "deny"
+    );
+  }
+  // A deferred call (`tool_call {id}`) of a non-MCP tool is decided as that tool.
+  const named = openclawName === "tool_call" && typeof input.id === "string" ? input.id : openclawName;
+  return policy.tools[named] ?? policy.default;
 }

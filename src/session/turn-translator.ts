@@ -11,7 +11,7 @@
 
 import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
 import type { WireEvent } from "./event-log";
-import type { ToolDecision } from "./tool-policy";
+import { mcpCallOf, type ToolDecision } from "./tool-policy";
 
 export interface TurnSink {
   /** Appends a CMA event to the log and publishes it; returns it with its id. */
@@ -19,8 +19,10 @@ export interface TurnSink {
   /** Publishes a stream-only preview frame to subscribers that asked for `forType` deltas. */
   preview(forType: string, frame: Record<string, unknown>): void;
   newEventId(): string;
-  /** The agent's permission for an OpenClaw tool (reported as `evaluated_permission`). */
-  permission(openclawTool: string): ToolDecision;
+  /** The agent's permission for an OpenClaw tool call (reported as `evaluated_permission`). */
+  permission(openclawTool: string, input: Record<string, unknown>): ToolDecision;
+  /** Names of the agent's MCP servers: calls of their tools are reported as MCP events. */
+  mcpServers: readonly string[];
 }
 
 export type TurnOutcome = { kind: "end_turn" } | { kind: "aborted" } | { kind: "error"; message: string };
@@ -59,6 +61,7 @@ export class TurnTranslator {
   private finalReplyText = "";
   private readonly toolUseIds = new Map<string, string>();
   private readonly toolInputs = new Map<string, Record<string, unknown>>();
+  private readonly mcpCalls = new Set<string>();
 
   constructor(
     readonly runId: string,
@@ -107,19 +110,32 @@ export class TurnTranslator {
       const name = String(data.name ?? "");
       const input = (data.args as Record<string, unknown>) ?? {};
       this.toolInputs.set(callId, input);
-      const event = this.sink.emit("agent.tool_use", {
-        name: cmaToolName(name),
-        input,
-        evaluated_permission: this.sink.permission(name),
-      });
+      const permission = this.sink.permission(name, input);
+      const mcp = mcpCallOf(name, input, this.sink.mcpServers);
+      const event = mcp
+        ? this.sink.emit("agent.mcp_tool_use", {
+            mcp_server_name: mcp.server,
+            name: mcp.tool,
+            input: mcp.input,
+            evaluated_permission: permission,
+          })
+        : this.sink.emit("agent.tool_use", {
+            name: cmaToolName(name),
+            input,
+            evaluated_permission: permission,
+          });
       this.toolUseIds.set(callId, event.id);
+      if (mcp) this.mcpCalls.add(callId);
     } else if (data.phase === "result") {
       const result = data.result as { content?: unknown } | undefined;
-      this.sink.emit("agent.tool_result", {
-        tool_use_id: this.toolUseIds.get(callId) ?? callId,
-        content: [{ type: "text", text: textBlocks(result?.content) }],
-        is_error: data.isError === true,
-      });
+      const content = [{ type: "text", text: textBlocks(result?.content) }];
+      const useId = this.toolUseIds.get(callId) ?? callId;
+      const isError = data.isError === true;
+      if (this.mcpCalls.has(callId)) {
+        this.sink.emit("agent.mcp_tool_result", { mcp_tool_use_id: useId, content, is_error: isError });
+      } else {
+        this.sink.emit("agent.tool_result", { tool_use_id: useId, content, is_error: isError });
+      }
     }
   }
 

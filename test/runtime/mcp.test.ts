@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
 import { type McpServerDouble, startMcpServer } from "../support/mcp-server.mjs";
 import { filesContaining, processEnvironment, readText } from "../support/proc.mjs";
-import { sendAndWait } from "../support/session-driver";
+import { sendAndWait, sendEventsAndWait } from "../support/session-driver";
 
 const ADMIN_KEY = "runtime-mcp-admin-key";
 const PROVIDER_KEY = "provider-secret-for-mcp-tests";
@@ -68,10 +68,28 @@ describe("an agent's MCP server with a vault credential, on a real gateway", () 
       arguments: { id: "docs__echo", args: { text: "ping docs" } },
     });
     const started = Date.now();
-    const events = await sendAndWait(client, session.id, "use the docs tool", { timeoutMs: 150_000 });
+    const asked = await sendAndWait(client, session.id, "use the docs tool", { timeoutMs: 150_000 });
+    // MCP tools ask by default (CMA's mcp_toolset policy): nothing reaches the server before the answer.
+    const use = asked.find((e) => e.type === "agent.mcp_tool_use")!;
+    expect(use).toMatchObject({
+      mcp_server_name: "docs",
+      name: "echo",
+      input: { text: "ping docs" },
+      evaluated_permission: "ask",
+    });
+    expect(asked.at(-1)).toMatchObject({ stop_reason: { type: "requires_action", event_ids: [use.id] } });
+    expect(mcp.requests.some((r) => r.rpc?.method === "tools/call")).toBe(false);
+    const resumed = await sendEventsAndWait(client, session.id, [
+      { type: "user.tool_confirmation", tool_use_id: use.id, result: "allow" },
+    ]);
     console.log(`session create → MCP tool turn done (cold runtime): ${Date.now() - started} ms`);
     stack.model.setMode("normal");
-    expect(events.at(-1)?.type).toBe("session.status_idle");
+    expect(resumed.find((e) => e.type === "agent.mcp_tool_result")).toMatchObject({
+      mcp_tool_use_id: use.id,
+      is_error: false,
+    });
+    expect(resumed.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
+    const events = [...asked, ...resumed];
 
     // The gateway discovered and called the tool through the proxy; the server saw the vault's bearer.
     const calls = mcp.requests.filter((r) => r.rpc?.method === "tools/call");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expandTools } from "../../src/domain/agent-tools";
-import { decisionFor, gatewayToolPolicy } from "../../src/session/tool-policy";
+import { decisionFor, gatewayToolPolicy, mcpCallOf } from "../../src/session/tool-policy";
 
 const toolset = (params: Record<string, unknown>) =>
   expandTools([{ type: "agent_toolset_20260401", ...params } as never], []);
@@ -44,5 +44,32 @@ describe("gateway tool policy", () => {
     expect(decisionFor(asking, "session_status")).toBe("ask");
     const off = gatewayToolPolicy(toolset({ default_config: { enabled: false } }));
     expect(decisionFor(off, "exec")).toBe("deny");
+  });
+
+  it("decides MCP calls by server and tool, direct or deferred behind tool_call", () => {
+    const tools = expandTools(
+      [
+        {
+          type: "mcp_toolset",
+          mcp_server_name: "docs",
+          configs: [{ name: "search", permission_policy: { type: "always_allow" } }],
+        },
+        { type: "mcp_toolset", mcp_server_name: "crm", configs: [{ name: "delete", enabled: false }] },
+      ] as never,
+      [],
+    );
+    const policy = gatewayToolPolicy(tools);
+    expect(decisionFor(policy, "tool_call", { id: "docs__search", args: {} })).toBe("allow");
+    expect(decisionFor(policy, "tool_call", { id: "docs__write", args: {} })).toBe("ask"); // CMA's MCP default
+    expect(decisionFor(policy, "docs__write", {})).toBe("ask");
+    expect(decisionFor(policy, "tool_call", { id: "crm__delete" })).toBe("deny");
+    expect(decisionFor(policy, "tool_call", { id: "other__anything" })).toBe("deny"); // no toolset
+    expect(decisionFor(policy, "tool_search")).toBe("allow");
+    expect(mcpCallOf("tool_call", { id: "docs__search", args: { q: "x" } }, ["docs"])).toEqual({
+      server: "docs",
+      tool: "search",
+      input: { q: "x" },
+    });
+    expect(mcpCallOf("exec", { command: "ls" }, ["docs"])).toBeNull();
   });
 });

@@ -4,7 +4,12 @@
 // session's policy arrives in CLAWPLANE_TOOL_POLICY (JSON, no secrets), built by the Worker
 // from the agent's tools (src/session/tool-policy.ts):
 //
-//   { "tools": { "exec": "ask", "write": "allow", "web_fetch": "deny", ... }, "default": "allow" }
+//   { "tools": { "exec": "ask", "write": "allow", "web_fetch": "deny", ... }, "default": "deny",
+//     "mcp": { "docs__search": "allow", "docs__*": "ask" } }
+//
+// MCP tools are named `<server>__<tool>`; OpenClaw may also defer them behind its `tool_call`
+// tool (`{ id: "<server>__<tool>", args }`). Both are decided by the `mcp` entries; a server
+// without any is denied. (Same rule as decisionFor in src/session/tool-policy.ts.)
 //
 // For every tool call, `before_tool_call` answers:
 //   allow → no decision (the call runs);
@@ -17,7 +22,7 @@ const MAX_TIMEOUT_MS = 600_000; // OpenClaw's cap on plugin approvals (10 min)
 
 function loadPolicy() {
   const raw = process.env.CLAWPLANE_TOOL_POLICY;
-  if (!raw) return { tools: {}, default: "allow" };
+  if (!raw) return { tools: {}, mcp: {}, default: "allow" };
   try {
     const parsed = JSON.parse(raw);
     const valid = (v) => v === "allow" || v === "ask" || v === "deny";
@@ -25,10 +30,27 @@ function loadPolicy() {
     for (const [name, decision] of Object.entries(parsed.tools ?? {})) {
       if (valid(decision)) tools[name] = decision;
     }
-    return { tools, default: valid(parsed.default) ? parsed.default : "deny" };
+    const mcp = {};
+    for (const [name, decision] of Object.entries(parsed.mcp ?? {})) {
+      if (valid(decision)) mcp[name] = decision;
+    }
+    return { tools, mcp, default: valid(parsed.default) ? parsed.default : "deny" };
   } catch {
-    return { tools: {}, default: "deny", broken: true };
+    return { tools: {}, mcp: {}, default: "deny", broken: true };
   }
+}
+
+/** The decision for one call: MCP tools by server and tool, others by name. */
+function decide(policy, toolName, params) {
+  const deferred = toolName === "tool_call" && typeof params?.id === "string";
+  const id = deferred ? params.id : toolName;
+  const cut = id.indexOf("__");
+  const server = cut > 0 ? id.slice(0, cut) : undefined;
+  if (server !== undefined && policy.mcp[`${server}__*`] !== undefined) {
+    return policy.mcp[id] ?? policy.mcp[`${server}__*`];
+  }
+  // A deferred call of a non-MCP tool is decided as that tool.
+  return policy.tools[id] ?? policy.default;
 }
 
 function describeCall(params) {
@@ -53,7 +75,7 @@ const entry = {
         if (policy.broken) {
           return { block: true, blockReason: "The tool policy could not be read; no tool may run." };
         }
-        const decision = policy.tools[event.toolName] ?? policy.default;
+        const decision = decide(policy, event.toolName, event.params);
         if (decision === "deny") {
           return { block: true, blockReason: `The ${event.toolName} tool is disabled for this agent.` };
         }
