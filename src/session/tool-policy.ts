@@ -56,24 +56,23 @@ export interface McpCall {
   input: Record<string, unknown>;
 }
 
-/** The MCP call behind OpenClaw's tool call `name(input)`, if it targets one of `servers`. */
+/**
+ * OpenClaw's dispatcher for deferred tools (`tool_call {id, args}`): the call it dispatches
+ * goes through the policy and is reported on its own, so the dispatcher itself is neither.
+ */
+export const DISPATCH_TOOL = "tool_call";
+
+/** The MCP call `name(input)` is, if `name` is a tool of one of `servers`. */
 export function mcpCallOf(
   name: string,
   input: Record<string, unknown>,
   servers: readonly string[],
 ): McpCall | null {
-  const deferred = name === "tool_call" && typeof input.id === "string";
-  const id = deferred ? (input.id as string) : name;
-  const cut = id.indexOf(MCP_SEPARATOR);
+  const cut = name.indexOf(MCP_SEPARATOR);
   if (cut <= 0) return null;
-  const server = id.slice(0, cut);
+  const server = name.slice(0, cut);
   if (!servers.includes(server)) return null;
-  const args = deferred ? input.args : input;
-  return {
-    server,
-    tool: id.slice(cut + MCP_SEPARATOR.length),
-    input: args && typeof args === "object" && !Array.isArray(args) ? (args as Record<string, unknown>) : {},
-  };
+  return { server, tool: name.slice(cut + MCP_SEPARATOR.length), input };
 }
 
 function decisionOf(config: { enabled: boolean; permission_policy: { type: string } }): ToolDecision {
@@ -107,13 +106,15 @@ export function gatewayToolPolicy(tools: readonly AgentTool[]): GatewayToolPolic
 
 /**
  * The decision for one OpenClaw tool call under `policy` (the plugin applies the same rule):
- * MCP calls by their server and tool, anything else by its OpenClaw name.
+ * MCP calls by their server and tool, anything else by its OpenClaw name; the dispatcher of
+ * deferred tools is let through because what it dispatches is decided in turn.
  */
 export function decisionFor(
   policy: GatewayToolPolicy,
   openclawName: string,
   input: Record<string, unknown> = {},
 ): ToolDecision {
+  if (openclawName === DISPATCH_TOOL) return "allow";
   const servers = Object.keys(policy.mcp).map((key) => key.slice(0, key.indexOf(MCP_SEPARATOR)));
   const mcp = mcpCallOf(openclawName, input, servers);
   if (mcp) {
@@ -123,7 +124,5 @@ export function decisionFor(
       "deny"
     );
   }
-  // A deferred call (`tool_call {id}`) of a non-MCP tool is decided as that tool.
-  const named = openclawName === "tool_call" && typeof input.id === "string" ? input.id : openclawName;
-  return policy.tools[named] ?? policy.default;
+  return policy.tools[openclawName] ?? policy.default;
 }

@@ -11,7 +11,7 @@
 
 import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
 import type { WireEvent } from "./event-log";
-import { mcpCallOf, type ToolDecision } from "./tool-policy";
+import { DISPATCH_TOOL, mcpCallOf, type ToolDecision } from "./tool-policy";
 
 export interface TurnSink {
   /** Appends a CMA event to the log and publishes it; returns it with its id. */
@@ -106,6 +106,8 @@ export class TurnTranslator {
     }
     if (payload.stream !== "tool") return;
     const callId = String(data.toolCallId ?? "");
+    // The dispatcher of deferred tools is not reported: the call it dispatches is.
+    if (String(data.name ?? "") === DISPATCH_TOOL) return;
     if (data.phase === "start") {
       const name = String(data.name ?? "");
       const input = (data.args as Record<string, unknown>) ?? {};

@@ -46,7 +46,7 @@ describe("gateway tool policy", () => {
     expect(decisionFor(off, "exec")).toBe("deny");
   });
 
-  it("decides MCP calls by server and tool, direct or deferred behind tool_call", () => {
+  it("decides MCP calls by server and tool", () => {
     const tools = expandTools(
       [
         {
@@ -59,13 +59,14 @@ describe("gateway tool policy", () => {
       [],
     );
     const policy = gatewayToolPolicy(tools);
-    expect(decisionFor(policy, "tool_call", { id: "docs__search", args: {} })).toBe("allow");
-    expect(decisionFor(policy, "tool_call", { id: "docs__write", args: {} })).toBe("ask"); // CMA's MCP default
-    expect(decisionFor(policy, "docs__write", {})).toBe("ask");
-    expect(decisionFor(policy, "tool_call", { id: "crm__delete" })).toBe("deny");
-    expect(decisionFor(policy, "tool_call", { id: "other__anything" })).toBe("deny"); // no toolset
+    expect(decisionFor(policy, "docs__search", {})).toBe("allow");
+    expect(decisionFor(policy, "docs__write", {})).toBe("ask"); // CMA's MCP default
+    expect(decisionFor(policy, "crm__delete", {})).toBe("deny");
+    expect(decisionFor(policy, "other__anything", {})).toBe("deny"); // no toolset
+    // The dispatcher of deferred tools passes; what it dispatches is decided on its own.
+    expect(decisionFor(policy, "tool_call", { id: "crm__delete" })).toBe("allow");
     expect(decisionFor(policy, "tool_search")).toBe("allow");
-    expect(mcpCallOf("tool_call", { id: "docs__search", args: { q: "x" } }, ["docs"])).toEqual({
+    expect(mcpCallOf("docs__search", { q: "x" }, ["docs"])).toEqual({
       server: "docs",
       tool: "search",
       input: { q: "x" },

@@ -7,9 +7,10 @@
 //   { "tools": { "exec": "ask", "write": "allow", "web_fetch": "deny", ... }, "default": "deny",
 //     "mcp": { "docs__search": "allow", "docs__*": "ask" } }
 //
-// MCP tools are named `<server>__<tool>`; OpenClaw may also defer them behind its `tool_call`
-// tool (`{ id: "<server>__<tool>", args }`). Both are decided by the `mcp` entries; a server
-// without any is denied. (Same rule as decisionFor in src/session/tool-policy.ts.)
+// MCP tools are named `<server>__<tool>` and decided by the `mcp` entries; a server without any
+// is denied. OpenClaw may defer tools behind its `tool_call` dispatcher; the dispatched call
+// reaches this hook on its own and is decided then. (Same rule as decisionFor in
+// src/session/tool-policy.ts.)
 //
 // For every tool call, `before_tool_call` answers:
 //   allow → no decision (the call runs);
@@ -42,14 +43,15 @@ function loadPolicy() {
 
 /** The decision for one call: MCP tools by server and tool, others by name. */
 function decide(policy, toolName, params) {
-  const deferred = toolName === "tool_call" && typeof params?.id === "string";
-  const id = deferred ? params.id : toolName;
+  // `tool_call` only dispatches: the tool it calls passes through this hook itself, and that
+  // inner call is the one decided (asking at both levels would ask the user twice).
+  if (toolName === "tool_call") return "allow";
+  const id = toolName;
   const cut = id.indexOf("__");
   const server = cut > 0 ? id.slice(0, cut) : undefined;
   if (server !== undefined && policy.mcp[`${server}__*`] !== undefined) {
     return policy.mcp[id] ?? policy.mcp[`${server}__*`];
   }
-  // A deferred call of a non-MCP tool is decided as that tool.
   return policy.tools[id] ?? policy.default;
 }
 
