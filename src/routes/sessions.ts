@@ -26,6 +26,7 @@ import {
 import { newSessionRecord, type SessionAgent } from "../session/session-record";
 import { getVault } from "../vaults/vault-store";
 import { sessionClient } from "../session/stub";
+import { scopedAgentFilter } from "../planes/access";
 
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -142,7 +143,7 @@ sessionRoutes.openapi(
       page: q.page,
       order: q.order,
       statuses: statuses === undefined ? undefined : Array.isArray(statuses) ? statuses : [statuses],
-      agentId: q.agent_id,
+      agentId: scopedAgentFilter(c.get("principal"), q.agent_id),
       agentVersion: q.agent_version,
       createdGt: q["created_at[gt]"],
       createdGte: q["created_at[gte]"],

@@ -26,6 +26,7 @@ import { withRestoredContext } from "./restored-context";
 import { capture, type RpcResult } from "./rpc-result";
 import { syncSessionIndex } from "./session-index";
 import {
+  type SessionAgent,
   type SessionRecord,
   type SessionStatus,
   type SessionWire,
@@ -324,6 +325,7 @@ export class SessionDO extends DurableObject<Env> {
 
   private async runTurn(input: QueuedInput): Promise<void> {
     const attempt = this.queue.markAttempt(input.eventId);
+    await this.takePendingAgent(); // ---- plane oversight: a rollout's newer agent version starts here
     if (attempt > MAX_TURN_ATTEMPTS) {
       this.finishTurn(input, {
         kind: "error",
@@ -454,4 +456,47 @@ export class SessionDO extends DurableObject<Env> {
     this.turn?.done({ kind: "aborted" });
     await this.runtime.stop(record.id, why, destroy);
   }
+
+  // ---- plane oversight: Agents Plane rollouts (src/planes/rollouts.ts) ---------------------
+
+  /**
+   * A newer version of this session's agent, taken up when the next turn starts (a running turn
+   * finishes on the version it started with). `restartRuntime` (a runtime version change) stops
+   * the runtime then, so the turn starts a fresh one, re-seeded from this session's log.
+   */
+  async adoptAgentVersion(
+    agent: SessionAgent,
+    restartRuntime: boolean,
+  ): Promise<RpcResult<{ pending: boolean }>> {
+    return capture(() => {
+      const record = this.mustRecord();
+      if (record.status === "terminated" || agent.id !== record.agent.id) return { pending: false };
+      const pending = this.ctx.storage.kv.get<PendingAgent>(PENDING_AGENT_KEY);
+      if (agent.version === record.agent.version && !pending) return { pending: false };
+      this.ctx.storage.kv.put(PENDING_AGENT_KEY, {
+        agent,
+        restartRuntime: restartRuntime || Boolean(pending?.restartRuntime),
+      } satisfies PendingAgent);
+      return { pending: true };
+    });
+  }
+
+  private async takePendingAgent(): Promise<void> {
+    const pending = this.ctx.storage.kv.get<PendingAgent>(PENDING_AGENT_KEY);
+    if (!pending) return;
+    this.ctx.storage.kv.delete(PENDING_AGENT_KEY);
+    const record = this.mustRecord();
+    record.agent = pending.agent;
+    record.updatedAt = Date.now();
+    this.save(record);
+    if (pending.restartRuntime) await this.runtime.stop(record.id, "runtime upgrade", false);
+    await syncSessionIndex(this.env.DB, record);
+  }
+}
+
+const PENDING_AGENT_KEY = "plane-pending-agent";
+
+interface PendingAgent {
+  agent: SessionAgent;
+  restartRuntime: boolean;
 }
