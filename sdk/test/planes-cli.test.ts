@@ -468,6 +468,55 @@ describe("clawplane planes rotate-token", () => {
   });
 });
 
+describe("clawplane planes admin-token and rm", () => {
+  it("mints another admin token, printed once", async () => {
+    const minted = {
+      type: "plane_token",
+      id: "ptok_03",
+      plane_id: PLANE.id,
+      member_id: null,
+      token: "cpa_another0123456789",
+      created_at: "2026-11-02T11:00:00.000Z",
+    };
+    const api = fakeApi({ "POST /v1/planes/acme-agents/admin_tokens": { json: minted, status: 201 } });
+    const res = await cliOn({ fetch: api.fetch }).run("planes", "admin-token", "--plane", "acme-agents");
+    expect(res.code).toBe(0);
+    expect(api.requests[0]).toMatchObject({ method: "POST", body: undefined });
+    expect(res.out).toMatch(/^Plane admin token \(shown once; .*\):\n\n {2}cpa_another0123456789\n/);
+  });
+
+  it("deletes a plane after confirmation; a plane with members is refused with exit 1", async () => {
+    const api = fakeApi({
+      "DELETE /v1/planes/empty": { json: { type: "plane_deleted", id: "plane_03" } },
+      "DELETE /v1/planes/acme-agents": {
+        error: {
+          status: 409,
+          type: "conflict_error",
+          code: "plane_not_empty",
+          message: "plane acme-agents still has members; remove them first",
+        },
+      },
+    });
+    const declined = cliOn({ fetch: api.fetch, interactive: true, answers: [""] });
+    expect(await declined.run("planes", "rm", "--plane", "empty")).toEqual({
+      code: 1,
+      out: "",
+      err: "not deleted\n",
+    });
+    expect(declined.prompts).toEqual(["Delete plane empty? [y/N] "]);
+    expect(api.requests).toHaveLength(0);
+    const yes = await cliOn({ fetch: api.fetch, interactive: true, answers: ["yes"] }).run(
+      "planes",
+      "rm",
+      "--plane",
+      "empty",
+    );
+    expect(yes).toEqual({ code: 0, out: "deleted empty (plane_03)\n", err: "" });
+    const full = await cliOn({ fetch: api.fetch }).run("planes", "rm", "--plane", "acme-agents");
+    expect(full).toMatchObject({ code: 1, err: expect.stringContaining("(plane_not_empty, 409)") });
+  });
+});
+
 describe("clawplane planes logs", () => {
   it("prints a page of a member's logs, one line per item, and JSON", async () => {
     const api = fakeApi({

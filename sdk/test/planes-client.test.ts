@@ -39,6 +39,10 @@ describe("client.planes", () => {
       "GET /v1/planes/acme-agents": { json: PLANE },
       "POST /v1/planes/acme-agents": { json: { ...PLANE, monthly_budget_usd: 80 } },
       "DELETE /v1/planes/acme-agents": { json: { type: "plane_deleted", id: PLANE.id } },
+      "POST /v1/planes/acme-agents/admin_tokens": {
+        json: { ...token, member_id: null, token: "cpa_new" },
+        status: 201,
+      },
       "GET /v1/planes/acme-agents/status": { json: STATUS },
       "POST /v1/planes/acme-agents/members": { json: MEMBER_CREATED, status: 201 },
       "GET /v1/planes/acme-agents/members": page([MEMBER]),
@@ -63,6 +67,7 @@ describe("client.planes", () => {
     expect((await planes.list({ limit: 5 })).data).toEqual([PLANE]);
     expect(await planes.retrieve(p)).toEqual(PLANE);
     expect((await planes.update(p, { monthly_budget_usd: 80 })).monthly_budget_usd).toBe(80);
+    expect((await planes.createAdminToken(p)).token).toBe("cpa_new");
     expect(await planes.status(p, { member: "alice" })).toEqual(STATUS);
     expect((await planes.members.add(p, { name: "alice", owner: "alice@acme.com" })).token).toBe(
       "cpm_secretmember0123456789",
@@ -85,6 +90,7 @@ describe("client.planes", () => {
       ["GET", "/v1/planes?limit=5", undefined],
       ["GET", "/v1/planes/acme-agents", undefined],
       ["POST", "/v1/planes/acme-agents", { monthly_budget_usd: 80 }],
+      ["POST", "/v1/planes/acme-agents/admin_tokens", undefined],
       ["GET", "/v1/planes/acme-agents/status?member=alice", undefined],
       ["POST", "/v1/planes/acme-agents/members", { name: "alice", owner: "alice@acme.com" }],
       ["GET", "/v1/planes/acme-agents/members?include_removed=true", undefined],

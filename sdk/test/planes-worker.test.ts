@@ -49,6 +49,14 @@ describe("planes against the Worker", () => {
     expect(plane.admin_token).toMatch(/^cpa_/);
     expect(plane.template.model.id).toBe("claude-sonnet-4-6");
 
+    // Another admin token works beside the first.
+    const minted = await cli.run("planes", "admin-token", "--plane", name);
+    const second = /\n {2}(cpa_\S+)\n/.exec(`\n${minted.out}`)?.[1];
+    expect(second).toMatch(/^cpa_/);
+    expect(second).not.toBe(plane.admin_token);
+    const viaSecond = new Clawplane({ baseURL: BASE_URL, apiKey: second!, fetch: workerFetch });
+    expect((await viaSecond.planes.list()).data.map((p) => p.id)).toEqual([plane.id]);
+
     const listed = await cli.run("planes", "ls", "--limit", "1000");
     expect(listed.out).toMatch(new RegExp(`^${name}\\s+${plane.id}\\s+claude-sonnet-4-6\\s+`, "m"));
 
@@ -151,7 +159,8 @@ describe("planes against the Worker", () => {
     );
     const revoked = await member.agents.retrieve(agentId!).catch((e: unknown) => e);
     expect(revoked).toMatchObject({ status: 401 });
-    expect(await client().planes.delete(name)).toEqual({ type: "plane_deleted", id: plane.id });
+    const deleted = await cli.run("planes", "rm", "--plane", name, "--yes");
+    expect(deleted).toEqual({ code: 0, out: `deleted ${name} (${plane.id})\n`, err: "" });
     expect(
       await client()
         .planes.retrieve(name)

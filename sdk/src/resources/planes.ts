@@ -135,6 +135,11 @@ export class Planes extends Resource {
     return this.http.json({ method: "DELETE", path: planePath(plane), options });
   }
 
+  /** Mints another plane admin token (org admin); the answer's `token` is returned this once. */
+  createAdminToken(plane: string, options?: RequestOptions): Promise<PlaneToken> {
+    return this.http.json({ method: "POST", path: `${planePath(plane)}/admin_tokens`, options });
+  }
+
   /**
    * Per-member health, sessions, runtime state, last activity, versions and cost against
    * budget; the plane's totals; the running rollout's progress.
