@@ -86,34 +86,6 @@ export function registerPlanes(program: Command, ctx: Context): void {
     );
 
   planes
-    .command("admin-token")
-    .description("mint another admin token for a plane (org admin); prints it once")
-    .requiredOption("--plane <plane>", "the plane (id or name)")
-    .action(async (opts: { plane: string }, command: Command) => {
-      const client = await ctx.client(command);
-      const minted = await client.planes.createAdminToken(opts.plane);
-      ctx.print(command, minted, () =>
-        tokenBlock("Plane admin token", minted.token, [
-          "It manages this plane only. Earlier admin tokens keep working.",
-        ]).trimStart(),
-      );
-    });
-
-  planes
-    .command("rm")
-    .description("delete a plane that has no members (org admin)")
-    .requiredOption("--plane <plane>", "the plane (id or name)")
-    .option("-y, --yes", "do not ask for confirmation")
-    .action(async (opts: { plane: string; yes?: boolean }, command: Command) => {
-      if (ctx.io.interactive && !opts.yes) {
-        const answer = await ctx.io.prompt(`Delete plane ${opts.plane}? [y/N] `);
-        if (!/^y(es)?$/i.test(answer)) throw new CliExit(1, "not deleted");
-      }
-      const deleted = await (await ctx.client(command)).planes.delete(opts.plane);
-      ctx.print(command, deleted, () => `deleted ${opts.plane} (${deleted.id})\n`);
-    });
-
-  planes
     .command("ls")
     .description("list planes (an org admin sees all, a plane admin its own)")
     .option("--limit <n>", "most rows to show", positiveInt, DEFAULT_LIST_LIMIT)
@@ -125,6 +97,8 @@ export function registerPlanes(program: Command, ctx: Context): void {
       );
       ctx.print(command, rows, () => planeTable(rows));
     });
+
+  registerPlaneMembers(planes, ctx);
 
   planes
     .command("status")
@@ -146,6 +120,8 @@ export function registerPlanes(program: Command, ctx: Context): void {
         statuses.length === 0 ? "(no planes)\n" : statuses.map(statusReport).join("\n"),
       );
     });
+
+  registerPlaneLogs(planes, ctx);
 
   planes
     .command("upgrade")
@@ -190,6 +166,31 @@ export function registerPlanes(program: Command, ctx: Context): void {
       },
     );
 
-  registerPlaneMembers(planes, ctx);
-  registerPlaneLogs(planes, ctx);
+  planes
+    .command("admin-token")
+    .description("mint another admin token for a plane (org admin); prints it once")
+    .requiredOption("--plane <plane>", "the plane (id or name)")
+    .action(async (opts: { plane: string }, command: Command) => {
+      const client = await ctx.client(command);
+      const minted = await client.planes.createAdminToken(opts.plane);
+      ctx.print(command, minted, () =>
+        tokenBlock("Plane admin token", minted.token, [
+          "It manages this plane only. Earlier admin tokens keep working.",
+        ]).trimStart(),
+      );
+    });
+
+  planes
+    .command("rm")
+    .description("delete a plane that has no members (org admin)")
+    .requiredOption("--plane <plane>", "the plane (id or name)")
+    .option("-y, --yes", "do not ask for confirmation")
+    .action(async (opts: { plane: string; yes?: boolean }, command: Command) => {
+      if (ctx.io.interactive && !opts.yes) {
+        const answer = await ctx.io.prompt(`Delete plane ${opts.plane}? [y/N] `);
+        if (!/^y(es)?$/i.test(answer)) throw new CliExit(1, "not deleted");
+      }
+      const deleted = await (await ctx.client(command)).planes.delete(opts.plane);
+      ctx.print(command, deleted, () => `deleted ${opts.plane} (${deleted.id})\n`);
+    });
 }
