@@ -128,7 +128,8 @@ async function notifySessions(db: Db, env: Env, agent: AgentRecord, restartRunti
       and(
         eq(sessions.agentId, agent.id),
         isNull(sessions.archivedAt),
-        lt(sessions.agentVersion, agent.version),
+        // A runtime change concerns every live session, even one already on this agent version.
+        restartRuntime ? undefined : lt(sessions.agentVersion, agent.version),
       ),
     );
   await Promise.all(

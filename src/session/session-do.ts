@@ -472,7 +472,7 @@ export class SessionDO extends DurableObject<Env> {
       const record = this.mustRecord();
       if (record.status === "terminated" || agent.id !== record.agent.id) return { pending: false };
       const pending = this.ctx.storage.kv.get<PendingAgent>(PENDING_AGENT_KEY);
-      if (agent.version === record.agent.version && !pending) return { pending: false };
+      if (agent.version === record.agent.version && !restartRuntime && !pending) return { pending: false };
       this.ctx.storage.kv.put(PENDING_AGENT_KEY, {
         agent,
         restartRuntime: restartRuntime || Boolean(pending?.restartRuntime),
