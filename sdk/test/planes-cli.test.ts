@@ -549,8 +549,13 @@ describe("clawplane planes logs", () => {
   });
 
   it("--follow streams items as they arrive until Ctrl-C, then exits 130", async () => {
+    // As live, the first item is a queued message's echo: not processed yet, so no time of its own.
+    const echo = {
+      session_id: "sesn_01bob",
+      event: { ...LOGS[0]!.event, id: "sevt_00", processed_at: null },
+    };
     const frames = sseFrames(
-      LOGS.map((data) => ({ id: `${data.session_id}:${data.event.id}`, event: "log", data })),
+      [echo, ...LOGS].map((data) => ({ id: `${data.session_id}:${data.event.id}`, event: "log", data })),
     );
     // A keepalive comment and a frame of another event name are not log items.
     const sse = `: connected\n\n: keepalive\n\n${sseFrames([{ event: "ping", data: {} }])}${frames}`;
@@ -566,7 +571,11 @@ describe("clawplane planes logs", () => {
     const res = await cli.run("planes", "logs", "--plane", "acme-agents", "--name", "bob", "--follow");
     expect(res.code).toBe(130);
     expect(res.err).toBe("interrupted\n");
-    expect(res.out.trimEnd().split("\n")).toHaveLength(4);
+    const lines = res.out.trimEnd().split("\n");
+    expect(lines).toHaveLength(5);
+    // The stored time when the event has one; an unprocessed echo shows when it was seen.
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}sesn_01bob {2}user\.message /);
+    expect(lines[2]).toMatch(/^2026-11-02 10:00:02 {2}sesn_01bob {2}session\.status_running$/);
     expect(res.out).toContain("sesn_01bob  session.error            upstream timed out");
     const [req] = api.requests;
     expect(req!.query.get("follow")).toBe("true");

@@ -150,8 +150,12 @@ function when(time: string | null | undefined): string {
   return Number.isNaN(ms) ? time : new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
 
-/** One log item per line: time, session, event type, what it says. */
-export function logLine(entry: PlaneLogEntry): string {
+/**
+ * One log item per line: time, session, event type, what it says. An event not processed yet
+ * (a queued message's echo) has no time of its own; a live follow passes the time it was seen.
+ */
+export function logLine(entry: PlaneLogEntry, seenAt?: string): string {
   const e = entry.event as { processed_at?: string | null; type: string };
-  return `${when(e.processed_at)}  ${entry.session_id}  ${e.type.padEnd(24)} ${summarize(entry.event)}`.trimEnd();
+  const time = when(e.processed_at ?? seenAt);
+  return `${time}  ${entry.session_id}  ${e.type.padEnd(24)} ${summarize(entry.event)}`.trimEnd();
 }

@@ -35,7 +35,9 @@ export function registerPlaneLogs(planes: Command, ctx: Context): void {
         try {
           for await (const item of stream) {
             // One JSON object per line (NDJSON), so `--json … | jq` sees items as they arrive.
-            ctx.io.stdout.write(asJson ? `${JSON.stringify(item)}\n` : `${logLine(item)}\n`);
+            ctx.io.stdout.write(
+              asJson ? `${JSON.stringify(item)}\n` : `${logLine(item, new Date().toISOString())}\n`,
+            );
           }
         } finally {
           stream.close();
