@@ -344,6 +344,25 @@ describe("clawplane planes upgrade", () => {
     expect(api.requests[1]!.body).toEqual({ template: { model: "claude-opus-4-8" } });
   });
 
+  it("shows why a rollout failed", async () => {
+    const failed = { ...ROLLOUT, status: "failed", error: "member bob: agent agent_02bob is archived" };
+    const api = fakeApi({ "POST /v1/planes/acme-agents/upgrades": { json: failed, status: 201 } });
+    const ok = await cliOn({ fetch: api.fetch }).run(
+      "planes",
+      "upgrade",
+      "--plane",
+      "acme-agents",
+      "--runtime",
+      "x",
+    );
+    expect(ok.code).toBe(1);
+    expect(ok.err).toBe(
+      "error: rollout prol_01up failed: member bob: agent agent_02bob is archived\n  undo it: clawplane planes upgrade --plane acme-agents --rollback prol_01up\n",
+    );
+    expect(ok.out).toMatch(/^status: +failed$/m);
+    expect(ok.out).toMatch(/^error: +member bob: agent agent_02bob is archived$/m);
+  });
+
   it("rolls back a rollout", async () => {
     const api = fakeApi({ "POST /v1/planes/acme-agents/upgrades/prol_01up/rollback": { json: ROLLED_BACK } });
     const res = await cliOn({ fetch: api.fetch }).run(

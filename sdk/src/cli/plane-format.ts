@@ -103,8 +103,10 @@ export function rolloutDetails(r: PlaneRollout): string {
     ["from", versions(r.from)],
     ["to", versions(r.to)],
     ["progress", rolloutProgress(r)],
+    ...(r.error ? ([["error", r.error]] as [string, unknown][]) : []),
     ["created", r.created_at],
     ["completed", r.completed_at],
+    ["rolled back", r.rolled_back_at],
   ]);
 }
 

@@ -157,12 +157,17 @@ export function registerPlanes(program: Command, ctx: Context): void {
         const note = opts.rollback
           ? `Runtime ${rollout.from.runtime_version} and the template of v${rollout.from.template_version} are current again (as a new template version: versions never go backwards).`
           : "New sessions use it now; idle sessions switch on their next turn; running turns finish first.";
-        ctx.print(
-          command,
-          rollout,
-          () =>
-            `${rolloutDetails(rollout)}\n${note}\nProgress: clawplane planes status --plane ${opts.plane}\n`,
+        ctx.print(command, rollout, () =>
+          rollout.status === "failed"
+            ? rolloutDetails(rollout)
+            : `${rolloutDetails(rollout)}\n${note}\nProgress: clawplane planes status --plane ${opts.plane}\n`,
         );
+        // A rollout that failed part-way is a failure of the command, with the way back.
+        if (rollout.status === "failed" && !opts.rollback)
+          throw new CliExit(
+            1,
+            `error: rollout ${rollout.id} failed: ${rollout.error ?? "unknown reason"}\n  undo it: clawplane planes upgrade --plane ${opts.plane} --rollback ${rollout.id}`,
+          );
       },
     );
 
