@@ -11,6 +11,8 @@ export interface AppEnv {
     principal: Principal;
     /** The resource a mutating call acted on, for the audit row (creates set the new id). */
     auditTarget?: string;
+    /** The plane a call concerned, when not the caller's own (plane routes set it), for the audit row. */
+    auditPlane?: string;
     /** The machine code of the error this request answered with, if any. */
     errorCode?: string;
   };

@@ -1,7 +1,7 @@
 /**
  * Builds the Hono app. Middleware order matters and is the request's path through the Worker:
  *
- *   request id + log → body limit → rate limit → auth → idempotency → audit → route
+ *   request id + log → body limit → rate limit → auth → idempotency → audit → plane scope → route
  *
  * Rate limiting comes before auth so bad keys are throttled too; idempotent replays return
  * before the audit layer because a replay changes nothing.
@@ -19,6 +19,7 @@ import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { validationHook } from "./middleware/validation";
 import { openAiErrorShape } from "./openai/errors";
+import { planeScope } from "./planes/access";
 import { agentRoutes } from "./routes/agents";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
@@ -26,6 +27,7 @@ import { environmentRoutes } from "./routes/environments";
 import { llmProxyRoutes } from "./routes/llm-proxy";
 import { MCP_PROXY_ROUTE, mcpProxyRoutes } from "./routes/mcp-proxy";
 import { openAiRoutes } from "./routes/openai";
+import { planeRoutes } from "./routes/planes";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
 import { sessionRoutes } from "./routes/sessions";
@@ -73,7 +75,8 @@ export function createApp() {
       },
     })(c, next),
   );
-  app.use("/v1/*", rateLimit, authenticate, idempotency, audit);
+  // planeScope confines plane tokens; inside audit, so refused attempts are recorded too.
+  app.use("/v1/*", rateLimit, authenticate, idempotency, audit, planeScope);
 
   app.route("/", publicRoutes);
   // Model calls from session runtimes: session-token auth, OpenAI error shapes, no API-key layers.
@@ -87,6 +90,7 @@ export function createApp() {
   app.route("/v1/vaults", vaultRoutes);
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);
+  app.route("/v1/planes", planeRoutes);
   app.route("/v1", openAiRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
@@ -103,7 +107,8 @@ export function createApp() {
       description:
         "Managed OpenClaw agents on Cloudflare. Wire-compatible with Claude Managed Agents " +
         "(agents, environments, sessions and their events, vaults), an OpenAI-compatible " +
-        "chat completions endpoint, plus Clawplane's own API keys and audit log.",
+        "chat completions endpoint, plus Clawplane's own API keys, audit log and Agents Plane " +
+        "(one isolated agent per team member).",
     },
     servers: [{ url: new URL(c.req.url).origin }],
     security: [{ bearer: [] as string[] }, { apiKey: [] as string[] }] as Array<Record<string, string[]>>,

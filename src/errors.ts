@@ -59,6 +59,9 @@ export const ERROR_CODES = {
   session_not_found: { status: 404, type: "not_found_error", retry: false },
   vault_not_found: { status: 404, type: "not_found_error", retry: false },
   vault_credential_not_found: { status: 404, type: "not_found_error", retry: false },
+  plane_not_found: { status: 404, type: "not_found_error", retry: false },
+  plane_member_not_found: { status: 404, type: "not_found_error", retry: false },
+  plane_rollout_not_found: { status: 404, type: "not_found_error", retry: false },
   method_not_allowed: { status: 405, type: "invalid_request_error", retry: false },
   // 409: the state of the world disagrees with the request
   version_conflict: { status: 409, type: "conflict_error", retry: false },
@@ -67,6 +70,9 @@ export const ERROR_CODES = {
   session_terminated: { status: 409, type: "conflict_error", retry: false },
   session_running: { status: 409, type: "conflict_error", retry: false },
   vault_credential_conflict: { status: 409, type: "conflict_error", retry: false },
+  plane_not_empty: { status: 409, type: "conflict_error", retry: false },
+  plane_member_removed: { status: 409, type: "conflict_error", retry: false },
+  rollout_conflict: { status: 409, type: "conflict_error", retry: false },
   // 413 / 415 / 422
   request_too_large: { status: 413, type: "request_too_large", retry: false },
   unsupported_media_type: { status: 415, type: "invalid_request_error", retry: false },
@@ -75,6 +81,8 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, type: "rate_limit_error", retry: true },
   /** A session reached one of its quotas (agent `session_limits` or session `budget`). */
   quota_exceeded: { status: 429, type: "rate_limit_error", retry: false },
+  /** A plane member's spend this calendar month reached the plane's budget: retrying cannot help. */
+  budget_exceeded: { status: 429, type: "rate_limit_error", retry: false },
   // 5xx: our fault; the message never carries internals
   internal_error: { status: 500, type: "api_error", retry: true },
   service_unavailable: { status: 503, type: "overloaded_error", retry: true },

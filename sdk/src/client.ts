@@ -14,12 +14,13 @@ import { Agents } from "./resources/agents.js";
 import { ApiKeys } from "./resources/api-keys.js";
 import { Audit } from "./resources/audit.js";
 import { Environments } from "./resources/environments.js";
+import { Planes } from "./resources/planes.js";
 import { Sessions } from "./resources/sessions.js";
 
 export interface ClientOptions {
   /** Worker origin; default `CLAWPLANE_BASE_URL`, else `http://localhost:8787`. */
   baseURL?: string;
-  /** Admin key or API key (`cpk_…`); default `CLAWPLANE_API_KEY`. */
+  /** Admin key, API key (`cpk_…`), plane admin token (`cpa_…`) or member token (`cpm_…`); default `CLAWPLANE_API_KEY`. */
   apiKey?: string;
   /** The fetch to use (default: the global one). Tests pass one that calls the Worker. */
   fetch?: FetchLike;
@@ -44,6 +45,7 @@ export class Clawplane {
   readonly sessions: Sessions;
   readonly apiKeys: ApiKeys;
   readonly audit: Audit;
+  readonly planes: Planes;
   /** The resolved base URL. */
   readonly baseURL: string;
   /** The transport, for calls the resources do not cover. */
@@ -70,5 +72,6 @@ export class Clawplane {
     this.sessions = new Sessions(this.http);
     this.apiKeys = new ApiKeys(this.http);
     this.audit = new Audit(this.http);
+    this.planes = new Planes(this.http);
   }
 }

@@ -20,5 +20,11 @@ export {
   type RequestOptions,
 } from "./core/http.js";
 export { collect, Page } from "./core/pagination.js";
-export { DEFAULT_MAX_RECONNECTS, EventStream, type StreamOptions } from "./core/stream.js";
+export {
+  DEFAULT_MAX_RECONNECTS,
+  EventStream,
+  type FollowOptions,
+  type StreamOptions,
+  type StreamTarget,
+} from "./core/stream.js";
 export type * from "./types.js";

@@ -37,6 +37,27 @@ import type {
   UserEventParamsSchema,
 } from "../../src/schemas/session-events";
 import type {
+  LogItemSchema,
+  LogsQuerySchema,
+  MemberCreateSchema,
+  MemberListQuerySchema,
+  MemberRemovedSchema,
+  MemberSchema,
+  INSTANCE_TYPES as PLANE_INSTANCE_TYPES,
+  PlaneCreateSchema,
+  PlaneDeletedSchema,
+  PlaneListQuerySchema,
+  PlaneSchema,
+  PlaneStatusQuerySchema,
+  PlaneStatusSchema,
+  PlaneTemplatePatchSchema,
+  PlaneTemplateSchema,
+  PlaneTokenSchema,
+  PlaneUpdateSchema,
+  RolloutSchema,
+  UpgradeCreateSchema,
+} from "../../src/schemas/planes";
+import type {
   SESSION_STATUSES,
   SessionCreateSchema,
   SessionListQuerySchema,
@@ -165,3 +186,56 @@ export type AuditListParams = KnownKeys<
   PageParams & { since?: Timestamp; until?: Timestamp; action?: string; target?: string; actor?: string },
   typeof AuditQuerySchema
 >;
+
+// ---------------------------------------------------------------------------------------------
+// Agents Plane (`/v1/planes`): a named fleet of isolated agents, one per team member.
+
+/** Container sizes a plane's runtimes may use. */
+export type PlaneInstanceType = (typeof PLANE_INSTANCE_TYPES)[number];
+/** Agent fields every member's agent is made from: an agent create body without `name`. */
+export type PlaneTemplate = BodyInput<typeof PlaneTemplateSchema>;
+/** Agent fields changed on top of a template (a member's own overrides, or an upgrade). */
+export type PlaneTemplatePatch = BodyInput<typeof PlaneTemplatePatchSchema>;
+
+/** A plane as reads return it (`admin_token` appears only in the create answer). */
+export type Plane = Omit<z.infer<typeof PlaneSchema>, "admin_token">;
+/** The create answer: the plane plus its admin token (`cpa_…`), shown this once. */
+export type PlaneCreated = Plane & { admin_token: string };
+export type PlaneCreateParams = BodyInput<typeof PlaneCreateSchema>;
+/** What an update may change; the template and runtime change through an upgrade. */
+export type PlaneUpdateParams = BodyInput<typeof PlaneUpdateSchema>;
+export type PlaneListParams = KnownKeys<PageParams, typeof PlaneListQuerySchema>;
+export type PlaneDeleted = z.infer<typeof PlaneDeletedSchema>;
+
+/** A member (`token` appears only in the add answer). */
+export type PlaneMember = Omit<z.infer<typeof MemberSchema>, "token">;
+/** The add answer: the member plus their token (`cpm_…`), shown this once. */
+export type PlaneMemberCreated = PlaneMember & { token: string };
+export type PlaneMemberAddParams = BodyInput<typeof MemberCreateSchema>;
+export type PlaneMemberListParams = KnownKeys<
+  PageParams & { include_removed?: boolean },
+  typeof MemberListQuerySchema
+>;
+/** Removing a member: their sessions ended, credentials revoked, secrets deleted. */
+export type PlaneMemberRemoved = z.infer<typeof MemberRemovedSchema>;
+/** A newly issued token (`token` shown this once); rotating a member's revokes the old one. */
+export type PlaneToken = z.infer<typeof PlaneTokenSchema>;
+
+export type PlaneStatus = z.infer<typeof PlaneStatusSchema>;
+/** One member's row of a plane's status. */
+export type PlaneMemberStatus = PlaneStatus["members"][number];
+/** A running (or the last) rollout's progress, as the status shows it. */
+export type PlaneRolloutProgress = NonNullable<PlaneStatus["rollout"]>;
+export type PlaneStatusParams = KnownKeys<{ member?: string }, typeof PlaneStatusQuerySchema>;
+
+/**
+ * An item of a member's logs: one event of one of their sessions, secret values redacted.
+ * (OpenClaw's own process output is not collected; runtime failures show as `session.error`.)
+ */
+export type PlaneLogEntry = Omit<z.infer<typeof LogItemSchema>, "event"> & { event: SessionEvent };
+export type PlaneLogListParams = KnownKeys<PageParams, typeof LogsQuerySchema>;
+
+export type PlaneRollout = z.infer<typeof RolloutSchema>;
+export type PlaneRolloutStatus = PlaneRollout["status"];
+export type PlaneUpgradeParams = BodyInput<typeof UpgradeCreateSchema>;
+export type PlaneRolloutListParams = PageParams;

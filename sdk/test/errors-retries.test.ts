@@ -80,9 +80,10 @@ describe("typed errors", () => {
 
 describe("retries", () => {
   it("waits out a real 429 as retry-after-ms asks, then succeeds", async () => {
-    // 600/min refills one token every 100 ms; a fresh key has its own bucket of one.
+    // 60/min refills one token a second; a fresh key has its own bucket of one. (At 600/min the
+    // "impatient" pair below could straddle a refill on a loaded machine and both succeed.)
     const key = await client().apiKeys.create({ name: "limited" });
-    const { fetch, seen } = recordingFetch(limitedFetch(600, 1));
+    const { fetch, seen } = recordingFetch(limitedFetch(60, 1));
     const times: number[] = [];
     const timed: FetchLike = async (input, init) => {
       times.push(Date.now());

@@ -28,6 +28,15 @@ const ACTIONS: Record<string, string> = {
   "POST /v1/api_keys": "api_keys.create",
   "POST /v1/api_keys/:api_key_id/revoke": "api_keys.revoke",
   "POST /v1/chat/completions": "chat.completions.create",
+  "POST /v1/planes": "plane.create",
+  "POST /v1/planes/:plane": "plane.update",
+  "DELETE /v1/planes/:plane": "plane.delete",
+  "POST /v1/planes/:plane/admin_tokens": "plane.admin_token.create",
+  "POST /v1/planes/:plane/members": "plane.member.add",
+  "DELETE /v1/planes/:plane/members/:member": "plane.member.remove",
+  "POST /v1/planes/:plane/members/:member/token": "plane.member.token.rotate",
+  "POST /v1/planes/:plane/upgrades": "plane.upgrade",
+  "POST /v1/planes/:plane/upgrades/:rollout/rollback": "plane.upgrade.rollback",
 };
 
 export function auditActionFor(method: string, routePath: string): string {

@@ -2,8 +2,9 @@
  * Who is calling, and what they may do.
  *
  * Routes never look at how a caller authenticated; they ask the principal for a scope.
- * Plane admins and members (plane-scoped tokens) become further principal kinds with a
- * `constraints` object that stores filter by, so routes stay unchanged when they arrive.
+ * Plane admins and members (plane tokens, src/planes/tokens.ts) are further kinds carrying
+ * `constraints`: what they may see. src/planes/access.ts enforces them for every route (a
+ * deny-by-default table), and list routes filter by them.
  */
 import { ApiError } from "../errors";
 
@@ -11,14 +12,35 @@ import { ApiError } from "../errors";
 export const SCOPES = ["read", "write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** What a plane credential is confined to. Members carry their own resources' ids. */
+export interface PlaneConstraints {
+  planeId: string;
+  memberId?: string;
+  agentId?: string;
+  environmentId?: string;
+  vaultId?: string;
+}
+
 export interface Principal {
   /** How the caller authenticated. */
-  kind: "admin_key" | "api_key";
+  kind: "admin_key" | "api_key" | "plane_admin" | "plane_member";
   /** Stable id recorded in the audit log: `admin` or the API key's id. */
   id: string;
   /** Human label (the key's name) for logs. */
   label: string;
   scopes: ReadonlySet<Scope>;
+  /** Present exactly for the plane kinds. */
+  constraints?: PlaneConstraints;
+}
+
+/** The member's constraints when the caller is a plane member, else null. */
+export function memberConstraints(p: Principal): Required<PlaneConstraints> | null {
+  return p.kind === "plane_member" && p.constraints ? (p.constraints as Required<PlaneConstraints>) : null;
+}
+
+/** Org admin: the admin key, or an API key with the `admin` scope. Manages every plane. */
+export function isOrgAdmin(p: Principal): boolean {
+  return (p.kind === "admin_key" || p.kind === "api_key") && p.scopes.has("admin");
 }
 
 /** The admin key from the Worker secret: every scope. */

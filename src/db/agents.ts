@@ -136,6 +136,8 @@ export interface AgentListQuery {
   createdGte?: number;
   createdLte?: number;
   includeArchived: boolean;
+  /** Only this agent (a plane member sees its own agent alone). */
+  onlyId?: string;
 }
 
 const position = (r: AgentRecord): CursorPosition => ({ key: r.createdAt, id: r.id });
@@ -150,6 +152,7 @@ export async function listAgents(
     .where(
       and(
         q.includeArchived ? undefined : isNull(agents.archivedAt),
+        q.onlyId !== undefined ? eq(agents.id, q.onlyId) : undefined,
         q.createdGte !== undefined ? gte(agents.createdAt, q.createdGte) : undefined,
         q.createdLte !== undefined ? lte(agents.createdAt, q.createdLte) : undefined,
         beyondCursor(agents.createdAt, agents.id, after),

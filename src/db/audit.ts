@@ -21,6 +21,8 @@ export interface AuditQuery {
   action?: string;
   target?: string;
   actor?: string;
+  /** Only rows of this plane (what a plane admin sees). */
+  planeId?: string;
 }
 
 /** `agents.*` → SQL LIKE `agents.%`, with LIKE's own wildcards taken literally. */
@@ -48,6 +50,7 @@ export async function queryAudit(
             : eq(auditLog.action, q.action),
         q.target !== undefined ? eq(auditLog.target, q.target) : undefined,
         q.actor !== undefined ? eq(auditLog.actorId, q.actor) : undefined,
+        q.planeId !== undefined ? eq(auditLog.planeId, q.planeId) : undefined,
         before ? lt(auditLog.id, before.key) : undefined,
       ),
     )

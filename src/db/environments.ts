@@ -107,7 +107,7 @@ const position = (r: EnvironmentRecord): CursorPosition => ({ key: r.createdAt, 
 
 export async function listEnvironments(
   db: Db,
-  q: { limit: number; page?: string; includeArchived: boolean },
+  q: { limit: number; page?: string; includeArchived: boolean; onlyId?: string },
 ): Promise<{ data: EnvironmentRecord[]; next_page: string | null }> {
   const after = q.page ? decodeCursor(q.page) : null;
   const rows = await db
@@ -116,6 +116,7 @@ export async function listEnvironments(
     .where(
       and(
         q.includeArchived ? undefined : isNull(environments.archivedAt),
+        q.onlyId !== undefined ? eq(environments.id, q.onlyId) : undefined,
         beyondCursor(environments.createdAt, environments.id, after),
       ),
     )

@@ -87,9 +87,12 @@ export const auditLog = sqliteTable(
     outcome: text("outcome").notNull(),
     status: integer("status").notNull(),
     errorCode: text("error_code"),
+    /** The plane the call concerned (plane routes, or a plane credential's caller), so plane admins see their rows. */
+    planeId: text("plane_id"),
   },
   (t) => [
     index("audit_at").on(t.at, t.id),
+    index("audit_plane").on(t.planeId, t.id),
     index("audit_action").on(t.action, t.at),
     index("audit_target").on(t.target, t.at),
     index("audit_actor").on(t.actorId, t.at),
@@ -210,4 +213,138 @@ export const vaultCredentials = sqliteTable(
     // One live credential per MCP server URL or secret name in a vault; archiving frees it.
     uniqueIndex("vault_credentials_live_match").on(t.vaultId, t.matchKey).where(sql`archived_at IS NULL`),
   ],
+);
+
+/**
+ * Agents Plane (src/planes/): a named fleet with one isolated agent per team member. The plane
+ * holds the defaults every member's agent is made from; `template` is a resolved agent spec
+ * (src/domain/agent-spec.ts) whose `name` is replaced per member. Deleting a plane keeps its row
+ * (`deleted_at`) so audit rows and rollouts still name something.
+ */
+export const planes = sqliteTable(
+  "planes",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    template: text("template", { mode: "json" }).notNull(),
+    templateVersion: integer("template_version").notNull(),
+    runtimeVersion: text("runtime_version").notNull(),
+    /** The cloud environment config (networking, packages) each member's environment gets. */
+    environment: text("environment", { mode: "json" }).notNull(),
+    instanceType: text("instance_type").notNull(),
+    region: text("region").notNull(),
+    monthlyBudgetUsd: real("monthly_budget_usd"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [
+    index("planes_created").on(t.createdAt, t.id),
+    uniqueIndex("planes_live_name").on(t.name).where(sql`deleted_at IS NULL`),
+  ],
+);
+
+/** A member of a plane and the resources provisioned for them alone. Removed members stay. */
+export const planeMembers = sqliteTable(
+  "plane_members",
+  {
+    id: text("id").primaryKey(),
+    planeId: text("plane_id").notNull(),
+    name: text("name").notNull(),
+    owner: text("owner").notNull(),
+    /** Agent fields that override the plane template for this member (an agent update body). */
+    templateOverride: text("template_override", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    agentId: text("agent_id").notNull(),
+    environmentId: text("environment_id").notNull(),
+    vaultId: text("vault_id").notNull(),
+    status: text("status", { enum: ["active", "removed"] }).notNull(),
+    templateVersion: integer("template_version").notNull(),
+    runtimeVersion: text("runtime_version").notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    removedAt: integer("removed_at"),
+  },
+  (t) => [
+    index("plane_members_plane").on(t.planeId, t.createdAt, t.id),
+    index("plane_members_agent").on(t.agentId),
+    uniqueIndex("plane_members_live_name").on(t.planeId, t.name).where(sql`removed_at IS NULL`),
+  ],
+);
+
+/**
+ * Plane credentials: admin tokens (`cpa_`, member_id null) and member tokens (`cpm_`). Only the
+ * SHA-256 of the secret is stored, as for API keys.
+ */
+export const planeTokens = sqliteTable(
+  "plane_tokens",
+  {
+    id: text("id").primaryKey(),
+    planeId: text("plane_id").notNull(),
+    memberId: text("member_id"),
+    kind: text("kind", { enum: ["admin", "member"] }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    tokenPrefix: text("token_prefix").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("plane_tokens_hash").on(t.tokenHash),
+    index("plane_tokens_plane").on(t.planeId, t.memberId),
+  ],
+);
+
+/** Upgrades of a plane's template and/or runtime version across its members, and their rollbacks. */
+export const planeRollouts = sqliteTable(
+  "plane_rollouts",
+  {
+    id: text("id").primaryKey(),
+    planeId: text("plane_id").notNull(),
+    status: text("status", { enum: ["in_progress", "completed", "rolled_back", "failed"] }).notNull(),
+    fromTemplate: text("from_template", { mode: "json" }).notNull(),
+    fromTemplateVersion: integer("from_template_version").notNull(),
+    fromRuntimeVersion: text("from_runtime_version").notNull(),
+    toTemplate: text("to_template", { mode: "json" }).notNull(),
+    toTemplateVersion: integer("to_template_version").notNull(),
+    toRuntimeVersion: text("to_runtime_version").notNull(),
+    /**
+     * Per member, as far as it got: `{member_id: {agent_id, from_version, to_version,
+     * rollback_version?}}` (agent versions).
+     */
+    members: text("members", { mode: "json" })
+      .$type<
+        Record<
+          string,
+          { agent_id: string; from_version: number; to_version: number; rollback_version?: number }
+        >
+      >()
+      .notNull(),
+    error: text("error"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    completedAt: integer("completed_at"),
+    rolledBackAt: integer("rolled_back_at"),
+  },
+  (t) => [index("plane_rollouts_plane").on(t.planeId, t.createdAt, t.id)],
+);
+
+/**
+ * Model usage per agent and calendar month (UTC, `YYYY-MM`), added to by the LLM proxy after
+ * every metered call: what plane budgets and status read, without touching session objects.
+ */
+export const agentUsageMonthly = sqliteTable(
+  "agent_usage_monthly",
+  {
+    agentId: text("agent_id").notNull(),
+    month: text("month").notNull(),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    costUsd: real("cost_usd").notNull().default(0),
+    calls: integer("calls").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.month] })],
 );

@@ -26,6 +26,10 @@ export const ID_PREFIX = {
   session: "sesn_",
   vault: "vlt_",
   vaultCredential: "vcrd_",
+  plane: "plane_",
+  planeMember: "pmem_",
+  planeRollout: "prol_",
+  planeToken: "ptok_",
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

@@ -32,6 +32,7 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
       outcome: status < 400 ? "success" : "failure",
       status,
       errorCode: c.get("errorCode") ?? null,
+      planeId: c.get("auditPlane") ?? principal.constraints?.planeId ?? null,
     });
   } catch (err) {
     // The change already happened; losing its audit row must be loud in the logs.

@@ -1,5 +1,6 @@
 /**
- * Authentication: the admin key (Worker secret `ADMIN_API_KEY`) or an API key from D1,
+ * Authentication: the admin key (Worker secret `ADMIN_API_KEY`), an API key from D1, or a
+ * plane token (`cpa_`/`cpm_`, src/planes/tokens.ts),
  * presented as `Authorization: Bearer <key>` (what SDK 1.12 sends) or `x-api-key: <key>`.
  * Sets `principal`; authorisation is each route's `requireScope` call.
  */
@@ -10,6 +11,7 @@ import { findLiveKeyBySecret, touchApiKey } from "../db/api-keys";
 import { createDb } from "../db/client";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
+import { isPlaneToken, principalForPlaneToken } from "../planes/tokens";
 import { presentedCredential } from "./credentials";
 
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
@@ -33,6 +35,11 @@ async function resolvePrincipal(
   if (adminKey && (await timingSafeEqualStrings(credential, adminKey))) return adminPrincipal();
 
   const db = createDb(env.DB);
+  if (isPlaneToken(credential)) {
+    const plane = await principalForPlaneToken(db, credential);
+    if (!plane) throw new ApiError("invalid_api_key", "invalid or revoked plane token");
+    return plane;
+  }
   const now = Date.now();
   const row = await findLiveKeyBySecret(db, credential, now);
   if (!row) throw new ApiError("invalid_api_key", "invalid, expired or revoked API key");

@@ -12,7 +12,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { AgentRecord } from "../db/agents";
 import type { Db } from "../db/client";
-import { createEnvironment } from "../db/environments";
+import { createEnvironment, getEnvironment } from "../db/environments";
 import { environments, openaiConversations } from "../db/schema";
 import { type EnvironmentSpec, environmentSpecFromCreate } from "../domain/environment-spec";
 import { ApiError } from "../errors";
@@ -36,6 +36,8 @@ export interface ConversationRequest {
   sessionId?: string;
   /** Origin of this API, which local runtimes use to reach the LLM proxy. */
   apiOrigin: string;
+  /** Where new sessions run instead of the shared default (a plane member's own environment). */
+  environmentId?: string;
 }
 
 /** Finds or creates the session for a request; returns it as it is before the turn. */
@@ -131,7 +133,10 @@ async function defaultEnvironment(db: Db): Promise<{ id: string; spec: Environme
 }
 
 async function createSession(req: ConversationRequest, sessionId: string): Promise<SessionWire> {
-  const environment = await defaultEnvironment(req.db);
+  const environment =
+    req.environmentId === undefined
+      ? await defaultEnvironment(req.db)
+      : await getEnvironment(req.db, req.environmentId);
   const record = newSessionRecord({
     id: sessionId,
     agent: { id: req.agent.id, type: "agent", ...req.agent.spec, version: req.agent.version },

@@ -43,8 +43,16 @@ function modelNotFound(model: string): ApiError {
   );
 }
 
-/** Resolves `model` to a live agent: an exact id first, else the newest live agent so named. */
-export async function resolveModel(db: Db, model: string): Promise<AgentRecord> {
+/**
+ * Resolves `model` to a live agent: an exact id first, else the newest live agent so named.
+ * With `onlyAgentId` (a plane member) only that agent, by its id or its own name, exists.
+ */
+export async function resolveModel(db: Db, model: string, onlyAgentId?: string): Promise<AgentRecord> {
+  if (onlyAgentId !== undefined) {
+    const own = await getAgent(db, onlyAgentId);
+    if (own.archivedAt !== null || (model !== own.id && model !== own.spec.name)) throw modelNotFound(model);
+    return own;
+  }
   const byId = await getAgent(db, model).catch((err: unknown) => {
     if (err instanceof ApiError && err.code === "agent_not_found") return undefined;
     throw err;
@@ -73,8 +81,10 @@ const toEntry = (id: string, agentId: string, createdAt: number): ModelEntry => 
  * (readable; a shared name is listed once, for the newest agent, which is what it resolves to).
  * Capped at MAX_PAGE_LIMIT agents: OpenAI's model list has no pagination.
  */
-export async function listModels(db: Db): Promise<ModelEntry[]> {
-  const rows = await liveAgents(db).where(isNull(agents.archivedAt)).limit(MAX_PAGE_LIMIT);
+export async function listModels(db: Db, onlyAgentId?: string): Promise<ModelEntry[]> {
+  const rows = await liveAgents(db)
+    .where(and(isNull(agents.archivedAt), onlyAgentId === undefined ? undefined : eq(agents.id, onlyAgentId)))
+    .limit(MAX_PAGE_LIMIT);
   const entries: ModelEntry[] = [];
   const names = new Set<string>();
   for (const row of rows) {
@@ -89,7 +99,7 @@ export async function listModels(db: Db): Promise<ModelEntry[]> {
 }
 
 /** One model by id or name, as `GET /v1/models/{model}` shows it. */
-export async function retrieveModel(db: Db, model: string): Promise<ModelEntry> {
-  const agent = await resolveModel(db, model);
+export async function retrieveModel(db: Db, model: string, onlyAgentId?: string): Promise<ModelEntry> {
+  const agent = await resolveModel(db, model, onlyAgentId);
   return toEntry(model, agent.id, agent.createdAt);
 }

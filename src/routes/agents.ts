@@ -4,7 +4,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { requireScope } from "../auth/principal";
+import { memberConstraints, requireScope } from "../auth/principal";
 import {
   type AgentRecord,
   archiveAgent,
@@ -96,6 +96,7 @@ agentRoutes.openapi(
       createdGte: gte ? Date.parse(gte) : undefined,
       createdLte: lte ? Date.parse(lte) : undefined,
       includeArchived: q.include_archived,
+      onlyId: memberConstraints(c.get("principal"))?.agentId,
     });
     return c.json({ data: page.data.map(agentToWire), next_page: page.next_page }, 200);
   },

@@ -42,9 +42,12 @@ auditRoutes.openapi(
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "admin");
+    const principal = c.get("principal");
+    // A plane admin reads its own plane's rows (src/planes/access.ts lets it reach this route).
+    const planeId = principal.kind === "plane_admin" ? principal.constraints?.planeId : undefined;
+    if (planeId === undefined) requireScope(principal, "admin");
     const q = c.req.valid("query");
-    const page = await queryAudit(createDb(c.env.DB), q);
+    const page = await queryAudit(createDb(c.env.DB), { ...q, planeId });
     return c.json({ data: page.data.map(toWire), next_page: page.next_page }, 200);
   },
 );

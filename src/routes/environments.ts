@@ -4,7 +4,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { requireScope } from "../auth/principal";
+import { memberConstraints, requireScope } from "../auth/principal";
 import { createDb } from "../db/client";
 import {
   archiveEnvironment,
@@ -93,6 +93,7 @@ environmentRoutes.openapi(
       limit: q.limit,
       page: q.page,
       includeArchived: q.include_archived,
+      onlyId: memberConstraints(c.get("principal"))?.environmentId,
     });
     return c.json({ data: page.data.map(environmentToWire), next_page: page.next_page }, 200);
   },

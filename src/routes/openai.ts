@@ -6,7 +6,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { requireScope } from "../auth/principal";
+import { memberConstraints, requireScope } from "../auth/principal";
 import { createDb } from "../db/client";
 import { ApiError } from "../errors";
 import { validationHook } from "../middleware/validation";
@@ -76,7 +76,9 @@ openAiRoutes.openapi(
     requireScope(c.get("principal"), "write");
     const body = c.req.valid("json");
     const db = createDb(c.env.DB);
-    const agent = await resolveModel(db, body.model);
+    // A plane member's token knows one model (its own agent) and runs it in its own environment.
+    const own = memberConstraints(c.get("principal"));
+    const agent = await resolveModel(db, body.model, own?.agentId);
     const session = await openConversation({
       db,
       env: c.env,
@@ -85,6 +87,7 @@ openAiRoutes.openapi(
       user: body.user,
       sessionId: c.req.header(SESSION_HEADER),
       apiOrigin: new URL(c.req.url).origin,
+      environmentId: own?.environmentId,
     });
     c.set("auditTarget", session.id);
     // Only the last message drives the turn: OpenClaw keeps the conversation (system and
@@ -121,7 +124,13 @@ openAiRoutes.openapi(
   }),
   async (c) => {
     requireScope(c.get("principal"), "read");
-    return c.json({ object: "list" as const, data: await listModels(createDb(c.env.DB)) }, 200);
+    return c.json(
+      {
+        object: "list" as const,
+        data: await listModels(createDb(c.env.DB), memberConstraints(c.get("principal"))?.agentId),
+      },
+      200,
+    );
   },
 );
 
@@ -139,6 +148,7 @@ openAiRoutes.openapi(
   }),
   async (c) => {
     requireScope(c.get("principal"), "read");
-    return c.json(await retrieveModel(createDb(c.env.DB), c.req.valid("param").model), 200);
+    const own = memberConstraints(c.get("principal"));
+    return c.json(await retrieveModel(createDb(c.env.DB), c.req.valid("param").model, own?.agentId), 200);
   },
 );

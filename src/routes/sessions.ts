@@ -14,6 +14,7 @@ import { applyAgentUpdate } from "../domain/agent-spec";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
 import { validationHook } from "../middleware/validation";
+import { scopedAgentFilter } from "../planes/access";
 import { COMMON_ERRORS, CONFLICT_ERROR, idParam } from "../schemas/common";
 import { applyMetadataPatch } from "../schemas/metadata";
 import {
@@ -125,7 +126,7 @@ sessionRoutes.openapi(
       page: q.page,
       order: q.order,
       statuses: statuses === undefined ? undefined : Array.isArray(statuses) ? statuses : [statuses],
-      agentId: q.agent_id,
+      agentId: scopedAgentFilter(c.get("principal"), q.agent_id),
       agentVersion: q.agent_version,
       createdGt: q["created_at[gt]"],
       createdGte: q["created_at[gte]"],

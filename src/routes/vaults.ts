@@ -8,7 +8,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { requireScope } from "../auth/principal";
+import { memberConstraints, requireScope } from "../auth/principal";
 import { createDb } from "../db/client";
 import { validationHook } from "../middleware/validation";
 import { COMMON_ERRORS, idParam, pageOf } from "../schemas/common";
@@ -113,6 +113,7 @@ vaultRoutes.openapi(
       limit: q.limit,
       page: q.page,
       includeArchived: q.include_archived,
+      onlyId: memberConstraints(c.get("principal"))?.vaultId,
     });
     return c.json({ data: page.data.map(vaultToWire), next_page: page.next_page }, 200);
   },

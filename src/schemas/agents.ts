@@ -106,8 +106,8 @@ export type Agent = z.infer<typeof AgentSchema>;
 
 const nameField = z.string().min(1, "name must not be empty").max(256);
 
-/** Body of `POST /v1/agents`. */
-export const AgentCreateSchema = strictBody({
+/** The fields of `POST /v1/agents` (also the base of an Agents Plane template). */
+export const AGENT_CREATE_FIELDS = {
   name: nameField,
   model: ModelParamSchema,
   description: z.string().nullish(),
@@ -119,14 +119,19 @@ export const AgentCreateSchema = strictBody({
   execution_identity: ExecutionIdentitySchema.nullish(),
   session_limits: SessionLimitsSchema.nullish(),
   metadata: MetadataSchema.optional(),
-}).openapi("AgentCreate", { additionalProperties: false });
+};
+
+/** Body of `POST /v1/agents`. */
+export const AgentCreateSchema = strictBody(AGENT_CREATE_FIELDS).openapi("AgentCreate", {
+  additionalProperties: false,
+});
 export type AgentCreate = z.infer<typeof AgentCreateSchema>;
 
 /**
  * Body of `POST /v1/agents/{id}`. Every field is optional: omitted preserves. `name` and `model`
  * accept null here only so that the domain layer can answer "cannot be cleared" for that field.
  */
-export const AgentUpdateSchema = strictBody({
+export const AGENT_UPDATE_FIELDS = {
   name: z.string().max(256).nullish(),
   model: ModelParamSchema.nullish(),
   description: z.string().nullish(),
@@ -144,7 +149,10 @@ export const AgentUpdateSchema = strictBody({
     .min(1)
     .optional()
     .openapi({ description: "The version the update was based on; a mismatch fails with 409." }),
-}).openapi("AgentUpdate", { additionalProperties: false });
+};
+export const AgentUpdateSchema = strictBody(AGENT_UPDATE_FIELDS).openapi("AgentUpdate", {
+  additionalProperties: false,
+});
 export type AgentUpdate = z.infer<typeof AgentUpdateSchema>;
 
 /** Query of `GET /v1/agents/{id}`: an optional version to read instead of the latest. */

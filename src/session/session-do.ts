@@ -14,6 +14,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { MAX_TURN_ATTEMPTS, RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
+import { jsonEqual } from "../domain/json-equal";
 import {
   budgetToUsd,
   effectiveLimits,
@@ -36,6 +37,7 @@ import { capture, type RpcResult } from "./rpc-result";
 import { syncSessionIndex } from "./session-index";
 import {
   networkingOf,
+  type SessionAgent,
   type SessionRecord,
   type SessionStatus,
   type SessionWire,
@@ -400,6 +402,7 @@ export class SessionDO extends DurableObject<Env> {
 
   private async runTurn(input: QueuedInput): Promise<void> {
     const attempt = this.queue.markAttempt(input.eventId);
+    await this.takePendingAgent(); // ---- plane oversight: a rollout's newer agent version starts here
     if (attempt > MAX_TURN_ATTEMPTS) {
       this.finishTurn(input, {
         kind: "error",
@@ -725,6 +728,56 @@ export class SessionDO extends DurableObject<Env> {
     const { id: sessionId, agent, vaultIds } = record;
     return { sessionId, servers: agent.mcp_servers, vaultIds, networking: networkingOf(record) };
   }
+
+  // ---- plane oversight: Agents Plane rollouts (src/planes/rollouts.ts) ---------------------
+
+  /**
+   * A newer version of this session's agent, taken up when the next turn starts (a running turn
+   * finishes on the version it started with). `restartRuntime` (a runtime version change) stops
+   * the runtime then, so the turn starts a fresh one, re-seeded from this session's log.
+   */
+  async adoptAgentVersion(
+    agent: SessionAgent,
+    restartRuntime: boolean,
+  ): Promise<RpcResult<{ pending: boolean }>> {
+    return capture(() => {
+      const record = this.mustRecord();
+      if (record.status === "terminated" || agent.id !== record.agent.id) return { pending: false };
+      const pending = this.ctx.storage.kv.get<PendingAgent>(PENDING_AGENT_KEY);
+      if (agent.version === record.agent.version && !restartRuntime && !pending) return { pending: false };
+      this.ctx.storage.kv.put(PENDING_AGENT_KEY, {
+        agent,
+        restartRuntime: restartRuntime || Boolean(pending?.restartRuntime),
+      } satisfies PendingAgent);
+      return { pending: true };
+    });
+  }
+
+  private async takePendingAgent(): Promise<void> {
+    const pending = this.ctx.storage.kv.get<PendingAgent>(PENDING_AGENT_KEY);
+    if (!pending) return;
+    this.ctx.storage.kv.delete(PENDING_AGENT_KEY);
+    const record = this.mustRecord();
+    // Tools and MCP servers reach the runtime when it starts (policy plugin, MCP config), so a
+    // version that changes them needs a fresh runtime too; the model is swapped by the LLM proxy.
+    const startConfigChanged =
+      !jsonEqual(record.agent.tools, pending.agent.tools) ||
+      !jsonEqual(record.agent.mcp_servers, pending.agent.mcp_servers);
+    record.agent = pending.agent;
+    record.updatedAt = Date.now();
+    this.save(record);
+    if (pending.restartRuntime || startConfigChanged) {
+      await this.runtime.stop(record.id, "agent upgrade", false);
+    }
+    await syncSessionIndex(this.env.DB, record);
+  }
+}
+
+const PENDING_AGENT_KEY = "plane-pending-agent";
+
+interface PendingAgent {
+  agent: SessionAgent;
+  restartRuntime: boolean;
 }
 
 /** `plugin.approval.requested` as OpenClaw sends it (only the fields used here). */

@@ -9,7 +9,7 @@ export async function syncSessionIndex(db: D1Database, r: SessionRecord): Promis
     .prepare(
       `INSERT INTO sessions (id, agent_id, agent_version, environment_id, title, metadata, status, created_at, updated_at, archived_at, input_tokens, output_tokens, cost_usd, wire)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET title = excluded.title, metadata = excluded.metadata, status = excluded.status,
+       ON CONFLICT (id) DO UPDATE SET agent_version = excluded.agent_version, title = excluded.title, metadata = excluded.metadata, status = excluded.status,
          updated_at = excluded.updated_at, archived_at = excluded.archived_at, input_tokens = excluded.input_tokens,
          output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd, wire = excluded.wire`,
     )

@@ -5,7 +5,7 @@
 import type { EventQuery, LoggedEvent, WireEvent } from "./event-log";
 import { type RpcResult, unwrap } from "./rpc-result";
 import type { SessionDO } from "./session-do";
-import type { SessionRecord, SessionWire } from "./session-record";
+import type { SessionAgent, SessionRecord, SessionWire } from "./session-record";
 import type { UserEventInput } from "./user-events";
 
 export function sessionStub(env: Env, sessionId: string): DurableObjectStub<SessionDO> {
@@ -28,6 +28,9 @@ export function sessionClient(env: Env, sessionId: string) {
     destroy: () => rpc<{ id: string }>(stub.destroy()),
     send: (events: UserEventInput[]) => rpc<WireEvent[]>(stub.send(events)),
     listEvents: (query: EventQuery) => rpc<{ rows: LoggedEvent[] }>(stub.listEvents(query)),
+    /** Agents Plane rollouts: a newer agent version the session takes up at its next turn. */
+    adoptAgentVersion: (agent: SessionAgent, restartRuntime: boolean) =>
+      rpc<{ pending: boolean }>(stub.adoptAgentVersion(agent, restartRuntime)),
     /** The SSE stream (the object's fetch handler). */
     stream: (request: Request) => stub.fetch(request),
   };

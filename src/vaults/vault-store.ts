@@ -103,7 +103,7 @@ export async function deleteVault(db: Db, id: string): Promise<void> {
 /** Lists vaults newest first. */
 export async function listVaults(
   db: Db,
-  q: { limit: number; page?: string; includeArchived: boolean },
+  q: { limit: number; page?: string; includeArchived: boolean; onlyId?: string },
 ): Promise<{ data: VaultRow[]; next_page: string | null }> {
   const after = q.page ? decodeCursor(q.page) : null;
   const rows = await db
@@ -112,6 +112,7 @@ export async function listVaults(
     .where(
       and(
         q.includeArchived ? undefined : isNull(vaults.archivedAt),
+        q.onlyId !== undefined ? eq(vaults.id, q.onlyId) : undefined,
         after
           ? or(lt(vaults.createdAt, after.key), and(eq(vaults.createdAt, after.key), lt(vaults.id, after.id)))
           : undefined,

@@ -13,13 +13,22 @@ const BODY_ROUTES = [
   "/v1/environments",
   "/v1/environments/{env}",
   "/v1/api_keys",
+  "/v1/planes",
+  "/v1/planes/{plane}",
+  "/v1/planes/{plane}/members",
+  "/v1/planes/{plane}/upgrades",
 ] as const;
 
 async function fixtures() {
   const agent = (await callJson("/v1/agents", { body: MINIMAL_AGENT })).body.id;
   const env = (await callJson("/v1/environments", { body: { name: `bad-input-${crypto.randomUUID()}` } }))
     .body.id;
-  return (path: string) => path.replace("{agent}", agent).replace("{env}", env);
+  const plane = (
+    await callJson("/v1/planes", {
+      body: { name: `bad-input-${crypto.randomUUID().slice(0, 8)}`, template: { model: "m" } },
+    })
+  ).body.id;
+  return (path: string) => path.replace("{agent}", agent).replace("{env}", env).replace("{plane}", plane);
 }
 
 function expectEnvelope(body: any, status: number, code: string, res: Response) {
@@ -88,7 +97,7 @@ describe("bad input", () => {
     }
   });
 
-  it("no junk body makes any route answer 5xx", async () => {
+  it("no junk body makes any route answer 5xx", { timeout: 30_000 }, async () => {
     const fill = await fixtures();
     const junk: unknown[] = [
       null,

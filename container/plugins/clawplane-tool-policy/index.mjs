@@ -42,7 +42,7 @@ function loadPolicy() {
 }
 
 /** The decision for one call: MCP tools by server and tool, others by name. */
-function decide(policy, toolName, params) {
+function decide(policy, toolName) {
   // `tool_call` only dispatches: the tool it calls passes through this hook itself, and that
   // inner call is the one decided (asking at both levels would ask the user twice).
   if (toolName === "tool_call") return "allow";
@@ -77,7 +77,7 @@ const entry = {
         if (policy.broken) {
           return { block: true, blockReason: "The tool policy could not be read; no tool may run." };
         }
-        const decision = decide(policy, event.toolName, event.params);
+        const decision = decide(policy, event.toolName);
         if (decision === "deny") {
           return { block: true, blockReason: `The ${event.toolName} tool is disabled for this agent.` };
         }

@@ -19,9 +19,13 @@ export interface CliIo {
   config: ConfigStore;
   /** Asks the user for a value (login); `secret` hides the echo where possible. */
   prompt(question: string, options?: { secret?: boolean }): Promise<string>;
+  /** Whether stdin is a terminal, so a human can answer a confirmation (`planes remove-agent`). */
+  interactive?: boolean;
+  /** Reads a text file a flag names (`--template file.json`). */
+  readFile?(path: string): Promise<string>;
   /** The fetch the client uses (default: the global one). */
   fetch?: FetchLike;
-  /** Fires on Ctrl-C, so `stream` and `send` can end cleanly. */
+  /** Fires on Ctrl-C, so `stream`, `send` and `planes logs --follow` can end cleanly. */
   signal?: AbortSignal;
 }
 
@@ -39,7 +43,9 @@ export async function nodeIo(): Promise<CliIo> {
     env: process.env,
     config: fileConfigStore(process.env),
     prompt: (question, options) => promptLine(question, options?.secret === true),
-    // Installed only when a command asks (stream, send): those end cleanly on Ctrl-C, while
+    interactive: process.stdin.isTTY === true,
+    readFile: async (path) => (await import("node:fs/promises")).readFile(path, "utf8"),
+    // Installed only when a command asks (stream, send, logs --follow): those end cleanly on Ctrl-C, while
     // every other command keeps Node's default of exiting at once.
     get signal() {
       if (!controller) {

@@ -10,6 +10,7 @@ import { ClawplaneError } from "../core/errors.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerEventsAndAudit } from "./commands/events-audit.js";
 import { registerLogin } from "./commands/login.js";
+import { registerPlanes } from "./commands/planes.js";
 import { registerSessions } from "./commands/sessions.js";
 import { CliExit, Context } from "./context.js";
 import { errorLine } from "./format.js";
@@ -21,7 +22,7 @@ export const CLI_VERSION = "0.1.0";
 export function buildProgram(io: CliIo): Command {
   const ctx = new Context(io);
   const program = new Command("clawplane")
-    .description("Clawplane from the command line: agents, sessions, events, audit")
+    .description("Clawplane from the command line: agents, sessions, events, audit, planes")
     .version(CLI_VERSION, "-V, --cli-version", "print the CLI version")
     .option(
       "--base-url <url>",
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo): Command {
   registerAgents(program, ctx);
   registerSessions(program, ctx);
   registerEventsAndAudit(program, ctx);
+  registerPlanes(program, ctx);
   return program;
 }
 

@@ -1,8 +1,10 @@
 /**
- * A session's event stream as an async iterator, over `fetch` + `eventsource-parser`.
+ * An SSE stream of the Worker as an async iterator, over `fetch` + `eventsource-parser`: a
+ * session's events (`EventStream.open`) and anything else served the same way, such as a plane
+ * member's followed logs (`EventStream.openTarget`).
  *
- * The connection is opened by `EventStream.open` before it resolves, because the Worker's
- * stream is live (like Anthropic's): a caller opens it, then sends a message, then iterates.
+ * The connection is opened before `open` resolves, because the Worker's streams are live (like
+ * Anthropic's): a caller opens it, then sends a message, then iterates.
  *
  * Resuming: every stored event arrives with `id:`; the stream remembers the last complete one.
  * When the connection drops it reconnects with `Last-Event-ID`, and the Worker replays every
@@ -20,9 +22,8 @@ import type { HttpClient } from "./http.js";
 /** Consecutive failed reconnects after which the stream gives up and throws. */
 export const DEFAULT_MAX_RECONNECTS = 10;
 
-export interface StreamOptions {
-  /** Also receive `event_start` / `event_delta` previews of these event types. */
-  eventDeltas?: ("agent.message" | "agent.thinking")[];
+/** How any stream connects and reconnects. */
+export interface FollowOptions {
   /** Resume after this event id: the Worker first replays every later event. */
   lastEventId?: string;
   /** Ends the stream (iteration returns quietly). */
@@ -33,8 +34,25 @@ export interface StreamOptions {
   timeoutMs?: number;
 }
 
-/** Live events of one session; iterate with `for await`, stop with `break` or `close()`. */
-export class EventStream implements AsyncIterable<StreamEvent> {
+/** Options of a session's event stream. */
+export interface StreamOptions extends FollowOptions {
+  /** Also receive `event_start` / `event_delta` previews of these event types. */
+  eventDeltas?: ("agent.message" | "agent.thinking")[];
+}
+
+/** What a stream connects to, and when it is over. */
+export interface StreamTarget<T> {
+  /** The path of the SSE endpoint (`/v1/…`). */
+  path: string;
+  query?: object;
+  /** Only frames with these `event:` names are items (default: every frame with data). */
+  events?: readonly string[];
+  /** Whether this item is the last one (what the stream follows is gone): the stream ends after it. */
+  isLast?: (item: T) => boolean;
+}
+
+/** Live items of one stream; iterate with `for await`, stop with `break` or `close()`. */
+export class EventStream<T = StreamEvent> implements AsyncIterable<T> {
   /** Id of the last stored event delivered: where a reconnect resumes. */
   lastEventId: string | undefined;
   /** How many times the stream has reconnected after a drop. */
@@ -47,8 +65,8 @@ export class EventStream implements AsyncIterable<StreamEvent> {
 
   private constructor(
     private readonly http: HttpClient,
-    private readonly sessionId: string,
-    private readonly options: StreamOptions,
+    private readonly target: StreamTarget<T>,
+    private readonly options: FollowOptions,
   ) {
     this.lastEventId = options.lastEventId;
     const signal = options.signal;
@@ -56,9 +74,29 @@ export class EventStream implements AsyncIterable<StreamEvent> {
     signal?.addEventListener("abort", () => this.close(), { once: true });
   }
 
-  /** Opens the stream; resolves once the Worker has answered (typed error if it refused). */
-  static async open(http: HttpClient, sessionId: string, options: StreamOptions = {}): Promise<EventStream> {
-    const stream = new EventStream(http, sessionId, options);
+  /**
+   * Opens a session's event stream; resolves once the Worker has answered (typed error if it
+   * refused). It ends after `session.deleted`.
+   */
+  static open(http: HttpClient, sessionId: string, options: StreamOptions = {}): Promise<EventStream> {
+    return EventStream.openTarget<StreamEvent>(
+      http,
+      {
+        path: `/v1/sessions/${encodeURIComponent(sessionId)}/events/stream`,
+        query: { "event_deltas[]": options.eventDeltas },
+        isLast: (event) => event.type === "session.deleted",
+      },
+      options,
+    );
+  }
+
+  /** Opens any SSE endpoint of the Worker; resolves once it has answered. */
+  static async openTarget<U>(
+    http: HttpClient,
+    target: StreamTarget<U>,
+    options: FollowOptions = {},
+  ): Promise<EventStream<U>> {
+    const stream = new EventStream<U>(http, target, options);
     stream.response = await stream.connect();
     return stream;
   }
@@ -73,10 +111,10 @@ export class EventStream implements AsyncIterable<StreamEvent> {
     return this.controller.signal.aborted;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<StreamEvent> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     if (this.iterating) throw new Error("an EventStream can be iterated only once");
     this.iterating = true;
-    const queue: StreamEvent[] = [];
+    const queue: T[] = [];
     const parser = createParser({ onEvent: (message) => this.accept(message, queue) });
     try {
       while (!this.closed) {
@@ -87,7 +125,7 @@ export class EventStream implements AsyncIterable<StreamEvent> {
         for await (const event of this.read(res, parser, queue)) {
           this.failures = 0;
           yield event;
-          if (event.type === "session.deleted") return;
+          if (this.target.isLast?.(event)) return;
         }
         if (this.closed) return;
         this.reconnects++;
@@ -98,11 +136,7 @@ export class EventStream implements AsyncIterable<StreamEvent> {
   }
 
   /** Yields the events of one connection until it ends or drops (never throws for a drop). */
-  private async *read(
-    res: Response,
-    parser: ReturnType<typeof createParser>,
-    queue: StreamEvent[],
-  ): AsyncGenerator<StreamEvent> {
+  private async *read(res: Response, parser: ReturnType<typeof createParser>, queue: T[]): AsyncGenerator<T> {
     if (!res.body) return;
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     try {
@@ -122,11 +156,13 @@ export class EventStream implements AsyncIterable<StreamEvent> {
     }
   }
 
-  private accept(message: EventSourceMessage, queue: StreamEvent[]): void {
+  private accept(message: EventSourceMessage, queue: T[]): void {
     if (!message.data) return;
-    let event: StreamEvent;
+    const names = this.target.events;
+    if (names && !names.includes(message.event ?? "message")) return;
+    let event: T;
     try {
-      event = JSON.parse(message.data) as StreamEvent;
+      event = JSON.parse(message.data) as T;
     } catch {
       throw new ClawplaneError(`malformed event on the stream: ${message.data.slice(0, 100)}`);
     }
@@ -163,8 +199,8 @@ export class EventStream implements AsyncIterable<StreamEvent> {
     if (this.lastEventId) headers["last-event-id"] = this.lastEventId;
     return this.http.raw({
       method: "GET",
-      path: `/v1/sessions/${encodeURIComponent(this.sessionId)}/events/stream`,
-      query: { "event_deltas[]": this.options.eventDeltas },
+      path: this.target.path,
+      query: this.target.query,
       headers,
       // Reconnects are retried here, with the stream's own budget.
       options: { signal: this.controller.signal, maxRetries: 0, timeoutMs: this.options.timeoutMs },

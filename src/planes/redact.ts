@@ -1,0 +1,80 @@
+/**
+ * Secret redaction for plane logs: oversight without secret access. Two layers:
+ *
+ * - the exact secret values of the member's vault credentials (decrypted here, inside the
+ *   Worker, only to know what to hide; never returned), wherever they appear;
+ * - shapes of well-known credentials: Clawplane keys and tokens (`cpk_`, `cpa_`, `cpm_`,
+ *   `cpst_`), provider keys (`sk-…`), bearer tokens, GitHub, Slack and AWS access keys.
+ *
+ * Applied to every string inside an event, so keys and structure stay readable.
+ */
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { vaultCredentials } from "../db/schema";
+import { describeError, log } from "../lib/log";
+import { openSecrets } from "../vaults/credential-store";
+import { keyringFromEnv } from "../vaults/keyring";
+
+export const REDACTED = "[REDACTED]";
+
+const PATTERNS: RegExp[] = [
+  /\b(?:cpk|cpa|cpm|cpst)_[A-Za-z0-9_]{8,}/g,
+  /\bsk-[A-Za-z0-9_-]{16,}/g,
+  /\bgh[pousr]_[A-Za-z0-9]{20,}/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
+  /\bAKIA[0-9A-Z]{16}\b/g,
+  /(?<=\bBearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi,
+];
+
+/** Shortest vault secret matched literally; shorter values would redact ordinary words. */
+const MIN_LITERAL_LENGTH = 4;
+
+export type Redactor = (text: string) => string;
+
+export function makeRedactor(literals: string[]): Redactor {
+  const exact = [...new Set(literals.filter((s) => s.length >= MIN_LITERAL_LENGTH))].sort(
+    (a, b) => b.length - a.length,
+  );
+  return (text) => {
+    let out = text;
+    for (const secret of exact) out = out.split(secret).join(REDACTED);
+    for (const pattern of PATTERNS) out = out.replace(pattern, REDACTED);
+    return out;
+  };
+}
+
+/** Applies `redact` to every string in a JSON value. */
+export function redactDeep<T>(value: T, redact: Redactor): T {
+  if (typeof value === "string") return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact)) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)])) as T;
+  }
+  return value;
+}
+
+/** A redactor that knows the secret values in `vaultId` (archived credentials included). */
+export async function redactorForVault(db: Db, env: Env, vaultId: string): Promise<Redactor> {
+  const rows = await db.select().from(vaultCredentials).where(eq(vaultCredentials.vaultId, vaultId));
+  const literals: string[] = [];
+  if (rows.length > 0) {
+    try {
+      const keyring = await keyringFromEnv(env);
+      for (const row of rows) {
+        const secrets = await openSecrets(keyring, row);
+        for (const [key, value] of Object.entries(secrets)) {
+          if (key !== "type" && typeof value === "string") literals.push(value);
+        }
+      }
+    } catch (err) {
+      // Fail closed: without the literal values, logs are not shown at all.
+      log("error", "plane logs: vault secrets unavailable for redaction", {
+        vault_id: vaultId,
+        ...describeError(err),
+      });
+      throw err;
+    }
+  }
+  return makeRedactor(literals);
+}

@@ -1,0 +1,194 @@
+/**
+ * `/v1/planes/{plane}/members…` — add an agent for a member (provisions agent, environment,
+ * vault and the member token), list, retrieve, rotate the token, remove, and read the member's
+ * logs (redacted; `?follow=true` streams them). Org admins and the plane's admin.
+ */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { appendAudit } from "../db/audit";
+import { createDb } from "../db/client";
+import { toRfc3339 } from "../lib/time";
+import { validationHook } from "../middleware/validation";
+import { visiblePlane } from "../planes/access";
+import { followMemberLogs, memberLogPage } from "../planes/logs";
+import {
+  addMember,
+  getMember,
+  listMembers,
+  memberToWire,
+  removeMember,
+  rotateMemberToken,
+} from "../planes/members";
+import { redactorForVault } from "../planes/redact";
+import { COMMON_ERRORS, CONFLICT_ERROR, pageOf } from "../schemas/common";
+import {
+  LogItemSchema,
+  LogsQuerySchema,
+  MemberCreateSchema,
+  MemberListQuerySchema,
+  MemberRemovedSchema,
+  MemberSchema,
+  PlaneTokenSchema,
+} from "../schemas/planes";
+import { json, jsonBody, MemberParams, PlaneParam, tags } from "./plane-shared";
+
+export const planeMemberRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+planeMemberRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{plane}/members",
+    tags,
+    summary: "Add an agent for a member: own agent, environment, vault, and a member token (shown once)",
+    request: { params: PlaneParam, body: jsonBody(MemberCreateSchema) },
+    responses: { 201: json(MemberSchema, "The member, with `token`"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const principal = c.get("principal");
+    const plane = await visiblePlane(db, principal, c.req.valid("param").plane);
+    c.set("auditPlane", plane.id);
+    const { row, token } = await addMember(db, plane, c.req.valid("json"), principal.id, Date.now());
+    c.set("auditTarget", row.id);
+    return c.json(memberToWire(row, token), 201);
+  },
+);
+
+planeMemberRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{plane}/members",
+    tags,
+    summary: "List a plane's members, oldest first (`include_removed=true` for removed ones too)",
+    request: { params: PlaneParam, query: MemberListQuerySchema },
+    responses: { 200: json(pageOf(MemberSchema), "A page of members"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const plane = await visiblePlane(db, c.get("principal"), c.req.valid("param").plane);
+    const q = c.req.valid("query");
+    const page = await listMembers(db, plane, {
+      limit: q.limit,
+      page: q.page,
+      includeRemoved: q.include_removed,
+    });
+    return c.json({ data: page.data.map((m) => memberToWire(m)), next_page: page.next_page }, 200);
+  },
+);
+
+planeMemberRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{plane}/members/{member}",
+    tags,
+    summary: "Retrieve a member (by id or name)",
+    request: { params: MemberParams },
+    responses: { 200: json(MemberSchema, "The member"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const { plane: planeRef, member: memberRef } = c.req.valid("param");
+    const plane = await visiblePlane(db, c.get("principal"), planeRef);
+    return c.json(memberToWire(await getMember(db, plane, memberRef)), 200);
+  },
+);
+
+planeMemberRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{plane}/members/{member}",
+    tags,
+    summary:
+      "Remove a member: sessions ended (runtimes destroyed), secrets deleted, tokens revoked; audit kept",
+    request: { params: MemberParams },
+    responses: { 200: json(MemberRemovedSchema, "Removed"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const { plane: planeRef, member: memberRef } = c.req.valid("param");
+    const plane = await visiblePlane(db, c.get("principal"), planeRef);
+    c.set("auditPlane", plane.id);
+    const member = await getMember(db, plane, memberRef);
+    c.set("auditTarget", member.id);
+    const { sessionsEnded } = await removeMember(db, c.env, member, Date.now());
+    return c.json(
+      { type: "plane_member_removed" as const, id: member.id, sessions_ended: sessionsEnded },
+      200,
+    );
+  },
+);
+
+planeMemberRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{plane}/members/{member}/token",
+    tags,
+    summary: "Rotate a member's token: a new one (shown once); the old ones stop working",
+    request: { params: MemberParams },
+    responses: { 201: json(PlaneTokenSchema, "The new token"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const principal = c.get("principal");
+    const { plane: planeRef, member: memberRef } = c.req.valid("param");
+    const plane = await visiblePlane(db, principal, planeRef);
+    c.set("auditPlane", plane.id);
+    const member = await getMember(db, plane, memberRef);
+    c.set("auditTarget", member.id);
+    const now = Date.now();
+    const token = await rotateMemberToken(db, member, principal.id, now);
+    return c.json(
+      {
+        type: "plane_token" as const,
+        id: token.id,
+        plane_id: plane.id,
+        member_id: member.id,
+        token: token.secret,
+        created_at: toRfc3339(now),
+      },
+      201,
+    );
+  },
+);
+
+planeMemberRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{plane}/members/{member}/logs",
+    tags,
+    summary:
+      "A member's session events, secrets redacted; `follow=true` streams them live (SSE, `event: log`)",
+    request: { params: MemberParams, query: LogsQuerySchema },
+    responses: {
+      200: json(pageOf(LogItemSchema), "A page of log items (or, with follow=true, text/event-stream)"),
+      ...COMMON_ERRORS,
+    },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const principal = c.get("principal");
+    const { plane: planeRef, member: memberRef } = c.req.valid("param");
+    const plane = await visiblePlane(db, principal, planeRef);
+    const member = await getMember(db, plane, memberRef);
+    const q = c.req.valid("query");
+    // Reading someone's logs is oversight worth recording, though it changes nothing.
+    await appendAudit(db, {
+      at: Date.now(),
+      requestId: c.get("requestId"),
+      actorType: principal.kind,
+      actorId: principal.id,
+      action: q.follow ? "plane.member.logs.follow" : "plane.member.logs.read",
+      target: member.id,
+      outcome: "success",
+      status: 200,
+      errorCode: null,
+      planeId: plane.id,
+    });
+    const redact = await redactorForVault(db, c.env, member.vaultId);
+    if (q.follow) return followMemberLogs(db, c.env, member, redact, c.req.raw.signal) as never;
+    return c.json(
+      (await memberLogPage(db, c.env, member, redact, { limit: q.limit, page: q.page })) as never,
+      200,
+    );
+  },
+);

@@ -1,0 +1,42 @@
+/** Pieces the `/v1/planes` route modules share. */
+import { z } from "@hono/zod-openapi";
+
+export const PlaneParam = z.object({
+  plane: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({
+      param: { name: "plane", in: "path" },
+      description: "Plane id or name",
+      example: "acme-agents",
+    }),
+});
+
+export const MemberParams = PlaneParam.extend({
+  member: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "member", in: "path" }, description: "Member id or name", example: "alice" }),
+});
+
+export const RolloutParams = PlaneParam.extend({
+  rollout: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "rollout", in: "path" }, example: "prol_011CZkZ9X2dpNyB7HsEFoRfW" }),
+});
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const tags = ["planes"];

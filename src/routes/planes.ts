@@ -1,0 +1,192 @@
+/**
+ * `/v1/planes` — Agents Plane: a named fleet with one isolated agent per team member.
+ * Planes, admin tokens and status here; members in plane-members.ts, upgrades in
+ * plane-upgrades.ts. Who may call what: src/planes/access.ts (org admins everything; a plane
+ * admin token its own plane; member tokens nothing here).
+ */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { createDb } from "../db/client";
+import { toRfc3339 } from "../lib/time";
+import { validationHook } from "../middleware/validation";
+import { assertOrgAdmin, visiblePlane } from "../planes/access";
+import { activeMembers, getMember } from "../planes/members";
+import { createPlane, deletePlane, listPlanes, planeToWire, updatePlane } from "../planes/plane-store";
+import { planeStatus } from "../planes/status";
+import { mintPlaneToken } from "../planes/tokens";
+import { COMMON_ERRORS, CONFLICT_ERROR, pageOf } from "../schemas/common";
+import {
+  PlaneCreateSchema,
+  PlaneDeletedSchema,
+  PlaneListQuerySchema,
+  PlaneSchema,
+  PlaneStatusQuerySchema,
+  PlaneStatusSchema,
+  PlaneTokenSchema,
+  PlaneUpdateSchema,
+} from "../schemas/planes";
+import { planeMemberRoutes } from "./plane-members";
+import { json, jsonBody, PlaneParam, tags } from "./plane-shared";
+import { planeUpgradeRoutes } from "./plane-upgrades";
+
+export const planeRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+planeRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    tags,
+    summary: "Create a plane (org admin); the response carries its first admin token, once",
+    request: { body: jsonBody(PlaneCreateSchema) },
+    responses: {
+      201: json(PlaneSchema, "The new plane, with `admin_token`"),
+      ...COMMON_ERRORS,
+      ...CONFLICT_ERROR,
+    },
+  }),
+  async (c) => {
+    const principal = c.get("principal");
+    assertOrgAdmin(principal);
+    const { row, adminToken } = await createPlane(
+      createDb(c.env.DB),
+      c.env,
+      c.req.valid("json"),
+      principal.id,
+      Date.now(),
+    );
+    c.set("auditTarget", row.id);
+    c.set("auditPlane", row.id);
+    return c.json(planeToWire(row, adminToken), 201);
+  },
+);
+
+planeRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags,
+    summary: "List planes (org admin: all; plane admin: its own)",
+    request: { query: PlaneListQuerySchema },
+    responses: { 200: json(pageOf(PlaneSchema), "A page of planes"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const principal = c.get("principal");
+    if (principal.kind !== "plane_admin") assertOrgAdmin(principal);
+    const q = c.req.valid("query");
+    const page = await listPlanes(createDb(c.env.DB), {
+      limit: q.limit,
+      page: q.page,
+      onlyId: principal.kind === "plane_admin" ? principal.constraints?.planeId : undefined,
+    });
+    return c.json({ data: page.data.map((r) => planeToWire(r)), next_page: page.next_page }, 200);
+  },
+);
+
+planeRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{plane}",
+    tags,
+    summary: "Retrieve a plane (by id or name)",
+    request: { params: PlaneParam },
+    responses: { 200: json(PlaneSchema, "The plane"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const plane = await visiblePlane(createDb(c.env.DB), c.get("principal"), c.req.valid("param").plane);
+    return c.json(planeToWire(plane), 200);
+  },
+);
+
+planeRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{plane}",
+    tags,
+    summary: "Update a plane's description, budget, instance type, region or metadata (org admin)",
+    request: { params: PlaneParam, body: jsonBody(PlaneUpdateSchema) },
+    responses: { 200: json(PlaneSchema, "The updated plane"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const plane = await visiblePlane(db, c.get("principal"), c.req.valid("param").plane, { orgOnly: true });
+    c.set("auditTarget", plane.id);
+    c.set("auditPlane", plane.id);
+    return c.json(planeToWire(await updatePlane(db, plane, c.req.valid("json"), Date.now())), 200);
+  },
+);
+
+planeRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{plane}",
+    tags,
+    summary: "Delete a plane with no members (org admin); 409 plane_not_empty otherwise",
+    request: { params: PlaneParam },
+    responses: { 200: json(PlaneDeletedSchema, "Deleted"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const plane = await visiblePlane(db, c.get("principal"), c.req.valid("param").plane, { orgOnly: true });
+    c.set("auditTarget", plane.id);
+    c.set("auditPlane", plane.id);
+    await deletePlane(db, plane, Date.now());
+    return c.json({ type: "plane_deleted" as const, id: plane.id }, 200);
+  },
+);
+
+planeRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{plane}/admin_tokens",
+    tags,
+    summary: "Mint another plane admin token (org admin); shown once",
+    request: { params: PlaneParam },
+    responses: { 201: json(PlaneTokenSchema, "The token"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const principal = c.get("principal");
+    const plane = await visiblePlane(db, principal, c.req.valid("param").plane, { orgOnly: true });
+    const now = Date.now();
+    const token = await mintPlaneToken(db, {
+      planeId: plane.id,
+      memberId: null,
+      createdBy: principal.id,
+      now,
+    });
+    c.set("auditTarget", token.id);
+    c.set("auditPlane", plane.id);
+    return c.json(
+      {
+        type: "plane_token" as const,
+        id: token.id,
+        plane_id: plane.id,
+        member_id: null,
+        token: token.secret,
+        created_at: toRfc3339(now),
+      },
+      201,
+    );
+  },
+);
+
+planeRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{plane}/status",
+    tags,
+    summary: "Per-member health, sessions, runtime state, cost vs budget; totals; rollout progress",
+    request: { params: PlaneParam, query: PlaneStatusQuerySchema },
+    responses: { 200: json(PlaneStatusSchema, "The plane's status"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const plane = await visiblePlane(db, c.get("principal"), c.req.valid("param").plane);
+    const only = c.req.valid("query").member;
+    const members = only ? [await getMember(db, plane, only)] : await activeMembers(db, plane.id);
+    return c.json(await planeStatus(db, plane, members), 200);
+  },
+);
+
+planeRoutes.route("/", planeMemberRoutes);
+planeRoutes.route("/", planeUpgradeRoutes);

@@ -1,0 +1,259 @@
+/** Wire shapes of the Agents Plane API (`/v1/planes…`); see planes-api.md for the contract. */
+import { z } from "@hono/zod-openapi";
+import { AGENT_CREATE_FIELDS, AGENT_UPDATE_FIELDS, AgentSchema } from "./agents";
+import { BooleanQuery, LimitQuery, PageQuery } from "./common";
+import { CloudConfigParamsSchema } from "./environments";
+import { MetadataPatchSchema, MetadataSchema } from "./metadata";
+import { strictBody } from "./strict-body";
+
+/** Plane and member names: lower-case slugs, 1–63 characters, no leading/trailing hyphen. */
+export const SlugSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/,
+    "must be a slug: a-z, 0-9 and '-', not starting or ending with '-'",
+  );
+
+/** Container instance types a plane may ask for (Cloudflare Containers' names). */
+export const INSTANCE_TYPES = [
+  "lite",
+  "basic",
+  "standard-1",
+  "standard-2",
+  "standard-3",
+  "standard-4",
+] as const;
+
+const { name: _name, ...templateFields } = AGENT_CREATE_FIELDS;
+/** An agent create body without `name`: what every member's agent is made from. */
+export const PlaneTemplateSchema = strictBody(templateFields).openapi("PlaneTemplate", {
+  additionalProperties: false,
+});
+export type PlaneTemplateInput = z.infer<typeof PlaneTemplateSchema>;
+
+const { name: _n, version: _v, ...patchFields } = AGENT_UPDATE_FIELDS;
+/** Agent fields changed on top of a template (an agent update body without name and version). */
+export const PlaneTemplatePatchSchema = strictBody(patchFields).openapi("PlaneTemplatePatch", {
+  additionalProperties: false,
+});
+export type PlaneTemplatePatch = z.infer<typeof PlaneTemplatePatchSchema>;
+
+const { type: _type, ...cloudFields } = CloudConfigParamsSchema.shape;
+/** The cloud environment config (networking, packages) each member's own environment gets. */
+export const PlaneEnvironmentSchema = strictBody(cloudFields).openapi("PlaneEnvironmentParams", {
+  additionalProperties: false,
+});
+
+const InstanceTypeSchema = z.enum(INSTANCE_TYPES);
+const BudgetSchema = z
+  .number()
+  .nonnegative()
+  .max(1_000_000)
+  .nullish()
+  .openapi({ description: "Per-member budget in USD per calendar month (UTC); null = none" });
+
+export const PlaneCreateSchema = strictBody({
+  name: SlugSchema,
+  description: z.string().max(1024).nullish(),
+  template: PlaneTemplateSchema,
+  environment: PlaneEnvironmentSchema.optional(),
+  instance_type: InstanceTypeSchema.optional(),
+  region: z.string().min(1).max(64).optional(),
+  runtime_version: z.string().min(1).max(64).optional(),
+  monthly_budget_usd: BudgetSchema,
+  metadata: MetadataSchema.optional(),
+}).openapi("PlaneCreate", { additionalProperties: false });
+export type PlaneCreate = z.infer<typeof PlaneCreateSchema>;
+
+export const PlaneUpdateSchema = strictBody({
+  description: z.string().max(1024).nullish(),
+  instance_type: InstanceTypeSchema.optional(),
+  region: z.string().min(1).max(64).optional(),
+  monthly_budget_usd: BudgetSchema,
+  metadata: MetadataPatchSchema.nullish(),
+}).openapi("PlaneUpdate", { additionalProperties: false });
+export type PlaneUpdate = z.infer<typeof PlaneUpdateSchema>;
+
+const {
+  id: _i,
+  type: _t,
+  version: _ver,
+  created_at: _c,
+  updated_at: _u,
+  archived_at: _a,
+  name: _nm,
+  ...specShape
+} = AgentSchema.shape;
+export const PlaneTemplateWireSchema = z.object(specShape).openapi("PlaneTemplateResolved");
+
+export const PlaneSchema = z
+  .object({
+    type: z.literal("plane"),
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    template: PlaneTemplateWireSchema,
+    template_version: z.number().int(),
+    runtime_version: z.string(),
+    environment: z.record(z.string(), z.unknown()),
+    instance_type: z.string(),
+    region: z.string(),
+    monthly_budget_usd: z.number().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    created_at: z.string(),
+    updated_at: z.string(),
+    admin_token: z.string().optional().openapi({ description: "Only in the create response: shown once" }),
+  })
+  .openapi("Plane");
+export type Plane = z.infer<typeof PlaneSchema>;
+
+export const PlaneListQuerySchema = z.object({ limit: LimitQuery, page: PageQuery });
+
+export const MemberCreateSchema = strictBody({
+  name: SlugSchema,
+  owner: z.string().min(1).max(256),
+  template: PlaneTemplatePatchSchema.optional(),
+  metadata: MetadataSchema.optional(),
+}).openapi("PlaneMemberCreate", { additionalProperties: false });
+export type MemberCreate = z.infer<typeof MemberCreateSchema>;
+
+export const MemberSchema = z
+  .object({
+    type: z.literal("plane_member"),
+    id: z.string(),
+    plane_id: z.string(),
+    name: z.string(),
+    owner: z.string(),
+    agent_id: z.string(),
+    environment_id: z.string(),
+    vault_id: z.string(),
+    status: z.enum(["active", "removed"]),
+    template_version: z.number().int(),
+    runtime_version: z.string(),
+    metadata: z.record(z.string(), z.string()),
+    created_at: z.string(),
+    removed_at: z.string().nullable(),
+    token: z.string().optional().openapi({ description: "Only in the add-agent response: shown once" }),
+  })
+  .openapi("PlaneMember");
+export type Member = z.infer<typeof MemberSchema>;
+
+export const MemberListQuerySchema = z.object({
+  limit: LimitQuery,
+  page: PageQuery,
+  include_removed: BooleanQuery,
+});
+
+export const MemberRemovedSchema = z
+  .object({ type: z.literal("plane_member_removed"), id: z.string(), sessions_ended: z.number().int() })
+  .openapi("PlaneMemberRemoved");
+
+export const PlaneTokenSchema = z
+  .object({
+    type: z.literal("plane_token"),
+    id: z.string(),
+    plane_id: z.string(),
+    member_id: z.string().nullable(),
+    token: z.string().openapi({ description: "Shown once" }),
+    created_at: z.string(),
+  })
+  .openapi("PlaneToken");
+
+export const PlaneDeletedSchema = z
+  .object({ type: z.literal("plane_deleted"), id: z.string() })
+  .openapi("PlaneDeleted");
+
+const RolloutProgressSchema = z.object({
+  id: z.string(),
+  status: z.enum(["in_progress", "completed", "rolled_back", "failed"]),
+  target: z.object({ template_version: z.number().int(), runtime_version: z.string() }),
+  members_total: z.number().int(),
+  members_upgraded: z.number().int(),
+  sessions_pending: z.number().int(),
+});
+
+export const MemberStatusSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  owner: z.string(),
+  agent_id: z.string(),
+  agent_version: z.number().int(),
+  health: z.enum(["healthy", "idle", "degraded", "over_budget"]),
+  sessions: z.object({ active: z.number().int(), live: z.number().int(), total: z.number().int() }),
+  runtime_state: z.enum(["running", "idle", "stopped"]),
+  last_activity_at: z.string().nullable(),
+  runtime_version: z.string(),
+  template_version: z.number().int(),
+  cost_this_month_usd: z.number(),
+  tokens_this_month: z.object({ input: z.number().int(), output: z.number().int() }),
+  budget_usd: z.number().nullable(),
+  budget_remaining_usd: z.number().nullable(),
+});
+
+export const PlaneStatusSchema = z
+  .object({
+    type: z.literal("plane_status"),
+    plane: z.object({
+      id: z.string(),
+      name: z.string(),
+      template_version: z.number().int(),
+      runtime_version: z.string(),
+    }),
+    members: z.array(MemberStatusSchema),
+    totals: z.object({
+      members: z.number().int(),
+      sessions_active: z.number().int(),
+      sessions_total: z.number().int(),
+      cost_this_month_usd: z.number(),
+    }),
+    rollout: RolloutProgressSchema.nullable(),
+  })
+  .openapi("PlaneStatus");
+export type PlaneStatus = z.infer<typeof PlaneStatusSchema>;
+
+export const PlaneStatusQuerySchema = z.object({
+  member: z.string().min(1).max(128).optional().openapi({ description: "Only this member (id or name)" }),
+});
+
+export const LogsQuerySchema = z.object({
+  limit: LimitQuery,
+  page: PageQuery,
+  follow: BooleanQuery.openapi({ description: "`true`: an SSE stream of live items (`event: log`)" }),
+});
+
+export const LogItemSchema = z
+  .object({
+    session_id: z.string(),
+    event: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "The CMA session event, secrets redacted" }),
+  })
+  .openapi("PlaneLogItem");
+
+export const UpgradeCreateSchema = strictBody({
+  template: PlaneTemplatePatchSchema.optional(),
+  runtime_version: z.string().min(1).max(64).optional(),
+}).openapi("PlaneUpgradeCreate", { additionalProperties: false });
+export type UpgradeCreate = z.infer<typeof UpgradeCreateSchema>;
+
+const VersionPairSchema = z.object({ template_version: z.number().int(), runtime_version: z.string() });
+export const RolloutSchema = z
+  .object({
+    type: z.literal("plane_rollout"),
+    id: z.string(),
+    plane_id: z.string(),
+    status: z.enum(["in_progress", "completed", "rolled_back", "failed"]),
+    from: VersionPairSchema,
+    to: VersionPairSchema,
+    members_total: z.number().int(),
+    members_upgraded: z.number().int(),
+    sessions_pending: z.number().int(),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    completed_at: z.string().nullable(),
+    rolled_back_at: z.string().nullable(),
+  })
+  .openapi("PlaneRollout");
+export type Rollout = z.infer<typeof RolloutSchema>;
