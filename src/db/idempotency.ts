@@ -40,7 +40,10 @@ export interface StoredResponse {
  * sealed under a key no longer in the keyring, fails authentication, or predates encryption
  * (migration 0005 emptied those). Never throws for a bad record, so it can never become a 500.
  */
-export async function openStoredResponse(keyring: Keyring, row: IdempotencyRow): Promise<StoredResponse | undefined> {
+export async function openStoredResponse(
+  keyring: Keyring,
+  row: IdempotencyRow,
+): Promise<StoredResponse | undefined> {
   if (row.status === null || row.keyId === null || row.bodyCiphertext === null) return undefined;
   try {
     const body = await open(keyring, bodyAad(row.principalId, row.key), row.bodyCiphertext);

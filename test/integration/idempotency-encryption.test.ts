@@ -7,11 +7,11 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { purgeExpiredKeys } from "../../src/db/idempotency";
 import { createDb } from "../../src/db/client";
+import { purgeExpiredKeys } from "../../src/db/idempotency";
 import worker from "../../src/index";
 import { ADMIN_KEY, BASE_URL, callJson } from "../helpers/api";
-import { createPlane, unique } from "../helpers/planes";
+import { unique } from "../helpers/planes";
 
 /** A keyring entry with a fresh random 256-bit key. */
 const randomEntry = (id: string) =>
