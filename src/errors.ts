@@ -77,6 +77,8 @@ export const ERROR_CODES = {
   request_too_large: { status: 413, type: "request_too_large", retry: false },
   unsupported_media_type: { status: 415, type: "invalid_request_error", retry: false },
   idempotency_key_reused: { status: 422, type: "invalid_request_error", retry: false },
+  /** The first response of this key ran but cannot be shown again (its encryption key is gone). */
+  idempotency_replay_unavailable: { status: 422, type: "invalid_request_error", retry: false },
   // 429
   rate_limited: { status: 429, type: "rate_limit_error", retry: true },
   /** A session reached one of its quotas (agent `session_limits` or session `budget`). */

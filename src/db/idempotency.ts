@@ -2,13 +2,57 @@
  * Durable memory of `Idempotency-Key` requests. A request first *claims* its key (an insert
  * that only one concurrent request can win); when it finishes, the response is stored for
  * replay, or the claim is released if the outcome should not be remembered (5xx).
+ *
+ * Stored bodies are sealed with the vault keyring (AES-256-GCM, src/vaults/crypto.ts): a
+ * replayed body can be a one-time secret (a new API key, a plane or member token), and secrets
+ * are never at rest in plaintext. Every body is sealed, not only the secret-bearing ones, so no
+ * route can forget to ask for it. Records are not re-encrypted by `POST /v1/vaults/rotate`:
+ * they live for the TTL only, and open under whichever keyring entry sealed them (its id is in
+ * the envelope and in `key_id`) for as long as that entry stays in the keyring.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { IDEMPOTENCY_CLAIM_STALE_MS, RETENTION_DELETE_BATCH } from "../config";
+import { open, seal, VaultDecryptError } from "../vaults/crypto";
+import type { Keyring } from "../vaults/keyring";
 import type { Db } from "./client";
 import { idempotencyKeys } from "./schema";
 
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
+
+/**
+ * The additional data a stored body is bound to: its caller and key, so a ciphertext copied
+ * onto another caller's record does not open there. JSON, because keys may contain any
+ * visible character (a plain separator would be ambiguous).
+ */
+function bodyAad(principalId: string, key: string): string {
+  return `clawplane.idempotency.v1:${JSON.stringify([principalId, key])}`;
+}
+
+/** What a complete record replays. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Opens a complete record for replay, or returns undefined when it cannot be: its body was
+ * sealed under a key no longer in the keyring, fails authentication, or predates encryption
+ * (migration 0005 emptied those). Never throws for a bad record, so it can never become a 500.
+ */
+export async function openStoredResponse(
+  keyring: Keyring,
+  row: IdempotencyRow,
+): Promise<StoredResponse | undefined> {
+  if (row.status === null || row.keyId === null || row.bodyCiphertext === null) return undefined;
+  try {
+    const body = await open(keyring, bodyAad(row.principalId, row.key), row.bodyCiphertext);
+    return { status: row.status, headers: row.headers ?? {}, body };
+  } catch (err) {
+    if (err instanceof VaultDecryptError) return undefined;
+    throw err;
+  }
+}
 
 export type ClaimResult = { kind: "claimed" } | { kind: "existing"; row: IdempotencyRow };
 
@@ -38,7 +82,8 @@ export async function claimKey(
         state: "pending",
         status: null,
         headers: null,
-        body: null,
+        bodyCiphertext: null,
+        keyId: null,
         createdAt: now,
         expiresAt: now + ttlMs,
       })
@@ -56,14 +101,16 @@ export async function claimKey(
   return { kind: "existing", row };
 }
 
-/** Stores the response of a claimed key for replay. */
+/** Stores the response of a claimed key for replay, its body sealed under the current key. */
 export async function completeKey(
   db: Db,
-  input: { principalId: string; key: string; status: number; headers: Record<string, string>; body: string },
+  keyring: Keyring,
+  input: { principalId: string; key: string } & StoredResponse,
 ): Promise<void> {
+  const { envelope, keyId } = await seal(keyring, bodyAad(input.principalId, input.key), input.body);
   await db
     .update(idempotencyKeys)
-    .set({ state: "complete", status: input.status, headers: input.headers, body: input.body })
+    .set({ state: "complete", status: input.status, headers: input.headers, bodyCiphertext: envelope, keyId })
     .where(and(eq(idempotencyKeys.principalId, input.principalId), eq(idempotencyKeys.key, input.key)));
 }
 
@@ -80,8 +127,17 @@ export async function releaseKey(db: Db, principalId: string, key: string): Prom
     );
 }
 
-/** Deletes expired records in bounded batches; returns how many went. */
+/**
+ * Deletes expired records in bounded batches; returns how many went. Also empties any
+ * plaintext body a pre-encryption Worker wrote while a deploy was rolling out (after
+ * migration 0005 ran, before this code was live): those records then answer
+ * `idempotency_replay_unavailable` like the ones the migration emptied.
+ */
 export async function purgeExpiredKeys(db: Db, now: number): Promise<number> {
+  await db
+    .update(idempotencyKeys)
+    .set({ bodyCiphertext: null })
+    .where(and(isNull(idempotencyKeys.keyId), isNotNull(idempotencyKeys.bodyCiphertext)));
   let total = 0;
   for (;;) {
     const result = await db.run(

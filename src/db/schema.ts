@@ -101,7 +101,9 @@ export const auditLog = sqliteTable(
 
 /**
  * Responses remembered for `Idempotency-Key` replays, per caller. A `pending` row is a claim
- * held while the first request runs; `complete` rows hold the response to replay.
+ * held while the first request runs; `complete` rows hold the response to replay. Bodies can
+ * carry one-time secrets (API keys, plane tokens), so they are stored only sealed with the
+ * vault keyring (src/db/idempotency.ts); status and the allow-listed headers are not secret.
  */
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
@@ -112,7 +114,17 @@ export const idempotencyKeys = sqliteTable(
     state: text("state", { enum: ["pending", "complete"] }).notNull(),
     status: integer("status"),
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>(),
-    body: text("body"),
+    /**
+     * The response body as an AES-GCM envelope (src/vaults/crypto.ts), never plaintext. The
+     * column kept its pre-encryption name `body`; migration 0005 emptied the plaintext rows.
+     */
+    bodyCiphertext: text("body"),
+    /**
+     * The keyring entry that sealed `body` (null while pending, and on rows from before
+     * encryption). Never re-encrypted: records live ≤ TTL, so a retired key only needs to stay
+     * in the keyring that long for its records to replay.
+     */
+    keyId: text("key_id"),
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
   },

@@ -6,14 +6,21 @@
  * - same key, different method/path/body → 422 `idempotency_key_reused`
  * - same key while the first request still runs → 409 `idempotency_request_in_progress`
  * - a first attempt that failed with 5xx is forgotten, so its retry runs afresh
+ * - a record that can no longer be opened → 422 `idempotency_replay_unavailable` (see below)
+ *
+ * Stored bodies are encrypted with the vault keyring (src/db/idempotency.ts), so a POST that
+ * carries the header needs `VAULT_ENCRYPTION_KEYS`: without it the request is refused with the
+ * same 503 the vault routes give, before it runs. Running it without being able to store (or
+ * storing in plaintext) would silently break the promise the header asks for.
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { IDEMPOTENCY_KEY_MAX_LENGTH } from "../config";
 import { createDb } from "../db/client";
-import { claimKey, completeKey, releaseKey } from "../db/idempotency";
+import { claimKey, completeKey, openStoredResponse, releaseKey } from "../db/idempotency";
 import { ApiError } from "../errors";
 import { hmacSha256Hex } from "../lib/crypto";
+import { keyringFromEnv } from "../vaults/keyring";
 
 /** Response headers worth replaying; the rest (request id, rate limit) belong to the retry. */
 const REPLAYED_HEADERS = ["content-type", "location", "x-should-retry"];
@@ -27,6 +34,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     });
   }
 
+  const keyring = await keyringFromEnv(c.env);
   const db = createDb(c.env.DB);
   const principalId = c.get("principal").id;
   const url = new URL(c.req.url);
@@ -60,9 +68,22 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
         },
       );
     }
-    const headers = new Headers(row.headers ?? {});
+    const stored = await openStoredResponse(keyring, row);
+    if (!stored) {
+      // The first request ran, but its response cannot be shown again: sealed under a key
+      // since removed from the keyring (or stored before encryption). Running it again could
+      // repeat its effect (a second API key, a second member), and it may have returned a
+      // one-time secret nobody can see again anyway, so the only safe answer is a refusal the
+      // client must act on. 422 like `idempotency_key_reused`, and not 409: SDKs retry 409s,
+      // and retrying this can never succeed.
+      throw new ApiError(
+        "idempotency_replay_unavailable",
+        "the request sent first with this Idempotency-Key was processed, but its response can no longer be replayed; check whether it took effect, and use a new key to send it again",
+      );
+    }
+    const headers = new Headers(stored.headers);
     headers.set("idempotent-replayed", "true");
-    return new Response(row.body, { status: row.status, headers });
+    return new Response(stored.body, { status: stored.status, headers });
   }
 
   await next();
@@ -76,5 +97,11 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     const value = res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  await completeKey(db, { principalId, key, status: res.status, headers, body: await res.clone().text() });
+  await completeKey(db, keyring, {
+    principalId,
+    key,
+    status: res.status,
+    headers,
+    body: await res.clone().text(),
+  });
 });
