@@ -4,7 +4,9 @@
  * tests (which need the Worker on a real port, so OpenClaw can reach its LLM proxy) and the
  * benchmarks. Run under the repo's Node 24 (npm scripts / npx put it on PATH).
  */
+
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -52,7 +54,10 @@ export async function startWorker(options = {}) {
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
   const startedAt = Date.now();
-  const varArgs = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  // A fresh keyring per Worker unless the caller brings one: vaults and idempotency records
+  // are encrypted with it, and a fresh clone has no .dev.vars to supply one.
+  const vars = { VAULT_ENCRYPTION_KEYS: `ktest:${randomBytes(32).toString("base64")}`, ...options.vars };
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const child = spawn(
     "wrangler",
     [
