@@ -23,8 +23,8 @@ import { type McpGrant, type McpProxyDeps, proxyMcpRequest, splitMcpPath } from 
 export function mcpProxyDeps(env: Env, extra: Partial<McpProxyDeps> = {}): McpProxyDeps {
   const db = createDb(env.DB);
   return {
-    resolveGrant: (sessionId, token) =>
-      sessionStub(env, sessionId).authorizeMcpCall(token) as unknown as Promise<McpGrant | null>,
+    resolveGrant: (sessionId, token, calls) =>
+      sessionStub(env, sessionId).authorizeMcpCall(token, calls) as unknown as Promise<McpGrant | null>,
     loadCredentials: async (vaultIds) =>
       // No vaults, no keyring needed: sessions without vaults work on a Worker without one.
       vaultIds.length === 0 ? [] : loadCredentialSecrets(db, await keyringFromEnv(env), vaultIds),

@@ -28,6 +28,13 @@ import {
   sameOrigin,
 } from "./credentials";
 
+/** A `tools/call` an MCP request carries: what the session must permit before it is forwarded. */
+export interface McpToolCall {
+  server: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+}
+
 /** What a valid session token entitles its bearer to (from the session DO). */
 export interface McpGrant {
   sessionId: string;
@@ -37,11 +44,19 @@ export interface McpGrant {
   vaultIds: string[];
   /** The environment's networking at session creation. */
   networking: Networking;
+  /**
+   * For a request carrying `tools/call`s: whether the agent's tool policy lets them run now
+   * (`allow`, or `ask` answered `allow` by the user for exactly that call), else why not.
+   */
+  toolCalls?: { permitted: true } | { permitted: false; reason: string };
 }
 
 export interface McpProxyDeps {
-  /** Asks the session (its DO) whether `token` is its current token; null when not. */
-  resolveGrant: (sessionId: string, token: string) => Promise<McpGrant | null>;
+  /**
+   * Asks the session (its DO) whether `token` is its current token (null when not) and, for
+   * `calls`, whether its tool policy permits them.
+   */
+  resolveGrant: (sessionId: string, token: string, calls: McpToolCall[]) => Promise<McpGrant | null>;
   /** Decrypts the live credentials of the given vaults. */
   loadCredentials: (vaultIds: string[]) => Promise<LoadedCredential[]>;
   /** Re-seals refreshed OAuth tokens into the credential's vault. */
@@ -116,9 +131,16 @@ export async function proxyMcpRequest(
     return failure(401, "invalid_session_token", "a valid session token is required");
   }
 
+  // JSON-RPC bodies are read here (they are small) so tool calls can be checked against the
+  // agent's policy: the runtime's own gate (the policy plugin) is not the only one, because the
+  // session token is visible inside the runtime and a tool could call this proxy directly.
+  const method = request.method.toUpperCase();
+  const body = method === "POST" ? await request.text() : undefined;
+  const calls = body === undefined ? [] : toolCallsIn(body, route.serverName);
+
   let grant: McpGrant | null;
   try {
-    grant = await deps.resolveGrant(sessionId, token);
+    grant = await deps.resolveGrant(sessionId, token, calls);
   } catch (err) {
     log("error", "mcp proxy: session unavailable", { session_id: sessionId, ...describeError(err) });
     return failure(503, "session_unavailable", "the session is unavailable; retry later");
@@ -148,6 +170,12 @@ export async function proxyMcpRequest(
     );
   }
 
+  if (calls.length > 0 && grant.toolCalls?.permitted !== true) {
+    const reason = grant.toolCalls?.permitted === false ? grant.toolCalls.reason : "not permitted";
+    log("warn", "mcp proxy: tool call refused", { session_id: sessionId, server: server.name, reason });
+    return failure(403, "tool_not_permitted", reason);
+  }
+
   const target = upstreamUrl(server.url, route.suffix, new URL(request.url));
   const headers = new Headers();
   for (const name of FORWARDED_REQUEST_HEADERS) {
@@ -168,13 +196,12 @@ export async function proxyMcpRequest(
     headers.set("authorization", authorizationOf(credential.auth));
   }
 
-  const method = request.method.toUpperCase();
   let upstream: Response;
   try {
     upstream = await (deps.fetch ?? fetch)(target.href, {
       method,
       headers,
-      body: method === "GET" || method === "HEAD" ? undefined : request.body,
+      body: method === "GET" || method === "HEAD" ? undefined : (body ?? request.body),
       redirect: "manual",
       signal: request.signal,
     });
@@ -198,6 +225,34 @@ export async function proxyMcpRequest(
   const response = new Response(upstream.body, upstream);
   for (const name of HOP_BY_HOP) response.headers.delete(name);
   return response;
+}
+
+/** The `tools/call` requests in a JSON-RPC body (one message or a batch); none when unparsable. */
+export function toolCallsIn(body: string, server: string): McpToolCall[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  const calls: McpToolCall[] = [];
+  for (const message of messages) {
+    if (!message || typeof message !== "object") continue;
+    const { method, params } = message as {
+      method?: unknown;
+      params?: { name?: unknown; arguments?: unknown };
+    };
+    if (method !== "tools/call") continue;
+    const args = params?.arguments;
+    calls.push({
+      server,
+      tool: typeof params?.name === "string" ? params.name : "",
+      arguments:
+        args && typeof args === "object" && !Array.isArray(args) ? (args as Record<string, unknown>) : {},
+    });
+  }
+  return calls;
 }
 
 /** The credential with a usable access token: refreshed (and re-sealed) when it has expired. */

@@ -40,7 +40,12 @@ export interface ApprovalDecision {
 interface Stored {
   pending: PendingApproval[];
   decisions: ApprovalDecision[];
+  /** Calls the user allowed, for gates outside OpenClaw (the MCP proxy) to let through once. */
+  allowances?: Array<{ toolName: string; inputKey: string; at: number }>;
 }
+
+/** An allowance not used within this long is dropped (the call it was for has long happened). */
+const ALLOWANCE_TTL_MS = 10 * 60_000;
 
 /** Stable JSON (sorted keys) so the same call compares equal however its keys were ordered. */
 export function canonicalInput(value: unknown): string {
@@ -135,6 +140,26 @@ export class ApprovalBook {
   /** Decisions waiting for their call to be repeated. */
   decisions(): ApprovalDecision[] {
     return this.load().decisions;
+  }
+
+  /** Records that the user allowed this exact call (see `takeAllowance`). */
+  allowOnce(toolName: string, inputKey: string, now = Date.now()): void {
+    const stored = this.load();
+    const live = (stored.allowances ?? []).filter((a) => now - a.at < ALLOWANCE_TTL_MS);
+    live.push({ toolName, inputKey, at: now });
+    stored.allowances = live;
+    this.save(stored);
+  }
+
+  /** Consumes an allowance for this exact call; false when the user allowed no such call. */
+  takeAllowance(toolName: string, inputKey: string, now = Date.now()): boolean {
+    const stored = this.load();
+    const live = (stored.allowances ?? []).filter((a) => now - a.at < ALLOWANCE_TTL_MS);
+    const index = live.findIndex((a) => a.toolName === toolName && a.inputKey === inputKey);
+    if (index >= 0) live.splice(index, 1);
+    stored.allowances = live;
+    this.save(stored);
+    return index >= 0;
   }
 
   clear(): void {

@@ -25,7 +25,7 @@ import {
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
-import type { McpGrant } from "../mcp/proxy";
+import type { McpGrant, McpToolCall } from "../mcp/proxy";
 import { RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { ApprovalBook, canonicalInput } from "./approvals";
@@ -628,6 +628,7 @@ export class SessionDO extends DurableObject<Env> {
     const inputKey = canonicalInput(turn.translator.toolInputOf(toolCallId));
     const decided = this.approvals.takeDecision(toolName, inputKey);
     if (decided) {
+      if (decided.allow) this.approvals.allowOnce(toolName, inputKey);
       void this.runtime.resolveApproval(request.id, decided.allow ? "allow-once" : "deny");
       return;
     }
@@ -664,6 +665,7 @@ export class SessionDO extends DurableObject<Env> {
     const live = turn !== undefined && turn.runId === pending.runId && !turn.parked;
     const remaining = this.approvals.pendingFor(pending.eventId).length;
     if (live) {
+      if (allow) this.approvals.allowOnce(pending.toolName, pending.inputKey);
       if (remaining === 0) {
         this.clearParkTimer();
         this.setStatus("running");
@@ -721,12 +723,42 @@ export class SessionDO extends DurableObject<Env> {
   // ---- MCP proxy ------------------------------------------------------------------------
 
   /** For a valid session token: the agent's MCP servers, the bound vaults and the networking. */
-  async authorizeMcpCall(token: string): Promise<McpGrant | null> {
+  async authorizeMcpCall(token: string, calls: McpToolCall[] = []): Promise<McpGrant | null> {
     const record = this.record();
     if (!record || record.status === "terminated") return null;
     if (!(await this.runtime.acceptsModelToken(token))) return null;
     const { id: sessionId, agent, vaultIds } = record;
-    return { sessionId, servers: agent.mcp_servers, vaultIds, networking: networkingOf(record) };
+    const grant: McpGrant = {
+      sessionId,
+      servers: agent.mcp_servers,
+      vaultIds,
+      networking: networkingOf(record),
+    };
+    if (calls.length > 0) grant.toolCalls = this.permitMcpCalls(calls);
+    return grant;
+  }
+
+  /**
+   * The proxy's own check of MCP tool calls against the agent's policy: `allow` passes, `deny`
+   * never does, and `ask` passes once for exactly the call the user allowed (the allowance is
+   * recorded when the approval is answered, and consumed here).
+   */
+  private permitMcpCalls(calls: McpToolCall[]): { permitted: true } | { permitted: false; reason: string } {
+    const policy = gatewayToolPolicy(this.mustRecord().agent.tools);
+    for (const call of calls) {
+      const name = `${call.server}__${call.tool}`;
+      const decision = decisionFor(policy, name, call.arguments);
+      if (decision === "allow") continue;
+      if (decision === "ask" && this.approvals.takeAllowance(name, canonicalInput(call.arguments))) continue;
+      return {
+        permitted: false,
+        reason:
+          decision === "deny"
+            ? `the ${call.tool} tool of MCP server "${call.server}" is disabled for this agent`
+            : `the ${call.tool} tool of MCP server "${call.server}" needs the user's approval for this call`,
+      };
+    }
+    return { permitted: true };
   }
 
   // ---- plane oversight: Agents Plane rollouts (src/planes/rollouts.ts) ---------------------

@@ -16,6 +16,8 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import { setLogLevel } from "../../src/lib/log";
 import { McpProxyEntrypoint } from "../../src/mcp/entrypoint";
 import { MCP_PROXY_HEADER } from "../../src/mcp/proxy";
+import { type ApprovalBook, canonicalInput } from "../../src/session/approvals";
+import type { SessionDO } from "../../src/session/session-do";
 import { sessionStub } from "../../src/session/stub";
 import { BASE_URL, callJson, MINIMAL_AGENT } from "../helpers/api";
 import { waitFor } from "../helpers/wait";
@@ -56,12 +58,23 @@ async function created(path: string, body: unknown) {
   return res.body;
 }
 
-/** An agent declaring `servers`, each with an mcp_toolset (the contract requires one per server). */
-async function agentWith(servers: Array<{ name: string; url: string }>) {
+/**
+ * An agent declaring `servers`, each with an mcp_toolset (the contract requires one per server)
+ * whose tools run without asking unless `toolset` says otherwise.
+ */
+async function agentWith(
+  servers: Array<{ name: string; url: string }>,
+  toolset: Record<string, unknown> = {},
+) {
   return created("/v1/agents", {
     ...MINIMAL_AGENT,
     mcp_servers: servers.map((s) => ({ type: "url", ...s })),
-    tools: servers.map((s) => ({ type: "mcp_toolset", mcp_server_name: s.name })),
+    tools: servers.map((s) => ({
+      type: "mcp_toolset",
+      mcp_server_name: s.name,
+      default_config: { permission_policy: { type: "always_allow" } },
+      ...toolset,
+    })),
   });
 }
 
@@ -241,6 +254,56 @@ describe("MCP proxy", () => {
     await double("/__release", {});
     expect(await readUntil(reader, "released: L1")).toContain('"isError":false');
     reader.releaseLock();
+  });
+
+  it("lets tools/call through only as the agent's tool policy permits, whoever calls", async () => {
+    const agent = await agentWith([{ name: "docs", url: MCP_URL }], {
+      default_config: { permission_policy: { type: "always_ask" } },
+      configs: [{ name: "secret", enabled: false }],
+    });
+    const { sessionId, token } = await sessionWith(agent.id);
+    const init = await mcp("docs", initialize(`gate-${crypto.randomUUID()}`), { token });
+    const mcpSession = init.headers.get("mcp-session-id") ?? "";
+    await init.body?.cancel();
+    const call = (name: string, args: Record<string, unknown>) =>
+      mcp(
+        "docs",
+        { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: args } },
+        {
+          token,
+          sessionId: mcpSession,
+        },
+      );
+
+    // A disabled tool never runs; an always_ask tool not approved by the user neither.
+    const disabled = await call("secret", {});
+    expect(disabled.status).toBe(403);
+    expect(await disabled.json()).toMatchObject({ error: { type: "tool_not_permitted" } });
+    const unasked = await call("echo", { text: "sneaky" });
+    expect(unasked.status).toBe(403);
+    expect(((await unasked.json()) as { error: { message: string } }).error.message).toContain("approval");
+
+    // The user allowed exactly this call (as the session records when an approval is answered).
+    await runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
+      (instance as unknown as { approvals: ApprovalBook }).approvals.allowOnce(
+        "docs__echo",
+        canonicalInput({ text: "approved" }),
+      );
+    });
+    expect((await call("echo", { text: "other input" })).status).toBe(403);
+    const allowed = await call("echo", { text: "approved" });
+    expect(allowed.status).toBe(200);
+    await allowed.body?.cancel();
+    // Once: the allowance is used up.
+    expect((await call("echo", { text: "approved" })).status).toBe(403);
+    // Other MCP traffic (listing tools) is not gated.
+    const list = await mcp(
+      "docs",
+      { jsonrpc: "2.0", id: 8, method: "tools/list" },
+      { token, sessionId: mcpSession },
+    );
+    expect(list.status).toBe(200);
+    await list.body?.cancel();
   });
 
   it("answers 401 for a wrong, absent or foreign session token and 404 for an unknown server", async () => {
