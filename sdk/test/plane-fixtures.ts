@@ -28,6 +28,7 @@ export const PLANE: Plane = {
     skills: [],
     multiagent: null,
     execution_identity: { type: "service_account" },
+    session_limits: null,
     metadata: {},
   },
   template_version: 1,

@@ -32,6 +32,7 @@ const ACTIONS: Record<string, string> = {
   "POST /v1/planes/:plane": "plane.update",
   "DELETE /v1/planes/:plane": "plane.delete",
   "POST /v1/planes/:plane/admin_tokens": "plane.admin_token.create",
+  "POST /v1/planes/:plane/admin_tokens/:token_id/revoke": "plane.admin_token.revoke",
   "POST /v1/planes/:plane/members": "plane.member.add",
   "DELETE /v1/planes/:plane/members/:member": "plane.member.remove",
   "POST /v1/planes/:plane/members/:member/token": "plane.member.token.rotate",

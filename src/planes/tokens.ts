@@ -44,6 +44,33 @@ export async function mintPlaneToken(
   return { id, secret };
 }
 
+/** The plane's admin tokens (secrets are never stored; the display prefix tells them apart). */
+export async function listAdminTokens(db: Db, planeId: string) {
+  return db
+    .select()
+    .from(planeTokens)
+    .where(and(eq(planeTokens.planeId, planeId), eq(planeTokens.kind, "admin")))
+    .orderBy(planeTokens.createdAt, planeTokens.id);
+}
+
+/**
+ * Revokes one admin token of the plane (idempotent: an already revoked token stays as it was).
+ * Returns the row, or undefined when the plane has no admin token with that id.
+ */
+export async function revokeAdminToken(db: Db, planeId: string, tokenId: string, now: number) {
+  const where = and(
+    eq(planeTokens.id, tokenId),
+    eq(planeTokens.planeId, planeId),
+    eq(planeTokens.kind, "admin"),
+  );
+  await db
+    .update(planeTokens)
+    .set({ revokedAt: now })
+    .where(and(where, isNull(planeTokens.revokedAt)));
+  const [row] = await db.select().from(planeTokens).where(where).limit(1);
+  return row;
+}
+
 /** Revokes every live token of a member (or, with `memberId` null, every token of the plane). */
 export function revokeTokensQuery(db: Db, planeId: string, memberId: string | null, now: number) {
   return db

@@ -7,21 +7,25 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { createDb } from "../db/client";
-import { toRfc3339 } from "../lib/time";
+import { ApiError } from "../errors";
+import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import { validationHook } from "../middleware/validation";
 import { assertOrgAdmin, visiblePlane } from "../planes/access";
 import { activeMembers, getMember } from "../planes/members";
 import { createPlane, deletePlane, listPlanes, planeToWire, updatePlane } from "../planes/plane-store";
 import { planeStatus } from "../planes/status";
-import { mintPlaneToken } from "../planes/tokens";
+import { listAdminTokens, mintPlaneToken, revokeAdminToken } from "../planes/tokens";
 import { COMMON_ERRORS, CONFLICT_ERROR, pageOf } from "../schemas/common";
 import {
+  PlaneAdminTokenListSchema,
+  PlaneAdminTokenSchema,
   PlaneCreateSchema,
   PlaneDeletedSchema,
   PlaneListQuerySchema,
   PlaneSchema,
   PlaneStatusQuerySchema,
   PlaneStatusSchema,
+  PlaneTokenParam,
   PlaneTokenSchema,
   PlaneUpdateSchema,
 } from "../schemas/planes";
@@ -167,6 +171,56 @@ planeRoutes.openapi(
       },
       201,
     );
+  },
+);
+
+function adminTokenToWire(row: Awaited<ReturnType<typeof listAdminTokens>>[number]) {
+  return {
+    type: "plane_admin_token" as const,
+    id: row.id,
+    plane_id: row.planeId,
+    token_prefix: row.tokenPrefix,
+    created_by: row.createdBy,
+    created_at: toRfc3339(row.createdAt),
+    revoked_at: toRfc3339OrNull(row.revokedAt),
+  };
+}
+
+planeRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/{plane}/admin_tokens",
+    tags,
+    summary: "List the plane's admin tokens (prefixes only, never secrets)",
+    request: { params: PlaneParam },
+    responses: { 200: json(PlaneAdminTokenListSchema, "The plane's admin tokens"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const plane = await visiblePlane(db, c.get("principal"), c.req.valid("param").plane);
+    const rows = await listAdminTokens(db, plane.id);
+    return c.json({ data: rows.map(adminTokenToWire), next_page: null }, 200);
+  },
+);
+
+planeRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/{plane}/admin_tokens/{token_id}/revoke",
+    tags,
+    summary: "Revoke one of the plane's admin tokens (a leaked or departed admin's)",
+    request: { params: PlaneTokenParam },
+    responses: { 200: json(PlaneAdminTokenSchema, "The revoked token"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const params = c.req.valid("param");
+    const plane = await visiblePlane(db, c.get("principal"), params.plane);
+    c.set("auditTarget", params.token_id);
+    c.set("auditPlane", plane.id);
+    const row = await revokeAdminToken(db, plane.id, params.token_id, Date.now());
+    if (!row) throw new ApiError("not_found", `plane ${plane.name} has no admin token ${params.token_id}`);
+    return c.json(adminTokenToWire(row), 200);
   },
 );
 

@@ -161,6 +161,28 @@ export const PlaneTokenSchema = z
   })
   .openapi("PlaneToken");
 
+/** An admin token as listed: never the secret, only the prefix shown to tell tokens apart. */
+export const PlaneAdminTokenSchema = z
+  .object({
+    type: z.literal("plane_admin_token"),
+    id: z.string(),
+    plane_id: z.string(),
+    token_prefix: z.string(),
+    created_by: z.string(),
+    created_at: z.string(),
+    revoked_at: z.string().nullable(),
+  })
+  .openapi("PlaneAdminToken");
+
+export const PlaneAdminTokenListSchema = z
+  .object({ data: z.array(PlaneAdminTokenSchema), next_page: z.null() })
+  .openapi("PlaneAdminTokenList");
+
+export const PlaneTokenParam = z.object({
+  plane: z.string().min(1),
+  token_id: z.string().min(1),
+});
+
 export const PlaneDeletedSchema = z
   .object({ type: z.literal("plane_deleted"), id: z.string() })
   .openapi("PlaneDeleted");
