@@ -4,9 +4,18 @@
  * - the exact secret values of the member's vault credentials (decrypted here, inside the
  *   Worker, only to know what to hide; never returned), wherever they appear;
  * - shapes of well-known credentials: Clawplane keys and tokens (`cpk_`, `cpa_`, `cpm_`,
- *   `cpst_`), provider keys (`sk-…`), bearer tokens, GitHub, Slack and AWS access keys.
+ *   `cpst_`), provider keys (`sk-…`, Google `AIza…`), bearer and basic authorization values,
+ *   GitHub, Slack and AWS access keys, the value of anything labelled as a key, token, secret or
+ *   password (`api_key=…`, `"token": "…"`, `x-api-key: …`), and long random strings that look
+ *   like a generated key (32+ characters mixing upper and lower case letters and digits — a
+ *   session's gateway token is one).
  *
- * Applied to every string inside an event, so keys and structure stay readable.
+ * A session's own runtime secrets (gateway and session token) are also masked by the session
+ * itself before its runtime log lines leave it (SessionRuntime.recentLogLines).
+ *
+ * Applied to every string inside an event or runtime log line, so keys and structure stay
+ * readable. Event ids (`sevt_` + 24) and UUID or hex ids stay below or outside the
+ * generated-key shape, so they remain usable.
  */
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
@@ -24,7 +33,12 @@ const PATTERNS: RegExp[] = [
   /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
   /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
   /\bAKIA[0-9A-Z]{16}\b/g,
-  /(?<=\bBearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi,
+  /\bAIza[0-9A-Za-z_-]{30,}/g,
+  /(?<=\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{12,}/gi,
+  // A labelled secret: `api_key=…`, `"client_secret": "…"`, `x-api-key: …`, `PASSWORD=…`.
+  /(?<=\b[\w-]*(?:api[_-]?key|apikey|token|secret|password|passwd)["']?\s*[:=]\s*["']?)[^\s"',;&]{8,}/gi,
+  // A generated key without a known prefix: long, mixing upper, lower case and digits.
+  /(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])/g,
 ];
 
 /** Shortest vault secret matched literally; shorter values would redact ordinary words. */

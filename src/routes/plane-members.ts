@@ -157,7 +157,7 @@ planeMemberRoutes.openapi(
     path: "/{plane}/members/{member}/logs",
     tags,
     summary:
-      "A member's session events, secrets redacted; `follow=true` streams them live (SSE, `event: log`)",
+      "A member's session events and runtime log lines, secrets redacted; `follow=true` streams them live (SSE, `event: log`, resumable with `Last-Event-ID`)",
     request: { params: MemberParams, query: LogsQuerySchema },
     responses: {
       200: json(pageOf(LogItemSchema), "A page of log items (or, with follow=true, text/event-stream)"),
@@ -185,7 +185,10 @@ planeMemberRoutes.openapi(
       planeId: plane.id,
     });
     const redact = await redactorForVault(db, c.env, member.vaultId);
-    if (q.follow) return followMemberLogs(db, c.env, member, redact, c.req.raw.signal) as never;
+    if (q.follow) {
+      const lastEventId = c.req.header("last-event-id") ?? q.last_event_id ?? null;
+      return followMemberLogs(db, c.env, member, redact, c.req.raw.signal, lastEventId) as never;
+    }
     return c.json(
       (await memberLogPage(db, c.env, member, redact, { limit: q.limit, page: q.page })) as never,
       200,

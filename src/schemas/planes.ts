@@ -243,15 +243,29 @@ export const LogsQuerySchema = z.object({
   limit: LimitQuery,
   page: PageQuery,
   follow: BooleanQuery.openapi({ description: "`true`: an SSE stream of live items (`event: log`)" }),
+  last_event_id: z.string().max(256).optional().openapi({
+    description:
+      "With `follow=true`: resume after this item id (as `Last-Event-ID`): missed session events are replayed first",
+  }),
 });
 
 export const LogItemSchema = z
-  .object({
-    session_id: z.string(),
-    event: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: "The CMA session event, secrets redacted" }),
-  })
+  .union([
+    z.object({
+      session_id: z.string(),
+      event: z
+        .record(z.string(), z.unknown())
+        .openapi({ description: "The CMA session event, secrets redacted" }),
+    }),
+    z.object({
+      source: z.literal("runtime"),
+      session_id: z.string(),
+      time: z.string().openapi({ description: "RFC 3339: when the session's gateway wrote the line" }),
+      line: z
+        .string()
+        .openapi({ description: "The gateway's log line (level, subsystem, message), redacted" }),
+    }),
+  ])
   .openapi("PlaneLogItem");
 
 export const UpgradeCreateSchema = strictBody({

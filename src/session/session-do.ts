@@ -803,6 +803,33 @@ export class SessionDO extends DurableObject<Env> {
     }
     await syncSessionIndex(this.env.DB, record);
   }
+
+  // ---- plane oversight: runtime logs (src/planes/logs.ts) --------------------------------
+
+  /**
+   * The recent log lines of this session's OpenClaw gateway while its runtime is running, with
+   * the session's own tokens masked; an empty list when it is not (stopped, never started,
+   * archived, or no runtime configured). Never starts a runtime and never fails for one that is
+   * gone: oversight must not change or break the session. `cursor` (from a previous answer)
+   * asks for only the lines written since.
+   */
+  async runtimeLogs(query: {
+    cursor?: number;
+    limit: number;
+  }): Promise<RpcResult<{ lines: string[]; cursor: number | null }>> {
+    return capture(async () => {
+      const record = this.mustRecord();
+      if (record.status === "terminated") return { lines: [], cursor: null };
+      try {
+        const tail = await this.runtime.recentLogLines(record.id, query);
+        return tail ?? { lines: [], cursor: null };
+      } catch (err) {
+        // Stopped or stopping between the check and the read, or no runtime configured here.
+        log("debug", "runtime logs unavailable", { session_id: record.id, ...describeError(err) });
+        return { lines: [], cursor: null };
+      }
+    });
+  }
 }
 
 const PENDING_AGENT_KEY = "plane-pending-agent";

@@ -10,8 +10,10 @@ import { randomBase62 } from "../lib/ids";
 import { describeError, log } from "../lib/log";
 import { mintSessionToken } from "../llm/session-token";
 import { MCP_CONFIG_ENV, openclawMcpConfig } from "../mcp/config";
-import { type AgentRuntime, RuntimeStartError } from "../runtime/agent-runtime";
+import { makeRedactor } from "../planes/redact";
+import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../runtime/agent-runtime";
 import { LLM_PROXY_HOST, MCP_PROXY_HOST } from "../runtime/container-runtime";
+import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { selectRuntime } from "../runtime/select-runtime";
@@ -25,6 +27,20 @@ interface RuntimeSecrets {
   gatewayToken: string;
   sessionToken: string;
   identity: StoredDeviceIdentity;
+}
+
+/**
+ * What OpenClaw's `logs.tail` returns (params `{cursor?, limit? 1–5000, maxBytes?}`; verified
+ * against the bundled gateway): raw JSON lines of its log file, and the byte offset to pass as
+ * `cursor` next time for only the lines written since.
+ */
+interface LogsTail {
+  file: string;
+  cursor: number;
+  size: number;
+  lines: string[];
+  truncated?: boolean;
+  reset?: boolean;
 }
 
 /** OpenClaw's canonical session key: it lowercases keys, and its events carry that form. */
@@ -130,6 +146,31 @@ export class SessionRuntime {
         log("warn", "runtime stop failed", { session_id: sessionId, why, ...describeError(err) });
       }
     }
+  }
+
+  /**
+   * The gateway's recent log lines (OpenClaw's `logs.tail` over the admin RPC), with this
+   * session's own gateway and session tokens masked before they leave the object. Only reads a
+   * runtime that is already running (never starts one); `null` when there is none.
+   * `cursor` is OpenClaw's byte offset in its log file: lines written after it.
+   */
+  async recentLogLines(
+    sessionId: string,
+    query: { cursor?: number; limit: number },
+  ): Promise<{ lines: string[]; cursor: number } | null> {
+    const secrets = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
+    if (!secrets) return null;
+    const runtime = this.runtime(sessionId);
+    if (!(await runtime.isRunning())) return null;
+    const tail = await adminRpc<LogsTail>(
+      (url, init) => runtime.fetch(OPENCLAW_PORT, new Request(url, init)),
+      "http://gateway.local",
+      secrets.gatewayToken,
+      "logs.tail",
+      { limit: query.limit, ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) },
+    );
+    const mask = makeRedactor([secrets.gatewayToken, secrets.sessionToken]);
+    return { lines: tail.lines.map(mask), cursor: tail.cursor };
   }
 
   private runtime(sessionId: string): AgentRuntime {

@@ -31,6 +31,9 @@ export function sessionClient(env: Env, sessionId: string) {
     /** Agents Plane rollouts: a newer agent version the session takes up at its next turn. */
     adoptAgentVersion: (agent: SessionAgent, restartRuntime: boolean) =>
       rpc<{ pending: boolean }>(stub.adoptAgentVersion(agent, restartRuntime)),
+    /** Agents Plane oversight: the running runtime's recent log lines (none when stopped). */
+    runtimeLogs: (query: { cursor?: number; limit: number }) =>
+      rpc<{ lines: string[]; cursor: number | null }>(stub.runtimeLogs(query)),
     /** The SSE stream (the object's fetch handler). */
     stream: (request: Request) => stub.fetch(request),
   };
