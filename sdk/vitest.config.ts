@@ -22,6 +22,8 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ADMIN_API_KEY: "test-admin-key",
+                // Idempotency records (the SDK sends a key on every POST) are encrypted with it.
+                VAULT_ENCRYPTION_KEYS: `ksdk:${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`,
                 LOG_LEVEL: "error",
                 // Never hit by ordinary tests; the retry test lowers it for its own calls.
                 RATE_LIMIT_PER_MINUTE: "100000",

@@ -53,6 +53,7 @@ import type {
   PlaneTemplatePatchSchema,
   PlaneTemplateSchema,
   PlaneTokenSchema,
+  PlaneAdminTokenSchema,
   PlaneUpdateSchema,
   RolloutSchema,
   UpgradeCreateSchema,
@@ -220,6 +221,8 @@ export type PlaneMemberListParams = KnownKeys<
 export type PlaneMemberRemoved = z.infer<typeof MemberRemovedSchema>;
 /** A newly issued token (`token` shown this once); rotating a member's revokes the old one. */
 export type PlaneToken = z.infer<typeof PlaneTokenSchema>;
+/** A plane admin token as listed: its prefix, never its secret. */
+export type PlaneAdminToken = z.infer<typeof PlaneAdminTokenSchema>;
 
 export type PlaneStatus = z.infer<typeof PlaneStatusSchema>;
 /** One member's row of a plane's status. */
@@ -228,11 +231,21 @@ export type PlaneMemberStatus = PlaneStatus["members"][number];
 export type PlaneRolloutProgress = NonNullable<PlaneStatus["rollout"]>;
 export type PlaneStatusParams = KnownKeys<{ member?: string }, typeof PlaneStatusQuerySchema>;
 
-/**
- * An item of a member's logs: one event of one of their sessions, secret values redacted.
- * (OpenClaw's own process output is not collected; runtime failures show as `session.error`.)
- */
-export type PlaneLogEntry = Omit<z.infer<typeof LogItemSchema>, "event"> & { event: SessionEvent };
+/** An item of a member's logs that is one event of one of their sessions, secret values redacted. */
+export interface PlaneLogEvent {
+  session_id: string;
+  event: SessionEvent;
+}
+/** An item of a member's logs that is one line of a live session's gateway log, redacted. */
+export interface PlaneLogRuntimeLine {
+  source: "runtime";
+  session_id: string;
+  /** RFC 3339: when the gateway wrote the line. */
+  time: string;
+  line: string;
+}
+/** An item of a member's logs: a session event or a runtime log line. */
+export type PlaneLogEntry = PlaneLogEvent | PlaneLogRuntimeLine;
 export type PlaneLogListParams = KnownKeys<PageParams, typeof LogsQuerySchema>;
 
 export type PlaneRollout = z.infer<typeof RolloutSchema>;

@@ -5,7 +5,7 @@
 import type {
   Plane,
   PlaneCreated,
-  PlaneLogEntry,
+  PlaneLogEvent,
   PlaneMember,
   PlaneMemberCreated,
   PlaneRollout,
@@ -155,7 +155,7 @@ export const ROLLED_BACK: PlaneRollout = {
 };
 
 /** A short turn of bob's as his logs show it. */
-export const LOGS: PlaneLogEntry[] = [
+export const LOGS: PlaneLogEvent[] = [
   {
     session_id: "sesn_01bob",
     event: {

@@ -504,6 +504,40 @@ describe("clawplane planes admin-token and rm", () => {
     expect(res.out).toMatch(/^Plane admin token \(shown once; .*\):\n\n {2}cpa_another0123456789\n/);
   });
 
+  it("lists admin tokens by prefix and revokes one", async () => {
+    const token = {
+      type: "plane_admin_token" as const,
+      id: "ptok_03",
+      plane_id: PLANE.id,
+      token_prefix: "cpa_another0",
+      created_by: "admin",
+      created_at: "2026-11-02T11:00:00.000Z",
+      revoked_at: null,
+    };
+    const api = fakeApi({
+      "GET /v1/planes/acme-agents/admin_tokens": { json: { data: [token], next_page: null } },
+      "POST /v1/planes/acme-agents/admin_tokens/ptok_03/revoke": {
+        json: { ...token, revoked_at: "2026-11-02T12:00:00.000Z" },
+      },
+    });
+    const listed = await cliOn({ fetch: api.fetch }).run("planes", "admin-tokens", "--plane", "acme-agents");
+    expect(listed.code).toBe(0);
+    expect(listed.out).toBe("ptok_03  cpa_another0…  created 2026-11-02T11:00:00.000Z by admin\n");
+    const revoked = await cliOn({ fetch: api.fetch }).run(
+      "planes",
+      "admin-tokens",
+      "--plane",
+      "acme-agents",
+      "--revoke",
+      "ptok_03",
+    );
+    expect(revoked).toMatchObject({ code: 0, out: "revoked ptok_03 (cpa_another0…)\n" });
+    expect(api.requests[1]).toMatchObject({
+      method: "POST",
+      path: "/v1/planes/acme-agents/admin_tokens/ptok_03/revoke",
+    });
+  });
+
   it("deletes a plane after confirmation; a plane with members is refused with exit 1", async () => {
     const api = fakeApi({
       "DELETE /v1/planes/empty": { json: { type: "plane_deleted", id: "plane_03" } },

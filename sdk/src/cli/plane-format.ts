@@ -157,6 +157,9 @@ function when(time: string | null | undefined): string {
  * (a queued message's echo) has no time of its own; a live follow passes the time it was seen.
  */
 export function logLine(entry: PlaneLogEntry, seenAt?: string): string {
+  if ("source" in entry) {
+    return `${when(entry.time)}  ${entry.session_id}  ${"runtime".padEnd(24)} ${entry.line}`.trimEnd();
+  }
   const e = entry.event as { processed_at?: string | null; type: string };
   const time = when(e.processed_at ?? seenAt);
   return `${time}  ${entry.session_id}  ${e.type.padEnd(24)} ${summarize(entry.event)}`.trimEnd();

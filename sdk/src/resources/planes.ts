@@ -29,6 +29,7 @@ import type {
   PlaneToken,
   PlaneUpdateParams,
   PlaneUpgradeParams,
+  PlaneAdminToken,
 } from "../types.js";
 import { Resource, seg } from "./resource.js";
 
@@ -138,6 +139,20 @@ export class Planes extends Resource {
   /** Mints another plane admin token (org admin); the answer's `token` is returned this once. */
   createAdminToken(plane: string, options?: RequestOptions): Promise<PlaneToken> {
     return this.http.json({ method: "POST", path: `${planePath(plane)}/admin_tokens`, options });
+  }
+
+  /** The plane's admin tokens: prefixes, creators and revocation times, never secrets. */
+  listAdminTokens(plane: string, options?: RequestOptions): Promise<{ data: PlaneAdminToken[]; next_page: null }> {
+    return this.http.json({ method: "GET", path: `${planePath(plane)}/admin_tokens`, options });
+  }
+
+  /** Revokes one admin token of the plane (a leaked one, or a departed admin's). */
+  revokeAdminToken(plane: string, tokenId: string, options?: RequestOptions): Promise<PlaneAdminToken> {
+    return this.http.json({
+      method: "POST",
+      path: `${planePath(plane)}/admin_tokens/${seg(tokenId)}/revoke`,
+      options,
+    });
   }
 
   /**

@@ -186,6 +186,31 @@ export function registerPlanes(program: Command, ctx: Context): void {
     });
 
   planes
+    .command("admin-tokens")
+    .description("list a plane's admin tokens (prefixes only), or revoke one with --revoke")
+    .requiredOption("--plane <plane>", "the plane (id or name)")
+    .option("--revoke <token-id>", "revoke this admin token")
+    .action(async (opts: { plane: string; revoke?: string }, command: Command) => {
+      const client = await ctx.client(command);
+      if (opts.revoke) {
+        const revoked = await client.planes.revokeAdminToken(opts.plane, opts.revoke);
+        ctx.print(command, revoked, () => `revoked ${revoked.id} (${revoked.token_prefix}…)\n`);
+        return;
+      }
+      const { data } = await client.planes.listAdminTokens(opts.plane);
+      ctx.print(command, data, () =>
+        data
+          .map(
+            (t) =>
+              `${t.id}  ${t.token_prefix}…  created ${t.created_at} by ${t.created_by}` +
+              (t.revoked_at ? `  revoked ${t.revoked_at}` : ""),
+          )
+          .join("\n")
+          .concat(data.length ? "\n" : "no admin tokens\n"),
+      );
+    });
+
+  planes
     .command("rm")
     .description("delete a plane that has no members (org admin)")
     .requiredOption("--plane <plane>", "the plane (id or name)")
