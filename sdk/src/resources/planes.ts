@@ -142,7 +142,10 @@ export class Planes extends Resource {
   }
 
   /** The plane's admin tokens: prefixes, creators and revocation times, never secrets. */
-  listAdminTokens(plane: string, options?: RequestOptions): Promise<{ data: PlaneAdminToken[]; next_page: null }> {
+  listAdminTokens(
+    plane: string,
+    options?: RequestOptions,
+  ): Promise<{ data: PlaneAdminToken[]; next_page: null }> {
     return this.http.json({ method: "GET", path: `${planePath(plane)}/admin_tokens`, options });
   }
 
