@@ -28,7 +28,8 @@ import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
 import { RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
-import { ApprovalBook, canonicalInput } from "./approvals";
+import { ApprovalDesk, type ApprovalRequest } from "./approval-desk";
+import { ApprovalBook } from "./approvals";
 import { EventLog, type EventQuery, newEventId, textOf, type WireEvent } from "./event-log";
 import type { LinkState } from "./gateway-link";
 import { InputQueue, type QueuedInput } from "./input-queue";
@@ -47,7 +48,7 @@ import {
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
 import { decisionFor, gatewayToolPolicy } from "./tool-policy";
-import { cmaToolName, type TurnOutcome, TurnTranslator } from "./turn-translator";
+import { type TurnOutcome, TurnTranslator } from "./turn-translator";
 import type { UserEventInput } from "./user-events";
 
 const RECORD_KEY = "session";
@@ -61,12 +62,6 @@ interface ActiveTurn {
   /** Set when the run is stopped to wait for the user: the message stays queued. */
   parked?: boolean;
 }
-
-/**
- * How long before OpenClaw's own approval deadline the run is parked (stopped and resumed once
- * the user answers), so OpenClaw never decides a pending approval by timing it out.
- */
-const PARK_MARGIN_MS = 20_000;
 
 /** How a turn can end: as OpenClaw reported it, with the runtime gone, or stopped at a quota. */
 type TurnEnd =
@@ -90,16 +85,33 @@ export class SessionDO extends DurableObject<Env> {
   private readonly queue: InputQueue;
   private readonly hub = new StreamHub();
   private readonly runtime: SessionRuntime;
-  private readonly approvals: ApprovalBook;
+  private readonly approvals: ApprovalDesk;
   private turn: ActiveTurn | undefined;
-  private parkTimer: ReturnType<typeof setTimeout> | undefined;
   private pumping: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.events = new EventLog(ctx.storage.sql);
     this.queue = new InputQueue(ctx.storage.sql);
-    this.approvals = new ApprovalBook(ctx.storage.kv);
+    this.approvals = new ApprovalDesk(new ApprovalBook(ctx.storage.kv), {
+      turn: () => this.turn,
+      sessionKey: () => openclawSessionKey(this.mustRecord().id),
+      agentTools: () => this.mustRecord().agent.tools,
+      resolve: (id, decision) => this.runtime.resolveApproval(id, decision),
+      abort: (runId) => void this.runtime.abort(this.mustRecord().id, runId),
+      waitForUser: (toolUseIds) => {
+        this.setStatus("idle");
+        this.emit("session.status_idle", {
+          stop_reason: { type: "requires_action", event_ids: toolUseIds },
+          stop_details: null,
+        });
+      },
+      resumeRunning: () => {
+        this.setStatus("running");
+        this.emit("session.status_running", {});
+      },
+      kick: () => this.kick(),
+    });
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),
       onLost: (reason) => this.turn?.done({ kind: "runtime_lost", reason }),
@@ -157,7 +169,7 @@ export class SessionDO extends DurableObject<Env> {
         record.status = "terminated";
         this.save(record);
         this.queue.clear();
-        this.approvals.clear();
+        this.approvals.book.clear();
         this.emit("session.status_terminated", {});
         await this.stopRuntime("archived", true);
         await syncSessionIndex(this.env.DB, record);
@@ -267,7 +279,7 @@ export class SessionDO extends DurableObject<Env> {
     const record = this.record();
     if (!record || record.status === "terminated") return;
     const head = this.queue.peek();
-    const parked = head !== null && this.approvals.pendingFor(head.eventId).length > 0;
+    const parked = head !== null && this.approvals.isWaiting(head.eventId);
     if (this.turn || (head && !parked)) {
       this.kick();
       return;
@@ -325,7 +337,7 @@ export class SessionDO extends DurableObject<Env> {
     inputs.forEach((input, i) => {
       if (input.type !== "user.tool_confirmation" && input.type !== "user.custom_tool_result") return;
       const ref = input.type === "user.tool_confirmation" ? input.tool_use_id : input.custom_tool_use_id;
-      if (input.type === "user.tool_confirmation" && this.approvals.find(ref) && !answered.has(ref)) {
+      if (input.type === "user.tool_confirmation" && this.approvals.book.find(ref) && !answered.has(ref)) {
         answered.add(ref);
         return;
       }
@@ -356,7 +368,7 @@ export class SessionDO extends DurableObject<Env> {
             ...(input.deny_message !== undefined ? { deny_message: input.deny_message } : {}),
           }),
         );
-        this.confirm(input.tool_use_id, input.result === "allow", input.deny_message);
+        this.approvals.confirm(input.tool_use_id, input.result === "allow", input.deny_message);
       } else if (input.type === "user.interrupt") {
         echoed.push(
           this.emit(
@@ -386,7 +398,7 @@ export class SessionDO extends DurableObject<Env> {
       const next = this.queue.peek();
       if (!record || record.status === "terminated" || !next) break;
       // A turn parked on a tool call waits for the user's answer, and so does what is behind it.
-      if (this.approvals.pendingFor(next.eventId).length > 0) break;
+      if (this.approvals.isWaiting(next.eventId)) break;
       await this.ctx.storage.setAlarm(Date.now() + SESSION_WATCHDOG_MS);
       await this.runTurn(next).catch((err) => {
         log("error", "turn failed unexpectedly", { session_id: record.id, ...describeError(err) });
@@ -437,20 +449,10 @@ export class SessionDO extends DurableObject<Env> {
 
     // A turn resumed after the user answered a parked tool call: the agent is told the answer
     // (and repeats an approved call, which the stored decision then lets through at once).
-    const answers = this.approvals
-      .decisions()
-      .map((d) =>
-        d.allow
-          ? `The user approved your ${cmaToolName(d.toolName)} call ${d.inputKey}. Run it now.`
-          : `The user denied your ${cmaToolName(d.toolName)} call ${d.inputKey}${d.denyMessage ? ` (${d.denyMessage})` : ""}. Do not run it; continue without it.`,
-      );
-    const resumed = answers.length > 0;
-    const note = `[Clawplane] ${answers.join(" ")}`;
+    const note = this.approvals.resumeNote();
     const message = link.freshTranscript
-      ? withRestoredContext(this.events.transcript(), resumed ? `${input.text}\n\n${note}` : input.text)
-      : resumed
-        ? note
-        : input.text;
+      ? withRestoredContext(this.events.transcript(), note ? `${input.text}\n\n${note}` : input.text)
+      : (note ?? input.text);
     const runId = `${input.eventId}:${attempt}`;
     const startedAt = Date.now();
     const turnLimitMs = turnTimeoutMs(this.env);
@@ -484,8 +486,8 @@ export class SessionDO extends DurableObject<Env> {
       }, limitMs);
     });
     if (timer !== null) clearTimeout(timer);
-    const parked = this.turn?.parked === true || this.approvals.pendingFor(input.eventId).length > 0;
-    this.clearParkTimer();
+    const parked = this.turn?.parked === true || this.approvals.isWaiting(input.eventId);
+    this.approvals.clearParkTimer();
     this.turn = undefined;
     link.freshTranscript = false;
     const record = this.mustRecord();
@@ -519,8 +521,7 @@ export class SessionDO extends DurableObject<Env> {
   /** Ends a turn for good: the message leaves the queue and the session goes idle. */
   private finishTurn(input: QueuedInput, outcome: FinishedTurn): void {
     this.queue.remove(input.eventId);
-    this.approvals.dropFor(input.eventId);
-    this.approvals.clearDecisions();
+    this.approvals.endTurn(input.eventId);
     const record = this.mustRecord();
     // Archived while the turn ran: the session already said it terminated.
     if (record.status === "terminated") return;
@@ -587,7 +588,7 @@ export class SessionDO extends DurableObject<Env> {
     const turn = this.turn;
     log("debug", "gateway event", { event: frame.event, in_turn: Boolean(turn) });
     if (frame.event === "plugin.approval.requested") {
-      this.onApprovalRequested(frame.payload as ApprovalRequest);
+      this.approvals.onRequested(frame.payload as ApprovalRequest);
       return;
     }
     const outcome = turn?.translator.handle(frame);
@@ -598,119 +599,16 @@ export class SessionDO extends DurableObject<Env> {
     const turn = this.turn;
     if (turn) {
       // Pending calls of the interrupted turn are dropped with it: nothing is left to answer.
-      this.approvals.dropFor(turn.eventId);
+      this.approvals.book.dropFor(turn.eventId);
       await this.runtime.abort(this.mustRecord().id, turn.runId);
       return;
     }
     // A turn parked on a tool call ends here, as if it had been running.
     const head = this.queue.peek();
-    if (head && this.approvals.pendingFor(head.eventId).length > 0) {
+    if (head && this.approvals.isWaiting(head.eventId)) {
       this.finishTurn(head, { kind: "aborted" });
       this.kick();
     }
-  }
-
-  // ---- tool approvals (always_ask) ------------------------------------------------------
-
-  /**
-   * OpenClaw asks before an `always_ask` call. A call the user already answered (a resumed
-   * turn repeating it) is answered at once; otherwise the session goes idle with
-   * `requires_action` naming the call's `agent.tool_use` event.
-   */
-  private onApprovalRequested(request: ApprovalRequest): void {
-    const record = this.record();
-    const turn = this.turn;
-    const details = request.request ?? {};
-    if (!record || !turn || details.sessionKey !== openclawSessionKey(record.id)) return;
-    if (details.runId !== undefined && details.runId !== turn.runId) return;
-    const toolName = String(details.toolName ?? "");
-    const toolCallId = String(details.toolCallId ?? "");
-    const inputKey = canonicalInput(turn.translator.toolInputOf(toolCallId));
-    const decided = this.approvals.takeDecision(toolName, inputKey);
-    if (decided) {
-      if (decided.allow) this.approvals.allowOnce(toolName, inputKey);
-      void this.runtime.resolveApproval(request.id, decided.allow ? "allow-once" : "deny");
-      return;
-    }
-    const toolUseId = turn.translator.toolUseIdOf(toolCallId);
-    if (!toolUseId) {
-      // Not a call this session reported (should not happen): refuse rather than run unasked.
-      log("warn", "approval for an unknown tool call denied", { session_id: record.id, tool: toolName });
-      void this.runtime.resolveApproval(request.id, "deny");
-      return;
-    }
-    this.approvals.add({
-      toolUseId,
-      toolName,
-      inputKey,
-      approvalId: request.id,
-      runId: turn.runId,
-      eventId: turn.eventId,
-      expiresAt: request.expiresAtMs ?? Date.now() + 120_000,
-    });
-    this.armParkTimer();
-    this.setStatus("idle");
-    this.emit("session.status_idle", {
-      stop_reason: { type: "requires_action", event_ids: this.approvals.pending().map((p) => p.toolUseId) },
-      stop_details: null,
-    });
-  }
-
-  /** The user's answer to a pending call (already validated and echoed). */
-  private confirm(toolUseId: string, allow: boolean, denyMessage?: string): void {
-    const pending = this.approvals.find(toolUseId);
-    if (!pending) return;
-    this.approvals.remove(toolUseId);
-    const turn = this.turn;
-    const live = turn !== undefined && turn.runId === pending.runId && !turn.parked;
-    const remaining = this.approvals.pendingFor(pending.eventId).length;
-    if (live) {
-      if (allow) this.approvals.allowOnce(pending.toolName, pending.inputKey);
-      if (remaining === 0) {
-        this.clearParkTimer();
-        this.setStatus("running");
-        this.emit("session.status_running", {});
-      }
-      void this.runtime.resolveApproval(pending.approvalId, allow ? "allow-once" : "deny").then((ok) => {
-        if (ok) return;
-        // OpenClaw no longer holds the request: keep the answer for a re-run of the turn.
-        this.approvals.decide({ toolName: pending.toolName, inputKey: pending.inputKey, allow, denyMessage });
-        if (this.turn === turn && turn) {
-          turn.parked = true;
-          void this.runtime.abort(this.mustRecord().id, turn.runId);
-        }
-      });
-      return;
-    }
-    // The run that asked is gone (parked, evicted, runtime restarted): answer the repeat of the
-    // call, and run the turn again once nothing else is pending.
-    this.approvals.decide({ toolName: pending.toolName, inputKey: pending.inputKey, allow, denyMessage });
-    if (remaining === 0) this.kick();
-  }
-
-  /**
-   * Parks the running turn shortly before OpenClaw's earliest approval deadline: the run is
-   * stopped, its message stays queued, and the answers arrive whenever the user gives them.
-   */
-  private armParkTimer(): void {
-    this.clearParkTimer();
-    const turn = this.turn;
-    const pending = this.approvals.pending().filter((p) => p.runId === turn?.runId);
-    if (!turn || pending.length === 0) return;
-    const deadline = Math.min(...pending.map((p) => p.expiresAt)) - PARK_MARGIN_MS;
-    this.parkTimer = setTimeout(
-      () => {
-        if (this.turn !== turn) return;
-        turn.parked = true;
-        void this.runtime.abort(this.mustRecord().id, turn.runId);
-      },
-      Math.max(1_000, deadline - Date.now()),
-    );
-  }
-
-  private clearParkTimer(): void {
-    if (this.parkTimer !== undefined) clearTimeout(this.parkTimer);
-    this.parkTimer = undefined;
   }
 
   private async stopRuntime(why: string, destroy: boolean): Promise<void> {
@@ -734,31 +632,8 @@ export class SessionDO extends DurableObject<Env> {
       vaultIds,
       networking: networkingOf(record),
     };
-    if (calls.length > 0) grant.toolCalls = this.permitMcpCalls(calls);
+    if (calls.length > 0) grant.toolCalls = this.approvals.permitMcpCalls(calls);
     return grant;
-  }
-
-  /**
-   * The proxy's own check of MCP tool calls against the agent's policy: `allow` passes, `deny`
-   * never does, and `ask` passes once for exactly the call the user allowed (the allowance is
-   * recorded when the approval is answered, and consumed here).
-   */
-  private permitMcpCalls(calls: McpToolCall[]): { permitted: true } | { permitted: false; reason: string } {
-    const policy = gatewayToolPolicy(this.mustRecord().agent.tools);
-    for (const call of calls) {
-      const name = `${call.server}__${call.tool}`;
-      const decision = decisionFor(policy, name, call.arguments);
-      if (decision === "allow") continue;
-      if (decision === "ask" && this.approvals.takeAllowance(name, canonicalInput(call.arguments))) continue;
-      return {
-        permitted: false,
-        reason:
-          decision === "deny"
-            ? `the ${call.tool} tool of MCP server "${call.server}" is disabled for this agent`
-            : `the ${call.tool} tool of MCP server "${call.server}" needs the user's approval for this call`,
-      };
-    }
-    return { permitted: true };
   }
 
   // ---- plane oversight: Agents Plane rollouts (src/planes/rollouts.ts) ---------------------
@@ -837,13 +712,6 @@ const PENDING_AGENT_KEY = "plane-pending-agent";
 interface PendingAgent {
   agent: SessionAgent;
   restartRuntime: boolean;
-}
-
-/** `plugin.approval.requested` as OpenClaw sends it (only the fields used here). */
-interface ApprovalRequest {
-  id: string;
-  expiresAtMs?: number;
-  request?: { toolName?: string; toolCallId?: string; sessionKey?: string; runId?: string };
 }
 
 function consumptionBreach(

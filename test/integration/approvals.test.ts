@@ -38,7 +38,11 @@ async function newSession(): Promise<string> {
 /** A turn parked on an always_ask call, as the object leaves it when the run is gone. */
 async function plantParkedTurn(sessionId: string) {
   return runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
-    const internals = instance as unknown as { events: EventLog; queue: InputQueue; approvals: ApprovalBook };
+    const internals = instance as unknown as {
+      events: EventLog;
+      queue: InputQueue;
+      approvals: { book: ApprovalBook };
+    };
     const { event: message } = internals.events.append(
       "user.message",
       { content: [{ type: "text", text: "go" }] },
@@ -50,7 +54,7 @@ async function plantParkedTurn(sessionId: string) {
       { name: "bash", input: { command: "ls" }, evaluated_permission: "ask" },
       Date.now(),
     );
-    internals.approvals.add({
+    internals.approvals.book.add({
       toolUseId: use.id,
       toolName: "exec",
       inputKey: '{"command":"ls"}',

@@ -285,7 +285,7 @@ describe("MCP proxy", () => {
 
     // The user allowed exactly this call (as the session records when an approval is answered).
     await runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
-      (instance as unknown as { approvals: ApprovalBook }).approvals.allowOnce(
+      (instance as unknown as { approvals: { book: ApprovalBook } }).approvals.book.allowOnce(
         "docs__echo",
         canonicalInput({ text: "approved" }),
       );

@@ -5,8 +5,7 @@
  * `?last_event_id=`) without losing or repeating an event, across the member's sessions.
  * Runtime lines of a live gateway are covered in test/runtime/plane-logs.test.ts.
  */
-import { exports } from "cloudflare:workers";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sessionClient } from "../../src/session/stub";
 import { BASE_URL, call, callJson } from "../helpers/api";
