@@ -93,6 +93,12 @@ describe("tool permissions inside OpenClaw", { timeout: 300_000 }, () => {
     expect(result).toMatchObject({ tool_use_id: use.id, is_error: false });
     expect(resumed.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
     expect(existsSync(marker)).toBe(true);
+    // Figures: how fast the question reaches the user, and the answer the tool.
+    const at = (e: SessionEvent | undefined) => Date.parse(e?.processed_at ?? "");
+    console.log(
+      `[approval figures] tool_use → requires_action ${at(asked.at(-1)) - at(use)} ms; ` +
+        `confirmation → tool_result ${at(result) - at(resumed[0])} ms`,
+    );
   });
 
   it("never runs a call the user denied", async () => {
