@@ -10,15 +10,27 @@
  *
  * The props are set by the DO and trusted; the policy is fixed for the container's lifetime
  * (environment updates apply to new containers, as in the contract).
+ *
+ * Secret substitution: a container whose env holds placeholders of `environment_variable` vault
+ * credentials is bound with `substituteSecrets: true` (also under unrestricted networking, when
+ * this edge fetches everything itself). For each allowed request (not the proxies' hosts) the
+ * edge then asks the session DO for the current placeholder → secret table — nothing is cached
+ * beyond the request — and swaps placeholders for values where the credential's networking
+ * allows the host (src/egress/secret-substitution.ts). Logs carry hosts and counts, never
+ * values, paths or queries.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { describeError, log } from "../lib/log";
+import { sessionStub } from "../session/stub";
 import { decideEgress, describePolicy, type EgressDecision, type EgressPolicy } from "./policy";
+import { type EgressSecrets, substituteSecrets } from "./secret-substitution";
 
-/** What the session DO binds into the entrypoint for its container. */
+/** What the session DO binds into the entrypoint for its container (a flag, never a secret). */
 export interface EgressProps {
   sessionId: string;
   policy: EgressPolicy;
+  /** The container's env holds secret placeholders: substitute them (see the module comment). */
+  substituteSecrets?: boolean;
 }
 
 /** Header on every answer the egress edge gives itself (not the destination's). */
@@ -58,8 +70,31 @@ export class EgressEntrypoint extends WorkerEntrypoint<Env, EgressProps> {
     if (decision.via === "llm_proxy") return this.ctx.exports.LlmProxyEntrypoint(session).fetch(request);
     if (decision.via === "mcp_proxy") return this.ctx.exports.McpProxyEntrypoint(session).fetch(request);
     log("debug", "egress allowed", { session_id: props.sessionId, host: decision.host, via: decision.via });
+    let outbound = request;
+    if (props.substituteSecrets) {
+      let secrets: EgressSecrets | null;
+      try {
+        secrets = await sessionStub(this.env, props.sessionId).egressSecrets();
+      } catch (err) {
+        log("warn", "egress secrets unavailable", { session_id: props.sessionId, ...describeError(err) });
+        return new Response("Clawplane egress could not load this session's secrets; try again.\n", {
+          status: 503,
+          headers: { [EGRESS_HEADER]: "secrets_unavailable" },
+        });
+      }
+      const done = await substituteSecrets(request, secrets ?? {});
+      outbound = done.request;
+      if (done.headers + done.body > 0) {
+        log("debug", "egress secrets substituted", {
+          session_id: props.sessionId,
+          host: decision.host,
+          headers: done.headers,
+          body: done.body,
+        });
+      }
+    }
     try {
-      return await fetch(request);
+      return await fetch(outbound);
     } catch (err) {
       log("warn", "egress fetch failed", {
         session_id: props.sessionId,

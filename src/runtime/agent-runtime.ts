@@ -23,6 +23,12 @@ export interface RuntimeStartOptions {
    * host's network and cannot enforce it.
    */
   egress?: EgressPolicy;
+  /**
+   * The env holds placeholders of `environment_variable` vault credentials: a container then
+   * routes all its HTTP(S) through the egress edge (internet off) even under unrestricted
+   * networking, so the edge can substitute them. Local runtimes ignore it (placeholders stay).
+   */
+  substituteSecrets?: boolean;
 }
 
 export interface AgentRuntime {

@@ -19,7 +19,11 @@
  * and sends all its other outbound HTTP (`interceptAllOutboundHttp`) and HTTPS
  * (`interceptOutboundHttps("*")`, TLS terminated with Cloudflare's per-container CA, which the
  * entrypoint trusts) to the egress edge (`EgressEntrypoint`), which allows or refuses each
- * request. Unrestricted networking installs nothing catch-all and keeps the internet on.
+ * request. Unrestricted networking installs nothing catch-all and keeps the internet on —
+ * unless the start's env holds placeholders of `environment_variable` vault credentials
+ * (`substituteSecrets`): then the same catch-all interception is installed with the
+ * unrestricted policy (internet off, the edge fetching every request itself), so the edge can
+ * substitute the secrets. Non-HTTP(S) traffic has no way out in either catch-all case.
  */
 
 import { type EgressPolicy, LLM_PROXY_HOST, MCP_PROXY_HOST } from "../egress/policy";
@@ -51,8 +55,11 @@ export interface ContainerRuntimeOptions {
    * give them a meaning.
    */
   interceptHttp?: OutboundRoute[];
-  /** The egress edge for a limited policy, e.g. `ctx.exports.EgressEntrypoint({ props })`. */
-  egress?: (policy: EgressPolicy) => Fetcher;
+  /**
+   * The egress edge for a limited policy or secret substitution, e.g.
+   * `ctx.exports.EgressEntrypoint({ props })`.
+   */
+  egress?: (policy: EgressPolicy, options: { substituteSecrets: boolean }) => Fetcher;
 }
 
 /** {@link AgentRuntime} over a Durable Object's `ctx.container`. */
@@ -93,18 +100,21 @@ export class ContainerRuntime implements AgentRuntime {
         this.container.interceptOutboundHttp(route.host, route.fetcher),
       );
     }
-    const limited = options.egress?.type === "limited";
-    if (limited && options.egress) {
-      // Fail closed: a limited environment never starts with its internet on or unguarded.
+    const substituteSecrets = options.substituteSecrets === true;
+    const policy = options.egress ?? { type: "unrestricted" as const };
+    const catchAll = policy.type === "limited" || substituteSecrets;
+    if (catchAll) {
+      // Fail closed: a limited environment never starts with its internet on or unguarded, and
+      // placeholders never go out unsubstituted for lack of an edge.
       if (!this.options.egress)
-        throw new RuntimeStartError("No egress edge is configured for limited networking.");
-      const edge = this.options.egress(options.egress);
+        throw new RuntimeStartError("No egress edge is configured for this container's outbound traffic.");
+      const edge = this.options.egress(policy, { substituteSecrets });
       await intercept("HTTPS", () => this.container.interceptOutboundHttps("*", edge));
       await intercept("HTTP", () => this.container.interceptAllOutboundHttp(edge));
     }
     try {
       // A copy, so a later mutation of the caller's object cannot change what was sent.
-      const enableInternet = limited ? false : options.enableInternet;
+      const enableInternet = catchAll ? false : options.enableInternet;
       this.container.start({ env: { ...options.env }, enableInternet });
     } catch (error) {
       throw new RuntimeStartError("The agent container could not be started.", { cause: error });

@@ -22,14 +22,18 @@ export function selectRuntime(
   if (ctx.container) {
     // The container's model provider points at http://llm.clawplane.internal/v1 and its MCP
     // servers at http://mcp.clawplane.internal/<name>: route those hosts to the proxies' entrypoints,
-    // bound to this session (they trust these props). Limited networking adds the egress edge.
+    // bound to this session (they trust these props). Limited networking, or secrets to
+    // substitute, add the egress edge (its props carry a flag, never a secret).
     const props = { sessionId: runtimeId };
     return new ContainerRuntime(ctx.container, {
       interceptHttp: [
         { host: LLM_PROXY_HOST, fetcher: ctx.exports.LlmProxyEntrypoint({ props }) },
         { host: MCP_PROXY_HOST, fetcher: ctx.exports.McpProxyEntrypoint({ props }) },
       ],
-      egress: (policy) => ctx.exports.EgressEntrypoint({ props: { ...props, policy } }),
+      egress: (policy, { substituteSecrets }) =>
+        ctx.exports.EgressEntrypoint({
+          props: { ...props, policy, ...(substituteSecrets ? { substituteSecrets } : {}) },
+        }),
     });
   }
   if (env.LOCAL_AGENT_ORIGIN) return new LocalProcessRuntime(env.LOCAL_AGENT_ORIGIN, runtimeId);

@@ -27,6 +27,8 @@ export interface LinkOptions {
   enableInternet: boolean;
   /** What the runtime's outbound traffic may reach (enforced by containers). */
   egress?: EgressPolicy;
+  /** Whether outbound requests need secret placeholders substituted (containers only). */
+  substituteSecrets?: boolean;
   onEvent: (frame: EventFrame) => void;
   onClose: (reason: string) => void;
 }
@@ -53,7 +55,12 @@ async function openSocket(runtime: AgentRuntime): Promise<WebSocketLike> {
 export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const { runtime } = opts;
   const start = () =>
-    runtime.start({ env: opts.startEnv(), enableInternet: opts.enableInternet, egress: opts.egress });
+    runtime.start({
+      env: opts.startEnv(),
+      enableInternet: opts.enableInternet,
+      egress: opts.egress,
+      substituteSecrets: opts.substituteSecrets,
+    });
   if (!(await runtime.isRunning())) await start();
   try {
     await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });

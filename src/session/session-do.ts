@@ -22,6 +22,7 @@ import {
   quotaBreach,
   wallTimeLeftMs,
 } from "../domain/session-limits";
+import type { EgressSecrets } from "../egress/secret-substitution";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
@@ -704,6 +705,20 @@ export class SessionDO extends DurableObject<Env> {
         return { lines: [], cursor: null };
       }
     });
+  }
+
+  // ---- egress secrets
+
+  /**
+   * For the container's egress edge (src/egress/entrypoint.ts), once per outbound request:
+   * placeholder → secret value, networking and injection of the session's
+   * `environment_variable` credentials whose placeholders its runtime holds; `null` for a
+   * session that is gone or terminated (the edge then substitutes nothing).
+   */
+  async egressSecrets(): Promise<EgressSecrets | null> {
+    const record = this.record();
+    if (!record || record.status === "terminated") return null;
+    return this.runtime.egressSecrets(record);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 
 import { egressPolicyFor, packageRegistryHosts } from "../egress/policy";
+import type { EgressSecrets } from "../egress/secret-substitution";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { randomBase62 } from "../lib/ids";
 import { describeError, log } from "../lib/log";
@@ -17,6 +18,7 @@ import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { selectRuntime } from "../runtime/select-runtime";
+import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
 import { type LinkState, openLink } from "./gateway-link";
 import { networkingOf, type SessionRecord } from "./session-record";
 import { gatewayToolPolicy } from "./tool-policy";
@@ -27,6 +29,8 @@ interface RuntimeSecrets {
   gatewayToken: string;
   sessionToken: string;
   identity: StoredDeviceIdentity;
+  /** `environment_variable` credential id → the placeholder its env var holds (credential-env.ts). */
+  placeholders?: Placeholders;
 }
 
 /**
@@ -74,6 +78,7 @@ export class SessionRuntime {
     if (this.link) return this.link;
     const secrets = await this.secrets(record.id);
     const runtime = this.runtime(record.id);
+    const credentials = await this.credentialEnv(record);
     this.link = await openLink({
       runtime,
       gatewayToken: secrets.gatewayToken,
@@ -85,7 +90,11 @@ export class SessionRuntime {
         record.agent.mcp_servers.map((s) => s.url),
         packageRegistryHosts(this.env.EGRESS_PACKAGE_REGISTRY_HOSTS),
       ),
+      // Placeholders only: the egress edge swaps them for the secrets (containers only).
+      substituteSecrets: Object.keys(credentials).length > 0,
       startEnv: () => ({
+        // First, so a credential named like one of the runtime's own variables cannot shadow it.
+        ...credentials,
         OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
         CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
         CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
@@ -171,6 +180,36 @@ export class SessionRuntime {
     );
     const mask = makeRedactor([secrets.gatewayToken, secrets.sessionToken]);
     return { lines: tail.lines.map(mask), cursor: tail.cursor };
+  }
+
+  /**
+   * The env entries of the session's `environment_variable` credentials (`secret_name` →
+   * placeholder), minting and storing placeholders for new credentials. Never a secret value.
+   */
+  async credentialEnv(record: SessionRecord): Promise<Record<string, string>> {
+    if (record.vaultIds.length === 0) return {};
+    let credentials: Awaited<ReturnType<typeof loadEnvCredentials>>;
+    try {
+      credentials = await loadEnvCredentials(this.env, record.vaultIds);
+    } catch (err) {
+      log("warn", "vault credentials could not be loaded", { session_id: record.id, ...describeError(err) });
+      throw new RuntimeStartError("The session's vault credentials could not be loaded.", { cause: err });
+    }
+    if (credentials.length === 0) return {};
+    const secrets = await this.secrets(record.id);
+    const { env, placeholders } = credentialEnv(credentials, secrets.placeholders ?? {});
+    this.ctx.storage.kv.put(SECRETS_KEY, { ...secrets, placeholders } satisfies RuntimeSecrets);
+    return env;
+  }
+
+  /**
+   * placeholder → secret for the egress edge, loaded now (one request's worth; a credential
+   * updated or archived since the start takes effect at once). Empty before any start.
+   */
+  async egressSecrets(record: SessionRecord): Promise<EgressSecrets> {
+    const placeholders = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY)?.placeholders;
+    if (!placeholders || Object.keys(placeholders).length === 0) return {};
+    return egressSecretsOf(await loadEnvCredentials(this.env, record.vaultIds), placeholders);
   }
 
   private runtime(sessionId: string): AgentRuntime {

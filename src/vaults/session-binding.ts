@@ -1,14 +1,13 @@
 /**
  * Which vaults a new session may bind (`vault_ids` on session create). Every id must name a
- * live vault, once. A vault holding a live `environment_variable` credential is refused: such a
- * secret is meant for processes in the container, and Clawplane does not yet substitute it at
- * the egress edge (the contract's placeholder scheme), so binding it would either put the
- * secret in the container or silently drop it. MCP credentials (`static_bearer`, `mcp_oauth`)
- * are applied by the MCP proxy and never enter the container.
+ * live vault, once. No credential enters the container: MCP credentials (`static_bearer`,
+ * `mcp_oauth`) are applied by the MCP proxy, and `environment_variable` secrets reach the
+ * runtime only as placeholders that the container's egress edge substitutes for the hosts each
+ * credential allows (src/session/credential-env.ts, src/egress/secret-substitution.ts).
  */
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { vaultCredentials, vaults } from "../db/schema";
+import { vaults } from "../db/schema";
 import { ApiError } from "../errors";
 
 /**
@@ -45,26 +44,5 @@ export async function assertBindableVaults(db: Db, vaultIds: readonly string[]):
       });
     }
   });
-  const envCredentials = await db
-    .select({ id: vaultCredentials.id, vaultId: vaultCredentials.vaultId })
-    .from(vaultCredentials)
-    .where(
-      and(
-        inArray(vaultCredentials.vaultId, ids),
-        eq(vaultCredentials.authType, "environment_variable"),
-        isNull(vaultCredentials.archivedAt),
-      ),
-    );
-  const offending = envCredentials[0];
-  if (offending) {
-    const i = ids.indexOf(offending.vaultId);
-    const message =
-      `vault ${offending.vaultId} holds environment_variable credential ${offending.id}; sessions cannot ` +
-      "use environment_variable credentials yet (their secret would have to enter the agent's container). " +
-      "Keep them in a vault you do not bind, or archive them";
-    throw new ApiError("invalid_request", message, {
-      fields: [{ path: `vault_ids.${i}`, message: "holds environment_variable credentials" }],
-    });
-  }
   return ids;
 }

@@ -1,6 +1,6 @@
 /**
  * Binding vaults to sessions with the official `@anthropic-ai/sdk` (`client.beta.sessions.create
- * ({vault_ids})`), and the bad input around it: unknown, archived, repeated and unusable vaults,
+ * ({vault_ids})`), and the bad input around it: unknown, archived and repeated vaults,
  * and malformed environment networking policies — each answered with the error envelope and the
  * field path, and no secret in any response.
  */
@@ -100,11 +100,11 @@ describe("sessions bind vaults", () => {
     expect(errorPaths(malformed)).toEqual(["vault_ids.0"]);
   });
 
-  it("refuses a vault holding environment_variable credentials, naming it, without echoing the secret", async () => {
+  it("binds a vault holding environment_variable credentials, without echoing the secret", async () => {
     const secret = `val-${crypto.randomUUID()}`;
     const { agent, environment } = await fixture();
     const vault = await client.beta.vaults.create({ display_name: "env secrets" });
-    const credential = await client.beta.vaults.credentials.create(vault.id, {
+    await client.beta.vaults.credentials.create(vault.id, {
       auth: {
         type: "environment_variable",
         secret_name: "GITHUB_TOKEN",
@@ -113,25 +113,14 @@ describe("sessions bind vaults", () => {
       },
     });
     const ok = await client.beta.vaults.create({ display_name: "fine" });
-    const refused = await failure(
-      client.beta.sessions.create({
-        agent: agent.id,
-        environment_id: environment.id,
-        vault_ids: [ok.id, vault.id],
-      }),
-    );
-    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(errorPaths(refused)).toEqual(["vault_ids.1"]);
-    expect(refused.message).toContain(credential.id);
-    expect(refused.message).toContain("environment_variable");
-    // Once archived, the credential no longer stands in the way.
-    await client.beta.vaults.credentials.archive(credential.id, { vault_id: vault.id });
     const bound = await client.beta.sessions.create({
       agent: agent.id,
       environment_id: environment.id,
-      vault_ids: [vault.id],
+      vault_ids: [ok.id, vault.id],
     });
-    expect(bound.vault_ids).toEqual([vault.id]);
+    expect(bound.vault_ids).toEqual([ok.id, vault.id]);
+    const read = await client.beta.sessions.retrieve(bound.id);
+    expect(read.vault_ids).toEqual([ok.id, vault.id]);
     for (const body of bodies) expect(body.includes(secret)).toBe(false);
   });
 });

@@ -8,7 +8,9 @@
 // request (see model-prompt.mjs), so tests can assert exact text and token counts.
 //
 // Test hooks: every request is recorded (`requests`, `GET /__requests`, `DELETE /__requests`)
-// and the behaviour is switched with `setMode()` or `POST /__mode`.
+// and the behaviour is switched with `setMode()` or `POST /__mode`. `/__echo` (any method,
+// JSON or empty body) answers what it received: method, URL, headers and body, for tests of
+// what an intermediary (the egress edge) sent on.
 //
 // Library: `const server = await startModelServer({ port: 0 })` → `server.url` is the base
 // URL to configure (ends in /v1). CLI: `node test/support/model-server.mjs --port 9100`.
@@ -69,6 +71,14 @@ export async function startModelServer(options = {}) {
     if (path === "/__requests" && req.method === "DELETE") {
       requests.length = 0;
       return sendJson(res, 200, { ok: true });
+    }
+    if (path === "/__echo") {
+      return sendJson(res, 200, {
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: body ?? null,
+      });
     }
     if (path === "/__mode" && req.method === "POST") {
       setMode(body);

@@ -96,6 +96,29 @@ describe("ContainerRuntime", () => {
     ]);
   });
 
+  it("with secret placeholders in its env, sends all HTTP(S) to the edge even under unrestricted networking", async () => {
+    const { container, calls } = recordingContainer();
+    const runtime = selectRuntime(containerCtx(container), {}, "sesn_abc");
+    const policy = { type: "unrestricted" } as const;
+    await runtime.start({ env, enableInternet: true, egress: policy, substituteSecrets: true });
+    const edge = { entrypoint: "egress", props: { sessionId: "sesn_abc", policy, substituteSecrets: true } };
+    expect(calls).toEqual([
+      ...proxies,
+      ["interceptHttps", { host: "*", fetcher: edge }],
+      ["interceptAll", { fetcher: edge }],
+      ["start", { env, enableInternet: false }],
+    ]);
+    // Without placeholders the unrestricted path is unchanged: nothing catch-all, internet on.
+    const plain = recordingContainer();
+    await selectRuntime(containerCtx(plain.container), {}, "sesn_abc").start({
+      env,
+      enableInternet: true,
+      egress: policy,
+      substituteSecrets: false,
+    });
+    expect(plain.calls).toEqual([...proxies, ["start", { env, enableInternet: true }]]);
+  });
+
   it("refuses to start a container whose outbound routes could not be installed", async () => {
     const { container, calls } = recordingContainer({ failIntercept: true });
     const runtime = selectRuntime(containerCtx(container), {}, "sesn_abc");
