@@ -237,13 +237,7 @@ export interface PlaneLogEvent {
   event: SessionEvent;
 }
 /** An item of a member's logs that is one line of a live session's gateway log, redacted. */
-export interface PlaneLogRuntimeLine {
-  source: "runtime";
-  session_id: string;
-  /** RFC 3339: when the gateway wrote the line. */
-  time: string;
-  line: string;
-}
+export type PlaneLogRuntimeLine = Extract<z.infer<typeof LogItemSchema>, { source: "runtime" }>;
 /** An item of a member's logs: a session event or a runtime log line. */
 export type PlaneLogEntry = PlaneLogEvent | PlaneLogRuntimeLine;
 export type PlaneLogListParams = KnownKeys<PageParams, typeof LogsQuerySchema>;
