@@ -25,9 +25,18 @@ const MAX_URL_CHARS = 2048;
 const Secret = z.string().min(1).max(MAX_SECRET_CHARS);
 const HttpUrl = z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).max(MAX_URL_CHARS);
 const Rfc3339 = z.iso.datetime({ offset: true, message: "must be an RFC 3339 timestamp" });
+/**
+ * Variables the runtime itself depends on: a credential named like one would replace it with a
+ * placeholder in the agent's container (breaking the process loader, Node, OpenClaw or the shell).
+ */
+const RESERVED_SECRET_NAME =
+  /^(PATH|HOME|USER|SHELL|PWD|TMPDIR|LANG|TZ|HOSTNAME|NODE_.*|NPM_CONFIG_.*|LD_.*|OPENCLAW_.*|CLAWPLANE_.*|CLOUDFLARE_.*|SSL_CERT_.*|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE)$/i;
 const SecretName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be an environment variable name (A-Z, 0-9, _; ≤128)");
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be an environment variable name (A-Z, 0-9, _; ≤128)")
+  .refine((name) => !RESERVED_SECRET_NAME.test(name), {
+    message: "is reserved for the agent runtime (PATH, HOME, NODE_*, LD_*, OPENCLAW_*, CLAWPLANE_*, …)",
+  });
 const DisplayName = z.string().min(1).max(MAX_DISPLAY_NAME_CHARS);
 const Timestamp = z.string().openapi({ format: "date-time" });
 

@@ -54,6 +54,15 @@ describe("vaults over HTTP", () => {
       [
         {
           type: "environment_variable",
+          secret_name: "NODE_OPTIONS",
+          secret_value: "s3cr3t-A",
+          networking: { type: "unrestricted" },
+        },
+        "auth.secret_name",
+      ],
+      [
+        {
+          type: "environment_variable",
           secret_name: "OK",
           secret_value: "s3cr3t-A",
           networking: { type: "limited", allowed_hosts: ["https://a.test/path"] },
