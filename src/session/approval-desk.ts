@@ -12,7 +12,7 @@ import { log } from "../lib/log";
 import type { McpToolCall } from "../mcp/proxy";
 import type { AgentTool } from "../schemas/agent-tools";
 import { type ApprovalBook, canonicalInput } from "./approvals";
-import { decisionFor, gatewayToolPolicy } from "./tool-policy";
+import { decisionFor, gatewayToolPolicy, mcpToolName } from "./tool-policy";
 import { cmaToolName } from "./turn-translator";
 
 /**
@@ -180,7 +180,7 @@ export class ApprovalDesk {
   permitMcpCalls(calls: McpToolCall[]): { permitted: true } | { permitted: false; reason: string } {
     const policy = gatewayToolPolicy(this.host.agentTools());
     for (const call of calls) {
-      const name = `${call.server}__${call.tool}`;
+      const name = mcpToolName(call.server, call.tool);
       const decision = decisionFor(policy, name, call.arguments);
       if (decision === "allow") continue;
       if (decision === "ask" && this.book.takeAllowance(name, canonicalInput(call.arguments))) continue;

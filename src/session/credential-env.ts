@@ -10,7 +10,7 @@
  * process sees (and sends) the placeholder only.
  */
 import { createDb } from "../db/client";
-import { PLACEHOLDER_PREFIX, type EgressSecrets } from "../egress/secret-substitution";
+import { type EgressSecrets, PLACEHOLDER_PREFIX } from "../egress/secret-substitution";
 import { randomBase62 } from "../lib/ids";
 import type { ResolvedAuth } from "../vaults/credential-auth";
 import { keyringFromEnv } from "../vaults/keyring";

@@ -574,13 +574,15 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   private turnSink() {
+    // One turn runs one agent version: its tool policy is computed once, not per tool event.
+    const agent = this.mustRecord().agent;
+    const policy = gatewayToolPolicy(agent.tools);
     return {
       emit: (type: string, fields: Record<string, unknown>, id?: string) => this.emit(type, fields, id),
       preview: (forType: string, frame: Record<string, unknown>) => this.hub.publishPreview(forType, frame),
       newEventId,
-      permission: (tool: string, input: Record<string, unknown>) =>
-        decisionFor(gatewayToolPolicy(this.mustRecord().agent.tools), tool, input),
-      mcpServers: this.mustRecord().agent.mcp_servers.map((server) => server.name),
+      permission: (tool: string, input: Record<string, unknown>) => decisionFor(policy, tool, input),
+      mcpServers: agent.mcp_servers.map((server) => server.name),
     };
   }
 

@@ -49,6 +49,11 @@ export interface GatewayToolPolicy {
 /** OpenClaw names MCP tools `<server>__<tool>` and may defer them behind `tool_call {id}`. */
 const MCP_SEPARATOR = "__";
 
+/** OpenClaw's name of tool `tool` of MCP server `server` (also the policy's key for it). */
+export function mcpToolName(server: string, tool: string): string {
+  return `${server}${MCP_SEPARATOR}${tool}`;
+}
+
 /** An MCP tool call recognised in an OpenClaw tool call. */
 export interface McpCall {
   server: string;
@@ -87,9 +92,9 @@ export function gatewayToolPolicy(tools: readonly AgentTool[]): GatewayToolPolic
   // An MCP server's tools are usable only through an mcp_toolset naming it.
   for (const tool of tools) {
     if (tool.type !== "mcp_toolset") continue;
-    policy.mcp[`${tool.mcp_server_name}${MCP_SEPARATOR}*`] = decisionOf(tool.default_config);
+    policy.mcp[mcpToolName(tool.mcp_server_name, "*")] = decisionOf(tool.default_config);
     for (const config of tool.configs) {
-      policy.mcp[`${tool.mcp_server_name}${MCP_SEPARATOR}${config.name}`] = decisionOf(config);
+      policy.mcp[mcpToolName(tool.mcp_server_name, config.name)] = decisionOf(config);
     }
   }
   if (Object.keys(policy.mcp).length > 0) for (const name of DISCOVERY_TOOLS) policy.tools[name] = "allow";
@@ -119,9 +124,7 @@ export function decisionFor(
   const mcp = mcpCallOf(openclawName, input, servers);
   if (mcp) {
     return (
-      policy.mcp[`${mcp.server}${MCP_SEPARATOR}${mcp.tool}`] ??
-      policy.mcp[`${mcp.server}${MCP_SEPARATOR}*`] ??
-      "deny"
+      policy.mcp[mcpToolName(mcp.server, mcp.tool)] ?? policy.mcp[mcpToolName(mcp.server, "*")] ?? "deny"
     );
   }
   return policy.tools[openclawName] ?? policy.default;
