@@ -5,6 +5,7 @@
  */
 import type { FetchLike } from "../core/http.js";
 import { type ConfigStore, fileConfigStore } from "./config.js";
+import { CliExit } from "./context.js";
 
 /** Where a command writes: a sink plus whether a human is watching it. */
 export interface Output {
@@ -58,31 +59,37 @@ export async function nodeIo(): Promise<CliIo> {
   };
 }
 
-/** Reads one line from the terminal; a secret is read without echoing the typed characters. */
+/**
+ * Reads one line from the terminal; a secret is read without echoing the typed characters.
+ * On a terminal readline echoes each keystroke to its output itself (stdin is in raw mode), so
+ * the echo is hidden by muting that output once the question is shown — through the public
+ * `output` option, not readline's private write hook, which `readline/promises` does not have.
+ */
 async function promptLine(question: string, secret: boolean): Promise<string> {
   const { createInterface } = await import("node:readline/promises");
+  const { Writable } = await import("node:stream");
   const { stdin, stderr } = await import("node:process");
-  const rl = createInterface({ input: stdin, output: stderr, terminal: stdin.isTTY === true });
-  if (secret && stdin.isTTY) {
-    // readline echoes through _writeToOutput; after the question is shown, swallow the echo.
-    const internals = rl as unknown as { _writeToOutput: (s: string) => void };
-    const original = internals._writeToOutput.bind(rl);
-    let asked = false;
-    internals._writeToOutput = (s) => {
-      if (!asked) original(s);
-      else if (s.includes("\n")) original("\n");
-    };
-    const answer = rl.question(question);
-    asked = true;
-    try {
-      return (await answer).trim();
-    } finally {
-      rl.close();
-    }
-  }
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _encoding, done) {
+      if (!muted) stderr.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: stdin, output, terminal: stdin.isTTY === true });
+  // Ctrl-C on a raw-mode terminal reaches readline, not the process: end the prompt as an interrupt.
+  const interrupted = new AbortController();
+  rl.on("SIGINT", () => interrupted.abort());
   try {
-    return (await rl.question(question)).trim();
+    const answer = rl.question(question, { signal: interrupted.signal });
+    muted = secret;
+    return (await answer).trim();
+  } catch (err) {
+    if (interrupted.signal.aborted) throw new CliExit(130);
+    throw err;
   } finally {
+    // The Enter that ended a hidden answer was muted too; move past the prompt line.
+    if (muted) stderr.write("\n");
     rl.close();
   }
 }
