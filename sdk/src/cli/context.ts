@@ -53,6 +53,11 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** Collects a repeatable flag's values (`--type a --type b`) in order. */
+export function collectValues(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** Collects up to `limit` items of a paged list, asking for pages no larger than needed. */
 export async function take<T>(iterable: AsyncIterable<T>, limit: number): Promise<T[]> {
   const items: T[] = [];

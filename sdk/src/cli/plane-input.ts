@@ -28,8 +28,8 @@ export function instanceType(value: string): PlaneInstanceType {
 }
 
 /**
- * Reads a JSON-object file a flag names (`--template`, `--environment`). A missing or malformed
- * file is a usage error (exit 2), reported before anything is sent.
+ * Reads a JSON-object file a flag names (`--template`, `--environment`, `environments create
+ * --config`). A missing or malformed file is a usage error (exit 2), reported before anything is sent.
  */
 export async function readJsonFile(
   ctx: Context,

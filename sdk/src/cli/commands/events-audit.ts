@@ -1,11 +1,14 @@
 /** `clawplane events ls <session>` and `clawplane audit`. */
 import type { Command } from "commander";
-import { type Context, DEFAULT_LIST_LIMIT, MAX_PAGE_SIZE, positiveInt, take } from "../context.js";
+import {
+  type Context,
+  collectValues,
+  DEFAULT_LIST_LIMIT,
+  MAX_PAGE_SIZE,
+  positiveInt,
+  take,
+} from "../context.js";
 import { summarize, table } from "../format.js";
-
-function collectValues(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 export function registerEventsAndAudit(program: Command, ctx: Context): void {
   program

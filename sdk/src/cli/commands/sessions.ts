@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { Session, SessionStatus, StreamEvent } from "../../types.js";
 import { type Context, DEFAULT_LIST_LIMIT, MAX_PAGE_SIZE, positiveInt, take } from "../context.js";
 import { keyValues, summarize, table } from "../format.js";
+import { DEFAULT_ENVIRONMENT_NAME, defaultEnvironmentId } from "./environments.js";
 import { registerSend } from "./send.js";
 
 const STATUSES: SessionStatus[] = ["idle", "running", "rescheduling", "terminated"];
@@ -43,13 +44,16 @@ export function registerSessions(program: Command, ctx: Context): void {
     .command("create")
     .description("start a session of an agent in an environment")
     .requiredOption("--agent <agent-id>", "the agent (its latest version)")
-    .requiredOption("--environment <environment-id>", "the environment")
+    .option(
+      "--environment <environment-id>",
+      `the environment (default: the one named '${DEFAULT_ENVIRONMENT_NAME}', created if missing)`,
+    )
     .option("--title <title>", "a title")
-    .action(async (opts: { agent: string; environment: string; title?: string }, command: Command) => {
+    .action(async (opts: { agent: string; environment?: string; title?: string }, command: Command) => {
       const client = await ctx.client(command);
       const session = await client.sessions.create({
         agent: opts.agent,
-        environment_id: opts.environment,
+        environment_id: opts.environment ?? (await defaultEnvironmentId(ctx, client)),
         title: opts.title,
       });
       ctx.print(command, session, () => sessionDetails(session));
