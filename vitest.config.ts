@@ -3,8 +3,13 @@
  * real local D1 and real Durable Objects. Migrations are read here (Node side) and applied
  * by test/setup.ts inside the runtime.
  */
+import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// Scalar's browser bundle, which src/routes/docs.ts imports as text (wrangler.toml `rules`, which
+// the plugin applies): Vite honours the package's exports map, which does not list the file.
+const SCALAR_BUNDLE = "@scalar/api-reference/dist/browser/standalone.js";
 
 export default defineConfig({
   plugins: [
@@ -29,6 +34,7 @@ export default defineConfig({
       },
     })),
   ],
+  resolve: { alias: { [SCALAR_BUNDLE]: path.resolve("node_modules", SCALAR_BUNDLE) } },
   test: {
     include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
