@@ -9,7 +9,7 @@ import { callJson, MINIMAL_AGENT } from "../helpers/api";
 import { mintSessionToken, modelCall } from "../helpers/session-token";
 
 describe("model calls outside a turn", () => {
-  it("are refused with 403 for an idle session, and nothing is metered", async () => {
+  it("are refused with 409 for an idle session, and nothing is metered", async () => {
     const agent = (await callJson("/v1/agents", { body: MINIMAL_AGENT })).body;
     const environment = (
       await callJson("/v1/environments", { body: { name: `idle-${crypto.randomUUID()}` } })
@@ -23,10 +23,10 @@ describe("model calls outside a turn", () => {
     expect(before.status).toBe("idle");
 
     const refused = await modelCall(token);
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(409);
     expect(refused.headers.get("x-should-retry")).toBe("false");
     const body = (await refused.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe("permission_denied");
+    expect(body.error.code).toBe("session_idle");
     expect(body.error.message).toContain("running no turn");
 
     const after = (await callJson(`/v1/sessions/${session.id}`)).body;
