@@ -92,7 +92,7 @@ async function main() {
     });
     await client.beta.sessions.archive(session.id).catch(() => {});
   }
-  console.log("\nInput size of one trivial turn (\"hi\") on a fresh session, per agent\n");
+  console.log('\nInput size of one trivial turn ("hi") on a fresh session, per agent\n');
   console.table(rows.map(({ names, ...figures }) => figures));
   for (const row of rows) console.log(`${row.agent}: offered ${row.names}`);
 }
