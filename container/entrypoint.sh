@@ -12,6 +12,8 @@
 # Optional:
 #   CLAWPLANE_MCP_CONFIG     OpenClaw's `mcp` block as JSON (the agent's MCP servers, pointed at
 #                            the Worker's MCP proxy; no secrets); written to clawplane-mcp.json
+#   CLAWPLANE_TOOLS_CONFIG   the tools OpenClaw may offer the model (`allow`/`deny`, JSON);
+#                            written to clawplane-tools.json
 set -eu
 
 # Embedding preset (OpenClaw docs gateway/embedding.md) plus offline mode (no fd/ripgrep downloads).
@@ -39,10 +41,14 @@ fi
 
 mkdir -p "$OPENCLAW_STATE_DIR" "$HOME" "$CLAWPLANE_WORKSPACE_DIR"
 
-# openclaw.json5 includes the MCP block from beside itself.
+# openclaw.json5 includes the MCP block and the tool lists from beside itself.
+config_dir="$(dirname "$OPENCLAW_CONFIG_PATH")"
 mcp_config="${CLAWPLANE_MCP_CONFIG:-}"
 [ -n "$mcp_config" ] || mcp_config='{}'
-printf '%s\n' "$mcp_config" > "$(dirname "$OPENCLAW_CONFIG_PATH")/clawplane-mcp.json"
+printf '%s\n' "$mcp_config" > "$config_dir/clawplane-mcp.json"
+tools_config="${CLAWPLANE_TOOLS_CONFIG:-}"
+[ -n "$tools_config" ] || tools_config='{}'
+printf '%s\n' "$tools_config" > "$config_dir/clawplane-tools.json"
 
 # Limited networking: the container's HTTPS is terminated at Cloudflare's egress edge with a
 # per-container CA that only exists at run time. Trust it for Node (OpenClaw) and for tools that

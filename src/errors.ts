@@ -69,6 +69,8 @@ export const ERROR_CODES = {
   idempotency_request_in_progress: { status: 409, type: "conflict_error", retry: true },
   session_terminated: { status: 409, type: "conflict_error", retry: false },
   session_running: { status: 409, type: "conflict_error", retry: false },
+  /** A session's runtime called the model while the session runs no turn (LLM proxy). */
+  session_idle: { status: 409, type: "conflict_error", retry: false },
   vault_credential_conflict: { status: 409, type: "conflict_error", retry: false },
   plane_not_empty: { status: 409, type: "conflict_error", retry: false },
   plane_member_removed: { status: 409, type: "conflict_error", retry: false },

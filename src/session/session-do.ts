@@ -244,6 +244,9 @@ export class SessionDO extends DurableObject<Env> {
    * Grants one model call to the holder of the session's LLM proxy token. A session past a
    * quota gets none: the proxy answers 429 `quota_exceeded` and the running turn is stopped
    * here (rather than left to the runtime's own retry logic) with `budget_reached`.
+   * No hidden spend: a call while the session runs no turn (a gateway acting on its own, e.g.
+   * a heartbeat) is refused, so every call metered is one a turn's spans report. 409, not 401
+   * or 403: OpenClaw would take those for a bad key and cool the provider down for later turns.
    */
   async authorizeModelCall(token: string): Promise<RpcResult<ModelCallGrant | null>> {
     return capture(async () => {
@@ -259,6 +262,7 @@ export class SessionDO extends DurableObject<Env> {
         }
         throw quotaError(record.id, breach);
       }
+      if (!this.turn) throw outOfTurnError(record.id);
       return { sessionId: record.id, model: record.agent.model.id };
     });
   }
@@ -748,4 +752,12 @@ function quotaError(sessionId: string, breach: QuotaBreach): ApiError {
   return new ApiError("quota_exceeded", `session ${sessionId}: ${breach.message}`, {
     details: { limit: breach.limit },
   });
+}
+
+function outOfTurnError(sessionId: string): ApiError {
+  log("warn", "llm proxy: model call refused, no turn is running", { session_id: sessionId });
+  return new ApiError(
+    "session_idle",
+    `session ${sessionId} is running no turn: the model is called only to handle a user's message`,
+  );
 }

@@ -21,7 +21,7 @@ import { selectRuntime } from "../runtime/select-runtime";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
 import { type LinkState, openLink } from "./gateway-link";
 import { networkingOf, type SessionRecord } from "./session-record";
-import { gatewayToolPolicy } from "./tool-policy";
+import { gatewayToolPolicy, openclawToolsConfig, TOOLS_CONFIG_ENV } from "./tool-policy";
 
 const SECRETS_KEY = "runtime-secrets";
 
@@ -92,17 +92,22 @@ export class SessionRuntime {
       ),
       // Placeholders only: the egress edge swaps them for the secrets (containers only).
       substituteSecrets: Object.keys(credentials).length > 0,
-      startEnv: () => ({
-        // First, so a credential named like one of the runtime's own variables cannot shadow it.
-        ...credentials,
-        OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
-        CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
-        CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
-        // The agent's allow / ask / deny per tool, for the gateway's policy plugin (no secrets).
-        CLAWPLANE_TOOL_POLICY: JSON.stringify(gatewayToolPolicy(record.agent.tools)),
-        // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
-        [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
-      }),
+      startEnv: () => {
+        const policy = gatewayToolPolicy(record.agent.tools);
+        return {
+          // First, so a credential named like one of the runtime's own variables cannot shadow it.
+          ...credentials,
+          OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
+          CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
+          CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
+          // The agent's allow / ask / deny per tool, for the gateway's policy plugin (no secrets).
+          CLAWPLANE_TOOL_POLICY: JSON.stringify(policy),
+          // The same policy as OpenClaw's tool allow/deny lists: the model is offered only these.
+          [TOOLS_CONFIG_ENV]: JSON.stringify(openclawToolsConfig(policy)),
+          // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
+          [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
+        };
+      },
       onEvent: this.hooks.onEvent,
       onClose: (reason) => {
         this.link = undefined;

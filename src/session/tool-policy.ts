@@ -12,6 +12,10 @@
  * `always_allow` is `allow`; `auto` is `allow` too, because there is no reviewer model here
  * (documented). OpenClaw tools with no CMA counterpart (its gateway, plugin, cron, messaging
  * and sub-agent tools) are denied: an agent gets exactly the tools its definition names.
+ *
+ * Two gates apply the same policy: {@link openclawToolsConfig} keeps denied tools out of what
+ * OpenClaw offers the model at all (no schema in the prompt, no call to refuse), and the plugin
+ * still decides every call that is made (ask, and anything the first gate let through).
  */
 import type { AgentTool } from "../schemas/agent-tools";
 
@@ -128,4 +132,38 @@ export function decisionFor(
     );
   }
   return policy.tools[openclawName] ?? policy.default;
+}
+
+/**
+ * Env var carrying {@link openclawToolsConfig} as JSON (no secrets); container/entrypoint.sh and
+ * the local runtime write it beside openclaw.json5, whose `tools` block includes it.
+ */
+export const TOOLS_CONFIG_ENV = "CLAWPLANE_TOOLS_CONFIG";
+
+/** OpenClaw's plugin id for the tools of the configured MCP servers (its tool-policy name). */
+const MCP_PLUGIN_ID = "bundle-mcp";
+
+/** The `allow`/`deny` lists of OpenClaw's `tools` config (deny wins; no allow = everything). */
+export interface OpenClawToolsConfig {
+  allow?: string[];
+  deny: string[];
+}
+
+/**
+ * Which tools OpenClaw may offer the model under `policy`: those the agent may run or be asked
+ * about, and nothing else. Denied tools are listed too (OpenClaw otherwise lets `apply_patch`
+ * in with `write`); an agent with no tool at all gets `deny: ["*"]`, since an empty allow list
+ * means "everything" to OpenClaw. The deferred-tool dispatcher comes with discovery (without it
+ * a discovered tool could not be called), the MCP servers' tools with any MCP tool the agent
+ * has (their per-tool filters are in the MCP config, see src/mcp/config.ts).
+ */
+export function openclawToolsConfig(policy: GatewayToolPolicy): OpenClawToolsConfig {
+  const entries = Object.entries(policy.tools);
+  const offered = entries.filter(([, decision]) => decision !== "deny").map(([name]) => name);
+  const denied = entries.filter(([, decision]) => decision === "deny").map(([name]) => name);
+  if (offered.some((name) => DISCOVERY_TOOLS.includes(name))) offered.push(DISPATCH_TOOL);
+  if (Object.values(policy.mcp).some((decision) => decision !== "deny")) offered.push(MCP_PLUGIN_ID);
+  if (policy.default !== "deny") return { deny: denied.sort() };
+  if (offered.length === 0) return { deny: ["*"] };
+  return { allow: offered.sort(), deny: denied.sort() };
 }

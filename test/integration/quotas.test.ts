@@ -4,12 +4,11 @@
  * (these tests run no agent runtime). A turn stopped mid-way by a quota is in
  * test/runtime/permissions-quotas.test.ts with a real gateway.
  */
-import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { SessionDO } from "../../src/session/session-do";
 import { sessionStub } from "../../src/session/stub";
-import { BASE_URL, callJson, MINIMAL_AGENT } from "../helpers/api";
+import { callJson, MINIMAL_AGENT } from "../helpers/api";
+import { mintSessionToken, modelCall } from "../helpers/session-token";
 import { waitFor } from "../helpers/wait";
 
 const message = (text: string) => ({ events: [{ type: "user.message", content: [{ type: "text", text }] }] });
@@ -148,30 +147,14 @@ describe("session quotas", () => {
 
   it("makes the LLM proxy refuse the session's model calls once a quota is reached", async () => {
     const { session } = await sessionFor({ session_limits: { max_cost_usd: 1 } });
-    // A first (failing, runtime-less) turn mints the session's runtime secrets.
-    await callJson(`/v1/sessions/${session.id}/events`, { body: message("mint") });
-    await waitFor(async () => (await callJson(`/v1/sessions/${session.id}`)).body.status === "idle", {
-      what: "the turn to end",
-    });
-    const token = await runInDurableObject(sessionStub(env, session.id), (instance: SessionDO) => {
-      const ctx = (instance as unknown as { ctx: DurableObjectState }).ctx;
-      return ctx.storage.kv.get<{ sessionToken: string }>("runtime-secrets")?.sessionToken;
-    });
+    const token = await mintSessionToken(session.id);
     expect(token).toMatch(/^cpst_/);
-    const modelCall = () =>
-      exports.default.fetch(
-        new Request(`${BASE_URL}/llm/v1/chat/completions`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: JSON.stringify({ model: "default", messages: [{ role: "user", content: "hi" }] }),
-        }),
-      );
-    const allowed = await modelCall();
+    const allowed = await modelCall(token);
     expect(allowed.status).not.toBe(429);
     await allowed.body?.cancel();
 
     await recordUsage(session.id, { costUsd: 1.25 });
-    const refused = await modelCall();
+    const refused = await modelCall(token);
     expect(refused.status).toBe(429);
     const body = (await refused.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("quota_exceeded");

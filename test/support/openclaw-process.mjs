@@ -47,8 +47,9 @@ const EMBEDDING_ENV = {
  * @param {"loopback" | "lan"} [options.bind] default "loopback"; "lan" listens on 0.0.0.0
  * @param {string} [options.stateDir] default: a new temp dir, removed by stop()
  * @param {Record<string, string>} [options.env] extra env (e.g. OPENCLAW_LOG_LEVEL); its
- *   CLAWPLANE_MCP_CONFIG (OpenClaw's `mcp` block, JSON) is written to clawplane-mcp.json beside
- *   the config, as container/entrypoint.sh does
+ *   CLAWPLANE_MCP_CONFIG (OpenClaw's `mcp` block, JSON) and CLAWPLANE_TOOLS_CONFIG (the tool
+ *   allow/deny lists) are written to clawplane-mcp.json and clawplane-tools.json beside the
+ *   config, as container/entrypoint.sh does
  * @param {number} [options.readyTimeoutMs] default 120 000
  * @param {boolean} [options.waitForReady] default true; false resolves right after spawn
  *   (await `handle.ready()` later, e.g. to exercise connects during startup)
@@ -69,9 +70,12 @@ export async function startOpenClaw(options) {
   // (`<config>.last-good`), which must land in this gateway's state, not in the repo.
   const configPath = join(stateDir, "openclaw.json5");
   await copyFile(CONFIG_TEMPLATE, configPath);
-  // The template includes the MCP block from beside itself (see container/entrypoint.sh).
+  // The template includes the MCP block and the tool lists from beside itself (see
+  // container/entrypoint.sh).
   const mcpConfig = options.env?.CLAWPLANE_MCP_CONFIG || "{}";
   await writeFile(join(stateDir, "clawplane-mcp.json"), `${mcpConfig}\n`);
+  const toolsConfig = options.env?.CLAWPLANE_TOOLS_CONFIG || "{}";
+  await writeFile(join(stateDir, "clawplane-tools.json"), `${toolsConfig}\n`);
   const port = options.port ?? (await freePort());
   const bind = options.bind ?? "loopback";
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { expandTools } from "../../src/domain/agent-tools";
-import { decisionFor, gatewayToolPolicy, mcpCallOf } from "../../src/session/tool-policy";
+import {
+  decisionFor,
+  gatewayToolPolicy,
+  mcpCallOf,
+  openclawToolsConfig,
+} from "../../src/session/tool-policy";
 
 const toolset = (params: Record<string, unknown>) =>
   expandTools([{ type: "agent_toolset_20260401", ...params } as never], []);
@@ -72,5 +77,39 @@ describe("gateway tool policy", () => {
       input: { q: "x" },
     });
     expect(mcpCallOf("exec", { command: "ls" }, ["docs"])).toBeNull();
+  });
+});
+
+describe("tools offered to the model", () => {
+  const offered = (tools: Parameters<typeof gatewayToolPolicy>[0]) =>
+    openclawToolsConfig(gatewayToolPolicy(tools));
+
+  it("offers nothing to an agent without tools", () => {
+    expect(offered([])).toEqual({ deny: ["*"] });
+    expect(offered(toolset({ default_config: { enabled: false } }))).toEqual({ deny: ["*"] });
+  });
+
+  it("offers exactly the enabled tools, asked or not, and denies the disabled ones by name", () => {
+    const config = offered(
+      toolset({
+        default_config: { enabled: false },
+        configs: [
+          { name: "read", enabled: true },
+          { name: "bash", enabled: true, permission_policy: { type: "always_ask" } },
+          { name: "write", enabled: true },
+        ],
+      }),
+    );
+    expect(config.allow).toEqual(["code_execution", "exec", "process", "read", "terminal", "write"]);
+    // Named, so that OpenClaw's "write also allows apply_patch" cannot bring in a disabled edit.
+    expect(config.deny).toEqual(expect.arrayContaining(["apply_patch", "edit", "web_fetch", "tool_search"]));
+  });
+
+  it("offers discovery with its dispatcher, and the MCP servers' tools with an MCP toolset", () => {
+    const full = offered(toolset({}));
+    expect(full.allow).toEqual(expect.arrayContaining(["tool_search", "tool_describe", "tool_call", "read"]));
+    expect(full.allow).not.toContain("bundle-mcp");
+    const mcp = offered(expandTools([{ type: "mcp_toolset", mcp_server_name: "docs" }] as never, []));
+    expect(mcp.allow).toEqual(["bundle-mcp", "tool_call", "tool_describe", "tool_search"]);
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * A session's LLM proxy token in workerd tests (which run no agent runtime), and a model call
+ * made with it the way a session's gateway makes one.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import type { SessionDO } from "../../src/session/session-do";
+import { sessionStub } from "../../src/session/stub";
+import { BASE_URL, callJson } from "./api";
+import { waitFor } from "./wait";
+
+/**
+ * Mints the session's runtime secrets with a first turn (which fails: there is no runtime) and
+ * returns its LLM proxy token; the session is idle again when this resolves.
+ */
+export async function mintSessionToken(sessionId: string): Promise<string | undefined> {
+  await callJson(`/v1/sessions/${sessionId}/events`, {
+    body: { events: [{ type: "user.message", content: [{ type: "text", text: "mint" }] }] },
+  });
+  await waitFor(async () => (await callJson(`/v1/sessions/${sessionId}`)).body.status === "idle", {
+    what: "the turn to end",
+  });
+  return runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
+    const ctx = (instance as unknown as { ctx: DurableObjectState }).ctx;
+    return ctx.storage.kv.get<{ sessionToken: string }>("runtime-secrets")?.sessionToken;
+  });
+}
+
+/** `POST /llm/v1/chat/completions` with a session token, as the session's gateway sends it. */
+export function modelCall(token: string | undefined): Promise<Response> {
+  return exports.default.fetch(
+    new Request(`${BASE_URL}/llm/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "default", messages: [{ role: "user", content: "hi" }] }),
+    }),
+  );
+}
