@@ -152,7 +152,8 @@ describe("clawplane CLI", () => {
     // No runtime here: the turn fails with session.error, reported on stderr, exit 1.
     const sent = await c.run("sessions", "send", session.id, "hello", "there");
     expect(sent.code).toBe(1);
-    expect(sent.err).toMatch(/^error: .*LOCAL_AGENT_ORIGIN/);
+    // No provider here (the SDK tests configure none): the turn fails at once, naming the setting.
+    expect(sent.err).toMatch(/^error: no model provider .*LLM_UPSTREAM_BASE_URL/);
     const ndjson = await c.run("--json", "sessions", "send", session.id, "again");
     const types = ndjson.out
       .trimEnd()

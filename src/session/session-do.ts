@@ -62,6 +62,8 @@ interface ActiveTurn {
   done: (outcome: TurnEnd) => void;
   /** Set when the run is stopped to wait for the user: the message stays queued. */
   parked?: boolean;
+  /** Why the LLM proxy could not make a model call of this turn; the turn ends with it. */
+  failure?: string;
 }
 
 /** How a turn can end: as OpenClaw reported it, with the runtime gone, or stopped at a quota. */
@@ -272,6 +274,13 @@ export class SessionDO extends DurableObject<Env> {
     record.usage.cache_creation_input_tokens += usage.cacheWriteTokens;
     record.usage.cost_usd += usage.costUsd;
     this.save(record);
+    // The proxy could not make the call (no provider, provider unreachable): no retry of the
+    // runtime's can help, so its run stops now and the turn ends with the proxy's reason.
+    const turn = this.turn;
+    if (usage.failure && turn) {
+      turn.failure ??= usage.failure;
+      void this.runtime.abort(record.id, turn.runId);
+    }
   }
 
   // ---- alarm: watchdog and idle stop ----------------------------------------------------
@@ -437,6 +446,13 @@ export class SessionDO extends DurableObject<Env> {
 
     // Picked up now, whether or not the runtime then manages to run it.
     this.events.markProcessed(input.eventId, Date.now());
+    // A model nothing can serve is a configuration error: said at once, before a runtime boots.
+    const configError = this.runtime.modelConfigError(this.mustRecord());
+    if (configError) {
+      log("warn", "turn refused: no model provider", { session_id: this.mustRecord().id });
+      this.finishTurn(input, { kind: "error", message: configError });
+      return;
+    }
     let link: LinkState;
     try {
       link = await this.runtime.connect(this.mustRecord());
@@ -487,6 +503,7 @@ export class SessionDO extends DurableObject<Env> {
       }, limitMs);
     });
     if (timer !== null) clearTimeout(timer);
+    const failure = this.turn?.failure;
     const parked = this.turn?.parked === true || this.approvals.isWaiting(input.eventId);
     this.approvals.clearParkTimer();
     this.turn = undefined;
@@ -516,7 +533,8 @@ export class SessionDO extends DurableObject<Env> {
       this.emit("session.status_rescheduled", {});
       return;
     }
-    this.finishTurn(input, outcome);
+    const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
+    this.finishTurn(input, failed ? { kind: "error", message: failure } : outcome);
   }
 
   /** Ends a turn for good: the message leaves the queue and the session goes idle. */

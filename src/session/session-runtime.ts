@@ -10,6 +10,7 @@ import { timingSafeEqualStrings } from "../lib/crypto";
 import { randomBase62 } from "../lib/ids";
 import { describeError, log } from "../lib/log";
 import { mintSessionToken } from "../llm/session-token";
+import { chooseUpstream, missingProviderMessage } from "../llm/upstreams";
 import { MCP_CONFIG_ENV, openclawMcpConfig } from "../mcp/config";
 import { makeRedactor } from "../planes/redact";
 import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../runtime/agent-runtime";
@@ -110,6 +111,17 @@ export class SessionRuntime {
       },
     });
     return this.link;
+  }
+
+  /**
+   * Why the runtime could not call `record`'s model, when that is known before starting it: no
+   * provider of the Worker's LLM proxy serves the model (the proxy makes the same choice).
+   * Null when a provider does, or when the runtime calls a model endpoint of its own.
+   */
+  modelConfigError(record: SessionRecord): string | null {
+    if (this.env.RUNTIME_LLM_BASE_URL) return null;
+    const model = record.agent.model.id;
+    return chooseUpstream(model, this.env) ? null : missingProviderMessage(model);
   }
 
   /** Forgets a link that is known to be dead; the next `connect` starts over. */
