@@ -46,6 +46,7 @@ import {
   sessionToWire,
   usageToWire,
 } from "./session-record";
+import { RuntimeProgress } from "./runtime-progress";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
 import { decisionFor, gatewayToolPolicy } from "./tool-policy";
@@ -454,8 +455,10 @@ export class SessionDO extends DurableObject<Env> {
       return;
     }
     let link: LinkState;
+    const progress = new RuntimeProgress((type, fields) => this.emit(type, fields));
     try {
-      link = await this.runtime.connect(this.mustRecord());
+      link = await this.runtime.connect(this.mustRecord(), () => progress.starting());
+      progress.ready();
     } catch (err) {
       const reason =
         err instanceof RuntimeStartError ? err.reason : `could not reach the agent runtime: ${String(err)}`;

@@ -74,8 +74,11 @@ export class SessionRuntime {
     return secrets !== undefined && (await timingSafeEqualStrings(token, secrets.sessionToken));
   }
 
-  /** The live link, starting the runtime and connecting first if needed. */
-  async connect(record: SessionRecord): Promise<LinkState> {
+  /**
+   * The live link, starting the runtime and connecting first if needed; `onStart` is called
+   * when the runtime has to be started.
+   */
+  async connect(record: SessionRecord, onStart?: () => void): Promise<LinkState> {
     if (this.link) return this.link;
     const secrets = await this.secrets(record.id);
     const runtime = this.runtime(record.id);
@@ -104,6 +107,7 @@ export class SessionRuntime {
         // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
         [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
       }),
+      onStart,
       onEvent: this.hooks.onEvent,
       onClose: (reason) => {
         this.link = undefined;
