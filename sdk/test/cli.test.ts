@@ -276,7 +276,13 @@ describe("clawplane CLI", () => {
     expect(sent.err).toContain("runtime ready in 14.2 s\n");
     expect(sent.err.indexOf("starting runtime")).toBeLessThan(sent.err.indexOf("runtime ready"));
 
-    const streamed = await cli({ fetch }).run("sessions", "stream", "sesn_x", "--until", "session.status_idle");
+    const streamed = await cli({ fetch }).run(
+      "sessions",
+      "stream",
+      "sesn_x",
+      "--until",
+      "session.status_idle",
+    );
     const lines = streamed.out.split("\n");
     expect(lines).toContain("03:04:05  span.runtime_start       starting runtime…");
     expect(lines).toContain("03:04:05  span.runtime_ready       runtime ready in 14.2 s");

@@ -31,7 +31,10 @@ export class UpstreamUnreachable extends Error {
  * `fetch(url, init)`, retried while it throws without a response. Throws the caller's abort
  * reason as `fetch` does, or `UpstreamUnreachable` once the tries or the budget are used up.
  */
-export async function fetchUpstream(url: string, init: RequestInit & { signal: AbortSignal }): Promise<Response> {
+export async function fetchUpstream(
+  url: string,
+  init: RequestInit & { signal: AbortSignal },
+): Promise<Response> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {

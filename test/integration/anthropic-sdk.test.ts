@@ -7,6 +7,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { RuntimeProgress } from "../../src/session/runtime-progress";
+import type { WireEvent } from "../../src/session/event-log";
 import type { SessionDO } from "../../src/session/session-do";
 import { sessionStub } from "../../src/session/stub";
 import { anthropicClient, createKey } from "../helpers/api";
@@ -174,7 +175,7 @@ describe("@anthropic-ai/sdk beta.sessions.events", () => {
     // A cold start as a turn reports it, by the session object's own emitter (these tests
     // have no runtime to start).
     await runInDurableObject(sessionStub(env, session.id), (instance: SessionDO) => {
-      const emit = (instance as unknown as { emit: (type: string, fields: object) => { id: string } }).emit;
+      const emit = (instance as unknown as { emit: (type: string, fields: object) => WireEvent }).emit;
       const progress = new RuntimeProgress((type, fields) => emit.call(instance, type, fields));
       progress.starting();
       progress.ready();
@@ -186,7 +187,11 @@ describe("@anthropic-ai/sdk beta.sessions.events", () => {
       if (streamed.length === 2) break;
     }
     const [start, ready] = streamed;
-    expect(start).toEqual({ id: expect.stringMatching(/^sevt_/), type: "span.runtime_start", processed_at: expect.any(String) });
+    expect(start).toEqual({
+      id: expect.stringMatching(/^sevt_/),
+      type: "span.runtime_start",
+      processed_at: expect.any(String),
+    });
     expect(ready).toEqual({
       id: expect.stringMatching(/^sevt_/),
       type: "span.runtime_ready",

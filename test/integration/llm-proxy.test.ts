@@ -275,7 +275,9 @@ describe("LLM proxy against the model server", () => {
     const body = await text(res);
     expectOpenAiError(body, "upstream_unreachable");
     const message: string = JSON.parse(body).error.message;
-    expect(message).toMatch(/^the model provider at 127\.0\.0\.1:1 could not be reached \(3 attempts in \d+\.\d s\)$/);
+    expect(message).toMatch(
+      /^the model provider at 127\.0\.0\.1:1 could not be reached \(3 attempts in \d+\.\d s\)$/,
+    );
     expect(body).not.toContain("acct-secret-path");
     // Backed off between the tries (250 ms + 1 s), and done within the budget.
     expect(elapsed).toBeGreaterThanOrEqual(1_250);

@@ -148,8 +148,10 @@ describe("sessions", () => {
   it("fails a turn at once when no model provider serves the agent's model, naming the model and the setting", async () => {
     // These tests configure a provider for claude-* models only (vitest.config.ts).
     const { env } = await fixture();
-    const agent = (await callJson("/v1/agents", { body: { name: "Unserved", model: "mistral-large-2" } })).body;
-    const session = (await callJson("/v1/sessions", { body: { agent: agent.id, environment_id: env.id } })).body;
+    const agent = (await callJson("/v1/agents", { body: { name: "Unserved", model: "mistral-large-2" } }))
+      .body;
+    const session = (await callJson("/v1/sessions", { body: { agent: agent.id, environment_id: env.id } }))
+      .body;
     const stream = new SseReader(await call(`/v1/sessions/${session.id}/events/stream`));
     const sentAt = Date.now();
     await callJson(`/v1/sessions/${session.id}/events`, { body: message("hello") });
