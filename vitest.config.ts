@@ -28,6 +28,10 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
           // The deterministic OpenAI-compatible model server (test/global-setup.ts).
           MODEL_SERVER_URL: inject<string>("modelServerUrl"),
+          // The LLM proxy's provider for claude-* models (the agents of most tests) is the model
+          // server; any other model has none, which the session refuses before starting a turn.
+          ANTHROPIC_API_KEY: "test-anthropic-key",
+          ANTHROPIC_BASE_URL: inject<string>("modelServerUrl"),
           // The MCP server double (test/global-setup.ts).
           MCP_SERVER_URL: inject<string>("mcpServerUrl"),
         },

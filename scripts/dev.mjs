@@ -16,6 +16,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { missingProviderWarning, parseDevVars, varArguments } from "./dev-providers.mjs";
 
 const DEV_VARS = ".dev.vars";
 const SUPERVISOR_START_TIMEOUT_MS = 15_000;
@@ -58,6 +59,14 @@ const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--loc
   env: { ...process.env, CI: "true" }, // no interactive confirmation
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+// Where `wrangler dev` takes the provider settings from: wrangler.toml, .dev.vars and --var.
+const providerWarning = missingProviderWarning([
+  parseDevVars(readFileSync("wrangler.toml", "utf8")),
+  parseDevVars(existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : ""),
+  varArguments(process.argv.slice(2)),
+]);
+if (providerWarning) console.warn(`\n${providerWarning}\n`);
 
 const supervisor = await startSupervisor();
 console.log(

@@ -32,6 +32,8 @@ import type {
 } from "../../src/schemas/environments";
 import type {
   EventListQuerySchema,
+  RuntimeReadyEventSchema,
+  RuntimeStartEventSchema,
   SendEventsSchema,
   SessionEventSchema,
   UserEventParamsSchema,
@@ -142,6 +144,10 @@ export interface SessionDeleted {
 
 /** A stored session event (`user.message`, `agent.message`, `session.status_idle`, …). */
 export type SessionEvent = z.infer<typeof SessionEventSchema>;
+/** Cold-start progress: a turn that has to start the session's runtime emits this first… */
+export type RuntimeStartEvent = z.infer<typeof RuntimeStartEventSchema>;
+/** …and this once the runtime is ready (`ready_ms` after the start), before its first model call. */
+export type RuntimeReadyEvent = z.infer<typeof RuntimeReadyEventSchema>;
 export type UserEventParams = z.input<typeof UserEventParamsSchema>;
 export type SendEventsParams = z.input<typeof SendEventsSchema>;
 export type EventListParams = KnownKeys<

@@ -149,10 +149,11 @@ describe("clawplane CLI", () => {
     const listed = await c.run("sessions", "ls", "--agent", agent.id, "--status", "idle");
     expect(listed.out.split("\n")[1]).toMatch(new RegExp(`^${session.id}\\s+idle\\s+-\\s+${agent.id}`));
 
-    // No runtime here: the turn fails with session.error, reported on stderr, exit 1.
+    // The turn fails with session.error, reported on stderr, exit 1.
     const sent = await c.run("sessions", "send", session.id, "hello", "there");
     expect(sent.code).toBe(1);
-    expect(sent.err).toMatch(/^error: .*LOCAL_AGENT_ORIGIN/);
+    // No provider here (the SDK tests configure none): the turn fails at once, naming the setting.
+    expect(sent.err).toMatch(/^error: no model provider .*LLM_UPSTREAM_BASE_URL/);
     const ndjson = await c.run("--json", "sessions", "send", session.id, "again");
     const types = ndjson.out
       .trimEnd()
@@ -240,5 +241,50 @@ describe("clawplane CLI", () => {
     };
     const result = await cli({ fetch }).run("sessions", "send", "sesn_x", "hi");
     expect(result).toEqual({ code: 0, out: "Hello!\n", err: "" });
+  });
+
+  it("shows a cold start: starting runtime, then how long it took", async () => {
+    // Scripted, as above: a first turn that had to start the session's runtime.
+    const t = "2026-01-02T03:04:05.000Z";
+    const frames = [
+      { id: "sevt_u", type: "user.message", content: [{ type: "text", text: "hi" }], processed_at: t },
+      { id: "sevt_r", type: "session.status_running", processed_at: t },
+      { id: "sevt_s", type: "span.runtime_start", processed_at: t },
+      {
+        id: "sevt_y",
+        type: "span.runtime_ready",
+        processed_at: t,
+        runtime_start_id: "sevt_s",
+        started_at: t,
+        ready_ms: 14_234,
+      },
+      { id: "sevt_m", type: "agent.message", content: [{ type: "text", text: "Hello!" }], processed_at: t },
+      { id: "sevt_i", type: "session.status_idle", stop_reason: { type: "end_turn" }, processed_at: t },
+    ];
+    const sse = frames.map((f) => `id: ${f.id}\nevent: ${f.type}\ndata: ${JSON.stringify(f)}\n\n`).join("");
+    const fetch: FetchLike = async (input) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      if (url.pathname.endsWith("/stream")) {
+        return new Response(sse, { headers: { "content-type": "text/event-stream" } });
+      }
+      return Response.json({ data: [{ ...frames[0], processed_at: null }] });
+    };
+    const sent = await cli({ fetch, ttyStderr: true }).run("sessions", "send", "sesn_x", "hi");
+    expect(sent.code).toBe(0);
+    expect(sent.out).toBe("Hello!\n");
+    expect(sent.err).toContain("starting runtime");
+    expect(sent.err).toContain("runtime ready in 14.2 s\n");
+    expect(sent.err.indexOf("starting runtime")).toBeLessThan(sent.err.indexOf("runtime ready"));
+
+    const streamed = await cli({ fetch }).run(
+      "sessions",
+      "stream",
+      "sesn_x",
+      "--until",
+      "session.status_idle",
+    );
+    const lines = streamed.out.split("\n");
+    expect(lines).toContain("03:04:05  span.runtime_start       starting runtime…");
+    expect(lines).toContain("03:04:05  span.runtime_ready       runtime ready in 14.2 s");
   });
 });

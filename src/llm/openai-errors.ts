@@ -58,9 +58,27 @@ export const proxyErrors = {
   /** 404: a path the proxy does not serve. */
   notFound: (method: string, path: string) =>
     openAiError(404, `no route for ${method} ${path}`, { code: "not_found" }),
-  /** 503: no upstream configured for the granted model, or no meter registered. */
+  /** 503: a wiring fault of the Worker itself (no meter registered, no session in the props). */
   notConfigured: (what: string) => openAiError(503, `${what} is not configured`, { code: "not_configured" }),
-  /** 502: the provider could not be reached, or rejected the proxy's own credentials. */
+  /**
+   * No provider for the granted model: a configuration error no retry can fix. 404 (model not
+   * found) is what OpenClaw, the proxy's caller, treats as final; a 5xx would have it retry for
+   * minutes before the user learns anything.
+   */
+  modelNotConfigured: (message: string) =>
+    openAiError(404, message, { type: "invalid_request_error", code: "model_not_configured" }),
+  /**
+   * The provider could not be reached, after the proxy's own bounded retries (upstream-fetch.ts).
+   * 424 (failed dependency), with a type OpenClaw classifies as no transient failure, so it
+   * does not multiply those retries into minutes; `x-should-retry` says the same to OpenAI SDKs.
+   */
+  unreachable: (message: string) =>
+    openAiError(424, message, {
+      type: "upstream_unreachable_error",
+      code: "upstream_unreachable",
+      headers: { "x-should-retry": "false" },
+    }),
+  /** 502: the provider rejected the proxy's own credentials, or cut its response off. */
   badGateway: (message: string) => openAiError(502, message, { code: "upstream_error" }),
   /** 499-style: the caller went away before the provider answered (nobody reads it). */
   clientClosed: () => openAiError(499, "client closed request", { code: "client_closed" }),

@@ -8,7 +8,10 @@
  *   → response streamed back unchanged while the usage tap reads it → meter.record()
  *
  * Both front doors (the /llm/v1 route and the container outbound entrypoint) call in here.
- * Every failure becomes an OpenAI-shape error response; this module never throws.
+ * Every failure becomes an OpenAI-shape error response; this module never throws. The two
+ * failures only configuration or the network can fix (no provider for the model, provider
+ * unreachable) are also reported to the session's meter, with the reason, before the answer
+ * goes back: the session ends the turn with that reason instead of the runtime's generic one.
  */
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
@@ -16,12 +19,15 @@ import { openAiError, openAiErrorFromApiError, proxyErrors, upstreamErrorRespons
 import { costUsd, type PricingEnv, priceTable, type TokenCounts } from "./pricing";
 import type { ModelCallGrant, ModelCallUsage, ResolveMeter, SessionMeter } from "./session-meter";
 import { sessionIdFromToken } from "./session-token";
+import { fetchUpstream, UpstreamUnreachable } from "./upstream-fetch";
 import {
   chatCompletionsUrl,
   chooseUpstream,
+  missingProviderMessage,
   passedHeaders,
   type Upstream,
   type UpstreamEnv,
+  upstreamHost,
 } from "./upstreams";
 import { meterSseStream, type StreamOutcome, tokenCountsFromUsage } from "./usage-stream";
 
@@ -68,7 +74,9 @@ export async function proxyChatCompletion(request: Request, options: ProxyOption
         model: auth.grant.model,
         request_id: options.requestId,
       });
-      return proxyErrors.notConfigured("a model provider for this agent's model");
+      const failure = missingProviderMessage(auth.grant.model);
+      await reportFailure(auth, failure, started);
+      return proxyErrors.modelNotConfigured(failure);
     }
     return await forward(body, auth, upstream, options, started);
   } catch (err) {
@@ -150,8 +158,13 @@ async function forward(
   if (options.signal?.aborted) abort.abort(options.signal.reason);
 
   let settled = false;
-  const settle = (status: StreamOutcome, usage: TokenCounts | null, httpStatus: number) => {
-    if (settled) return;
+  const settle = (
+    status: StreamOutcome,
+    usage: TokenCounts | null,
+    httpStatus: number,
+    failure?: string,
+  ): Promise<void> => {
+    if (settled) return Promise.resolve();
     settled = true;
     options.signal?.removeEventListener("abort", onCallerGone);
     const tokens = usage ?? ZERO_TOKENS;
@@ -161,6 +174,7 @@ async function forward(
       costUsd: costUsd(grant.model, tokens, priceTable(options.env)),
       durationMs: Date.now() - started,
       status,
+      ...(failure ? { failure } : {}),
     };
     log(status === "error" ? "warn" : "info", "llm call", {
       request_id: options.requestId,
@@ -183,6 +197,7 @@ async function forward(
       });
     });
     options.waitUntil?.(recorded);
+    return recorded;
   };
 
   let res: Response;
@@ -192,18 +207,29 @@ async function forward(
       accept: streaming ? "text/event-stream" : "application/json",
     };
     if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`;
-    res = await fetch(chatCompletionsUrl(upstream), {
+    res = await fetchUpstream(chatCompletionsUrl(upstream), {
       method: "POST",
       headers,
       body: JSON.stringify(outgoing),
       signal: abort.signal,
     });
   } catch (err) {
-    const aborted = abort.signal.aborted;
-    settle(aborted ? "aborted" : "error", null, aborted ? 499 : 502);
-    if (aborted) return proxyErrors.clientClosed();
-    log("error", "llm proxy: upstream unreachable", { provider: upstream.provider, ...describeError(err) });
-    return proxyErrors.badGateway("the model provider could not be reached");
+    if (!(err instanceof UpstreamUnreachable)) {
+      settle("aborted", null, 499);
+      return proxyErrors.clientClosed();
+    }
+    // The host only: a base URL's path or query may carry a gateway account or token.
+    const failure =
+      `the model provider at ${upstreamHost(upstream)} could not be reached ` +
+      `(${err.attempts} attempts in ${(err.elapsedMs / 1000).toFixed(1)} s)`;
+    log("error", "llm proxy: upstream unreachable", {
+      provider: upstream.provider,
+      host: upstreamHost(upstream),
+      attempts: err.attempts,
+      ...describeError(err.cause),
+    });
+    await settle("error", null, 424, failure);
+    return proxyErrors.unreachable(failure);
   }
 
   if (!res.ok) {
@@ -228,6 +254,25 @@ async function forward(
   }
   settle("ok", usageOfJson(text), res.status);
   return new Response(text, { status: res.status, headers });
+}
+
+/** Tells the session's meter why a call it granted failed before reaching a provider. */
+async function reportFailure({ grant, meter }: Authorized, failure: string, started: number): Promise<void> {
+  await meter
+    .record({
+      model: grant.model,
+      ...ZERO_TOKENS,
+      costUsd: 0,
+      durationMs: Date.now() - started,
+      status: "error",
+      failure,
+    })
+    .catch((err: unknown) => {
+      log("error", "llm proxy: reporting a failure failed", {
+        session_id: grant.sessionId,
+        ...describeError(err),
+      });
+    });
 }
 
 function usageOfJson(text: string): TokenCounts | null {

@@ -34,6 +34,12 @@ export interface ModelCallUsage {
   durationMs: number;
   /** "aborted": the caller went away mid-stream; usage is whatever the provider had reported by then. */
   status: "ok" | "error" | "aborted";
+  /**
+   * Why the call failed before any provider answered (no provider for the model, provider
+   * unreachable): a message for the user, naming the model or the provider's host, never a
+   * key or a provider's text. The session ends its running turn with it.
+   */
+  failure?: string;
 }
 
 /** A session's authority over its model calls. */

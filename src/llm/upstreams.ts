@@ -61,6 +61,31 @@ export function chooseUpstream(model: string, env: UpstreamEnv): Upstream | null
   return null;
 }
 
+/**
+ * Why nothing can serve `model`, naming the settings that would: the one message a user sees
+ * for this configuration error, from the session's pre-check and from the proxy alike.
+ */
+export function missingProviderMessage(model: string): string {
+  const keys = OPENAI_MODEL.test(model)
+    ? " or OPENAI_API_KEY"
+    : ANTHROPIC_MODEL.test(model)
+      ? " or ANTHROPIC_API_KEY"
+      : "";
+  return (
+    `no model provider is configured for model "${model}": set LLM_UPSTREAM_BASE_URL ` +
+    `(any OpenAI-compatible endpoint)${keys} in the Worker's configuration`
+  );
+}
+
+/** The host (and port) of an upstream, for messages: never its path, query or credentials. */
+export function upstreamHost(up: Upstream): string {
+  try {
+    return new URL(up.baseUrl).host || up.provider;
+  } catch {
+    return up.provider;
+  }
+}
+
 // Upstream response headers worth passing on; everything else (cookies, provider account ids) stays here.
 const PASSED_RESPONSE_HEADERS = new Set([
   "content-type",

@@ -45,6 +45,30 @@ export const SessionEventSchema = z
   .looseObject({ id: z.string(), type: z.string(), processed_at: z.string().nullable() })
   .openapi("SessionEvent");
 
+/**
+ * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not
+ * know a type skip it, the official SDKs included). Emitted only by a turn that has to start the
+ * session's runtime, before the turn's first model call: `span.runtime_start` when the start
+ * begins, `span.runtime_ready` once the runtime answers. A start that fails is followed by
+ * `session.error` instead of `span.runtime_ready`.
+ */
+export const RuntimeStartEventSchema = z
+  .object({ id: z.string(), type: z.literal("span.runtime_start"), processed_at: z.string() })
+  .openapi("RuntimeStartEvent");
+export const RuntimeReadyEventSchema = z
+  .object({
+    id: z.string(),
+    type: z.literal("span.runtime_ready"),
+    processed_at: z.string(),
+    /** The `span.runtime_start` event this one ends. */
+    runtime_start_id: z.string(),
+    /** When the start began (RFC 3339). */
+    started_at: z.string(),
+    /** Milliseconds from the start to a runtime ready to run the turn. */
+    ready_ms: z.number().int().nonnegative(),
+  })
+  .openapi("RuntimeReadyEvent");
+
 export const EventListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(MAX_PAGE_LIMIT),
   page: PageQuery,

@@ -29,6 +29,8 @@ export interface LinkOptions {
   egress?: EgressPolicy;
   /** Whether outbound requests need secret placeholders substituted (containers only). */
   substituteSecrets?: boolean;
+  /** Called just before the runtime is started: not when it was running already. */
+  onStart?: () => void;
   onEvent: (frame: EventFrame) => void;
   onClose: (reason: string) => void;
 }
@@ -54,13 +56,15 @@ async function openSocket(runtime: AgentRuntime): Promise<WebSocketLike> {
 /** Starts (if needed) and connects; resolves once the session's events are subscribed. */
 export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const { runtime } = opts;
-  const start = () =>
-    runtime.start({
+  const start = () => {
+    opts.onStart?.();
+    return runtime.start({
       env: opts.startEnv(),
       enableInternet: opts.enableInternet,
       egress: opts.egress,
       substituteSecrets: opts.substituteSecrets,
     });
+  };
   if (!(await runtime.isRunning())) await start();
   try {
     await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });

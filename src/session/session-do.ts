@@ -46,6 +46,7 @@ import {
   sessionToWire,
   usageToWire,
 } from "./session-record";
+import { RuntimeProgress } from "./runtime-progress";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
 import { decisionFor, gatewayToolPolicy } from "./tool-policy";
@@ -62,6 +63,8 @@ interface ActiveTurn {
   done: (outcome: TurnEnd) => void;
   /** Set when the run is stopped to wait for the user: the message stays queued. */
   parked?: boolean;
+  /** Why the LLM proxy could not make a model call of this turn; the turn ends with it. */
+  failure?: string;
 }
 
 /** How a turn can end: as OpenClaw reported it, with the runtime gone, or stopped at a quota. */
@@ -276,6 +279,13 @@ export class SessionDO extends DurableObject<Env> {
     record.usage.cache_creation_input_tokens += usage.cacheWriteTokens;
     record.usage.cost_usd += usage.costUsd;
     this.save(record);
+    // The proxy could not make the call (no provider, provider unreachable): no retry of the
+    // runtime's can help, so its run stops now and the turn ends with the proxy's reason.
+    const turn = this.turn;
+    if (usage.failure && turn) {
+      turn.failure ??= usage.failure;
+      void this.runtime.abort(record.id, turn.runId);
+    }
   }
 
   // ---- alarm: watchdog and idle stop ----------------------------------------------------
@@ -441,9 +451,18 @@ export class SessionDO extends DurableObject<Env> {
 
     // Picked up now, whether or not the runtime then manages to run it.
     this.events.markProcessed(input.eventId, Date.now());
+    // A model nothing can serve is a configuration error: said at once, before a runtime boots.
+    const configError = this.runtime.modelConfigError(this.mustRecord());
+    if (configError) {
+      log("warn", "turn refused: no model provider", { session_id: this.mustRecord().id });
+      this.finishTurn(input, { kind: "error", message: configError });
+      return;
+    }
     let link: LinkState;
+    const progress = new RuntimeProgress((type, fields) => this.emit(type, fields));
     try {
-      link = await this.runtime.connect(this.mustRecord());
+      link = await this.runtime.connect(this.mustRecord(), () => progress.starting());
+      progress.ready();
     } catch (err) {
       const reason =
         err instanceof RuntimeStartError ? err.reason : `could not reach the agent runtime: ${String(err)}`;
@@ -491,6 +510,7 @@ export class SessionDO extends DurableObject<Env> {
       }, limitMs);
     });
     if (timer !== null) clearTimeout(timer);
+    const failure = this.turn?.failure;
     const parked = this.turn?.parked === true || this.approvals.isWaiting(input.eventId);
     this.approvals.clearParkTimer();
     this.turn = undefined;
@@ -520,7 +540,8 @@ export class SessionDO extends DurableObject<Env> {
       this.emit("session.status_rescheduled", {});
       return;
     }
-    this.finishTurn(input, outcome);
+    const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
+    this.finishTurn(input, failed ? { kind: "error", message: failure } : outcome);
   }
 
   /** Ends a turn for good: the message leaves the queue and the session goes idle. */

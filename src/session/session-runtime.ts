@@ -10,6 +10,7 @@ import { timingSafeEqualStrings } from "../lib/crypto";
 import { randomBase62 } from "../lib/ids";
 import { describeError, log } from "../lib/log";
 import { mintSessionToken } from "../llm/session-token";
+import { chooseUpstream, missingProviderMessage } from "../llm/upstreams";
 import { MCP_CONFIG_ENV, openclawMcpConfig } from "../mcp/config";
 import { makeRedactor } from "../planes/redact";
 import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../runtime/agent-runtime";
@@ -73,8 +74,11 @@ export class SessionRuntime {
     return secrets !== undefined && (await timingSafeEqualStrings(token, secrets.sessionToken));
   }
 
-  /** The live link, starting the runtime and connecting first if needed. */
-  async connect(record: SessionRecord): Promise<LinkState> {
+  /**
+   * The live link, starting the runtime and connecting first if needed; `onStart` is called
+   * when the runtime has to be started.
+   */
+  async connect(record: SessionRecord, onStart?: () => void): Promise<LinkState> {
     if (this.link) return this.link;
     const secrets = await this.secrets(record.id);
     const runtime = this.runtime(record.id);
@@ -108,6 +112,7 @@ export class SessionRuntime {
           [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
         };
       },
+      onStart,
       onEvent: this.hooks.onEvent,
       onClose: (reason) => {
         this.link = undefined;
@@ -115,6 +120,17 @@ export class SessionRuntime {
       },
     });
     return this.link;
+  }
+
+  /**
+   * Why the runtime could not call `record`'s model, when that is known before starting it: no
+   * provider of the Worker's LLM proxy serves the model (the proxy makes the same choice).
+   * Null when a provider does, or when the runtime calls a model endpoint of its own.
+   */
+  modelConfigError(record: SessionRecord): string | null {
+    if (this.env.RUNTIME_LLM_BASE_URL) return null;
+    const model = record.agent.model.id;
+    return chooseUpstream(model, this.env) ? null : missingProviderMessage(model);
   }
 
   /** Forgets a link that is known to be dead; the next `connect` starts over. */

@@ -3,7 +3,13 @@
  * unchanged: only `baseURL`, `apiKey` and a fetch that reaches the Worker in workerd.
  */
 import Anthropic from "@anthropic-ai/sdk";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { RuntimeProgress } from "../../src/session/runtime-progress";
+import type { WireEvent } from "../../src/session/event-log";
+import type { SessionDO } from "../../src/session/session-do";
+import { sessionStub } from "../../src/session/stub";
 import { anthropicClient, createKey } from "../helpers/api";
 
 describe("@anthropic-ai/sdk beta.agents", () => {
@@ -155,5 +161,47 @@ describe("@anthropic-ai/sdk beta.environments", () => {
     const gone = await client.beta.environments.retrieve(env.id).catch((e) => e);
     expect(gone).toBeInstanceOf(Anthropic.NotFoundError);
     expect(gone.errorCode).toBe("environment_not_found");
+  });
+});
+
+describe("@anthropic-ai/sdk beta.sessions.events", () => {
+  const client = anthropicClient();
+
+  it("lists and streams Clawplane's cold-start spans without error", async () => {
+    const agent = await client.beta.agents.create({ name: "Cold", model: "claude-sonnet-4-6" });
+    const environment = await client.beta.environments.create({ name: `cold-${crypto.randomUUID()}` });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    const stream = await client.beta.sessions.events.stream(session.id);
+    // A cold start as a turn reports it, by the session object's own emitter (these tests
+    // have no runtime to start).
+    await runInDurableObject(sessionStub(env, session.id), (instance: SessionDO) => {
+      const emit = (instance as unknown as { emit: (type: string, fields: object) => WireEvent }).emit;
+      const progress = new RuntimeProgress((type, fields) => emit.call(instance, type, fields));
+      progress.starting();
+      progress.ready();
+    });
+
+    const streamed: Array<{ type: string } & Record<string, unknown>> = [];
+    for await (const event of stream) {
+      streamed.push(event as never);
+      if (streamed.length === 2) break;
+    }
+    const [start, ready] = streamed;
+    expect(start).toEqual({
+      id: expect.stringMatching(/^sevt_/),
+      type: "span.runtime_start",
+      processed_at: expect.any(String),
+    });
+    expect(ready).toEqual({
+      id: expect.stringMatching(/^sevt_/),
+      type: "span.runtime_ready",
+      processed_at: expect.any(String),
+      runtime_start_id: start?.id,
+      started_at: start?.processed_at,
+      ready_ms: expect.any(Number),
+    });
+    const listed = [];
+    for await (const event of client.beta.sessions.events.list(session.id)) listed.push(event);
+    expect(listed).toEqual(streamed);
   });
 });

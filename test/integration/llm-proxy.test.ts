@@ -262,15 +262,45 @@ describe("LLM proxy against the model server", () => {
     expect(JSON.parse(await text(res)).error.message).toBe("boom [redacted]");
   });
 
-  it("answers 502 in the OpenAI shape when the provider is unreachable", async () => {
-    // Port 1 on loopback: nothing listens there.
+  it("retries an unreachable provider a few times within seconds, then answers 424 naming its host", async () => {
+    // Port 1 on loopback: nothing listens there. The path stands in for an account id.
+    const started = Date.now();
     const res = await call(chatRequest({ stream: true }), {
-      env: { LLM_UPSTREAM_BASE_URL: "http://127.0.0.1:1/v1" },
+      env: { LLM_UPSTREAM_BASE_URL: "http://127.0.0.1:1/v1/acct-secret-path" },
     });
-    expect(res.status).toBe(502);
-    expectOpenAiError(await text(res), "upstream_error");
-    await waitFor(() => meter.records.length === 1, { what: "usage record" });
-    expect(meter.records[0]?.status).toBe("error");
+    const elapsed = Date.now() - started;
+    // Not a 5xx: OpenClaw retries those for minutes; this one it takes as final.
+    expect(res.status).toBe(424);
+    expect(res.headers.get("x-should-retry")).toBe("false");
+    const body = await text(res);
+    expectOpenAiError(body, "upstream_unreachable");
+    const message: string = JSON.parse(body).error.message;
+    expect(message).toMatch(
+      /^the model provider at 127\.0\.0\.1:1 could not be reached \(3 attempts in \d+\.\d s\)$/,
+    );
+    expect(body).not.toContain("acct-secret-path");
+    // Backed off between the tries (250 ms + 1 s), and done within the budget.
+    expect(elapsed).toBeGreaterThanOrEqual(1_250);
+    expect(elapsed).toBeLessThan(5_000);
+    // The session learns the reason before the caller does (it ends the turn with it).
+    expect(meter.records).toEqual([expect.objectContaining({ status: "error", failure: message })]);
+  });
+
+  it("answers a model no provider serves with a final 404 naming the model and the setting, and tells the session", async () => {
+    meter = new MemoryMeter(TOKEN, { sessionId: SESSION_ID, model: "mistral-large-2" });
+    const started = Date.now();
+    const res = await call(chatRequest({ stream: true }), { env: {} });
+    expect(res.status).toBe(404);
+    const body = await text(res);
+    expectOpenAiError(body, "model_not_configured");
+    const message: string = JSON.parse(body).error.message;
+    expect(message).toContain('model "mistral-large-2"');
+    expect(message).toContain("LLM_UPSTREAM_BASE_URL");
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(meter.records).toEqual([
+      expect.objectContaining({ model: "mistral-large-2", status: "error", failure: message, costUsd: 0 }),
+    ]);
+    expect(await upstreamRequests()).toEqual([]);
   });
 
   it("routes claude-* to Anthropic with ANTHROPIC_API_KEY when it is set", async () => {

@@ -175,6 +175,21 @@ describe("OpenAI chat completions without a runtime", () => {
     });
   });
 
+  it("answers at once, naming the model and the setting, when no provider serves the agent's model", async () => {
+    // These tests configure a provider for claude-* models only (vitest.config.ts).
+    const agent = (
+      await callJson("/v1/agents", { body: { name: `oa-${crypto.randomUUID()}`, model: "mistral-large-2" } })
+    ).body;
+    const started = Date.now();
+    const err = await openai.chat.completions.create(ask(agent.id) as never).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    const { status, message, code } = err as InstanceType<typeof OpenAI.APIError>;
+    expect({ status, code }).toEqual({ status: 502, code: "agent_error" });
+    expect(message).toContain('no model provider is configured for model "mistral-large-2"');
+    expect(message).toContain("LLM_UPSTREAM_BASE_URL");
+  });
+
   it("keeps one session per user (per agent), a fresh one without, and continues a named session", async () => {
     const agent = await newAgent();
     const alice1 = await complete(ask(agent.id, { user: "alice" }));

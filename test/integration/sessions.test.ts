@@ -145,6 +145,32 @@ describe("sessions", () => {
     expect(history.body.data[0].processed_at).not.toBeNull();
   });
 
+  it("fails a turn at once when no model provider serves the agent's model, naming the model and the setting", async () => {
+    // These tests configure a provider for claude-* models only (vitest.config.ts).
+    const { env } = await fixture();
+    const agent = (await callJson("/v1/agents", { body: { name: "Unserved", model: "mistral-large-2" } }))
+      .body;
+    const session = (await callJson("/v1/sessions", { body: { agent: agent.id, environment_id: env.id } }))
+      .body;
+    const stream = new SseReader(await call(`/v1/sessions/${session.id}/events/stream`));
+    const sentAt = Date.now();
+    await callJson(`/v1/sessions/${session.id}/events`, { body: message("hello") });
+
+    const error = await stream.until((f) => f.event === "session.error");
+    expect(error.data.error).toEqual({
+      type: "model_request_failed_error",
+      message: expect.stringContaining('model "mistral-large-2"'),
+      retry_status: { type: "exhausted" },
+    });
+    expect(error.data.error.message).toContain("LLM_UPSTREAM_BASE_URL");
+    const idle = await stream.until((f) => f.event === "session.status_idle");
+    // Refused before any runtime was asked for (these tests have none): no wait, no other reason.
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
+    expect(error.data.error.message).not.toContain("LOCAL_AGENT_ORIGIN");
+    expect(idle.data.stop_reason).toEqual({ type: "retries_exhausted" });
+    await stream.close();
+  });
+
   it("streams live only by default, and resumes from Last-Event-ID without gaps or duplicates", async () => {
     const { session } = await newSession();
     const first = new SseReader(await call(`/v1/sessions/${session.id}/events/stream`));

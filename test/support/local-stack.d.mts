@@ -14,6 +14,7 @@ export interface LocalStack {
 export function startLocalStack(options: {
   adminKey: string;
   providerKey: string;
-  vars?: Record<string, string>;
+  /** Added to the Worker's vars; a function gets the model server's base URL (…/v1). */
+  vars?: Record<string, string> | ((modelUrl: string) => Record<string, string>);
   onStarted?: (stop: () => Promise<void>) => void;
 }): Promise<LocalStack>;

@@ -9,8 +9,10 @@ import { startModelServer } from "./model-server.mjs";
 import { startWorker } from "./worker-process.mjs";
 
 /**
- * @param {{ adminKey: string, providerKey: string, vars?: Record<string, string>,
- *   onStarted?: (stop: () => Promise<void>) => void }} options `vars` are added to the Worker's;
+ * @param {{ adminKey: string, providerKey: string,
+ *   vars?: Record<string, string> | ((modelUrl: string) => Record<string, string>),
+ *   onStarted?: (stop: () => Promise<void>) => void }} options `vars` are added to the Worker's
+ *   (or made from the model server's URL, for providers other than the default upstream);
  *   `onStarted` is called with each part's stop as soon as it runs (for cleanup on a signal)
  */
 export async function startLocalStack(options) {
@@ -34,7 +36,7 @@ export async function startLocalStack(options) {
         LOCAL_AGENT_ORIGIN: supervisor.origin,
         LLM_UPSTREAM_BASE_URL: model.url,
         LLM_UPSTREAM_API_KEY: options.providerKey,
-        ...options.vars,
+        ...(typeof options.vars === "function" ? options.vars(model.url) : options.vars),
       },
     });
     started(() => worker.stop());

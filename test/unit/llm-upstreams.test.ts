@@ -3,7 +3,9 @@ import {
   ANTHROPIC_DEFAULT_BASE_URL,
   chatCompletionsUrl,
   chooseUpstream,
+  missingProviderMessage,
   OPENAI_DEFAULT_BASE_URL,
+  upstreamHost,
 } from "../../src/llm/upstreams";
 
 const ALL = {
@@ -56,5 +58,22 @@ describe("chooseUpstream", () => {
   it("returns null when nothing can serve the model", () => {
     expect(chooseUpstream("claude-sonnet-4-6", {})).toBeNull();
     expect(chooseUpstream("mistral-large", { OPENAI_API_KEY: "k", ANTHROPIC_API_KEY: "k" })).toBeNull();
+  });
+});
+
+describe("what a user is told about a model's provider", () => {
+  it("names the model and every setting that would serve it", () => {
+    expect(missingProviderMessage("mistral-large")).toBe(
+      'no model provider is configured for model "mistral-large": set LLM_UPSTREAM_BASE_URL ' +
+        "(any OpenAI-compatible endpoint) in the Worker's configuration",
+    );
+    expect(missingProviderMessage("claude-sonnet-4-6")).toContain("LLM_UPSTREAM_BASE_URL");
+    expect(missingProviderMessage("claude-sonnet-4-6")).toContain("or ANTHROPIC_API_KEY");
+    expect(missingProviderMessage("gpt-4o")).toContain("or OPENAI_API_KEY");
+  });
+
+  it("names an upstream by its host only, never its path or credentials", () => {
+    const up = chooseUpstream("m", { LLM_UPSTREAM_BASE_URL: "https://user:pw@gw.example:8443/v1/acct-123/" });
+    expect(up && upstreamHost(up)).toBe("gw.example:8443");
   });
 });

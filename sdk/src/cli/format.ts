@@ -60,9 +60,17 @@ export function summarize(event: StreamEvent): string {
   if (e.type === "session.error") return String((e.error as { message?: unknown })?.message ?? "");
   if (e.type === "session.status_idle") return String((e.stop_reason as { type?: unknown })?.type ?? "");
   if (e.type === "agent.tool_use") return `${String(e.name ?? "")} ${JSON.stringify(e.input ?? {})}`;
+  if (e.type === "span.runtime_start") return "starting runtime…";
+  if (e.type === "span.runtime_ready") return runtimeReady(e);
   if (e.type === "event_delta")
     return String((e.delta as { content?: { text?: unknown } })?.content?.text ?? "");
   return "";
+}
+
+/** `span.runtime_ready` in words: "runtime ready in 14.2 s". */
+export function runtimeReady(event: object): string {
+  const ms = (event as { ready_ms?: unknown }).ready_ms;
+  return typeof ms === "number" ? `runtime ready in ${(ms / 1000).toFixed(1)} s` : "runtime ready";
 }
 
 /** The stderr line for a failed call: message, machine code, status and request id. */

@@ -29,6 +29,13 @@ export class Progress {
     this.draw();
   }
 
+  /** Prints `text` as a line of its own that stays (a milestone), above the status line. */
+  note(text: string): void {
+    if (!this.out.isTTY) return;
+    this.clear();
+    this.out.write(`${text}\n`);
+  }
+
   /** Removes the line (before printing the reply, and at the end). */
   clear(): void {
     if (this.timer === undefined) return;

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { isEventDelta } from "../../core/events.js";
 import type { StreamEvent } from "../../types.js";
 import { CliExit, type Context } from "../context.js";
-import { contentText, json } from "../format.js";
+import { contentText, json, runtimeReady } from "../format.js";
 import { Progress } from "../progress.js";
 
 type Loose = StreamEvent & Record<string, unknown>;
@@ -68,6 +68,11 @@ export function registerSend(sessions: Command, ctx: Context): void {
           if (asJson) out.write(`${JSON.stringify(e)}\n`);
           if (e.type === "session.status_running") {
             running = true;
+            progress.show("agent working");
+          } else if (e.type === "span.runtime_start") {
+            progress.show("starting runtime");
+          } else if (e.type === "span.runtime_ready") {
+            progress.note(runtimeReady(e));
             progress.show("agent working");
           } else if (e.type === "span.model_request_start") {
             progress.show("thinking");

@@ -1,0 +1,37 @@
+/**
+ * Cold-start progress of a turn: `span.runtime_start` when the turn has to start the session's
+ * runtime, `span.runtime_ready` with the boot time once it is ready. A cold start takes tens of
+ * seconds, and without these a client sees nothing between `session.status_running` and the
+ * first model call. A turn that finds its runtime running emits neither. Shapes: the catalog in
+ * src/schemas/session-events.ts.
+ */
+import type { z } from "@hono/zod-openapi";
+import type { RuntimeReadyEventSchema } from "../schemas/session-events";
+import type { WireEvent } from "./event-log";
+
+type ReadyFields = Omit<z.infer<typeof RuntimeReadyEventSchema>, "id" | "type" | "processed_at">;
+
+export class RuntimeProgress {
+  private start: { id: string; at: number } | undefined;
+
+  constructor(private readonly emit: (type: string, fields: Record<string, unknown>) => WireEvent) {}
+
+  /** The runtime is being started (called again by a second try of the same start: one span). */
+  starting(): void {
+    if (this.start) return;
+    const event = this.emit("span.runtime_start", {});
+    this.start = { id: event.id, at: event.processed_at ? Date.parse(event.processed_at) : Date.now() };
+  }
+
+  /** The runtime is ready to run the turn; ends the span if a start was reported. */
+  ready(): void {
+    if (!this.start) return;
+    const fields: ReadyFields = {
+      runtime_start_id: this.start.id,
+      started_at: new Date(this.start.at).toISOString(),
+      ready_ms: Date.now() - this.start.at,
+    };
+    this.emit("span.runtime_ready", fields);
+    this.start = undefined;
+  }
+}
