@@ -1,10 +1,12 @@
 /**
  * Builds the Hono app. Middleware order matters and is the request's path through the Worker:
  *
- *   request id + log → body limit → rate limit → auth → idempotency → audit → plane scope → route
+ *   request id + log → body limit → auth → rate limit → JSON body checks → idempotency → audit
+ *   → plane scope → route
  *
- * Rate limiting comes before auth so bad keys are throttled too; idempotent replays return
- * before the audit layer because a replay changes nothing.
+ * Rate limiting is per authenticated caller; requests that prove no credential are throttled
+ * per client IP by auth itself. Idempotent replays return before the audit layer because a
+ * replay changes nothing.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
@@ -15,6 +17,7 @@ import { describeError, log } from "./lib/log";
 import { audit } from "./middleware/audit";
 import { authenticate } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
+import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { validationHook } from "./middleware/validation";
@@ -76,7 +79,7 @@ export function createApp() {
     })(c, next),
   );
   // planeScope confines plane tokens; inside audit, so refused attempts are recorded too.
-  app.use("/v1/*", rateLimit, authenticate, idempotency, audit, planeScope);
+  app.use("/v1/*", authenticate, rateLimit, jsonBody, idempotency, audit, planeScope);
 
   app.route("/", publicRoutes);
   // Model calls from session runtimes: session-token auth, OpenAI error shapes, no API-key layers.
