@@ -4,8 +4,10 @@
  * number parsing, unknown nested fields, and an upload that declares far more than it sends.
  * Everything goes through the Worker's real entry point.
  */
-import { env, exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
 import { JSON_LIMITS } from "../../src/lib/json-shape";
 import { ADMIN_KEY, BASE_URL, callJson, MINIMAL_AGENT } from "../helpers/api";
 
@@ -90,5 +92,37 @@ describe("deeply nested JSON", () => {
     const byName = await callJson(`/v1/models/${healthyName}`);
     expect(byName.status).toBe(200);
     expect(byName.body.agent_id).toBe(healthy.body.id);
+  });
+});
+
+describe("a declared body far larger than allowed", () => {
+  it("is refused with 413 at once, leaving no upload to wait for", async () => {
+    let cancelled: (reason: unknown) => void = () => undefined;
+    const wasCancelled = new Promise((resolve) => (cancelled = resolve));
+    // 11 bytes of a body that declares 2 GB and never ends, as the probe sent it.
+    const request = new Request(`${BASE_URL}/v1/agents`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN_KEY}`,
+        "content-type": "application/json",
+        "content-length": "2000000000",
+      },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"name":"x"'));
+        },
+        cancel: (reason) => cancelled(reason ?? "cancelled"),
+      }),
+    });
+    // The Worker's fetch handler itself, so the test sees the very Request object it was given.
+    const ctx = createExecutionContext();
+    const res = await createApp().fetch(request, env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as any).error.details.error_code).toBe("request_too_large");
+    // Whatever hosts the Worker must not wait for the declared 2 GB before the answer leaves:
+    // `wrangler dev` drains any body left unused (`bodyUsed` false), which held the connection.
+    expect(request.bodyUsed).toBe(true);
+    await wasCancelled;
   });
 });
