@@ -13,7 +13,9 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { ApiError, type ErrorCode, toErrorResponse } from "./errors";
+import { unmatchedRouteError } from "./lib/allowed-methods";
 import { describeError, log } from "./lib/log";
+import { declareMiddlewareResponses } from "./lib/openapi-document";
 import { audit } from "./middleware/audit";
 import { authenticate } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
@@ -102,7 +104,7 @@ export function createApp() {
     in: "header",
     name: "x-api-key",
   });
-  app.doc31("/openapi.json", (c) => ({
+  const openApiConfig = (origin: string) => ({
     openapi: "3.1.0",
     info: {
       title: "Clawplane API",
@@ -113,13 +115,17 @@ export function createApp() {
         "chat completions endpoint, plus Clawplane's own API keys, audit log and Agents Plane " +
         "(one isolated agent per team member).",
     },
-    servers: [{ url: new URL(c.req.url).origin }],
+    servers: [{ url: origin }],
     security: [{ bearer: [] as string[] }, { apiKey: [] as string[] }] as Array<Record<string, string[]>>,
-  }));
+  });
+  // The generated document, plus the statuses the shared middleware adds to every route.
+  app.get("/openapi.json", (c) =>
+    c.json(declareMiddlewareResponses(app.getOpenAPI31Document(openApiConfig(new URL(c.req.url).origin)))),
+  );
 
   app.notFound((c) => {
-    c.set("errorCode", "not_found");
-    const err = new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+    const err = unmatchedRouteError(app.openAPIRegistry.definitions, c.req.method, c.req.path);
+    c.set("errorCode", err.code);
     return toErrorResponse(err, c.get("requestId") ?? "req_unknown");
   });
 

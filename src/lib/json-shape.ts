@@ -62,7 +62,9 @@ function check(value: unknown, path: (string | number)[], depth: number): FieldE
   }
   for (const key of keys) {
     const keyProblem =
-      key.length > JSON_LIMITS.maxKeyChars ? `is longer than ${JSON_LIMITS.maxKeyChars} characters` : textProblem(key);
+      key.length > JSON_LIMITS.maxKeyChars
+        ? `is longer than ${JSON_LIMITS.maxKeyChars} characters`
+        : textProblem(key);
     if (keyProblem) return { path: pathOf([...path, key]), message: `key ${keyProblem}` };
     const problem = check((value as Record<string, unknown>)[key], [...path, key], depth + 1);
     if (problem) return problem;

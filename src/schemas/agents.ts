@@ -111,7 +111,11 @@ export const AgentSchema = z
   .openapi("Agent");
 export type Agent = z.infer<typeof AgentSchema>;
 
-const nameField = z.string().min(1, "name must not be empty").max(256).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
+const nameField = z
+  .string()
+  .min(1, "name must not be empty")
+  .max(256)
+  .regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
 
 /** The fields of `POST /v1/agents` (also the base of an Agents Plane template). */
 export const AGENT_CREATE_FIELDS = {

@@ -60,6 +60,9 @@ export function idParam<N extends string>(name: N, prefix: string) {
   return z.object({ [name]: id } as { [K in N]: typeof id });
 }
 
+/** The body of a `text/event-stream` response, for the docs: lines of `event:`, `id:` and `data:`. */
+export const SSE_STREAM = z.string().openapi({ description: "Server-sent events (text/event-stream)" });
+
 /** Standard error response documentation for createRoute. */
 export const ErrorSchema = z
   .object({

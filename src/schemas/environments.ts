@@ -135,7 +135,11 @@ export const EnvironmentSchema = z
   .openapi("Environment");
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
-const nameField = z.string().min(1, "name must not be empty").max(256).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
+const nameField = z
+  .string()
+  .min(1, "name must not be empty")
+  .max(256)
+  .regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
 
 /** Body of `POST /v1/environments`. */
 export const EnvironmentCreateSchema = strictBody({

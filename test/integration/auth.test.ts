@@ -35,7 +35,10 @@ describe("authentication", () => {
   it("refuses malformed or ambiguous credentials even next to a valid one", async () => {
     const cases: Array<[Record<string, string>, string]> = [
       [{ authorization: "Bearer ", "x-api-key": "test-admin-key" }, "malformed Authorization header"],
-      [{ authorization: "Basic dXNlcjpwYXNz", "x-api-key": "test-admin-key" }, "malformed Authorization header"],
+      [
+        { authorization: "Basic dXNlcjpwYXNz", "x-api-key": "test-admin-key" },
+        "malformed Authorization header",
+      ],
       [{ authorization: "Bearer test-admin-key", "x-api-key": " " }, "malformed x-api-key header"],
       [{ authorization: "Bearer test-admin-key", "x-api-key": "cpk_other" }, "ambiguous credentials"],
       [{ authorization: "Basic dXNlcjpwYXNz" }, "malformed Authorization header"],

@@ -46,7 +46,9 @@ describe("rate limiting", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
       const made_up = `cpk_${crypto.randomUUID().replaceAll("-", "")}`;
-      statuses.push((await limitedCall({ authorization: `Bearer ${made_up}`, "cf-connecting-ip": ip })).status);
+      statuses.push(
+        (await limitedCall({ authorization: `Bearer ${made_up}`, "cf-connecting-ip": ip })).status,
+      );
     }
     // Every random key is charged to the one IP: the burst of 3, then 429 instead of 401.
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
