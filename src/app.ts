@@ -1,20 +1,25 @@
 /**
  * Builds the Hono app. Middleware order matters and is the request's path through the Worker:
  *
- *   request id + log → body limit → rate limit → auth → idempotency → audit → plane scope → route
+ *   request id + log → body limit → auth → rate limit → JSON body checks → idempotency → audit
+ *   → plane scope → route
  *
- * Rate limiting comes before auth so bad keys are throttled too; idempotent replays return
- * before the audit layer because a replay changes nothing.
+ * Rate limiting is per authenticated caller; requests that prove no credential are throttled
+ * per client IP by auth itself. Idempotent replays return before the audit layer because a
+ * replay changes nothing.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { ApiError, type ErrorCode, toErrorResponse } from "./errors";
+import { unmatchedRouteError } from "./lib/allowed-methods";
 import { describeError, log } from "./lib/log";
+import { declareMiddlewareResponses } from "./lib/openapi-document";
 import { audit } from "./middleware/audit";
 import { authenticate } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
+import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { validationHook } from "./middleware/validation";
@@ -76,7 +81,7 @@ export function createApp() {
     })(c, next),
   );
   // planeScope confines plane tokens; inside audit, so refused attempts are recorded too.
-  app.use("/v1/*", rateLimit, authenticate, idempotency, audit, planeScope);
+  app.use("/v1/*", authenticate, rateLimit, jsonBody, idempotency, audit, planeScope);
 
   app.route("/", publicRoutes);
   // Model calls from session runtimes: session-token auth, OpenAI error shapes, no API-key layers.
@@ -99,7 +104,7 @@ export function createApp() {
     in: "header",
     name: "x-api-key",
   });
-  app.doc31("/openapi.json", (c) => ({
+  const openApiConfig = (origin: string) => ({
     openapi: "3.1.0",
     info: {
       title: "Clawplane API",
@@ -110,13 +115,17 @@ export function createApp() {
         "chat completions endpoint, plus Clawplane's own API keys, audit log and Agents Plane " +
         "(one isolated agent per team member).",
     },
-    servers: [{ url: new URL(c.req.url).origin }],
+    servers: [{ url: origin }],
     security: [{ bearer: [] as string[] }, { apiKey: [] as string[] }] as Array<Record<string, string[]>>,
-  }));
+  });
+  // The generated document, plus the statuses the shared middleware adds to every route.
+  app.get("/openapi.json", (c) =>
+    c.json(declareMiddlewareResponses(app.getOpenAPI31Document(openApiConfig(new URL(c.req.url).origin)))),
+  );
 
   app.notFound((c) => {
-    c.set("errorCode", "not_found");
-    const err = new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+    const err = unmatchedRouteError(app.openAPIRegistry.definitions, c.req.method, c.req.path);
+    c.set("errorCode", err.code);
     return toErrorResponse(err, c.get("requestId") ?? "req_unknown");
   });
 

@@ -2,7 +2,9 @@
  * Authentication: the admin key (Worker secret `ADMIN_API_KEY`), an API key from D1, or a
  * plane token (`cpa_`/`cpm_`, src/planes/tokens.ts),
  * presented as `Authorization: Bearer <key>` (what SDK 1.12 sends) or `x-api-key: <key>`.
- * Sets `principal`; authorisation is each route's `requireScope` call.
+ * Sets `principal`; authorisation is each route's `requireScope` call. A request that proves no
+ * credential (none, malformed, ambiguous or wrong) is charged to its client IP's rate-limit
+ * bucket before it is refused, so guessing keys is throttled (src/middleware/rate-limit.ts).
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
@@ -13,16 +15,25 @@ import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { isPlaneToken, principalForPlaneToken } from "../planes/tokens";
 import { presentedCredential } from "./credentials";
+import { throttleUnproven } from "./rate-limit";
 
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const credential = presentedCredential(c.req.raw.headers);
-  if (!credential) {
-    throw new ApiError(
-      "authentication_required",
-      "missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
-    );
+  let principal: Principal;
+  try {
+    const credential = presentedCredential(c.req.raw.headers);
+    if (!credential) {
+      throw new ApiError(
+        "authentication_required",
+        "missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+      );
+    }
+    principal = await resolvePrincipal(c.env, credential, (p) => c.executionCtx.waitUntil(p));
+  } catch (err) {
+    // 429 instead of the 401 once this IP has spent its budget of unproven requests.
+    if (err instanceof ApiError && err.status === 401) await throttleUnproven(c);
+    throw err;
   }
-  c.set("principal", await resolvePrincipal(c.env, credential, (p) => c.executionCtx.waitUntil(p)));
+  c.set("principal", principal);
   await next();
 });
 

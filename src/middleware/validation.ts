@@ -17,13 +17,22 @@ const TARGET_PREFIX: Record<string, string> = {
   cookie: "cookies.",
 };
 
-/** Flattens zod issues (including those nested inside unions) into field errors. */
+/**
+ * Flattens zod issues (including those nested inside unions) into field errors. A strict
+ * object's unknown keys arrive as one issue at the object's path; each becomes its own error at
+ * its own path (`config.packages.surprise: unknown field "surprise"`).
+ */
 export function fieldErrors(error: ZodError, target: string): FieldError[] {
   const prefix = TARGET_PREFIX[target] ?? "";
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join(".");
-    return { path: path ? prefix + path : prefix.replace(/\.$/, "") || "body", message: issue.message };
-  });
+  const at = (path: PropertyKey[]) => {
+    const joined = path.map(String).join(".");
+    return joined ? prefix + joined : prefix.replace(/\.$/, "") || "body";
+  };
+  return error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: at([...issue.path, key]), message: `unknown field "${key}"` }))
+      : [{ path: at(issue.path), message: issue.message }],
+  );
 }
 
 /**

@@ -19,7 +19,15 @@ export interface ModelEntry {
   agent_id: string;
 }
 
-const nameOf = sql<string>`json_extract(${agentVersions.spec}, '$.name')`;
+/**
+ * An agent's name, read from its stored spec. `json_extract` fails the whole query on one row
+ * SQLite cannot read (JSON nested deeper than its 1,000-level limit, stored before request
+ * bodies were bounded); `json_valid` first makes such a row nameless instead of breaking the
+ * model list for every caller.
+ */
+const nameOf = sql<
+  string | null
+>`CASE WHEN json_valid(${agentVersions.spec}) THEN json_extract(${agentVersions.spec}, '$.name') END`;
 
 /** Live agents (latest version), newest first. */
 function liveAgents(db: Db) {

@@ -15,6 +15,7 @@ import { openConversation, SESSION_HEADER } from "../openai/conversation";
 import { listModels, resolveModel, retrieveModel } from "../openai/models";
 import { replyJson, replyStream } from "../openai/reply";
 import { Turn } from "../openai/turn";
+import { SSE_STREAM } from "../schemas/common";
 import {
   ChatCompletionCreateSchema,
   ChatCompletionSchema,
@@ -64,7 +65,10 @@ openAiRoutes.openapi(
     responses: {
       200: {
         description: "The reply (`chat.completion`), or with `stream: true` a data-only SSE stream of chunks",
-        content: { "application/json": { schema: ChatCompletionSchema } },
+        content: {
+          "application/json": { schema: ChatCompletionSchema },
+          "text/event-stream": { schema: SSE_STREAM },
+        },
       },
       ...OPENAI_ERRORS,
       409: errorResponse("The session is mid-turn (`session_busy`)"),

@@ -20,7 +20,7 @@ import {
   rotateMemberToken,
 } from "../planes/members";
 import { redactorForVault } from "../planes/redact";
-import { COMMON_ERRORS, CONFLICT_ERROR, pageOf } from "../schemas/common";
+import { COMMON_ERRORS, CONFLICT_ERROR, pageOf, SSE_STREAM } from "../schemas/common";
 import {
   LogItemSchema,
   LogsQuerySchema,
@@ -160,7 +160,13 @@ planeMemberRoutes.openapi(
       "A member's session events and runtime log lines, secrets redacted; `follow=true` streams them live (SSE, `event: log`, resumable with `Last-Event-ID`)",
     request: { params: MemberParams, query: LogsQuerySchema },
     responses: {
-      200: json(pageOf(LogItemSchema), "A page of log items (or, with follow=true, text/event-stream)"),
+      200: {
+        description: "A page of log items, or with follow=true server-sent events (`event: log`)",
+        content: {
+          "application/json": { schema: pageOf(LogItemSchema) },
+          "text/event-stream": { schema: SSE_STREAM },
+        },
+      },
       ...COMMON_ERRORS,
     },
   }),

@@ -7,7 +7,7 @@ import type { AppEnv } from "../app-env";
 import { requireScope } from "../auth/principal";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { validationHook } from "../middleware/validation";
-import { COMMON_ERRORS, CONFLICT_ERROR, pageOf } from "../schemas/common";
+import { COMMON_ERRORS, CONFLICT_ERROR, pageOf, SSE_STREAM } from "../schemas/common";
 import {
   EventListQuerySchema,
   SendEventsSchema,
@@ -93,7 +93,13 @@ sessionEventRoutes.openapi(
     tags: ["sessions"],
     summary: "Stream events over SSE: catch-up (from Last-Event-ID, else from the start) then live",
     request: { params: SessionParam, query: StreamQuerySchema },
-    responses: { 200: { description: "text/event-stream of session events" }, ...COMMON_ERRORS },
+    responses: {
+      200: {
+        description: "Server-sent events: catch-up, then live session events",
+        content: { "text/event-stream": { schema: SSE_STREAM } },
+      },
+      ...COMMON_ERRORS,
+    },
   }),
   async (c) => {
     requireScope(c.get("principal"), "read");

@@ -9,13 +9,13 @@
  */
 import { z } from "@hono/zod-openapi";
 
-const AgentRefParamsSchema = z.object({
+const AgentRefParamsSchema = z.strictObject({
   type: z.literal("agent"),
   id: z.string().min(1),
   version: z.number().int().min(1).optional(),
 });
-const SelfRefSchema = z.object({ type: z.literal("self") });
-const AdvisorEntrySchema = z.object({ type: z.literal("advisor"), model: z.string().min(1) });
+const SelfRefSchema = z.strictObject({ type: z.literal("self") });
+const AdvisorEntrySchema = z.strictObject({ type: z.literal("advisor"), model: z.string().min(1) });
 
 /** An entry of a predefined-agents list as sent: an agent id, an agent reference, or `self`. */
 export const PredefinedAgentParamsSchema = z.union([z.string().min(1), AgentRefParamsSchema, SelfRefSchema]);
@@ -29,24 +29,24 @@ export const AgentRefSchema = z
 export const PredefinedAgentSchema = z.union([AgentRefSchema, SelfRefSchema]);
 export type PredefinedAgent = z.infer<typeof PredefinedAgentSchema>;
 
-const ToggleSchema = z.object({ type: z.enum(["enabled", "disabled"]) });
+const ToggleSchema = z.strictObject({ type: z.enum(["enabled", "disabled"]) });
 
 const AdvisorParamsSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("enabled"), model: z.string().min(1) }),
-  z.object({ type: z.literal("disabled") }),
+  z.strictObject({ type: z.literal("enabled"), model: z.string().min(1) }),
+  z.strictObject({ type: z.literal("disabled") }),
 ]);
 
 const spawnParams = z.discriminatedUnion("type", [
-  z.object({
+  z.strictObject({
     type: z.literal("enabled"),
     inline_agents: ToggleSchema.nullish(),
     predefined_agents: z.array(PredefinedAgentParamsSchema).max(20).nullish(),
   }),
-  z.object({ type: z.literal("disabled") }),
+  z.strictObject({ type: z.literal("disabled") }),
 ]);
 
 /** The coordinator topology as sent: 1–20 roster entries. */
-export const CoordinatorParamsSchema = z.object({
+export const CoordinatorParamsSchema = z.strictObject({
   type: z.literal("coordinator"),
   agents: z
     .array(z.union([PredefinedAgentParamsSchema, AdvisorEntrySchema]))
@@ -55,7 +55,7 @@ export const CoordinatorParamsSchema = z.object({
 });
 
 /** `multiagent_20261001` as sent; on update it is merged into a stored one level by level. */
-export const Multiagent20261001ParamsSchema = z.object({
+export const Multiagent20261001ParamsSchema = z.strictObject({
   type: z.literal("multiagent_20261001"),
   advisor: AdvisorParamsSchema.nullish(),
   subagents: spawnParams.nullish(),

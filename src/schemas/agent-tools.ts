@@ -32,7 +32,7 @@ export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
 
 /** Whether a tool call runs without asking, waits for approval, or is judged by the server. */
 export const PermissionPolicySchema = z
-  .object({ type: z.enum(["always_allow", "always_ask", "auto"]) })
+  .strictObject({ type: z.enum(["always_allow", "always_ask", "auto"]) })
   .openapi("PermissionPolicy");
 export type PermissionPolicy = z.infer<typeof PermissionPolicySchema>;
 
@@ -43,7 +43,7 @@ const overrideFields = {
 
 /** `default_config` as sent: both fields optional, resolved against the toolset kind's default. */
 export const ToolsetDefaultConfigParamsSchema = z
-  .object(overrideFields)
+  .strictObject(overrideFields)
   .openapi("ToolsetDefaultConfigParams");
 
 /** A resolved `default_config`. */
@@ -55,11 +55,11 @@ export type ToolsetDefaultConfig = z.infer<typeof ToolsetDefaultConfigSchema>;
 // --- agent_toolset_20260401 --------------------------------------------------------------------
 
 function plainToolParams<N extends BuiltinToolName>(name: N) {
-  return z.object({ name: z.literal(name), type: z.literal(name).optional(), ...overrideFields });
+  return z.strictObject({ name: z.literal(name), type: z.literal(name).optional(), ...overrideFields });
 }
 
 const WebFetchConfigParamsSchema = z
-  .object({
+  .strictObject({
     name: z.literal("web_fetch"),
     type: z.literal("web_fetch").optional(),
     ...overrideFields,
@@ -71,7 +71,7 @@ const WebFetchConfigParamsSchema = z
   .superRefine(exclusiveDomains);
 
 const WebSearchConfigParamsSchema = z
-  .object({
+  .strictObject({
     name: z.literal("web_search"),
     type: z.literal("web_search").optional(),
     ...overrideFields,
@@ -96,7 +96,7 @@ export type AgentToolConfigParams = z.infer<typeof AgentToolConfigParamsSchema>;
 
 /** The built-in toolset as sent; `{"type":"agent_toolset_20260401"}` alone enables everything. */
 export const AgentToolsetParamsSchema = z
-  .object({
+  .strictObject({
     type: z.literal("agent_toolset_20260401"),
     configs: z.array(AgentToolConfigParamsSchema).optional(),
     default_config: ToolsetDefaultConfigParamsSchema.nullish(),
@@ -151,10 +151,10 @@ export type AgentToolset = z.infer<typeof AgentToolsetSchema>;
 
 /** Tools of one MCP server declared in `mcp_servers`, as sent. */
 export const McpToolsetParamsSchema = z
-  .object({
+  .strictObject({
     type: z.literal("mcp_toolset"),
     mcp_server_name: z.string().min(1).max(255),
-    configs: z.array(z.object({ name: z.string().min(1).max(128), ...overrideFields })).optional(),
+    configs: z.array(z.strictObject({ name: z.string().min(1).max(128), ...overrideFields })).optional(),
     default_config: ToolsetDefaultConfigParamsSchema.nullish(),
   })
   .openapi("McpToolsetParams");
@@ -183,7 +183,7 @@ export const CustomToolInputSchemaSchema = z
 
 /** A tool the API client executes itself; identical in request and response form. */
 export const CustomToolSchema = z
-  .object({
+  .strictObject({
     type: z.literal("custom"),
     name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be 1-128 letters, digits, underscores or hyphens"),
     description: z.string(),

@@ -10,7 +10,14 @@
 import { z } from "@hono/zod-openapi";
 import { MultiagentParamsSchema, MultiagentSchema } from "./agent-multiagent";
 import { AgentToolParamsSchema, AgentToolSchema } from "./agent-tools";
-import { BooleanQuery, LimitQuery, PageQuery } from "./common";
+import {
+  BooleanQuery,
+  decimalIntQuery,
+  LimitQuery,
+  NO_CONTROL_CHARS,
+  NO_CONTROL_CHARS_MESSAGE,
+  PageQuery,
+} from "./common";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { SessionLimitsSchema } from "./session-limits";
 import { strictBody } from "./strict-body";
@@ -31,9 +38,9 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 /** Model configuration as sent; `effort` also accepts the bare level string. */
 export const ModelConfigParamsSchema = z
-  .object({
+  .strictObject({
     id: z.string().min(1),
-    effort: z.union([z.enum(EFFORT_LEVELS), z.object({ type: z.enum(EFFORT_LEVELS) })]).nullish(),
+    effort: z.union([z.enum(EFFORT_LEVELS), z.strictObject({ type: z.enum(EFFORT_LEVELS) })]).nullish(),
     speed: z.enum(SPEEDS).nullish(),
     inference_geo: z.string().min(1).nullish(),
   })
@@ -46,9 +53,9 @@ export type ModelParam = z.infer<typeof ModelParamSchema>;
 
 /** A URL-based MCP server; identical in request and response form. */
 export const McpServerSchema = z
-  .object({
+  .strictObject({
     type: z.literal("url"),
-    name: z.string().min(1).max(255),
+    name: z.string().min(1).max(255).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE),
     url: z.url({ protocol: /^https?$/ }),
   })
   .openapi("McpServerUrlDefinition");
@@ -56,7 +63,7 @@ export type McpServer = z.infer<typeof McpServerSchema>;
 
 /** A skill as sent; `version` defaults to `"latest"`. */
 export const SkillParamsSchema = z
-  .object({
+  .strictObject({
     type: z.enum(["anthropic", "custom"]),
     skill_id: z.string().min(1),
     version: z.string().min(1).nullish(),
@@ -72,8 +79,8 @@ export type Skill = z.infer<typeof SkillSchema>;
 /** The principal runs of the agent execute as; identical in request and response form. */
 export const ExecutionIdentitySchema = z
   .discriminatedUnion("type", [
-    z.object({ type: z.literal("service_account") }),
-    z.object({ type: z.literal("aws_role"), role_arn: z.string().min(1).max(2048) }),
+    z.strictObject({ type: z.literal("service_account") }),
+    z.strictObject({ type: z.literal("aws_role"), role_arn: z.string().min(1).max(2048) }),
   ])
   .openapi("ExecutionIdentity");
 export type ExecutionIdentity = z.infer<typeof ExecutionIdentitySchema>;
@@ -104,7 +111,11 @@ export const AgentSchema = z
   .openapi("Agent");
 export type Agent = z.infer<typeof AgentSchema>;
 
-const nameField = z.string().min(1, "name must not be empty").max(256);
+const nameField = z
+  .string()
+  .min(1, "name must not be empty")
+  .max(256)
+  .regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
 
 /** The fields of `POST /v1/agents` (also the base of an Agents Plane template). */
 export const AGENT_CREATE_FIELDS = {
@@ -132,7 +143,7 @@ export type AgentCreate = z.infer<typeof AgentCreateSchema>;
  * accept null here only so that the domain layer can answer "cannot be cleared" for that field.
  */
 export const AGENT_UPDATE_FIELDS = {
-  name: z.string().max(256).nullish(),
+  name: z.string().max(256).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE).nullish(),
   model: ModelParamSchema.nullish(),
   description: z.string().nullish(),
   system: z.string().nullish(),
@@ -157,7 +168,7 @@ export type AgentUpdate = z.infer<typeof AgentUpdateSchema>;
 
 /** Query of `GET /v1/agents/{id}`: an optional version to read instead of the latest. */
 export const AgentVersionQuerySchema = z.object({
-  version: z.coerce.number().int().min(1).optional(),
+  version: decimalIntQuery(1).optional(),
 });
 export type AgentVersionQuery = z.infer<typeof AgentVersionQuerySchema>;
 

@@ -2,14 +2,32 @@
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "../config";
 
+/**
+ * An integer in a query string, `min`..`max`: plain decimal digits only. Number coercion would
+ * also take `1e3`, `0x10`, `+5`, ` 5` or `` (as 0); a caller sending those has a bug to hear about.
+ */
+export function decimalIntQuery(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,16}$/, "must be a decimal integer")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .openapi({ type: "integer", minimum: min, ...(max < Number.MAX_SAFE_INTEGER ? { maximum: max } : {}) });
+}
+
 /** `limit` as the SDKs send it (a query string), 1..1000. */
-export const LimitQuery = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_PAGE_LIMIT)
+export const LimitQuery = decimalIntQuery(1, MAX_PAGE_LIMIT)
   .default(DEFAULT_PAGE_LIMIT)
   .openapi({ description: `Page size, 1-${MAX_PAGE_LIMIT}` });
+
+/**
+ * For names and other identifier-like strings: no control characters (C0, DEL, C1), which
+ * corrupt logs, terminals and tables that show them. Free text (descriptions, system prompts,
+ * messages) may carry newlines and tabs; NUL and lone surrogates are refused in every string
+ * (src/lib/json-shape.ts).
+ */
+export const NO_CONTROL_CHARS = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f]*$");
+export const NO_CONTROL_CHARS_MESSAGE = "must not contain control characters";
 
 /** The opaque `next_page` value of a previous page. */
 export const PageQuery = z.string().min(1).optional().openapi({ description: "Cursor from `next_page`" });
@@ -41,6 +59,9 @@ export function idParam<N extends string>(name: N, prefix: string) {
     .openapi({ param: { name, in: "path" }, example: `${prefix}011CZkZ9X2dpNyB7HsEFoRfW` });
   return z.object({ [name]: id } as { [K in N]: typeof id });
 }
+
+/** The body of a `text/event-stream` response, for the docs: lines of `event:`, `id:` and `data:`. */
+export const SSE_STREAM = z.string().openapi({ description: "Server-sent events (text/event-stream)" });
 
 /** Standard error response documentation for createRoute. */
 export const ErrorSchema = z

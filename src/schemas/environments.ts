@@ -7,7 +7,7 @@
  * `domain/environment-spec.ts` turns them into the fully populated stored form.
  */
 import { z } from "@hono/zod-openapi";
-import { BooleanQuery, LimitQuery, PageQuery } from "./common";
+import { BooleanQuery, LimitQuery, NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { strictBody } from "./strict-body";
@@ -17,7 +17,7 @@ export const PACKAGE_MANAGERS = ["apt", "cargo", "gem", "go", "npm", "pip"] as c
 export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
 const UnrestrictedNetworkSchema = z
-  .object({ type: z.literal("unrestricted") })
+  .strictObject({ type: z.literal("unrestricted") })
   .openapi("UnrestrictedNetwork");
 
 const AllowedHostSchema = z.string().refine(isHostPattern, {
@@ -26,7 +26,7 @@ const AllowedHostSchema = z.string().refine(isHostPattern, {
 
 /** Limited networking as sent; omitted fields default (create) or preserve (update). */
 export const LimitedNetworkParamsSchema = z
-  .object({
+  .strictObject({
     type: z.literal("limited"),
     allowed_hosts: z.array(AllowedHostSchema).nullish(),
     allow_mcp_servers: z.boolean().nullish(),
@@ -49,7 +49,7 @@ const packageList = z.array(z.string().min(1).max(256));
 
 /** Packages as sent; each list is optional and nullable. */
 export const PackagesParamsSchema = z
-  .object({
+  .strictObject({
     type: z.literal("packages").optional(),
     apt: packageList.nullish(),
     cargo: packageList.nullish(),
@@ -77,7 +77,7 @@ export type Packages = z.infer<typeof PackagesSchema>;
 
 /** `cloud` config as sent. */
 export const CloudConfigParamsSchema = z
-  .object({
+  .strictObject({
     type: z.literal("cloud"),
     networking: z
       .discriminatedUnion("type", [UnrestrictedNetworkSchema, LimitedNetworkParamsSchema])
@@ -89,7 +89,7 @@ export type CloudConfigParams = z.infer<typeof CloudConfigParamsSchema>;
 
 /** A self-hosted environment; identical in request and response form. */
 export const SelfHostedConfigSchema = z
-  .object({ type: z.literal("self_hosted") })
+  .strictObject({ type: z.literal("self_hosted") })
   .openapi("SelfHostedConfig");
 
 /** Environment config as sent on create or update. */
@@ -135,7 +135,11 @@ export const EnvironmentSchema = z
   .openapi("Environment");
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
-const nameField = z.string().min(1, "name must not be empty").max(256);
+const nameField = z
+  .string()
+  .min(1, "name must not be empty")
+  .max(256)
+  .regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
 
 /** Body of `POST /v1/environments`. */
 export const EnvironmentCreateSchema = strictBody({

@@ -5,28 +5,28 @@
  */
 import { z } from "@hono/zod-openapi";
 import { MAX_EVENTS_PER_SEND, MAX_PAGE_LIMIT } from "../config";
-import { PageQuery, TimestampQuery } from "./common";
+import { decimalIntQuery, PageQuery, TimestampQuery } from "./common";
 
-const TextBlockSchema = z.object({ type: z.literal("text"), text: z.string() });
+const TextBlockSchema = z.strictObject({ type: z.literal("text"), text: z.string() });
 const OtherBlockSchema = z.looseObject({ type: z.enum(["image", "document", "search_result", "redacted"]) });
 export const ContentBlockSchema = z.union([TextBlockSchema, OtherBlockSchema]);
 
-export const UserMessageParamsSchema = z.object({
+export const UserMessageParamsSchema = z.strictObject({
   type: z.literal("user.message"),
   content: z.array(ContentBlockSchema).min(1, "a message needs at least one content block"),
 });
 
 export const UserEventParamsSchema = z.discriminatedUnion("type", [
   UserMessageParamsSchema,
-  z.object({ type: z.literal("user.interrupt"), session_thread_id: z.string().min(1).optional() }),
-  z.object({
+  z.strictObject({ type: z.literal("user.interrupt"), session_thread_id: z.string().min(1).optional() }),
+  z.strictObject({
     type: z.literal("user.tool_confirmation"),
     tool_use_id: z.string().min(1),
     result: z.enum(["allow", "deny"]),
     deny_message: z.string().optional(),
     session_thread_id: z.string().optional(),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal("user.custom_tool_result"),
     custom_tool_use_id: z.string().min(1),
     content: z.array(ContentBlockSchema).optional(),
@@ -36,8 +36,7 @@ export const UserEventParamsSchema = z.discriminatedUnion("type", [
 ]);
 
 export const SendEventsSchema = z
-  .object({ events: z.array(UserEventParamsSchema).min(1).max(MAX_EVENTS_PER_SEND) })
-  .strict()
+  .strictObject({ events: z.array(UserEventParamsSchema).min(1).max(MAX_EVENTS_PER_SEND) })
   .openapi("SendEvents");
 export type SendEvents = z.infer<typeof SendEventsSchema>;
 
@@ -70,7 +69,7 @@ export const RuntimeReadyEventSchema = z
   .openapi("RuntimeReadyEvent");
 
 export const EventListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(MAX_PAGE_LIMIT),
+  limit: decimalIntQuery(1, MAX_PAGE_LIMIT).default(MAX_PAGE_LIMIT),
   page: PageQuery,
   order: z.enum(["asc", "desc"]).default("asc"),
   "types[]": z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),

@@ -6,7 +6,15 @@
 import { z } from "@hono/zod-openapi";
 import { AgentToolParamsSchema } from "./agent-tools";
 import { McpServerSchema, ModelParamSchema, SkillParamsSchema } from "./agents";
-import { BooleanQuery, LimitQuery, PageQuery, TimestampQuery } from "./common";
+import {
+  BooleanQuery,
+  decimalIntQuery,
+  LimitQuery,
+  NO_CONTROL_CHARS,
+  NO_CONTROL_CHARS_MESSAGE,
+  PageQuery,
+  TimestampQuery,
+} from "./common";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { UserMessageParamsSchema } from "./session-events";
 import { SessionBudgetSchema } from "./session-limits";
@@ -14,12 +22,12 @@ import { strictBody } from "./strict-body";
 
 export const SESSION_STATUSES = ["idle", "running", "rescheduling", "terminated"] as const;
 
-const AgentRefSchema = z.object({
+const AgentRefSchema = z.strictObject({
   type: z.literal("agent"),
   id: z.string().min(1),
   version: z.number().int().min(1).optional(),
 });
-const AgentWithOverridesSchema = z.object({
+const AgentWithOverridesSchema = z.strictObject({
   type: z.literal("agent_with_overrides"),
   id: z.string().min(1),
   version: z.number().int().min(1).optional(),
@@ -40,7 +48,7 @@ export type SessionAgentParam = z.infer<typeof SessionAgentParamSchema>;
 export const SessionCreateSchema = strictBody({
   agent: SessionAgentParamSchema,
   environment_id: z.string().min(1),
-  title: z.string().max(512).nullish(),
+  title: z.string().max(512).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE).nullish(),
   metadata: MetadataSchema.optional(),
   vault_ids: z.array(z.string().min(1)).max(20).optional(),
   resources: z.array(z.unknown()).max(0, "session resources are not supported yet").optional(),
@@ -50,7 +58,7 @@ export const SessionCreateSchema = strictBody({
 export type SessionCreate = z.infer<typeof SessionCreateSchema>;
 
 export const SessionUpdateSchema = strictBody({
-  title: z.string().max(512).nullish(),
+  title: z.string().max(512).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE).nullish(),
   metadata: MetadataPatchSchema.nullish(),
 }).openapi("SessionUpdate");
 export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;
@@ -82,7 +90,7 @@ export const SessionListQuerySchema = z.object({
   order: z.enum(["asc", "desc"]).default("desc"),
   "statuses[]": z.union([z.enum(SESSION_STATUSES), z.array(z.enum(SESSION_STATUSES))]).optional(),
   agent_id: z.string().min(1).optional(),
-  agent_version: z.coerce.number().int().min(1).optional(),
+  agent_version: decimalIntQuery(1).optional(),
   "created_at[gt]": TimestampQuery,
   "created_at[gte]": TimestampQuery,
   "created_at[lt]": TimestampQuery,

@@ -14,23 +14,23 @@ export function domainList(check: (value: string) => boolean, what: string) {
     .max(64);
 }
 
-const ToolReferenceSchema = z.object({ type: z.literal("tool_reference"), name: z.string().min(1) });
+const ToolReferenceSchema = z.strictObject({ type: z.literal("tool_reference"), name: z.string().min(1) });
 const toolReferences = z.array(ToolReferenceSchema).min(1).max(128);
 
 /** A URL source filter in its object form, as responses always carry it. */
 export const UrlSourceFilterSchema = z
   .discriminatedUnion("type", [
-    z.object({ type: z.literal("all") }),
-    z.object({ type: z.literal("none") }),
-    z.object({ type: z.literal("only"), tools: toolReferences }),
-    z.object({ type: z.literal("except"), tools: toolReferences }),
+    z.strictObject({ type: z.literal("all") }),
+    z.strictObject({ type: z.literal("none") }),
+    z.strictObject({ type: z.literal("only"), tools: toolReferences }),
+    z.strictObject({ type: z.literal("except"), tools: toolReferences }),
   ])
   .openapi("WebFetchUrlSourceFilter");
 export type UrlSourceFilter = z.infer<typeof UrlSourceFilterSchema>;
 
 const filterParams = z.union([z.enum(["all", "none"]), UrlSourceFilterSchema]).nullish();
 const userInputParams = z
-  .union([z.enum(["all", "none"]), z.object({ type: z.enum(["all", "none"]) })])
+  .union([z.enum(["all", "none"]), z.strictObject({ type: z.enum(["all", "none"]) })])
   .nullish();
 
 function isNone(value: unknown): boolean {
@@ -42,7 +42,7 @@ function isNone(value: unknown): boolean {
 
 /** `url_sources` as sent: each key accepts the `"all"`/`"none"` shorthand. */
 export const UrlSourcesParamsSchema = z
-  .object({
+  .strictObject({
     client_tool_results: filterParams,
     server_tool_results: filterParams,
     user_input: userInputParams,
@@ -64,7 +64,7 @@ export type UrlSources = z.infer<typeof UrlSourcesSchema>;
 
 /** Approximate user location for web search localisation. */
 export const UserLocationSchema = z
-  .object({
+  .strictObject({
     type: z.literal("approximate"),
     city: z.string().nullish(),
     country: z.string().length(2).nullish(),

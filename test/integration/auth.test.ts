@@ -28,6 +28,30 @@ describe("authentication", () => {
     expect((await call("/v1/agents")).status).toBe(200);
     const res = await call("/v1/agents", { key: null, headers: { "x-api-key": "test-admin-key" } });
     expect(res.status).toBe(200);
+    const both = { authorization: "Bearer test-admin-key", "x-api-key": "test-admin-key" };
+    expect((await call("/v1/agents", { key: null, headers: both })).status).toBe(200);
+  });
+
+  it("refuses malformed or ambiguous credentials even next to a valid one", async () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ authorization: "Bearer ", "x-api-key": "test-admin-key" }, "malformed Authorization header"],
+      [
+        { authorization: "Basic dXNlcjpwYXNz", "x-api-key": "test-admin-key" },
+        "malformed Authorization header",
+      ],
+      [{ authorization: "Bearer test-admin-key", "x-api-key": " " }, "malformed x-api-key header"],
+      [{ authorization: "Bearer test-admin-key", "x-api-key": "cpk_other" }, "ambiguous credentials"],
+      [{ authorization: "Basic dXNlcjpwYXNz" }, "malformed Authorization header"],
+    ];
+    for (const [headers, message] of cases) {
+      const { status, body } = await callJson("/v1/agents", { key: null, headers });
+      expect(status, JSON.stringify(headers)).toBe(401);
+      expect(body.error).toMatchObject({
+        type: "authentication_error",
+        message: expect.stringContaining(message),
+        details: { error_code: "authentication_required" },
+      });
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { BASE_URL } from "../helpers/api";
+import { BASE_URL, createKey } from "../helpers/api";
 
 /** The real app and bindings, with the rate-limit vars lowered for this test only. */
 async function limitedCall(headers: Record<string, string>): Promise<Response> {
@@ -41,7 +41,30 @@ describe("rate limiting", () => {
     expect(other.status).toBe(401);
   });
 
-  it("applies before authentication, keyed by client IP when no key is sent", async () => {
+  it("throttles made-up keys by client IP, while valid keys from that IP keep their own buckets", async () => {
+    const ip = "198.51.100.66";
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const made_up = `cpk_${crypto.randomUUID().replaceAll("-", "")}`;
+      statuses.push(
+        (await limitedCall({ authorization: `Bearer ${made_up}`, "cf-connecting-ip": ip })).status,
+      );
+    }
+    // Every random key is charged to the one IP: the burst of 3, then 429 instead of 401.
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+
+    // Proven keys are charged to themselves, not to the IP their guesser shares.
+    const first = await createKey(["read"], "rate-limit first");
+    const second = await createKey(["read"], "rate-limit second");
+    const asFirst = { authorization: `Bearer ${first.secret}`, "cf-connecting-ip": ip };
+    const firstStatuses: number[] = [];
+    for (let i = 0; i < 4; i++) firstStatuses.push((await limitedCall(asFirst)).status);
+    expect(firstStatuses).toEqual([200, 200, 200, 429]);
+    const asSecond = { authorization: `Bearer ${second.secret}`, "cf-connecting-ip": ip };
+    expect((await limitedCall(asSecond)).status).toBe(200);
+  });
+
+  it("throttles requests without a key by client IP", async () => {
     const anonymous = { "cf-connecting-ip": "203.0.113.9" };
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await limitedCall(anonymous)).status);

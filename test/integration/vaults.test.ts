@@ -89,7 +89,7 @@ describe("vaults over HTTP", () => {
       ],
       [
         { type: "static_bearer", mcp_server_url: "https://x.test", token: "s3cr3t-A", tokn: "s3cr3t-A" },
-        "auth",
+        "auth.tokn",
       ],
     ];
     for (const [auth, path] of cases) {
