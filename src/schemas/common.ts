@@ -26,6 +26,7 @@ export const LimitQuery = decimalIntQuery(1, MAX_PAGE_LIMIT)
  * messages) may carry newlines and tabs; NUL and lone surrogates are refused in every string
  * (src/lib/json-shape.ts).
  */
+// biome-ignore lint/complexity/useRegexLiterals: a literal would hold the control characters it refuses, which noControlCharactersInRegex forbids
 export const NO_CONTROL_CHARS = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f]*$");
 export const NO_CONTROL_CHARS_MESSAGE = "must not contain control characters";
 
