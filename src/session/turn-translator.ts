@@ -116,7 +116,10 @@ export class TurnTranslator {
   /** `agent` events: model spans, live text, tool calls and the run's terminal reply. */
   onAgent(payload: AgentEventPayload): void {
     const data = payload.data ?? {};
-    if (payload.stream === "assistant") return this.onLiveText(data);
+    if (payload.stream === "assistant") {
+      this.onLiveText(data);
+      return;
+    }
     if (payload.stream === "lifecycle") {
       if (data.phase === "model" && data.provider) this.startSpan();
       if (data.phase === "end") {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { EventFrame } from "../../src/runtime/openclaw/protocol";
 import { TurnTranslator } from "../../src/session/turn-translator";
+import { expectPreviewsBeforeMessages } from "../support/session-driver";
 
 const RUN = "run-1";
 
@@ -34,8 +35,7 @@ function translator() {
 let seq = 0;
 const frame = (event: string, payload: Record<string, unknown>): EventFrame =>
   ({ type: "event", event, payload, seq: ++seq }) as EventFrame;
-const agent = (stream: string, data: Record<string, unknown>) =>
-  frame("agent", { runId: RUN, stream, data });
+const agent = (stream: string, data: Record<string, unknown>) => frame("agent", { runId: RUN, stream, data });
 /**
  * Live text of message `itemId` as OpenClaw sends it, twice: on the `agent` assistant stream
  * (`text` cumulative per message, `delta` the new part) and as a `chat` delta, whose text
@@ -69,31 +69,6 @@ const chatFinal = (text?: string) =>
     ...(text ? { message: { role: "assistant", content: [{ type: "text", text }] } } : {}),
   });
 
-/**
- * Asserts the preview invariant over a translated turn and returns its messages' texts: every
- * preview belongs to a message, comes before it, and the message's previews add up to its text.
- */
-function expectOrderedPreviews(out: Out[]): string[] {
-  const messages = out.filter((e) => e.type === "agent.message");
-  for (const [i, e] of out.entries()) {
-    if (e.type !== "event_start" && e.type !== "event_delta") continue;
-    const id = e.type === "event_start" ? e.event.id : e.event_id;
-    const at = out.findIndex((m) => m.type === "agent.message" && m.id === id);
-    expect(at, `preview ${JSON.stringify(e)} has no later message`).toBeGreaterThan(i);
-  }
-  return messages.map((m) => {
-    const text = m.content.map((b: { text: string }) => b.text).join("");
-    const starts = out.filter((e) => e.type === "event_start" && e.event.id === m.id);
-    expect(starts).toHaveLength(1);
-    const previewed = out
-      .filter((e) => e.type === "event_delta" && e.event_id === m.id)
-      .map((e) => e.delta.content.text)
-      .join("");
-    expect(previewed).toBe(text);
-    return text;
-  });
-}
-
 describe("TurnTranslator previews", () => {
   it("keeps a fast reply's previews before its message when the message overtakes the live-text tail", () => {
     const { t, out } = translator();
@@ -107,7 +82,7 @@ describe("TurnTranslator previews", () => {
       chatFinal(reply),
     ])
       t.handle(f);
-    expect(expectOrderedPreviews(out)).toEqual([reply]);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([reply]);
     // Nothing after the message: the late tail was already sent just before it.
     const at = out.findIndex((e) => e.type === "agent.message");
     expect(out.slice(at + 1).map((e) => e.type)).toEqual(["span.model_request_end"]);
@@ -124,7 +99,7 @@ describe("TurnTranslator previews", () => {
       chatFinal(reply),
     ])
       t.handle(f);
-    expect(expectOrderedPreviews(out)).toEqual([reply]);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([reply]);
     expect(out.filter((e) => e.type === "event_delta")).toHaveLength(1);
   });
 
@@ -133,10 +108,13 @@ describe("TurnTranslator previews", () => {
     const tokens = ["echo", ":", " slow", " tokens"];
     const frames = [modelStart()];
     let text = "";
-    for (const token of tokens) frames.push(...live("m1", (text += token), token));
+    for (const token of tokens) {
+      text += token;
+      frames.push(...live("m1", text, token));
+    }
     frames.push(assistantMessage(text), lifecycleEnd(text), chatFinal(text));
     for (const f of frames) t.handle(f);
-    expect(expectOrderedPreviews(out)).toEqual([text]);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([text]);
     expect(out.filter((e) => e.type === "event_delta").map((e) => e.delta.content.text)).toEqual(tokens);
   });
 
@@ -150,7 +128,11 @@ describe("TurnTranslator previews", () => {
       assistantMessage(first),
       ...live("m1", first, "me check"), // flushed when the tool starts
       agent("tool", { phase: "start", name: "exec", toolCallId: "c1", args: { command: "echo hi" } }),
-      agent("tool", { phase: "result", toolCallId: "c1", result: { content: [{ type: "text", text: "hi" }] } }),
+      agent("tool", {
+        phase: "result",
+        toolCallId: "c1",
+        result: { content: [{ type: "text", text: "hi" }] },
+      }),
       modelStart(),
       ...live("m2", "tool ", "tool ", first),
       ...live("m2", second, "result: hi", first),
@@ -158,7 +140,7 @@ describe("TurnTranslator previews", () => {
       chatFinal(), // a tool turn's final carries no message; the reply comes from lifecycle end
     ])
       t.handle(f);
-    expect(expectOrderedPreviews(out)).toEqual([first, second]);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([first, second]);
     expect(out.map((e) => e.type)).toContain("agent.tool_result");
   });
 
@@ -174,6 +156,6 @@ describe("TurnTranslator previews", () => {
       chatFinal(reply),
     ])
       t.handle(f);
-    expect(expectOrderedPreviews(out)).toEqual([reply]);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([reply]);
   });
 });
