@@ -78,8 +78,15 @@ function describeCall(params) {
   return text.length > 480 ? `${text.slice(0, 477)}...` : text;
 }
 
-/** The user's answers to `ask` calls, by OpenClaw's tool call id, until the call consumes them. */
-const answers = new Map();
+/**
+ * The user's answers to `ask` calls, by OpenClaw's tool call id, until the call consumes them.
+ * Kept on the process, not the module: OpenClaw loads this plugin more than once (the registry
+ * serving gateway methods and the one running tool hooks are separate module instances).
+ * Memory, not files: the agent's own tools can write files, and must not forge an answer.
+ */
+const ANSWERS_KEY = Symbol.for("clawplane.toolPolicy.answers");
+globalThis[ANSWERS_KEY] ??= new Map();
+const answers = globalThis[ANSWERS_KEY];
 
 function recordAnswer(params) {
   const { toolCallId, allow, reason } = params ?? {};
@@ -121,6 +128,9 @@ const entry = {
         if (decision === "ask") {
           return {
             requireApproval: {
+              // OpenClaw stamps a hook's approvals with its plugin, but not a trusted policy's;
+              // the gateway refuses an approval request that names no owning plugin.
+              pluginId: entry.id,
               title: `Run ${event.toolName}`.slice(0, 80),
               description: describeCall(event.params),
               severity: "warning",
