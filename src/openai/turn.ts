@@ -5,8 +5,9 @@
  * message is sent; the message is then accepted only if the session is idle, in one step
  * inside the session object (`sendWhenIdle`). Frames before our `user.message` belong to an
  * earlier turn and are skipped. What follows is reduced to reply text in generation order:
- * every `event_delta` preview as it arrives, and whatever part of the buffered `agent.message`
- * the previews did not carry (a reply that arrives whole is yielded whole). The turn is over at
+ * every `event_delta` preview as it arrives (the session sends all previews of a message before
+ * it, under its id, adding up to its text), and defensively whatever part of the buffered
+ * `agent.message` the previews did not carry. The turn is over at
  * `session.status_idle`; its usage is the sum of the turn's `span.model_request_end` usage,
  * or, should the spans carry none, the growth of the session's metered usage over the turn.
  */
@@ -72,10 +73,6 @@ export class Turn {
     let ours = false;
     let emitted = false;
     let preview: { id: string; streamed: string } | undefined;
-    // OpenClaw can flush a throttled chat delta after the message it belongs to was concluded;
-    // such late previews repeat text already sent, so previews count only until the message
-    // and again from the next model call.
-    let previewsOpen = true;
     const spans: TokenUsage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
     let usageAfter: SessionUsage | undefined;
     let failure: string | undefined;
@@ -85,9 +82,7 @@ export class Turn {
         ours = ev.type === "user.message" && ev.id === this.messageId;
         continue;
       }
-      if (ev.type === "span.model_request_start") {
-        previewsOpen = true;
-      } else if (ev.type === "event_start" && ev.event?.type === "agent.message" && previewsOpen) {
+      if (ev.type === "event_start" && ev.event?.type === "agent.message") {
         if (emitted) yield { kind: "text", text: MESSAGE_SEPARATOR };
         preview = { id: String(ev.event.id), streamed: "" };
       } else if (ev.type === "event_delta" && preview && ev.event_id === preview.id) {
@@ -109,7 +104,6 @@ export class Turn {
           yield { kind: "text", text: rest };
         }
         preview = undefined;
-        previewsOpen = false;
       } else if (ev.type === "span.model_request_end") {
         const u = ev.model_usage ?? {};
         spans.input += num(u.input_tokens);

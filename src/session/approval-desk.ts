@@ -30,6 +30,12 @@ export interface ApprovalRequest {
   request?: { toolName?: string; toolCallId?: string; sessionKey?: string; runId?: string };
 }
 
+/** One of OpenClaw's approvals: its id, and the tool call it is about. */
+export interface ApprovalCall {
+  approvalId: string;
+  toolCallId: string;
+}
+
 /** The running turn, as far as approvals are concerned. */
 export interface DeskTurn {
   runId: string;
@@ -49,8 +55,11 @@ export interface DeskHost {
   /** OpenClaw's key of this session: requests for other sessions are not ours. */
   sessionKey(): string;
   agentTools(): readonly AgentTool[];
-  /** Answers OpenClaw's approval; false when the gateway no longer holds it. */
-  resolve(approvalId: string, decision: "allow-once" | "deny"): Promise<boolean>;
+  /**
+   * Answers OpenClaw's approval of one tool call; a denial can carry the user's reason, which
+   * the agent is told as the call's result. False when the gateway no longer holds it.
+   */
+  answer(call: ApprovalCall, allow: boolean, denyMessage?: string): Promise<boolean>;
   /** Stops a run (its turn then ends as aborted). */
   abort(runId: string): void;
   /** Idle with `requires_action` naming these `agent.tool_use` events. */
@@ -88,16 +97,17 @@ export class ApprovalDesk {
     const toolCallId = String(details.toolCallId ?? "");
     const inputKey = canonicalInput(turn.translator.toolInputOf(toolCallId));
     const decided = this.book.takeDecision(toolName, inputKey);
+    const call = { approvalId: request.id, toolCallId };
     if (decided) {
       if (decided.allow) this.book.allowOnce(toolName, inputKey);
-      void this.host.resolve(request.id, decided.allow ? "allow-once" : "deny");
+      void this.host.answer(call, decided.allow, decided.denyMessage);
       return;
     }
     const toolUseId = turn.translator.toolUseIdOf(toolCallId);
     if (!toolUseId) {
       // Not a call this session reported (should not happen): refuse rather than run unasked.
       log("warn", "approval for an unknown tool call denied", { tool: toolName });
-      void this.host.resolve(request.id, "deny");
+      void this.host.answer(call, false);
       return;
     }
     this.book.add({
@@ -105,6 +115,7 @@ export class ApprovalDesk {
       toolName,
       inputKey,
       approvalId: request.id,
+      toolCallId,
       runId: turn.runId,
       eventId: turn.eventId,
       expiresAt: request.expiresAtMs ?? Date.now() + DEFAULT_APPROVAL_MS,
@@ -129,7 +140,8 @@ export class ApprovalDesk {
         this.clearParkTimer();
         this.host.resumeRunning();
       }
-      void this.host.resolve(pending.approvalId, allow ? "allow-once" : "deny").then((ok) => {
+      const call = { approvalId: pending.approvalId, toolCallId: pending.toolCallId };
+      void this.host.answer(call, allow, denyMessage).then((ok) => {
         if (ok) return;
         // OpenClaw no longer holds the request: keep the answer for a re-run of the turn.
         keep();

@@ -22,6 +22,8 @@ export interface PendingApproval {
   inputKey: string;
   /** OpenClaw's approval id; answerable only while `runId` runs in this object. */
   approvalId: string;
+  /** OpenClaw's id of the tool call (its tool-policy plugin takes the answer by it). */
+  toolCallId: string;
   runId: string;
   /** The queued user message whose turn asked. */
   eventId: string;
@@ -33,7 +35,7 @@ export interface ApprovalDecision {
   toolName: string;
   inputKey: string;
   allow: boolean;
-  /** Why the user denied (`deny_message`), told to the agent when the turn runs again. */
+  /** Why the user denied (`deny_message`), told to the agent with the call's result. */
   denyMessage?: string;
 }
 

@@ -101,7 +101,7 @@ export class SessionDO extends DurableObject<Env> {
       turn: () => this.turn,
       sessionKey: () => openclawSessionKey(this.mustRecord().id),
       agentTools: () => this.mustRecord().agent.tools,
-      resolve: (id, decision) => this.runtime.resolveApproval(id, decision),
+      answer: (call, allow, denyMessage) => this.runtime.answerApproval(call, allow, denyMessage),
       abort: (runId) => void this.runtime.abort(this.mustRecord().id, runId),
       waitForUser: (toolUseIds) => {
         this.setStatus("idle");

@@ -19,10 +19,11 @@ import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { selectRuntime } from "../runtime/select-runtime";
+import type { ApprovalCall } from "./approval-desk";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
 import { type LinkState, openLink } from "./gateway-link";
 import { networkingOf, type SessionRecord } from "./session-record";
-import { gatewayToolPolicy, openclawToolsConfig, TOOLS_CONFIG_ENV } from "./tool-policy";
+import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
 
 const SECRETS_KEY = "runtime-secrets";
 
@@ -146,19 +147,45 @@ export class SessionRuntime {
   }
 
   /**
-   * Answers one of OpenClaw's plugin approvals. False when it could not be answered (no link,
-   * or the gateway no longer holds the request): the caller then keeps the answer itself.
+   * Answers one of OpenClaw's plugin approvals. The tool-policy plugin hears the answer first
+   * (container/plugins/clawplane-tool-policy): it runs an `ask` call only when told the user
+   * allowed it, and blocks a denied one with the user's reason as the result the model sees,
+   * which OpenClaw's own denial cannot carry; OpenClaw's approval then releases the call to it.
+   * A denial without a reason is OpenClaw's plain deny. False when it could not be answered (no
+   * link, or the gateway no longer holds the request): the caller then keeps the answer itself.
    */
-  async resolveApproval(id: string, decision: "allow-once" | "deny"): Promise<boolean> {
+  async answerApproval(call: ApprovalCall, allow: boolean, denyMessage?: string): Promise<boolean> {
     const client = this.link?.client;
     if (!client) return false;
+    const resolve = async (decision: "allow-once" | "deny") => {
+      try {
+        await client.request("plugin.approval.resolve", { id: call.approvalId, decision });
+        return true;
+      } catch (err) {
+        log("warn", "plugin.approval.resolve failed", {
+          approval_id: call.approvalId,
+          ...describeError(err),
+        });
+        return false;
+      }
+    };
+    if (!allow && !denyMessage) return resolve("deny");
     try {
-      await client.request("plugin.approval.resolve", { id, decision });
-      return true;
+      await client.request(TOOL_ANSWER_METHOD, {
+        toolCallId: call.toolCallId,
+        allow,
+        ...(denyMessage ? { reason: denyMessage } : {}),
+      });
     } catch (err) {
-      log("warn", "plugin.approval.resolve failed", { approval_id: id, ...describeError(err) });
-      return false;
+      log("warn", "the tool policy did not take the answer", {
+        approval_id: call.approvalId,
+        ...describeError(err),
+      });
+      // Never run a call without the plugin's word: a denial still denies (without the reason),
+      // an approval is kept for a re-run of the turn.
+      return allow ? false : resolve("deny");
     }
+    return resolve("allow-once");
   }
 
   /** Closes the link and stops the runtime (gracefully, or destroyed with its disk). */

@@ -71,6 +71,12 @@ export interface McpCall {
  */
 export const DISPATCH_TOOL = "tool_call";
 
+/**
+ * The tool-policy plugin's gateway method that takes the user's answer to an `ask` call
+ * (`{ toolCallId, allow, reason? }`); see container/plugins/clawplane-tool-policy/index.mjs.
+ */
+export const TOOL_ANSWER_METHOD = "clawplane.toolPolicy.answer";
+
 /** The MCP call `name(input)` is, if `name` is a tool of one of `servers`. */
 export function mcpCallOf(
   name: string,

@@ -4,9 +4,18 @@
  * OpenClaw reports a turn over several event families (see test/runtime/OBSERVED-EVENTS.md):
  * `agent` (lifecycle, tool, assistant streams), `chat` (deltas, final/aborted/error) and, after
  * `sessions.messages.subscribe`, `session.message` (whole messages with per-call usage). This
- * class keeps the little state a turn needs (open model span, tool-call ids, the preview id of
- * the message being streamed) and emits CMA events through a sink, in a sensible wire order:
- * span start → agent.tool_use / agent.tool_result → agent.message → span end.
+ * class keeps the little state a turn needs (open model span, tool-call ids, the message being
+ * previewed) and emits CMA events through a sink, in a sensible wire order:
+ * span start → agent.tool_use / agent.tool_result → previews → agent.message → span end.
+ *
+ * Previews (`event_start` / `event_delta`) hold one invariant for every consumer: all previews
+ * of a message come before it, carry its id, and their texts add up to the message's text.
+ * OpenClaw does not give that order by itself: it paces live text (one frame per 75 ms per
+ * stream) and flushes the held-back tail only when the run ends or a tool starts, while the
+ * whole assistant `session.message` travels on its own path and, on a fast model, overtakes
+ * that tail. So the message's arrival closes its preview: the part not yet previewed is sent
+ * as a last delta just before the message, and the late frames of that model call (recognised
+ * by OpenClaw's per-message `itemId`) are dropped.
  */
 
 import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
@@ -54,9 +63,20 @@ function textBlocks(content: unknown): string {
     .join("");
 }
 
+/** The message being previewed: OpenClaw's item, the id its `agent.message` will get, text sent. */
+interface Preview {
+  itemId: string;
+  id: string;
+  sent: string;
+}
+
 export class TurnTranslator {
   private openSpanId: string | undefined;
-  private previewId: string | undefined;
+  private preview: Preview | undefined;
+  /** Items whose message was emitted: their late live-text frames repeat what was sent. */
+  private readonly concluded = new Set<string>();
+  /** Texts of messages emitted before any live text of theirs arrived, oldest first. */
+  private readonly emittedAhead: string[] = [];
   private messageEmitted = false;
   private finalReplyText = "";
   private readonly toolUseIds = new Map<string, string>();
@@ -93,9 +113,13 @@ export class TurnTranslator {
     return null;
   }
 
-  /** `agent` events: model spans, tool calls and the run's terminal reply. */
+  /** `agent` events: model spans, live text, tool calls and the run's terminal reply. */
   onAgent(payload: AgentEventPayload): void {
     const data = payload.data ?? {};
+    if (payload.stream === "assistant") {
+      this.onLiveText(data);
+      return;
+    }
     if (payload.stream === "lifecycle") {
       if (data.phase === "model" && data.provider) this.startSpan();
       if (data.phase === "end") {
@@ -166,29 +190,18 @@ export class TurnTranslator {
     });
   }
 
-  /** `chat` events: live deltas, and the run's end. Returns the outcome once the run is over. */
+  /**
+   * `chat` events: the run's end. Returns the outcome once the run is over. (Chat deltas merge
+   * every model call of the run into one text; the `agent` assistant stream, per message, is
+   * what previews are made of.)
+   */
   onChat(payload: ChatEventPayload): TurnOutcome | null {
     switch (payload.state) {
-      case "delta": {
-        if (!payload.deltaText || payload.replace) return null;
-        if (!this.previewId) {
-          this.previewId = this.sink.newEventId();
-          this.sink.preview("agent.message", {
-            type: "event_start",
-            event: { id: this.previewId, type: "agent.message" },
-          });
-        }
-        this.sink.preview("agent.message", {
-          type: "event_delta",
-          event_id: this.previewId,
-          delta: { type: "content_delta", content: { type: "text", text: payload.deltaText } },
-        });
-        return null;
-      }
       case "final": {
-        // Tool turns can end without the assistant session.message reaching us first.
+        // Tool turns can end without the assistant session.message reaching us first: the
+        // reply being previewed (or, if none was sent, the run's only reply) ends here.
         const text = textBlocks(payload.message?.content) || this.finalReplyText;
-        if (!this.messageEmitted && text) this.emitMessage(text);
+        if (text && (this.preview || !this.messageEmitted)) this.emitMessage(text);
         this.endSpan(false);
         return { kind: "end_turn" };
       }
@@ -203,10 +216,63 @@ export class TurnTranslator {
     }
   }
 
+  /**
+   * Live text of one assistant message (`agent` stream `assistant`): `text` is the message so
+   * far, `itemId` names the message. Only text that extends what was previewed is sent: a
+   * preview cannot be taken back.
+   */
+  private onLiveText(data: Record<string, unknown>): void {
+    const itemId = typeof data.itemId === "string" ? data.itemId : "";
+    if (this.concluded.has(itemId)) return;
+    let preview = this.preview?.itemId === itemId ? this.preview : undefined;
+    const delta = typeof data.delta === "string" ? data.delta : "";
+    const text = typeof data.text === "string" ? data.text : (preview?.sent ?? "") + delta;
+    if (!preview) {
+      // The first live text of a message that was already emitted: the rest of it is late too.
+      const ahead = this.emittedAhead.shift();
+      if (ahead?.startsWith(text)) {
+        this.concluded.add(itemId);
+        return;
+      }
+      this.emittedAhead.length = 0;
+      if (!text) return;
+      preview = this.openPreview(itemId);
+    }
+    if (text.startsWith(preview.sent)) this.previewDelta(preview, text.slice(preview.sent.length));
+  }
+
+  /** Emits `agent.message`, preceded by whatever part of its text no preview has carried yet. */
   private emitMessage(text: string): void {
-    this.sink.emit("agent.message", { content: [{ type: "text", text }] }, this.previewId);
-    this.previewId = undefined;
+    let preview = this.preview;
+    if (preview) this.concluded.add(preview.itemId);
+    else {
+      preview = this.openPreview("");
+      this.emittedAhead.push(text);
+    }
+    if (text.startsWith(preview.sent)) this.previewDelta(preview, text.slice(preview.sent.length));
+    this.sink.emit("agent.message", { content: [{ type: "text", text }] }, preview.id);
+    this.preview = undefined;
     this.messageEmitted = true;
+  }
+
+  private openPreview(itemId: string): Preview {
+    const preview = { itemId, id: this.sink.newEventId(), sent: "" };
+    this.preview = preview;
+    this.sink.preview("agent.message", {
+      type: "event_start",
+      event: { id: preview.id, type: "agent.message" },
+    });
+    return preview;
+  }
+
+  private previewDelta(preview: Preview, text: string): void {
+    if (!text) return;
+    preview.sent += text;
+    this.sink.preview("agent.message", {
+      type: "event_delta",
+      event_id: preview.id,
+      delta: { type: "content_delta", content: { type: "text", text } },
+    });
   }
 
   /** OpenClaw repeats the `model` lifecycle phase within one call; a span opens once per call. */

@@ -59,6 +59,7 @@ async function plantParkedTurn(sessionId: string) {
       toolName: "exec",
       inputKey: '{"command":"ls"}',
       approvalId: "plugin:gone",
+      toolCallId: "call_gone",
       runId: `${message.id}:1`,
       eventId: message.id,
       expiresAt: Date.now() + 600_000,

@@ -74,6 +74,31 @@ describe("model server", () => {
     });
   });
 
+  it("streams a whole reply in one network read in burst mode, and token by token in tokens mode", async () => {
+    server.setMode("burst");
+    const burst = await post(body("fast reply please"));
+    const reader = burst.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    // The first read holds the entire stream: every chunk, the usage chunk and [DONE].
+    expect(first.endsWith("data: [DONE]\n\n")).toBe(true);
+    expect((await reader.read()).done).toBe(true);
+    const burstText = first
+      .split("\n\n")
+      .filter((b) => b && b !== "data: [DONE]")
+      .map((b) => JSON.parse(b.slice("data: ".length)).choices[0]?.delta?.content ?? "")
+      .join("");
+    expect(burstText).toBe("echo: fast reply please");
+
+    server.setMode({ kind: "tokens", tokenDelayMs: 40 });
+    const started = Date.now();
+    const { done, chunks } = await readSse(await post(body("one token at a time")));
+    expect(done).toBe(true);
+    const tokens = chunks.map((c) => c.choices[0]?.delta?.content).filter((t) => t);
+    expect(tokens).toEqual(["echo:", " one", " token", " at", " a", " time"]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(tokens.length * 40);
+    expect(chunks.at(-1).usage.completion_tokens).toBeGreaterThan(0);
+  });
+
   it("omits usage without include_usage and answers non-streaming requests", async () => {
     const streamed = await readSse(await post(body("a", { stream_options: undefined })));
     expect(streamed.chunks.some((c) => "usage" in c)).toBe(false);

@@ -133,6 +133,26 @@ describe("OpenAI chat completions with a real OpenClaw gateway", () => {
     }
   });
 
+  it("streams deltas that add up to the final reply, whether the model answers in one burst or token by token", async () => {
+    for (const mode of [{ kind: "burst" }, { kind: "tokens", tokenDelayMs: 150 }] as const) {
+      model.setMode(mode);
+      try {
+        const stream = await client.chat.completions.create({
+          model: AGENT_NAME,
+          user: USER,
+          stream: true,
+          messages: [{ role: "user", content: `deltas in ${mode.kind} mode` }],
+        });
+        let reply = "";
+        for await (const chunk of stream) reply += chunk.choices[0]?.delta.content ?? "";
+        expect(reply).toBe(`echo: deltas in ${mode.kind} mode`);
+        expect(reply).toBe(await lastAgentMessage());
+      } finally {
+        model.setMode("normal");
+      }
+    }
+  });
+
   it("refuses a second request while the session is mid-turn (409), and a client abort interrupts the turn", async () => {
     model.setMode({ kind: "slow", chunkDelayMs: 500, chunks: 40 });
     try {

@@ -8,6 +8,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
 import { markerExists as existsSync, markerPath } from "../support/markers.mjs";
+import { trailingToolResults } from "../support/model-prompt.mjs";
 import type { ModelServer } from "../support/model-server.mjs";
 import { type SessionEvent, sendAndWait, sendEventsAndWait } from "../support/session-driver";
 
@@ -101,16 +102,25 @@ describe("tool permissions inside OpenClaw", { timeout: 300_000 }, () => {
     );
   });
 
-  it("never runs a call the user denied", async () => {
+  it("never runs a call the user denied, and hands the agent the user's reason", async () => {
     const sessionId = await sessionWith(bashAsks);
     const marker = askToRun("deny");
     const use = expectRequiresAction(await sendAndWait(client, sessionId, "run it", { timeoutMs: 180_000 }));
-    const resumed = await confirm(sessionId, use.id, "deny", "not on my machine");
+    const asked = model.requests.length;
+    const reason = "not on my machine, use the staging box";
+    const resumed = await confirm(sessionId, use.id, "deny", reason);
     model.setMode("normal");
-    expect(resumed.find((e) => e.type === "agent.tool_result")).toMatchObject({
-      tool_use_id: use.id,
-      is_error: true,
-    });
+    const result = resumed.find((e) => e.type === "agent.tool_result");
+    expect(result).toMatchObject({ tool_use_id: use.id, is_error: true });
+    expect(result?.content[0].text).toContain(reason);
+    // The model's next request carries the user's words as the denied call's result.
+    const next = model.requests[asked];
+    expect(next, "no model request after the denial").toBeDefined();
+    expect(
+      trailingToolResults(next!.body)
+        .map((r) => r.text)
+        .join("\n"),
+    ).toContain(reason);
     expect(resumed.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
     expect(existsSync(marker)).toBe(false);
   });

@@ -11,6 +11,7 @@ import type { ModelServer } from "../support/model-server.mjs";
 import { processEnvironment } from "../support/proc.mjs";
 import {
   expectCompletedTurn,
+  expectPreviewsBeforeMessages,
   lastAgentText,
   type SessionEvent,
   sendAndWait as send,
@@ -120,6 +121,25 @@ describe("a session with a real OpenClaw gateway", () => {
     const after = await client.beta.sessions.retrieve(sessionId);
     expect(after.status).toBe("idle");
     expect(after.usage.input_tokens).toBeGreaterThan(usage.input_tokens!);
+  });
+
+  it("streams every message's previews before it, under its id, whether the model answers in one burst or token by token", async () => {
+    // A fast upstream is where OpenClaw's paced live text and the whole message race.
+    for (const mode of [{ kind: "burst" }, { kind: "tokens", tokenDelayMs: 150 }] as const) {
+      model.setMode(mode);
+      try {
+        const text = `stream in ${mode.kind} mode`;
+        const events = await sendAndWait(sessionId, text, { deltas: true });
+        expect(events.at(-1)?.stop_reason).toEqual({ type: "end_turn" });
+        expect(expectPreviewsBeforeMessages(events)).toEqual([`echo: ${text}`]);
+        const deltas = events.filter((e) => e.type === "event_delta");
+        console.log(`${mode.kind}: ${deltas.length} previews`);
+        // Token by token, the reply really streams (it is not replayed at the end).
+        if (mode.kind === "tokens") expect(deltas.length).toBeGreaterThan(2);
+      } finally {
+        model.setMode("normal");
+      }
+    }
   });
 
   it("reports the agent's tool calls as agent.tool_use / agent.tool_result", async () => {

@@ -32,3 +32,5 @@ export function usageFor(
   completion_tokens_details: { reasoning_tokens: number; audio_tokens: number };
 };
 export function chunkText(text: string, size: number): string[];
+/** A reply split into tokens as a model streams them (joined, they are the reply). */
+export function splitTokens(text: string): string[];

@@ -169,3 +169,11 @@ export function chunkText(text, size) {
   for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
   return pieces;
 }
+
+/**
+ * Splits a reply into tokens as a model streams them: each word with the whitespace before it.
+ * @param {string} text
+ */
+export function splitTokens(text) {
+  return text.split(/(?=\s\S)/);
+}

@@ -2,6 +2,8 @@
 
 export type ModelMode =
   | { kind: "normal" }
+  | { kind: "burst" }
+  | { kind: "tokens"; tokenDelayMs?: number }
   | { kind: "slow"; chunkDelayMs?: number; chunks?: number }
   | { kind: "tool_call"; name: string; arguments?: Record<string, unknown> }
   | { kind: "error"; status?: number; message?: string; retryAfterSeconds?: number };

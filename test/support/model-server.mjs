@@ -17,14 +17,20 @@
 
 import { createServer } from "node:http";
 import { pathToFileURL } from "node:url";
-import { chunkText, planReply, usageFor } from "./model-prompt.mjs";
+import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs";
 
 /**
  * @typedef {{ kind: "normal" }
+ *   | { kind: "burst" }
+ *   | { kind: "tokens", tokenDelayMs?: number }
  *   | { kind: "slow", chunkDelayMs?: number, chunks?: number }
  *   | { kind: "tool_call", name: string, arguments?: Record<string, unknown> }
  *   | { kind: "error", status?: 500 | 429 | number, message?: string, retryAfterSeconds?: number }} ModelMode
  * normal: streams `echo: <text>` (or a recall list) in a few chunks.
+ * burst: the normal reply, every chunk of the stream (through `[DONE]`) in one network write,
+ *   as a fast upstream delivers a short reply.
+ * tokens: the normal reply one token (word) per chunk, `tokenDelayMs` apart (default 150 ms,
+ *   slower than OpenClaw's 75 ms live-text pacing, so each token is its own live frame).
  * slow: the normal reply, then `chunks` filler chunks spaced `chunkDelayMs` apart
  *   (defaults 150 × 200 ms = 30 s); stops writing as soon as the client disconnects.
  * tool_call: asks for tool `name` with `arguments`; once the request carries the tool result,
@@ -40,6 +46,7 @@ import { chunkText, planReply, usageFor } from "./model-prompt.mjs";
 
 const CONTENT_CHUNK_CHARS = 8; // small pieces so OpenClaw emits several chat deltas per reply
 const SLOW_DEFAULTS = { chunkDelayMs: 200, chunks: 150 };
+const TOKEN_DELAY_MS = 150;
 const MODEL_ID = "default";
 
 /**
@@ -186,9 +193,14 @@ function completion(res, body, record, mode) {
       frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
     }
     frames.push(chunk({}, "tool_calls"));
-  } else {
+  }
+  /** @type {object[]} text chunks, written as they are due in tokens mode */
+  const content = [];
+  if (plan.kind === "text") {
     frames.push(chunk({ role: "assistant", content: "", refusal: null }));
-    for (const piece of chunkText(plan.text, CONTENT_CHUNK_CHARS)) frames.push(chunk({ content: piece }));
+    const pieces =
+      mode.kind === "tokens" ? splitTokens(plan.text) : chunkText(plan.text, CONTENT_CHUNK_CHARS);
+    for (const piece of pieces) content.push(chunk({ content: piece }));
   }
   const slow = mode.kind === "slow" ? { ...SLOW_DEFAULTS, ...mode } : undefined;
   const filler = slow ? Array.from({ length: slow.chunks }, () => chunk({ content: " tick" })) : [];
@@ -212,25 +224,40 @@ function completion(res, body, record, mode) {
     "cache-control": "no-cache",
     connection: "keep-alive",
   });
-  const write = (frame) => res.write(`data: ${JSON.stringify(frame)}\n\n`);
+  const sse = (frame) => `data: ${JSON.stringify(frame)}\n\n`;
+  const done = "data: [DONE]\n\n";
+  if (mode.kind === "burst") {
+    res.end([...frames, ...content, ...tail].map(sse).join("") + done);
+    record.outcome = "completed";
+    return;
+  }
+  const write = (frame) => res.write(sse(frame));
   const finish = () => {
     for (const frame of tail) write(frame);
-    res.end("data: [DONE]\n\n");
+    res.end(done);
     record.outcome = "completed";
   };
   for (const frame of frames) write(frame);
+  if (mode.kind === "tokens")
+    return paced(res, record, content, mode.tokenDelayMs ?? TOKEN_DELAY_MS, write, finish);
+  for (const frame of content) write(frame);
   if (!slow) return finish();
+  paced(res, record, filler, slow.chunkDelayMs, write, finish);
+}
 
-  // Slow mode: one filler chunk per tick; a client disconnect (OpenClaw aborting the run)
-  // stops the timer so the test can see the upstream stream was cancelled.
+/**
+ * Writes `frames` one per `delayMs`, then calls `finish`. A client disconnect (OpenClaw
+ * aborting the run) stops the timer so a test can see the upstream stream was cancelled.
+ */
+function paced(res, record, frames, delayMs, write, finish) {
   let sent = 0;
   const timer = setInterval(() => {
-    if (sent >= filler.length) {
+    if (sent >= frames.length) {
       clearInterval(timer);
       return finish();
     }
-    write(filler[sent++]);
-  }, slow.chunkDelayMs);
+    write(frames[sent++]);
+  }, delayMs);
   res.on("close", () => {
     clearInterval(timer);
     if (record.outcome === "pending") record.outcome = "aborted";

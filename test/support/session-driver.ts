@@ -84,3 +84,29 @@ export function expectCompletedTurn(events: SessionEvent[]): void {
   expect(types.at(-1)).toBe("session.status_idle");
   expect(events.at(-1)?.stop_reason).toEqual({ type: "end_turn" });
 }
+
+/**
+ * Asserts what a streaming client relies on: every `event_start` / `event_delta` preview comes
+ * before the `agent.message` whose id it carries, each message has exactly one `event_start`,
+ * and its deltas add up to its text. Returns the messages' texts, in order.
+ */
+export function expectPreviewsBeforeMessages(events: Array<Record<string, any>>): string[] {
+  for (const [i, e] of events.entries()) {
+    if (e.type !== "event_start" && e.type !== "event_delta") continue;
+    const id = e.type === "event_start" ? e.event?.id : e.event_id;
+    const at = events.findIndex((m) => m.type === "agent.message" && m.id === id);
+    expect(at, `preview ${JSON.stringify(e)} is not followed by its agent.message`).toBeGreaterThan(i);
+  }
+  return events
+    .filter((e) => e.type === "agent.message")
+    .map((m) => {
+      const text = m.content.map((b: { text?: string }) => b.text ?? "").join("");
+      expect(events.filter((e) => e.type === "event_start" && e.event?.id === m.id)).toHaveLength(1);
+      const previewed = events
+        .filter((e) => e.type === "event_delta" && e.event_id === m.id)
+        .map((e) => e.delta.content.text)
+        .join("");
+      expect(previewed, `previews of ${m.id}`).toBe(text);
+      return text;
+    });
+}

@@ -1,0 +1,161 @@
+/**
+ * The turn translator's previews against the frame orders OpenClaw produces (see
+ * test/runtime/OBSERVED-EVENTS.md). OpenClaw paces live text and flushes its held-back tail
+ * when the run ends, while the assistant `session.message` can overtake that tail: on a fast
+ * model the message arrives between the first live text and the rest. Whatever the order, the
+ * previews of a message must come before it, carry its id, and add up to its text.
+ */
+import { describe, expect, it } from "vitest";
+import type { EventFrame } from "../../src/runtime/openclaw/protocol";
+import { TurnTranslator } from "../../src/session/turn-translator";
+import { expectPreviewsBeforeMessages } from "../support/session-driver";
+
+const RUN = "run-1";
+
+type Out = Record<string, any>;
+
+/** A translator whose sink records every stored event and preview, in order. */
+function translator() {
+  const out: Out[] = [];
+  let n = 0;
+  const t = new TurnTranslator(RUN, {
+    emit: (type, fields, id) => {
+      const event = { ...fields, type, id: id ?? `sevt_${++n}` } as Out;
+      out.push(event);
+      return event as never;
+    },
+    preview: (_forType, frame) => out.push(frame),
+    newEventId: () => `sevt_${++n}`,
+    permission: () => "allow",
+    mcpServers: [],
+  });
+  return { t, out };
+}
+
+let seq = 0;
+const frame = (event: string, payload: Record<string, unknown>): EventFrame =>
+  ({ type: "event", event, payload, seq: ++seq }) as EventFrame;
+const agent = (stream: string, data: Record<string, unknown>) => frame("agent", { runId: RUN, stream, data });
+/**
+ * Live text of message `itemId` as OpenClaw sends it, twice: on the `agent` assistant stream
+ * (`text` cumulative per message, `delta` the new part) and as a `chat` delta, whose text
+ * runs over the whole run (`before` is the run's earlier messages, joined as OpenClaw does).
+ */
+const live = (itemId: string, text: string, delta: string, before = "") => [
+  agent("assistant", { itemId, text, delta }),
+  frame("chat", {
+    runId: RUN,
+    state: "delta",
+    deltaText: delta,
+    message: { role: "assistant", content: [{ type: "text", text: before ? `${before}\n\n${text}` : text }] },
+  }),
+];
+const modelStart = () => agent("lifecycle", { phase: "model", provider: "clawplane", model: "default" });
+const assistantMessage = (text: string) =>
+  frame("session.message", {
+    message: {
+      role: "assistant",
+      content: [{ type: "text", text }],
+      usage: { input: 100, output: 5 },
+      __openclaw: { runId: RUN },
+    },
+  });
+const lifecycleEnd = (text: string) =>
+  agent("lifecycle", { phase: "end", terminalReply: { disposition: "visible", text } });
+const chatFinal = (text?: string) =>
+  frame("chat", {
+    runId: RUN,
+    state: "final",
+    ...(text ? { message: { role: "assistant", content: [{ type: "text", text }] } } : {}),
+  });
+
+describe("TurnTranslator previews", () => {
+  it("keeps a fast reply's previews before its message when the message overtakes the live-text tail", () => {
+    const { t, out } = translator();
+    const reply = "echo: hello clawplane";
+    for (const f of [
+      modelStart(),
+      ...live("m1", "echo: he", "echo: he"),
+      assistantMessage(reply), // overtakes the paced tail below
+      ...live("m1", reply, "llo clawplane"),
+      lifecycleEnd(reply),
+      chatFinal(reply),
+    ])
+      t.handle(f);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([reply]);
+    // Nothing after the message: the late tail was already sent just before it.
+    const at = out.findIndex((e) => e.type === "agent.message");
+    expect(out.slice(at + 1).map((e) => e.type)).toEqual(["span.model_request_end"]);
+  });
+
+  it("previews a reply whose live text all came after its message (one burst), once", () => {
+    const { t, out } = translator();
+    const reply = "echo: burst";
+    for (const f of [
+      modelStart(),
+      assistantMessage(reply),
+      ...live("m1", "echo: bu", "echo: bu"),
+      ...live("m1", reply, "rst"),
+      chatFinal(reply),
+    ])
+      t.handle(f);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([reply]);
+    expect(out.filter((e) => e.type === "event_delta")).toHaveLength(1);
+  });
+
+  it("streams token by token when the live text comes first, and adds nothing at the message", () => {
+    const { t, out } = translator();
+    const tokens = ["echo", ":", " slow", " tokens"];
+    const frames = [modelStart()];
+    let text = "";
+    for (const token of tokens) {
+      text += token;
+      frames.push(...live("m1", text, token));
+    }
+    frames.push(assistantMessage(text), lifecycleEnd(text), chatFinal(text));
+    for (const f of frames) t.handle(f);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([text]);
+    expect(out.filter((e) => e.type === "event_delta").map((e) => e.delta.content.text)).toEqual(tokens);
+  });
+
+  it("gives each message of a tool turn its own previews, though the first one's tail comes late", () => {
+    const { t, out } = translator();
+    const first = "let me check";
+    const second = "tool result: hi";
+    for (const f of [
+      modelStart(),
+      ...live("m1", "let ", "let "),
+      assistantMessage(first),
+      ...live("m1", first, "me check"), // flushed when the tool starts
+      agent("tool", { phase: "start", name: "exec", toolCallId: "c1", args: { command: "echo hi" } }),
+      agent("tool", {
+        phase: "result",
+        toolCallId: "c1",
+        result: { content: [{ type: "text", text: "hi" }] },
+      }),
+      modelStart(),
+      ...live("m2", "tool ", "tool ", first),
+      ...live("m2", second, "result: hi", first),
+      lifecycleEnd(second),
+      chatFinal(), // a tool turn's final carries no message; the reply comes from lifecycle end
+    ])
+      t.handle(f);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([first, second]);
+    expect(out.map((e) => e.type)).toContain("agent.tool_result");
+  });
+
+  it("ignores live text that rewrites what was already previewed, and still concludes the message", () => {
+    const { t, out } = translator();
+    const reply = "echo: again";
+    for (const f of [
+      modelStart(),
+      ...live("m1", "echo: ag", "echo: ag"),
+      agent("assistant", { itemId: "m1", text: "", delta: "", replace: true }),
+      ...live("m1", reply, "ain"),
+      assistantMessage(reply),
+      chatFinal(reply),
+    ])
+      t.handle(f);
+    expect(expectPreviewsBeforeMessages(out)).toEqual([reply]);
+  });
+});
