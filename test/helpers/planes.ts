@@ -11,6 +11,7 @@ import type { SessionDO } from "../../src/session/session-do";
 import { sessionMeters } from "../../src/session/session-meter";
 import { sessionStub } from "../../src/session/stub";
 import { callJson } from "./api";
+import { duringTurn } from "./session-token";
 import { waitFor } from "./wait";
 
 export const MODEL_SERVER_URL = (env as unknown as { MODEL_SERVER_URL: string }).MODEL_SERVER_URL;
@@ -90,7 +91,7 @@ export async function sessionToken(sessionId: string): Promise<string> {
 }
 
 /**
- * One model call as the session's runtime would make it: through the proxy core with the
+ * One model call as the session's runtime would make it during a turn: through the proxy core with the
  * production session meters, upstream the model double. Returns the model the upstream was asked
  * for (the proxy swaps in the session's agent model).
  */
@@ -100,23 +101,26 @@ export async function modelCall(
 ): Promise<{ status: number; model: string | null }> {
   const token = await sessionToken(sessionId);
   const pending: Promise<unknown>[] = [];
-  const res = await proxyChatCompletion(
-    new Request("http://llm.test/v1/chat/completions", {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "default", messages: [{ role: "user", content: marker }] }),
-    }),
-    {
-      env: { LLM_UPSTREAM_BASE_URL: MODEL_SERVER_URL, LLM_UPSTREAM_API_KEY: "sk-test-plane-provider" },
-      resolveMeter: sessionMeters(env),
-      waitUntil: (p) => pending.push(p),
-    },
-  );
-  await res.text();
+  const status = await duringTurn(sessionId, async () => {
+    const res = await proxyChatCompletion(
+      new Request("http://llm.test/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "default", messages: [{ role: "user", content: marker }] }),
+      }),
+      {
+        env: { LLM_UPSTREAM_BASE_URL: MODEL_SERVER_URL, LLM_UPSTREAM_API_KEY: "sk-test-plane-provider" },
+        resolveMeter: sessionMeters(env),
+        waitUntil: (p) => pending.push(p),
+      },
+    );
+    await res.text();
+    return res.status;
+  });
   await Promise.all(pending);
   const requests = (await (await fetch(`${new URL(MODEL_SERVER_URL).origin}/__requests`)).json()) as Array<{
     body: { model: string; messages: Array<{ content: string }> };
   }>;
   const mine = requests.filter((r) => r.body?.messages?.some((m) => m.content === marker)).at(-1);
-  return { status: res.status, model: mine?.body.model ?? null };
+  return { status, model: mine?.body.model ?? null };
 }

@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sessionStub } from "../../src/session/stub";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
-import { mintSessionToken, modelCall } from "../helpers/session-token";
+import { duringTurn, mintSessionToken, modelCall } from "../helpers/session-token";
 import { waitFor } from "../helpers/wait";
 
 const message = (text: string) => ({ events: [{ type: "user.message", content: [{ type: "text", text }] }] });
@@ -149,12 +149,12 @@ describe("session quotas", () => {
     const { session } = await sessionFor({ session_limits: { max_cost_usd: 1 } });
     const token = await mintSessionToken(session.id);
     expect(token).toMatch(/^cpst_/);
-    const allowed = await modelCall(token);
-    expect(allowed.status).not.toBe(429);
+    const allowed = await duringTurn(session.id, () => modelCall(token));
+    expect(allowed.status).toBe(200);
     await allowed.body?.cancel();
 
     await recordUsage(session.id, { costUsd: 1.25 });
-    const refused = await modelCall(token);
+    const refused = await duringTurn(session.id, () => modelCall(token));
     expect(refused.status).toBe(429);
     const body = (await refused.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("quota_exceeded");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type AgentSpec, agentSpecFromCreate } from "../../src/domain/agent-spec";
+import { fieldErrors } from "../../src/middleware/validation";
 import { BUILTIN_TOOL_NAMES } from "../../src/schemas/agent-tools";
 import { AgentCreateSchema, AgentListQuerySchema } from "../../src/schemas/agents";
 import { apiError } from "./support";
@@ -189,7 +190,9 @@ describe("create body schema", () => {
   it("reports unknown top-level fields at their own path", () => {
     const result = AgentCreateSchema.safeParse({ name: "A", model: "m", nmae: "typo" });
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.path)).toEqual([["nmae"]]);
+    expect(result.error && fieldErrors(result.error, "json")).toEqual([
+      { path: "nmae", message: 'unknown field "nmae"' },
+    ]);
   });
 
   it("requires name and model", () => {
