@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   invalid_metadata: { status: 400, type: "invalid_request_error", retry: false },
   invalid_cursor: { status: 400, type: "invalid_request_error", retry: false },
   invalid_config_type_change: { status: 400, type: "invalid_request_error", retry: false },
+  unsupported_environment_type: { status: 400, type: "invalid_request_error", retry: false },
   environment_archived: { status: 400, type: "invalid_request_error", retry: false },
   agent_archived: { status: 400, type: "invalid_request_error", retry: false },
   api_key_revoked: { status: 400, type: "invalid_request_error", retry: false },
@@ -53,6 +54,7 @@ export const ERROR_CODES = {
   // 404: nothing by that id (or not visible to this caller)
   not_found: { status: 404, type: "not_found_error", retry: false },
   agent_not_found: { status: 404, type: "not_found_error", retry: false },
+  skill_not_found: { status: 404, type: "not_found_error", retry: false },
   agent_version_not_found: { status: 404, type: "not_found_error", retry: false },
   environment_not_found: { status: 404, type: "not_found_error", retry: false },
   api_key_not_found: { status: 404, type: "not_found_error", retry: false },

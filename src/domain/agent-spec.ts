@@ -42,12 +42,23 @@ function modelConfigOf(param: ModelParam, preserveEffort?: ModelConfig["effort"]
   return config;
 }
 
+/**
+ * Resolves skill references. Clawplane has no Skills API yet and its runtime maps no skill, so
+ * no reference can be resolved: each one is refused (404 `skill_not_found`, at its path) rather
+ * than stored and silently ignored. Only an empty list passes.
+ */
 function skillsOf(skills: NonNullable<AgentCreate["skills"]>): Skill[] {
-  return skills.map((skill) => ({
-    type: skill.type,
-    skill_id: skill.skill_id,
-    version: skill.version ?? "latest",
+  if (skills.length === 0) return [];
+  const fields = skills.map((skill, i) => ({
+    path: `skills.${i}`,
+    message: `${skill.type} skill "${skill.skill_id}" not found`,
   }));
+  const named = skills.map((skill) => `"${skill.skill_id}"`).join(", ");
+  throw new ApiError(
+    "skill_not_found",
+    `skill ${named} not found: this deployment serves no skills yet (no Skills API), so agents cannot reference any`,
+    { fields },
+  );
 }
 
 /** Empty text and null both mean "no value" for description and system. */

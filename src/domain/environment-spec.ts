@@ -105,6 +105,16 @@ function assertPackagesReachable(config: EnvironmentConfig): void {
 export function environmentSpecFromCreate(body: EnvironmentCreate): EnvironmentSpec {
   const metadata = { ...body.metadata };
   assertValidMetadata(metadata);
+  if (body.config?.type === "self_hosted") {
+    // Sessions in a self-hosted environment run on the customer's own workers, which poll the
+    // environment work API (poll, ack, heartbeat, stop). Clawplane has no such API yet, so such
+    // an environment could never run a session: refused instead of stored.
+    const message =
+      'self_hosted environments are not supported yet (they need the environment work API); use config.type "cloud"';
+    throw new ApiError("unsupported_environment_type", message, {
+      fields: [{ path: "config.type", message }],
+    });
+  }
   const config = body.config ? resolveConfig(body.config, undefined) : defaultConfig();
   assertPackagesReachable(config);
   return {

@@ -106,18 +106,34 @@ describe("agentSpecFromCreate", () => {
     });
   });
 
-  it("keeps custom tools, skills with a default version, and text fields", () => {
+  it("refuses skill references, naming each at its path (no skill can be resolved yet)", () => {
+    const err = apiError(() =>
+      create({
+        name: "A",
+        model: "m",
+        skills: [
+          { type: "anthropic", skill_id: "xlsx" },
+          { type: "custom", skill_id: "skill_1", version: "3" },
+        ],
+      }),
+    );
+    expect(err.status).toBe(404);
+    expect(err.code).toBe("skill_not_found");
+    expect(err.message).toContain('"xlsx", "skill_1"');
+    expect(err.fields?.map((f) => f.path)).toEqual(["skills.0", "skills.1"]);
+    expect(create({ name: "A", model: "m", skills: [] }).skills).toEqual([]);
+  });
+
+  it("keeps custom tools and text fields", () => {
     const spec = create({
       name: "A",
       model: "m",
       description: "",
       system: "Be brief.",
       tools: [weatherTool],
-      skills: [{ type: "anthropic", skill_id: "xlsx" }],
       metadata: { team: "x" },
     });
     expect(spec.tools).toEqual([weatherTool]);
-    expect(spec.skills).toEqual([{ type: "anthropic", skill_id: "xlsx", version: "latest" }]);
     expect(spec.description).toBeNull();
     expect(spec.system).toBe("Be brief.");
     expect(spec.metadata).toEqual({ team: "x" });

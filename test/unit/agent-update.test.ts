@@ -32,9 +32,10 @@ describe("applyAgentUpdate", () => {
       { type: "mcp_toolset", mcp_server_name: "github" },
       weatherTool,
     ],
-    skills: [{ type: "custom", skill_id: "skill_1", version: "3" }],
     metadata: { keep: "1", drop: "2" },
   });
+  // An agent stored before skill references were refused may still hold one.
+  base.skills = [{ type: "custom", skill_id: "skill_1", version: "3" }];
 
   it("preserves everything when fields are omitted, and reports no change", () => {
     expect(update(base, {})).toEqual({ spec: base, changed: false });

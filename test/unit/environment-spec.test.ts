@@ -50,8 +50,12 @@ describe("environmentSpecFromCreate", () => {
     });
   });
 
-  it("keeps a self-hosted config as is", () => {
-    expect(create({ name: "e", config: { type: "self_hosted" } }).config).toEqual({ type: "self_hosted" });
+  it("refuses a self-hosted config until the environment work API exists", () => {
+    const err = apiError(() => create({ name: "e", config: { type: "self_hosted" } }));
+    expect(err.status).toBe(400);
+    expect(err.code).toBe("unsupported_environment_type");
+    expect(err.fields?.[0]?.path).toBe("config.type");
+    expect(err.message).toContain("environment work API");
   });
 
   it("requires allow_package_managers for packages under limited networking", () => {
