@@ -4,7 +4,8 @@
  * - `workerd`: the client and CLI against the real Worker (the repo's wrangler.toml, a real
  *   local D1 and Durable Objects) inside workerd; the SDK reaches it through a `fetch` that
  *   calls `exports.default.fetch`, as the Worker's own integration tests do.
- * - `node`: what needs a real operating system (the config file's permissions).
+ * - `node`: what needs a real operating system (the config file's permissions, a terminal) or
+ *   the built package (`npm pack` into an empty project).
  */
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
@@ -40,7 +41,13 @@ export default defineConfig({
         },
       },
       {
-        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          // Tests of the built package (CLI in a terminal, `npm pack`) share one build.
+          globalSetup: ["./test/node/built.ts"],
+        },
       },
     ],
   },

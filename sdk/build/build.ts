@@ -140,7 +140,8 @@ function resolveWireTypes(source: ts.Program): string {
     if (ts.isExportDeclaration(statement)) {
       // `export type { ErrorCode } from "../../src/errors"`: each name becomes a resolved alias.
       const clause = statement.exportClause;
-      if (!clause || !ts.isNamedExports(clause)) fail(`unsupported re-export in types.ts: ${statement.getText(sf)}`);
+      if (!clause || !ts.isNamedExports(clause))
+        fail(`unsupported re-export in types.ts: ${statement.getText(sf)}`);
       for (const element of clause.elements) {
         const symbol = checker.getSymbolAtLocation(element.name);
         if (!symbol) fail(`cannot resolve ${element.name.text}`);
@@ -170,9 +171,16 @@ function resolveWireTypes(source: ts.Program): string {
  * `FieldError`) is written out member by member. Anything else still pointing outside the SDK
  * fails the build, naming it, rather than shipping a declaration that imports the Worker.
  */
-function resolvedTypeNode(checker: ts.TypeChecker, symbol: ts.Symbol, at: ts.SourceFile, name: string): ts.TypeNode {
+function resolvedTypeNode(
+  checker: ts.TypeChecker,
+  symbol: ts.Symbol,
+  at: ts.SourceFile,
+  name: string,
+): ts.TypeNode {
   const flags =
-    ts.NodeBuilderFlags.NoTruncation | ts.NodeBuilderFlags.InTypeAlias | ts.NodeBuilderFlags.MultilineObjectLiterals;
+    ts.NodeBuilderFlags.NoTruncation |
+    ts.NodeBuilderFlags.InTypeAlias |
+    ts.NodeBuilderFlags.MultilineObjectLiterals;
   const type = checker.getDeclaredTypeOfSymbol(symbol);
   const toNode = (t: ts.Type) => {
     const node = checker.typeToTypeNode(t, at, flags);
@@ -180,22 +188,30 @@ function resolvedTypeNode(checker: ts.TypeChecker, symbol: ts.Symbol, at: ts.Sou
     return node;
   };
   let node = toNode(type);
-  const declaredOutside = (symbol.declarations ?? []).every((d) => !resolve(d.getSourceFile().fileName).startsWith(srcDir));
+  const declaredOutside = (symbol.declarations ?? []).every(
+    (d) => !resolve(d.getSourceFile().fileName).startsWith(srcDir),
+  );
   if (declaredOutside && symbol.flags & ts.SymbolFlags.Interface) {
     node = ts.factory.createTypeLiteralNode(
-      checker.getPropertiesOfType(type).map((property) =>
-        ts.factory.createPropertySignature(
-          undefined,
-          property.name,
-          property.flags & ts.SymbolFlags.Optional ? ts.factory.createToken(ts.SyntaxKind.QuestionToken) : undefined,
-          toNode(checker.getTypeOfSymbol(property)),
+      checker
+        .getPropertiesOfType(type)
+        .map((property) =>
+          ts.factory.createPropertySignature(
+            undefined,
+            property.name,
+            property.flags & ts.SymbolFlags.Optional
+              ? ts.factory.createToken(ts.SyntaxKind.QuestionToken)
+              : undefined,
+            toNode(checker.getTypeOfSymbol(property)),
+          ),
         ),
-      ),
     );
   }
   const visit = (n: ts.Node): void => {
     if (ts.isImportTypeNode(n)) {
-      fail(`${name} refers to a type outside the SDK (${n.qualifier && ts.isIdentifier(n.qualifier) ? n.qualifier.text : "?"}); resolve it in types.ts`);
+      fail(
+        `${name} refers to a type outside the SDK (${n.qualifier && ts.isIdentifier(n.qualifier) ? n.qualifier.text : "?"}); resolve it in types.ts`,
+      );
     }
     ts.forEachChild(n, visit);
   };

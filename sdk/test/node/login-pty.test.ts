@@ -7,14 +7,11 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const sdkDir = fileURLToPath(new URL("../../", import.meta.url));
-const mainJs = join(sdkDir, "dist/sdk/src/cli/main.js");
+import { afterAll, describe, expect, it } from "vitest";
+import { mainJs, sdkDir } from "./built";
 
 /** Every distinct Node version reachable here: the one running the tests, those on PATH, the repo's. */
 function nodeBinaries(): { bin: string; version: string }[] {
@@ -27,22 +24,6 @@ function nodeBinaries(): { bin: string; version: string }[] {
     if (!byVersion.has(version)) byVersion.set(version, bin);
   }
   return [...byVersion].map(([version, bin]) => ({ bin, version }));
-}
-
-/** Newest modification time under `dir` (recursive). */
-async function newestMtime(dir: string): Promise<number> {
-  let newest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return newest;
-}
-
-/** `npm run check` builds before testing; a test run on its own builds if dist is missing or older than src. */
-async function ensureBuilt(): Promise<void> {
-  const built = existsSync(mainJs) ? (await stat(mainJs)).mtimeMs : 0;
-  if (built > (await newestMtime(join(sdkDir, "src")))) return;
-  execFileSync("npm", ["run", "build"], { cwd: sdkDir, stdio: "ignore" });
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point.
@@ -128,7 +109,6 @@ const scriptAvailable = (() => {
 
 describe.runIf(scriptAvailable)("clawplane login in a terminal", () => {
   const dirs: string[] = [];
-  beforeAll(ensureBuilt, 120_000);
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
