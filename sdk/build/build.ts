@@ -47,7 +47,7 @@ const program = ts.createProgram({ rootNames: config.fileNames, options: config.
 const outside = program
   .getSourceFiles()
   .map((f) => resolve(f.fileName))
-  .filter((f) => !f.startsWith(srcDir + "/") && !f.includes("/node_modules/"));
+  .filter((f) => !f.startsWith(`${srcDir}/`) && !f.includes("/node_modules/"));
 if (outside.length > 0) fail(`the SDK's program reaches files outside sdk/src:\n  ${outside.join("\n  ")}`);
 
 rmSync(config.options.outDir ?? join(sdkDir, "dist"), { recursive: true, force: true });
@@ -189,7 +189,7 @@ function resolvedTypeNode(
   };
   let node = toNode(type);
   const declaredOutside = (symbol.declarations ?? []).every(
-    (d) => !resolve(d.getSourceFile().fileName).startsWith(srcDir),
+    (d) => !resolve(d.getSourceFile().fileName).startsWith(`${srcDir}/`),
   );
   if (declaredOutside && symbol.flags & ts.SymbolFlags.Interface) {
     node = ts.factory.createTypeLiteralNode(
