@@ -6,9 +6,13 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectWithPairing } from "../../src/runtime/openclaw/admin-rpc";
+import { DeviceIdentity } from "../../src/runtime/openclaw/device-identity";
+import { GatewayClient } from "../../src/runtime/openclaw/gateway-client";
 import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
 import { processEnvironment } from "../support/proc.mjs";
 import { expectCompletedTurn, sendAndWait } from "../support/session-driver";
+import { openSocket } from "./support";
 
 const ADMIN_KEY = "runtime-plane-logs-admin-key";
 const PROVIDER_KEY = "provider-secret-for-plane-logs";
@@ -56,6 +60,7 @@ describe("plane logs of a live session", () => {
     // The runtime's secrets, as its process has them: they must never reach an admin.
     const runtime = (await (await fetch(`${stack.supervisor.origin}/runtimes/${session.id}`)).json()) as {
       pid: number;
+      port: number;
     };
     const environ = processEnvironment(runtime.pid);
     const secretOf = (name: string) =>
@@ -130,7 +135,24 @@ describe("plane logs of a live session", () => {
     })();
     const started = Date.now();
     expectCompletedTurn(await sendAndWait(alice, session.id, "second turn while followed"));
-    // The gateway writes lines for every run (tool catalog, session writes, ws calls).
+    // A warm turn of an agent without tools may write no gateway line at all: outside verbose
+    // mode OpenClaw logs a WebSocket call only when it fails or takes 50 ms or more. A call that
+    // fails is always logged, so an operator connected to the gateway makes one now.
+    const operator = new GatewayClient({
+      connect: () => openSocket(`ws://127.0.0.1:${runtime.port}/`),
+      token: gatewayToken,
+      identity: await DeviceIdentity.generate(),
+    });
+    try {
+      await connectWithPairing(operator, {
+        fetch,
+        origin: `http://127.0.0.1:${runtime.port}`,
+        token: gatewayToken,
+      });
+      await expect(operator.request("clawplane.no_such_method")).rejects.toThrow();
+    } finally {
+      operator.close();
+    }
     const deadline = Date.now() + 20_000;
     while (!followed.some((i) => i.source === "runtime") && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
