@@ -16,6 +16,7 @@
  * at the end, on failure and on SIGINT/SIGTERM.
  */
 import Anthropic from "@anthropic-ai/sdk";
+import { sendAndWait } from "../test/support/turns.mjs";
 import { ADMIN_KEY, cleanup, startPlatform } from "./lib/stack.mjs";
 
 /** A cold turn includes a gateway boot (12–25 s on 2 vCPU, more under load). */
@@ -40,28 +41,6 @@ const AGENTS = [
 
 const log = (line) => console.error(`[bench] ${line}`);
 
-/** Sends `text` and reads the session's stream until it goes idle; returns this turn's events. */
-async function sendAndWait(client, sessionId, text) {
-  const stream = await client.beta.sessions.events.stream(sessionId);
-  const sent = await client.beta.sessions.events.send(sessionId, {
-    events: [{ type: "user.message", content: [{ type: "text", text }] }],
-  });
-  const sentId = sent.data?.[0]?.id;
-  const seen = [];
-  const timer = setTimeout(() => stream.controller.abort(), TURN_TIMEOUT_MS);
-  try {
-    for await (const event of stream) {
-      if (seen.length === 0 && event.id !== sentId) continue;
-      seen.push(event);
-      if (event.type === "session.status_idle") break;
-    }
-  } finally {
-    clearTimeout(timer);
-    stream.controller.abort();
-  }
-  return seen;
-}
-
 async function main() {
   log("starting model server, supervisor and Worker…");
   const { model, worker } = await startPlatform();
@@ -77,7 +56,7 @@ async function main() {
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
     const before = model.requests.length;
     log(`${spec.label}: "hi" on a fresh session…`);
-    const events = await sendAndWait(client, session.id, "hi");
+    const events = await sendAndWait(client, session.id, "hi", { timeoutMs: TURN_TIMEOUT_MS });
     const spans = events.filter((e) => e.type === "span.model_request_end");
     const request = model.requests.slice(before).at(-1);
     const tools = request?.body?.tools ?? [];

@@ -3,59 +3,11 @@
  * the (live) stream, send, read until the session goes idle. Shared by the runtime tests (local
  * gateways) and the e2e test (real containers).
  */
-import type Anthropic from "@anthropic-ai/sdk";
 import { expect } from "vitest";
+import type { SessionEvent } from "./turns.mjs";
 
-/** A CMA event as the SDK yields it (stream-only previews have no `id`). */
-export type SessionEvent = { id: string; type: string } & Record<string, any>;
-
-/** Sends one message and streams the session until it goes idle; returns this turn's events. */
-export async function sendAndWait(
-  client: Anthropic,
-  sessionId: string,
-  text: string,
-  opts: { timeoutMs?: number; deltas?: boolean } = {},
-): Promise<SessionEvent[]> {
-  return sendEventsAndWait(
-    client,
-    sessionId,
-    [{ type: "user.message", content: [{ type: "text", text }] }],
-    opts,
-  );
-}
-
-/**
- * Sends user events (a message, a tool confirmation, ...) and streams the session until it goes
- * idle; returns the events from the echo of the first one sent.
- */
-export async function sendEventsAndWait(
-  client: Anthropic,
-  sessionId: string,
-  events: Anthropic.Beta.Sessions.Events.EventSendParams["events"],
-  opts: { timeoutMs?: number; deltas?: boolean } = {},
-): Promise<SessionEvent[]> {
-  const stream = await client.beta.sessions.events.stream(
-    sessionId,
-    opts.deltas ? { event_deltas: ["agent.message"] } : {},
-  );
-  const sent = await client.beta.sessions.events.send(sessionId, { events });
-  const sentId = sent.data?.[0]?.id;
-  // This turn starts at the echo of what we sent; anything before it (the tail of an earlier
-  // turn still on its way) is not ours.
-  const seen: SessionEvent[] = [];
-  const timer = setTimeout(() => stream.controller.abort(), opts.timeoutMs ?? 120_000);
-  try {
-    for await (const ev of stream as AsyncIterable<SessionEvent>) {
-      if (seen.length === 0 && ev.id !== sentId) continue;
-      seen.push(ev);
-      if (ev.type === "session.status_idle") break;
-    }
-  } finally {
-    clearTimeout(timer);
-    stream.controller.abort();
-  }
-  return seen;
-}
+// The turn driver itself is plain JavaScript, shared with the benches.
+export { type SessionEvent, sendAndWait, sendEventsAndWait } from "./turns.mjs";
 
 /** The text of the last `agent.message` among `events`. */
 export function lastAgentText(events: SessionEvent[]): string {
