@@ -190,12 +190,7 @@ async function forward(
       cost_usd: record.costUsd,
       duration_ms: record.durationMs,
     });
-    const recorded = meter.record(record).catch((err: unknown) => {
-      log("error", "llm proxy: recording usage failed", {
-        session_id: grant.sessionId,
-        ...describeError(err),
-      });
-    });
+    const recorded = recordCall({ grant, meter }, record);
     options.waitUntil?.(recorded);
     return recorded;
   };
@@ -256,23 +251,23 @@ async function forward(
   return new Response(text, { status: res.status, headers });
 }
 
+/** Records one call with the session's meter; a failure to record is logged, never thrown. */
+function recordCall({ grant, meter }: Authorized, usage: ModelCallUsage): Promise<void> {
+  return meter.record(usage).catch((err: unknown) => {
+    log("error", "llm proxy: recording usage failed", { session_id: grant.sessionId, ...describeError(err) });
+  });
+}
+
 /** Tells the session's meter why a call it granted failed before reaching a provider. */
-async function reportFailure({ grant, meter }: Authorized, failure: string, started: number): Promise<void> {
-  await meter
-    .record({
-      model: grant.model,
-      ...ZERO_TOKENS,
-      costUsd: 0,
-      durationMs: Date.now() - started,
-      status: "error",
-      failure,
-    })
-    .catch((err: unknown) => {
-      log("error", "llm proxy: reporting a failure failed", {
-        session_id: grant.sessionId,
-        ...describeError(err),
-      });
-    });
+function reportFailure(auth: Authorized, failure: string, started: number): Promise<void> {
+  return recordCall(auth, {
+    model: auth.grant.model,
+    ...ZERO_TOKENS,
+    costUsd: 0,
+    durationMs: Date.now() - started,
+    status: "error",
+    failure,
+  });
 }
 
 function usageOfJson(text: string): TokenCounts | null {
