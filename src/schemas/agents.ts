@@ -10,14 +10,7 @@
 import { z } from "@hono/zod-openapi";
 import { MultiagentParamsSchema, MultiagentSchema } from "./agent-multiagent";
 import { AgentToolParamsSchema, AgentToolSchema } from "./agent-tools";
-import {
-  BooleanQuery,
-  decimalIntQuery,
-  LimitQuery,
-  NO_CONTROL_CHARS,
-  NO_CONTROL_CHARS_MESSAGE,
-  PageQuery,
-} from "./common";
+import { BooleanQuery, decimalIntQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { SessionLimitsSchema } from "./session-limits";
 import { strictBody } from "./strict-body";
@@ -55,7 +48,7 @@ export type ModelParam = z.infer<typeof ModelParamSchema>;
 export const McpServerSchema = z
   .strictObject({
     type: z.literal("url"),
-    name: z.string().min(1).max(255).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE),
+    name: z.string().min(1).max(255).check(noControlChars),
     url: z.url({ protocol: /^https?$/ }),
   })
   .openapi("McpServerUrlDefinition");
@@ -111,11 +104,7 @@ export const AgentSchema = z
   .openapi("Agent");
 export type Agent = z.infer<typeof AgentSchema>;
 
-const nameField = z
-  .string()
-  .min(1, "name must not be empty")
-  .max(256)
-  .regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
+const nameField = z.string().min(1, "name must not be empty").max(256).check(noControlChars);
 
 /** The fields of `POST /v1/agents` (also the base of an Agents Plane template). */
 export const AGENT_CREATE_FIELDS = {
@@ -143,7 +132,7 @@ export type AgentCreate = z.infer<typeof AgentCreateSchema>;
  * accept null here only so that the domain layer can answer "cannot be cleared" for that field.
  */
 export const AGENT_UPDATE_FIELDS = {
-  name: z.string().max(256).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE).nullish(),
+  name: z.string().max(256).check(noControlChars).nullish(),
   model: ModelParamSchema.nullish(),
   description: z.string().nullish(),
   system: z.string().nullish(),

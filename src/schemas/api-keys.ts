@@ -1,7 +1,7 @@
 /** Wire shapes of Clawplane API keys (`/v1/api_keys`). The secret appears only on create. */
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../auth/principal";
-import { BooleanQuery, LimitQuery, NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE, PageQuery } from "./common";
+import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 
 export const ScopeSchema = z.enum(SCOPES).openapi({ description: "read < write < admin" });
 
@@ -28,7 +28,7 @@ export const ApiKeyCreatedSchema = ApiKeySchema.extend({
 
 export const ApiKeyCreateSchema = z
   .object({
-    name: z.string().trim().min(1).max(255).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE),
+    name: z.string().trim().min(1).max(255).check(noControlChars),
     scopes: z
       .array(ScopeSchema)
       .min(1)

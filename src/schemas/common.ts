@@ -24,11 +24,13 @@ export const LimitQuery = decimalIntQuery(1, MAX_PAGE_LIMIT)
  * For names and other identifier-like strings: no control characters (C0, DEL, C1), which
  * corrupt logs, terminals and tables that show them. Free text (descriptions, system prompts,
  * messages) may carry newlines and tabs; NUL and lone surrogates are refused in every string
- * (src/lib/json-shape.ts).
+ * (src/lib/json-shape.ts). Use as `z.string().check(noControlChars)`.
  */
-// biome-ignore lint/complexity/useRegexLiterals: a literal would hold the control characters it refuses, which noControlCharactersInRegex forbids
-export const NO_CONTROL_CHARS = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f]*$");
-export const NO_CONTROL_CHARS_MESSAGE = "must not contain control characters";
+export const noControlChars = z.regex(
+  // biome-ignore lint/complexity/useRegexLiterals: a literal would hold the control characters it refuses, which noControlCharactersInRegex forbids
+  new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f]*$"),
+  "must not contain control characters",
+);
 
 /** The opaque `next_page` value of a previous page. */
 export const PageQuery = z.string().min(1).optional().openapi({ description: "Cursor from `next_page`" });

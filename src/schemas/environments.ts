@@ -7,7 +7,7 @@
  * `domain/environment-spec.ts` turns them into the fully populated stored form.
  */
 import { z } from "@hono/zod-openapi";
-import { BooleanQuery, LimitQuery, NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE, PageQuery } from "./common";
+import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { strictBody } from "./strict-body";
@@ -135,11 +135,7 @@ export const EnvironmentSchema = z
   .openapi("Environment");
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
-const nameField = z
-  .string()
-  .min(1, "name must not be empty")
-  .max(256)
-  .regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
+const nameField = z.string().min(1, "name must not be empty").max(256).check(noControlChars);
 
 /** Body of `POST /v1/environments`. */
 export const EnvironmentCreateSchema = strictBody({

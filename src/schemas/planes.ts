@@ -1,7 +1,7 @@
 /** Wire shapes of the Agents Plane API (`/v1/planes…`); see planes-api.md for the contract. */
 import { z } from "@hono/zod-openapi";
 import { AGENT_CREATE_FIELDS, AGENT_UPDATE_FIELDS, AgentSchema } from "./agents";
-import { BooleanQuery, LimitQuery, NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE, PageQuery } from "./common";
+import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { CloudConfigParamsSchema } from "./environments";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { strictBody } from "./strict-body";
@@ -113,7 +113,7 @@ export const PlaneListQuerySchema = z.object({ limit: LimitQuery, page: PageQuer
 
 export const MemberCreateSchema = strictBody({
   name: SlugSchema,
-  owner: z.string().min(1).max(256).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE),
+  owner: z.string().min(1).max(256).check(noControlChars),
   template: PlaneTemplatePatchSchema.optional(),
   metadata: MetadataSchema.optional(),
 }).openapi("PlaneMemberCreate", { additionalProperties: false });

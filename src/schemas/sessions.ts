@@ -10,8 +10,7 @@ import {
   BooleanQuery,
   decimalIntQuery,
   LimitQuery,
-  NO_CONTROL_CHARS,
-  NO_CONTROL_CHARS_MESSAGE,
+  noControlChars,
   PageQuery,
   TimestampQuery,
 } from "./common";
@@ -48,7 +47,7 @@ export type SessionAgentParam = z.infer<typeof SessionAgentParamSchema>;
 export const SessionCreateSchema = strictBody({
   agent: SessionAgentParamSchema,
   environment_id: z.string().min(1),
-  title: z.string().max(512).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE).nullish(),
+  title: z.string().max(512).check(noControlChars).nullish(),
   metadata: MetadataSchema.optional(),
   vault_ids: z.array(z.string().min(1)).max(20).optional(),
   resources: z.array(z.unknown()).max(0, "session resources are not supported yet").optional(),
@@ -58,7 +57,7 @@ export const SessionCreateSchema = strictBody({
 export type SessionCreate = z.infer<typeof SessionCreateSchema>;
 
 export const SessionUpdateSchema = strictBody({
-  title: z.string().max(512).regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE).nullish(),
+  title: z.string().max(512).check(noControlChars).nullish(),
   metadata: MetadataPatchSchema.nullish(),
 }).openapi("SessionUpdate");
 export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;

@@ -8,7 +8,7 @@
  * No message here ever echoes an input value, so validation errors cannot leak a secret.
  */
 import { z } from "@hono/zod-openapi";
-import { BooleanQuery, LimitQuery, NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE, PageQuery } from "./common";
+import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { strictBody } from "./strict-body";
@@ -37,11 +37,7 @@ const SecretName = z
   .refine((name) => !RESERVED_SECRET_NAME.test(name), {
     message: "is reserved for the agent runtime (PATH, HOME, NODE_*, LD_*, OPENCLAW_*, CLAWPLANE_*, …)",
   });
-const DisplayName = z
-  .string()
-  .min(1)
-  .max(MAX_DISPLAY_NAME_CHARS)
-  .regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE);
+const DisplayName = z.string().min(1).max(MAX_DISPLAY_NAME_CHARS).check(noControlChars);
 const Timestamp = z.string().openapi({ format: "date-time" });
 
 const TokenEndpointAuthParams = z.discriminatedUnion("type", [
@@ -217,11 +213,7 @@ export type VaultUpdate = z.infer<typeof VaultUpdateSchema>;
 /** Body of `POST /v1/vaults/{id}/credentials`. */
 export const CredentialCreateSchema = strictBody({
   auth: CredentialAuthCreateSchema,
-  display_name: z
-    .string()
-    .max(MAX_DISPLAY_NAME_CHARS)
-    .regex(NO_CONTROL_CHARS, NO_CONTROL_CHARS_MESSAGE)
-    .nullish(),
+  display_name: z.string().max(MAX_DISPLAY_NAME_CHARS).check(noControlChars).nullish(),
   metadata: MetadataSchema.optional(),
 }).openapi("VaultCredentialCreate", { additionalProperties: false });
 export type CredentialCreate = z.infer<typeof CredentialCreateSchema>;
