@@ -68,7 +68,7 @@ function loadConfig(path: string): ts.ParsedCommandLine {
 /**
  * The text of a stand-alone src/types.ts. A top-level declaration that (transitively) names
  * something imported from outside the SDK is "derived": exported ones are replaced by their
- * resolved type, unexported ones (helpers such as `BodyInput`) are dropped. Everything else
+ * resolved type, unexported ones (helpers such as `KnownKeys`) are dropped. Everything else
  * (hand-written interfaces, aliases of other wire types) is kept verbatim, so the output reads
  * like the source: `SessionListParams` still says `SessionStatus`, not its four literals.
  */

@@ -20,8 +20,8 @@ import type {
 import type {
   ApiKeyCreatedSchema,
   ApiKeyCreateSchema,
-  ApiKeySchema,
   ApiKeyListQuerySchema,
+  ApiKeySchema,
 } from "../../src/schemas/api-keys";
 import type { AuditEventSchema, AuditQuerySchema } from "../../src/schemas/audit";
 import type {
@@ -31,14 +31,6 @@ import type {
   EnvironmentUpdateSchema,
 } from "../../src/schemas/environments";
 import type {
-  EventListQuerySchema,
-  RuntimeReadyEventSchema,
-  RuntimeStartEventSchema,
-  SendEventsSchema,
-  SessionEventSchema,
-  UserEventParamsSchema,
-} from "../../src/schemas/session-events";
-import type {
   LogItemSchema,
   LogsQuerySchema,
   MemberCreateSchema,
@@ -46,6 +38,7 @@ import type {
   MemberRemovedSchema,
   MemberSchema,
   INSTANCE_TYPES as PLANE_INSTANCE_TYPES,
+  PlaneAdminTokenSchema,
   PlaneCreateSchema,
   PlaneDeletedSchema,
   PlaneListQuerySchema,
@@ -55,11 +48,18 @@ import type {
   PlaneTemplatePatchSchema,
   PlaneTemplateSchema,
   PlaneTokenSchema,
-  PlaneAdminTokenSchema,
   PlaneUpdateSchema,
   RolloutSchema,
   UpgradeCreateSchema,
 } from "../../src/schemas/planes";
+import type {
+  EventListQuerySchema,
+  RuntimeReadyEventSchema,
+  RuntimeStartEventSchema,
+  SendEventsSchema,
+  SessionEventSchema,
+  UserEventParamsSchema,
+} from "../../src/schemas/session-events";
 import type {
   SESSION_STATUSES,
   SessionCreateSchema,
@@ -69,16 +69,6 @@ import type {
 } from "../../src/schemas/sessions";
 
 export type { ErrorCode, FieldError } from "../../src/errors";
-
-/**
- * What a caller may send for a body schema. `strictBody` wraps its object in `z.preprocess`,
- * whose input is `unknown`; the object it pipes into (`out`) has the real input shape.
- */
-type BodyInput<S> = S extends { out: infer O extends z.ZodType }
-  ? z.input<O>
-  : S extends z.ZodType
-    ? z.input<S>
-    : never;
 
 /** Compile-time check that a hand-written query type only uses keys its schema accepts. */
 type KnownKeys<Params, Schema extends z.ZodType> =
@@ -98,16 +88,16 @@ export interface PageParams {
 }
 
 export type Agent = z.infer<typeof AgentSchema>;
-export type AgentCreateParams = BodyInput<typeof AgentCreateSchema>;
-export type AgentUpdateParams = BodyInput<typeof AgentUpdateSchema>;
+export type AgentCreateParams = z.input<typeof AgentCreateSchema>;
+export type AgentUpdateParams = z.input<typeof AgentUpdateSchema>;
 export type AgentListParams = KnownKeys<
   PageParams & { include_archived?: boolean; "created_at[gte]"?: string; "created_at[lte]"?: string },
   typeof AgentListQuerySchema
 >;
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
-export type EnvironmentCreateParams = BodyInput<typeof EnvironmentCreateSchema>;
-export type EnvironmentUpdateParams = BodyInput<typeof EnvironmentUpdateSchema>;
+export type EnvironmentCreateParams = z.input<typeof EnvironmentCreateSchema>;
+export type EnvironmentUpdateParams = z.input<typeof EnvironmentUpdateSchema>;
 export type EnvironmentListParams = KnownKeys<
   PageParams & { include_archived?: boolean },
   typeof EnvironmentListQuerySchema
@@ -120,8 +110,8 @@ export interface EnvironmentDeleted {
 
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export type Session = z.infer<typeof SessionSchema>;
-export type SessionCreateParams = BodyInput<typeof SessionCreateSchema>;
-export type SessionUpdateParams = BodyInput<typeof SessionUpdateSchema>;
+export type SessionCreateParams = z.input<typeof SessionCreateSchema>;
+export type SessionUpdateParams = z.input<typeof SessionUpdateSchema>;
 export type SessionListParams = KnownKeys<
   PageParams & {
     order?: "asc" | "desc";
@@ -200,17 +190,17 @@ export type AuditListParams = KnownKeys<
 /** Container sizes a plane's runtimes may use. */
 export type PlaneInstanceType = (typeof PLANE_INSTANCE_TYPES)[number];
 /** Agent fields every member's agent is made from: an agent create body without `name`. */
-export type PlaneTemplate = BodyInput<typeof PlaneTemplateSchema>;
+export type PlaneTemplate = z.input<typeof PlaneTemplateSchema>;
 /** Agent fields changed on top of a template (a member's own overrides, or an upgrade). */
-export type PlaneTemplatePatch = BodyInput<typeof PlaneTemplatePatchSchema>;
+export type PlaneTemplatePatch = z.input<typeof PlaneTemplatePatchSchema>;
 
 /** A plane as reads return it (`admin_token` appears only in the create answer). */
 export type Plane = Omit<z.infer<typeof PlaneSchema>, "admin_token">;
 /** The create answer: the plane plus its admin token (`cpa_…`), shown this once. */
 export type PlaneCreated = Plane & { admin_token: string };
-export type PlaneCreateParams = BodyInput<typeof PlaneCreateSchema>;
+export type PlaneCreateParams = z.input<typeof PlaneCreateSchema>;
 /** What an update may change; the template and runtime change through an upgrade. */
-export type PlaneUpdateParams = BodyInput<typeof PlaneUpdateSchema>;
+export type PlaneUpdateParams = z.input<typeof PlaneUpdateSchema>;
 export type PlaneListParams = KnownKeys<PageParams, typeof PlaneListQuerySchema>;
 export type PlaneDeleted = z.infer<typeof PlaneDeletedSchema>;
 
@@ -218,7 +208,7 @@ export type PlaneDeleted = z.infer<typeof PlaneDeletedSchema>;
 export type PlaneMember = Omit<z.infer<typeof MemberSchema>, "token">;
 /** The add answer: the member plus their token (`cpm_…`), shown this once. */
 export type PlaneMemberCreated = PlaneMember & { token: string };
-export type PlaneMemberAddParams = BodyInput<typeof MemberCreateSchema>;
+export type PlaneMemberAddParams = z.input<typeof MemberCreateSchema>;
 export type PlaneMemberListParams = KnownKeys<
   PageParams & { include_removed?: boolean },
   typeof MemberListQuerySchema
@@ -250,5 +240,5 @@ export type PlaneLogListParams = KnownKeys<PageParams, typeof LogsQuerySchema>;
 
 export type PlaneRollout = z.infer<typeof RolloutSchema>;
 export type PlaneRolloutStatus = PlaneRollout["status"];
-export type PlaneUpgradeParams = BodyInput<typeof UpgradeCreateSchema>;
+export type PlaneUpgradeParams = z.input<typeof UpgradeCreateSchema>;
 export type PlaneRolloutListParams = PageParams;

@@ -13,7 +13,6 @@ import { AgentToolParamsSchema, AgentToolSchema } from "./agent-tools";
 import { BooleanQuery, decimalIntQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { SessionLimitsSchema } from "./session-limits";
-import { strictBody } from "./strict-body";
 
 const EFFORT_LEVELS = ["low", "medium", "high", "xhigh", "max"] as const;
 const SPEEDS = ["standard", "fast"] as const;
@@ -122,7 +121,7 @@ export const AGENT_CREATE_FIELDS = {
 };
 
 /** Body of `POST /v1/agents`. */
-export const AgentCreateSchema = strictBody(AGENT_CREATE_FIELDS).openapi("AgentCreate", {
+export const AgentCreateSchema = z.strictObject(AGENT_CREATE_FIELDS).openapi("AgentCreate", {
   additionalProperties: false,
 });
 export type AgentCreate = z.infer<typeof AgentCreateSchema>;
@@ -150,7 +149,7 @@ export const AGENT_UPDATE_FIELDS = {
     .optional()
     .openapi({ description: "The version the update was based on; a mismatch fails with 409." }),
 };
-export const AgentUpdateSchema = strictBody(AGENT_UPDATE_FIELDS).openapi("AgentUpdate", {
+export const AgentUpdateSchema = z.strictObject(AGENT_UPDATE_FIELDS).openapi("AgentUpdate", {
   additionalProperties: false,
 });
 export type AgentUpdate = z.infer<typeof AgentUpdateSchema>;

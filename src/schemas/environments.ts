@@ -10,7 +10,6 @@ import { z } from "@hono/zod-openapi";
 import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
-import { strictBody } from "./strict-body";
 
 /** The package managers an environment can install from, in response order. */
 export const PACKAGE_MANAGERS = ["apt", "cargo", "gem", "go", "npm", "pip"] as const;
@@ -138,23 +137,27 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 const nameField = z.string().min(1, "name must not be empty").max(256).check(noControlChars);
 
 /** Body of `POST /v1/environments`. */
-export const EnvironmentCreateSchema = strictBody({
-  name: nameField,
-  description: z.string().nullish(),
-  config: EnvironmentConfigParamsSchema.nullish(),
-  metadata: MetadataSchema.optional(),
-  scope: ScopeSchema.nullish(),
-}).openapi("EnvironmentCreate", { additionalProperties: false });
+export const EnvironmentCreateSchema = z
+  .strictObject({
+    name: nameField,
+    description: z.string().nullish(),
+    config: EnvironmentConfigParamsSchema.nullish(),
+    metadata: MetadataSchema.optional(),
+    scope: ScopeSchema.nullish(),
+  })
+  .openapi("EnvironmentCreate", { additionalProperties: false });
 export type EnvironmentCreate = z.infer<typeof EnvironmentCreateSchema>;
 
 /** Body of `POST /v1/environments/{id}`; every field optional, omitted preserves. */
-export const EnvironmentUpdateSchema = strictBody({
-  name: nameField.nullish(),
-  description: z.string().nullish(),
-  config: EnvironmentConfigParamsSchema.nullish(),
-  metadata: MetadataPatchSchema.nullish(),
-  scope: ScopeSchema.nullish(),
-}).openapi("EnvironmentUpdate", { additionalProperties: false });
+export const EnvironmentUpdateSchema = z
+  .strictObject({
+    name: nameField.nullish(),
+    description: z.string().nullish(),
+    config: EnvironmentConfigParamsSchema.nullish(),
+    metadata: MetadataPatchSchema.nullish(),
+    scope: ScopeSchema.nullish(),
+  })
+  .openapi("EnvironmentUpdate", { additionalProperties: false });
 export type EnvironmentUpdate = z.infer<typeof EnvironmentUpdateSchema>;
 
 /** Query of `GET /v1/environments`. */

@@ -4,7 +4,6 @@ import { AGENT_CREATE_FIELDS, AGENT_UPDATE_FIELDS, AgentSchema } from "./agents"
 import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { CloudConfigParamsSchema } from "./environments";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
-import { strictBody } from "./strict-body";
 
 /** Plane and member names: lower-case slugs, 1–63 characters, no leading/trailing hyphen. */
 export const SlugSchema = z
@@ -28,21 +27,21 @@ export const INSTANCE_TYPES = [
 
 const { name: _name, ...templateFields } = AGENT_CREATE_FIELDS;
 /** An agent create body without `name`: what every member's agent is made from. */
-export const PlaneTemplateSchema = strictBody(templateFields).openapi("PlaneTemplate", {
+export const PlaneTemplateSchema = z.strictObject(templateFields).openapi("PlaneTemplate", {
   additionalProperties: false,
 });
 export type PlaneTemplateInput = z.infer<typeof PlaneTemplateSchema>;
 
 const { name: _n, version: _v, ...patchFields } = AGENT_UPDATE_FIELDS;
 /** Agent fields changed on top of a template (an agent update body without name and version). */
-export const PlaneTemplatePatchSchema = strictBody(patchFields).openapi("PlaneTemplatePatch", {
+export const PlaneTemplatePatchSchema = z.strictObject(patchFields).openapi("PlaneTemplatePatch", {
   additionalProperties: false,
 });
 export type PlaneTemplatePatch = z.infer<typeof PlaneTemplatePatchSchema>;
 
 const { type: _type, ...cloudFields } = CloudConfigParamsSchema.shape;
 /** The cloud environment config (networking, packages) each member's own environment gets. */
-export const PlaneEnvironmentSchema = strictBody(cloudFields).openapi("PlaneEnvironmentParams", {
+export const PlaneEnvironmentSchema = z.strictObject(cloudFields).openapi("PlaneEnvironmentParams", {
   additionalProperties: false,
 });
 
@@ -54,26 +53,30 @@ const BudgetSchema = z
   .nullish()
   .openapi({ description: "Per-member budget in USD per calendar month (UTC); null = none" });
 
-export const PlaneCreateSchema = strictBody({
-  name: SlugSchema,
-  description: z.string().max(1024).nullish(),
-  template: PlaneTemplateSchema,
-  environment: PlaneEnvironmentSchema.optional(),
-  instance_type: InstanceTypeSchema.optional(),
-  region: z.string().min(1).max(64).optional(),
-  runtime_version: z.string().min(1).max(64).optional(),
-  monthly_budget_usd: BudgetSchema,
-  metadata: MetadataSchema.optional(),
-}).openapi("PlaneCreate", { additionalProperties: false });
+export const PlaneCreateSchema = z
+  .strictObject({
+    name: SlugSchema,
+    description: z.string().max(1024).nullish(),
+    template: PlaneTemplateSchema,
+    environment: PlaneEnvironmentSchema.optional(),
+    instance_type: InstanceTypeSchema.optional(),
+    region: z.string().min(1).max(64).optional(),
+    runtime_version: z.string().min(1).max(64).optional(),
+    monthly_budget_usd: BudgetSchema,
+    metadata: MetadataSchema.optional(),
+  })
+  .openapi("PlaneCreate", { additionalProperties: false });
 export type PlaneCreate = z.infer<typeof PlaneCreateSchema>;
 
-export const PlaneUpdateSchema = strictBody({
-  description: z.string().max(1024).nullish(),
-  instance_type: InstanceTypeSchema.optional(),
-  region: z.string().min(1).max(64).optional(),
-  monthly_budget_usd: BudgetSchema,
-  metadata: MetadataPatchSchema.nullish(),
-}).openapi("PlaneUpdate", { additionalProperties: false });
+export const PlaneUpdateSchema = z
+  .strictObject({
+    description: z.string().max(1024).nullish(),
+    instance_type: InstanceTypeSchema.optional(),
+    region: z.string().min(1).max(64).optional(),
+    monthly_budget_usd: BudgetSchema,
+    metadata: MetadataPatchSchema.nullish(),
+  })
+  .openapi("PlaneUpdate", { additionalProperties: false });
 export type PlaneUpdate = z.infer<typeof PlaneUpdateSchema>;
 
 const {
@@ -111,12 +114,14 @@ export type Plane = z.infer<typeof PlaneSchema>;
 
 export const PlaneListQuerySchema = z.object({ limit: LimitQuery, page: PageQuery });
 
-export const MemberCreateSchema = strictBody({
-  name: SlugSchema,
-  owner: z.string().min(1).max(256).check(noControlChars),
-  template: PlaneTemplatePatchSchema.optional(),
-  metadata: MetadataSchema.optional(),
-}).openapi("PlaneMemberCreate", { additionalProperties: false });
+export const MemberCreateSchema = z
+  .strictObject({
+    name: SlugSchema,
+    owner: z.string().min(1).max(256).check(noControlChars),
+    template: PlaneTemplatePatchSchema.optional(),
+    metadata: MetadataSchema.optional(),
+  })
+  .openapi("PlaneMemberCreate", { additionalProperties: false });
 export type MemberCreate = z.infer<typeof MemberCreateSchema>;
 
 export const MemberSchema = z
@@ -268,10 +273,12 @@ export const LogItemSchema = z
   ])
   .openapi("PlaneLogItem");
 
-export const UpgradeCreateSchema = strictBody({
-  template: PlaneTemplatePatchSchema.optional(),
-  runtime_version: z.string().min(1).max(64).optional(),
-}).openapi("PlaneUpgradeCreate", { additionalProperties: false });
+export const UpgradeCreateSchema = z
+  .strictObject({
+    template: PlaneTemplatePatchSchema.optional(),
+    runtime_version: z.string().min(1).max(64).optional(),
+  })
+  .openapi("PlaneUpgradeCreate", { additionalProperties: false });
 export type UpgradeCreate = z.infer<typeof UpgradeCreateSchema>;
 
 const VersionPairSchema = z.object({ template_version: z.number().int(), runtime_version: z.string() });

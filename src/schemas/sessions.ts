@@ -17,7 +17,6 @@ import {
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { UserMessageParamsSchema } from "./session-events";
 import { SessionBudgetSchema } from "./session-limits";
-import { strictBody } from "./strict-body";
 
 export const SESSION_STATUSES = ["idle", "running", "rescheduling", "terminated"] as const;
 
@@ -44,22 +43,26 @@ export const SessionAgentParamSchema = z.union([
 ]);
 export type SessionAgentParam = z.infer<typeof SessionAgentParamSchema>;
 
-export const SessionCreateSchema = strictBody({
-  agent: SessionAgentParamSchema,
-  environment_id: z.string().min(1),
-  title: z.string().max(512).check(noControlChars).nullish(),
-  metadata: MetadataSchema.optional(),
-  vault_ids: z.array(z.string().min(1)).max(20).optional(),
-  resources: z.array(z.unknown()).max(0, "session resources are not supported yet").optional(),
-  budget: SessionBudgetSchema.nullish(),
-  initial_events: z.array(UserMessageParamsSchema).max(50).optional(),
-}).openapi("SessionCreate");
+export const SessionCreateSchema = z
+  .strictObject({
+    agent: SessionAgentParamSchema,
+    environment_id: z.string().min(1),
+    title: z.string().max(512).check(noControlChars).nullish(),
+    metadata: MetadataSchema.optional(),
+    vault_ids: z.array(z.string().min(1)).max(20).optional(),
+    resources: z.array(z.unknown()).max(0, "session resources are not supported yet").optional(),
+    budget: SessionBudgetSchema.nullish(),
+    initial_events: z.array(UserMessageParamsSchema).max(50).optional(),
+  })
+  .openapi("SessionCreate");
 export type SessionCreate = z.infer<typeof SessionCreateSchema>;
 
-export const SessionUpdateSchema = strictBody({
-  title: z.string().max(512).check(noControlChars).nullish(),
-  metadata: MetadataPatchSchema.nullish(),
-}).openapi("SessionUpdate");
+export const SessionUpdateSchema = z
+  .strictObject({
+    title: z.string().max(512).check(noControlChars).nullish(),
+    metadata: MetadataPatchSchema.nullish(),
+  })
+  .openapi("SessionUpdate");
 export type SessionUpdate = z.infer<typeof SessionUpdateSchema>;
 
 export const SessionSchema = z

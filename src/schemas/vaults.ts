@@ -11,7 +11,6 @@ import { z } from "@hono/zod-openapi";
 import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
-import { strictBody } from "./strict-body";
 
 /** Longest accepted secret (token, access/refresh token, client secret, secret value), in characters. */
 export const MAX_SECRET_CHARS = 16_384;
@@ -197,33 +196,41 @@ export const CredentialSchema = z
 export type Credential = z.infer<typeof CredentialSchema>;
 
 /** Body of `POST /v1/vaults`. */
-export const VaultCreateSchema = strictBody({
-  display_name: DisplayName,
-  metadata: MetadataSchema.optional(),
-}).openapi("VaultCreate", { additionalProperties: false });
+export const VaultCreateSchema = z
+  .strictObject({
+    display_name: DisplayName,
+    metadata: MetadataSchema.optional(),
+  })
+  .openapi("VaultCreate", { additionalProperties: false });
 export type VaultCreate = z.infer<typeof VaultCreateSchema>;
 
 /** Body of `POST /v1/vaults/{id}`: omitted or null fields keep their value; metadata is a patch. */
-export const VaultUpdateSchema = strictBody({
-  display_name: DisplayName.nullish(),
-  metadata: MetadataPatchSchema.nullish(),
-}).openapi("VaultUpdate", { additionalProperties: false });
+export const VaultUpdateSchema = z
+  .strictObject({
+    display_name: DisplayName.nullish(),
+    metadata: MetadataPatchSchema.nullish(),
+  })
+  .openapi("VaultUpdate", { additionalProperties: false });
 export type VaultUpdate = z.infer<typeof VaultUpdateSchema>;
 
 /** Body of `POST /v1/vaults/{id}/credentials`. */
-export const CredentialCreateSchema = strictBody({
-  auth: CredentialAuthCreateSchema,
-  display_name: z.string().max(MAX_DISPLAY_NAME_CHARS).check(noControlChars).nullish(),
-  metadata: MetadataSchema.optional(),
-}).openapi("VaultCredentialCreate", { additionalProperties: false });
+export const CredentialCreateSchema = z
+  .strictObject({
+    auth: CredentialAuthCreateSchema,
+    display_name: z.string().max(MAX_DISPLAY_NAME_CHARS).check(noControlChars).nullish(),
+    metadata: MetadataSchema.optional(),
+  })
+  .openapi("VaultCredentialCreate", { additionalProperties: false });
 export type CredentialCreate = z.infer<typeof CredentialCreateSchema>;
 
 /** Body of `POST /v1/vaults/{id}/credentials/{cid}`. */
-export const CredentialUpdateSchema = strictBody({
-  auth: CredentialAuthUpdateSchema.optional(),
-  display_name: DisplayName.nullish(),
-  metadata: MetadataPatchSchema.nullish(),
-}).openapi("VaultCredentialUpdate", { additionalProperties: false });
+export const CredentialUpdateSchema = z
+  .strictObject({
+    auth: CredentialAuthUpdateSchema.optional(),
+    display_name: DisplayName.nullish(),
+    metadata: MetadataPatchSchema.nullish(),
+  })
+  .openapi("VaultCredentialUpdate", { additionalProperties: false });
 export type CredentialUpdate = z.infer<typeof CredentialUpdateSchema>;
 
 /** Query of both list endpoints. */
