@@ -3,7 +3,7 @@
  * that only one concurrent request can win); when it finishes, the response is stored for
  * replay, or the claim is released if the outcome should not be remembered (5xx).
  *
- * Stored bodies are sealed with the vault keyring (AES-256-GCM, src/vaults/crypto.ts): a
+ * Stored bodies are sealed with the vault keyring (AES-256-GCM, src/lib/sealed-secrets.ts): a
  * replayed body can be a one-time secret (a new API key, a plane or member token), and secrets
  * are never at rest in plaintext. Every body is sealed, not only the secret-bearing ones, so no
  * route can forget to ask for it. Records are not re-encrypted by `POST /v1/vaults/rotate`:
@@ -12,8 +12,8 @@
  */
 import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { IDEMPOTENCY_CLAIM_STALE_MS, RETENTION_DELETE_BATCH } from "../config";
-import { open, seal, VaultDecryptError } from "../vaults/crypto";
-import type { Keyring } from "../vaults/keyring";
+import type { Keyring } from "../lib/keyring";
+import { open, seal, VaultDecryptError } from "../lib/sealed-secrets";
 import type { Db } from "./client";
 import { idempotencyKeys } from "./schema";
 

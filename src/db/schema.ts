@@ -115,7 +115,7 @@ export const idempotencyKeys = sqliteTable(
     status: integer("status"),
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>(),
     /**
-     * The response body as an AES-GCM envelope (src/vaults/crypto.ts), never plaintext. The
+     * The response body as an AES-GCM envelope (src/lib/sealed-secrets.ts), never plaintext. The
      * column kept its pre-encryption name `body`; migration 0005 emptied the plaintext rows.
      */
     bodyCiphertext: text("body"),
@@ -197,7 +197,7 @@ export const vaults = sqliteTable(
 /**
  * Credentials of a vault. `auth` holds only the public half of the auth object (what responses
  * show); the write-only secrets live in `secret_ciphertext`, AES-GCM encrypted under the key
- * named by `key_id` with the credential id as additional data (src/vaults/crypto.ts).
+ * named by `key_id` with the credential id as additional data (src/lib/sealed-secrets.ts).
  */
 export const vaultCredentials = sqliteTable(
   "vault_credentials",

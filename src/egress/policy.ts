@@ -6,7 +6,7 @@
  * (exact names, IPv4 addresses, `*.domain` for subdomains), the hosts of the agent's declared
  * MCP servers when `allow_mcp_servers`, and the package registries when
  * `allow_package_managers`. Unrestricted networking allows everything. `EgressEntrypoint`
- * (src/egress/entrypoint.ts) applies these decisions at the container's network edge; the MCP
+ * (src/entrypoints/egress.ts) applies these decisions at the container's network edge; the MCP
  * proxy applies {@link mcpServerReachable} to its own upstream calls.
  */
 

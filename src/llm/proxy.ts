@@ -15,9 +15,9 @@
  */
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
+import type { ModelCallGrant, ModelCallUsage, ResolveMeter, SessionMeter } from "./metering";
 import { openAiError, openAiErrorFromApiError, proxyErrors, upstreamErrorResponse } from "./openai-errors";
 import { costUsd, type PricingEnv, priceTable, type TokenCounts } from "./pricing";
-import type { ModelCallGrant, ModelCallUsage, ResolveMeter, SessionMeter } from "./session-meter";
 import { sessionIdFromToken } from "./session-token";
 import { fetchUpstream, UpstreamUnreachable } from "./upstream-fetch";
 import {
@@ -279,4 +279,17 @@ function usageOfJson(text: string): TokenCounts | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Serves the proxy's paths by suffix, whatever base path the gateway was configured with
+ * (`/v1/chat/completions`, `/chat/completions`, ...).
+ */
+export function routeLlmRequest(request: Request, options: ProxyOptions): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  if (request.method === "POST" && pathname.endsWith("/chat/completions")) {
+    return proxyChatCompletion(request, options);
+  }
+  if (request.method === "GET" && pathname.endsWith("/models")) return listModels(request, options);
+  return Promise.resolve(proxyErrors.notFound(request.method, pathname));
 }

@@ -286,3 +286,11 @@ async function fresh(credential: McpCredential, deps: McpProxyDeps, now: number)
     return credential;
   }
 }
+
+/** The answer to a path that names no MCP server. */
+export function mcpPathNotFound(): Response {
+  return Response.json(
+    { error: { type: "not_found", message: "no MCP server in this path" } },
+    { status: 404 },
+  );
+}

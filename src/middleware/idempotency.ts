@@ -20,7 +20,7 @@ import { createDb } from "../db/client";
 import { claimKey, completeKey, openStoredResponse, releaseKey } from "../db/idempotency";
 import { ApiError } from "../errors";
 import { hmacSha256Hex } from "../lib/crypto";
-import { keyringFromEnv } from "../vaults/keyring";
+import { keyringFromEnv } from "../lib/keyring";
 
 /** Response headers worth replaying; the rest (request id, rate limit) belong to the retry. */
 const REPLAYED_HEADERS = ["content-type", "location", "x-should-retry"];

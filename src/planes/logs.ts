@@ -24,10 +24,10 @@ import type { Db } from "../db/client";
 import { sessions } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { describeError, log } from "../lib/log";
+import { type Redactor, redactDeep } from "../lib/redact";
 import type { WireEvent } from "../session/event-log";
 import { sessionClient } from "../session/stub";
 import type { MemberRow } from "./members";
-import { type Redactor, redactDeep } from "./redact";
 
 export interface EventLogItem {
   session_id: string;

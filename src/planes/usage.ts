@@ -1,12 +1,12 @@
 /**
  * Monthly model usage per agent (D1 `agent_usage_monthly`), the ledger plane budgets and status
- * read. The LLM proxy's meter adds every metered call here (src/session/session-meter.ts); the
+ * read. The LLM proxy's meter adds every metered call here (src/entrypoints/session-ports.ts); the
  * agent is found through the session index row, in the same statement.
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { agentUsageMonthly } from "../db/schema";
-import type { ModelCallUsage } from "../llm/session-meter";
+import type { ModelCallUsage } from "../llm/metering";
 
 /** The calendar month (UTC) of `at`, as stored: `YYYY-MM`. */
 export function monthOf(at: number): string {

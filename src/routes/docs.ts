@@ -7,8 +7,9 @@
  * Content-Security-Policy holds the browser to that, including anything the bundle would fetch
  * on its own (fonts, its AI agent), which the configuration also switches off.
  */
-import { Hono } from "hono";
+
 import scalarBundle from "@scalar/api-reference/dist/browser/standalone.js";
+import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 
 export const DOCS_ASSET_PATH = "/docs/assets/standalone.js";

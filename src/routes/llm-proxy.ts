@@ -6,48 +6,32 @@
  *   GET  /llm/v1/models             the single model id ("default") the gateway should use
  *
  * Local dev and test gateways reach the Worker over loopback through this route; containers
- * in production use `LlmProxyEntrypoint` (src/llm/entrypoint.ts) instead. Every response,
+ * in production use `LlmProxyEntrypoint` (src/entrypoints/llm-proxy.ts) instead. Every response,
  * errors included, is in OpenAI's shape, since the callers are OpenAI-compatible clients.
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import { sessionMeters } from "../entrypoints/session-ports";
 import { describeError, log } from "../lib/log";
+import type { MeterSource } from "../llm/metering";
 import { proxyErrors } from "../llm/openai-errors";
 import { type LlmProxyEnv, listModels, type ProxyOptions, proxyChatCompletion } from "../llm/proxy";
-import { type MeterSource, registeredSessionMeters } from "../llm/session-meter";
 
-/**
- * Builds the routes. `meters` defaults to the source registered with `registerSessionMeters`
- * (looked up per request, so registration order at start-up does not matter); tests pass
- * their own.
- */
-export function createLlmProxyRoutes(meters?: MeterSource) {
+/** Builds the routes over the sessions' meters; tests pass their own. */
+export function createLlmProxyRoutes(meters: MeterSource = sessionMeters) {
   const app = new Hono<AppEnv>();
 
-  const options = (c: Context<AppEnv>): ProxyOptions | null => {
-    const source = meters ?? registeredSessionMeters();
-    if (!source) {
-      log("error", "llm proxy: no session meter source registered");
-      return null;
-    }
-    return {
-      env: c.env as LlmProxyEnv,
-      resolveMeter: source(c.env),
-      signal: c.req.raw.signal,
-      waitUntil: waitUntilOf(c),
-      requestId: c.get("requestId"),
-    };
-  };
+  const options = (c: Context<AppEnv>): ProxyOptions => ({
+    env: c.env as LlmProxyEnv,
+    resolveMeter: meters(c.env),
+    signal: c.req.raw.signal,
+    waitUntil: waitUntilOf(c),
+    requestId: c.get("requestId"),
+  });
 
-  app.post("/chat/completions", async (c) => {
-    const opts = options(c);
-    return opts ? proxyChatCompletion(c.req.raw, opts) : proxyErrors.notConfigured("session metering");
-  });
-  app.get("/models", async (c) => {
-    const opts = options(c);
-    return opts ? listModels(c.req.raw, opts) : proxyErrors.notConfigured("session metering");
-  });
+  app.post("/chat/completions", (c) => proxyChatCompletion(c.req.raw, options(c)));
+  app.get("/models", (c) => listModels(c.req.raw, options(c)));
   // Unknown paths under /llm/v1 answer in the OpenAI shape too.
   app.all("*", (c) => proxyErrors.notFound(c.req.method, c.req.path));
   app.onError((err, c) => {
@@ -57,7 +41,7 @@ export function createLlmProxyRoutes(meters?: MeterSource) {
   return app;
 }
 
-/** The routes with the registered meter source; mount with `app.route("/llm/v1", llmProxyRoutes)`. */
+/** The routes over the sessions' meters; mount with `app.route("/llm/v1", llmProxyRoutes)`. */
 export const llmProxyRoutes = createLlmProxyRoutes();
 
 // Hono throws when there is no execution context (a bare `app.request()` in tests).

@@ -3,13 +3,13 @@
  * middleware: its callers are local OpenClaw runtimes (dev and tests), which authenticate with
  * their session token. `ALL /mcp/v1/<server name>[/...]` is proxied to the MCP server the
  * session's agent declares under that name (src/mcp/proxy.ts). Containers in production use
- * `McpProxyEntrypoint` (src/mcp/entrypoint.ts) instead.
+ * `McpProxyEntrypoint` (src/entrypoints/mcp-proxy.ts) instead.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
+import { mcpProxyDeps } from "../entrypoints/session-ports";
 import { describeError, log } from "../lib/log";
-import { mcpPathNotFound, mcpProxyDeps } from "../mcp/entrypoint";
-import { proxyMcpRequest, splitMcpPath } from "../mcp/proxy";
+import { mcpPathNotFound, proxyMcpRequest, splitMcpPath } from "../mcp/proxy";
 
 /** Where local runtimes reach the proxy on the Worker. */
 export const MCP_PROXY_ROUTE = "/mcp/v1";

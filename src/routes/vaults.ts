@@ -1,6 +1,6 @@
 /**
  * `/v1/vaults` — Claude Managed Agents wire: create, retrieve, update, list, archive, delete,
- * the credentials under each vault (src/vaults/credential-routes.ts), and Clawplane's
+ * the credentials under each vault (src/routes/vault-credentials.ts), and Clawplane's
  * admin-only `POST /v1/vaults/rotate`, which re-encrypts credentials under the current key.
  *
  * Every vault route first checks the `VAULT_ENCRYPTION_KEYS` keyring, so a deployment without
@@ -10,6 +10,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { memberConstraints, requireScope } from "../auth/principal";
 import { createDb } from "../db/client";
+import { keyringFromEnv } from "../lib/keyring";
 import { validationHook } from "../middleware/validation";
 import { COMMON_ERRORS, idParam, pageOf } from "../schemas/common";
 import {
@@ -19,8 +20,6 @@ import {
   VaultSchema,
   VaultUpdateSchema,
 } from "../schemas/vaults";
-import { credentialRoutes } from "../vaults/credential-routes";
-import { keyringFromEnv } from "../vaults/keyring";
 import { reencryptAll } from "../vaults/secrets";
 import {
   archiveVault,
@@ -31,6 +30,7 @@ import {
   updateVault,
   vaultToWire,
 } from "../vaults/vault-store";
+import { credentialRoutes } from "./vault-credentials";
 
 /** Most rows one rotate call re-encrypts; callers repeat while `remaining` > 0. */
 const ROTATE_MAX_ROWS_PER_CALL = 1_000;

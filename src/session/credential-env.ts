@@ -12,8 +12,8 @@
 import { createDb } from "../db/client";
 import { type EgressSecrets, PLACEHOLDER_PREFIX } from "../egress/secret-substitution";
 import { randomBase62 } from "../lib/ids";
+import { keyringFromEnv } from "../lib/keyring";
 import type { ResolvedAuth } from "../vaults/credential-auth";
-import { keyringFromEnv } from "../vaults/keyring";
 import { type LoadedCredential, loadCredentialSecrets } from "../vaults/secrets";
 
 type EnvAuth = Extract<ResolvedAuth, { type: "environment_variable" }>;

@@ -25,7 +25,7 @@ import {
 import type { EgressSecrets } from "../egress/secret-substitution";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
-import type { ModelCallGrant, ModelCallUsage } from "../llm/session-meter";
+import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
 import { RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
@@ -36,6 +36,7 @@ import type { LinkState } from "./gateway-link";
 import { InputQueue, type QueuedInput } from "./input-queue";
 import { withRestoredContext } from "./restored-context";
 import { capture, type RpcResult } from "./rpc-result";
+import { RuntimeProgress } from "./runtime-progress";
 import { syncSessionIndex } from "./session-index";
 import {
   networkingOf,
@@ -46,7 +47,6 @@ import {
   sessionToWire,
   usageToWire,
 } from "./session-record";
-import { RuntimeProgress } from "./runtime-progress";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
 import { decisionFor, gatewayToolPolicy } from "./tool-policy";
@@ -737,7 +737,7 @@ export class SessionDO extends DurableObject<Env> {
   // ---- egress secrets
 
   /**
-   * For the container's egress edge (src/egress/entrypoint.ts), once per outbound request:
+   * For the container's egress edge (src/entrypoints/egress.ts), once per outbound request:
    * placeholder → secret value, networking and injection of the session's
    * `environment_variable` credentials whose placeholders its runtime holds; `null` for a
    * session that is gone or terminated (the edge then substitutes nothing).

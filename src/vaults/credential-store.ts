@@ -13,6 +13,8 @@ import { vaultCredentials } from "../db/schema";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
+import type { Keyring } from "../lib/keyring";
+import { credentialAad, open, seal } from "../lib/sealed-secrets";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import { applyMetadataPatch, assertValidMetadata } from "../schemas/metadata";
 import type { Credential, CredentialAuth, CredentialCreate, CredentialUpdate } from "../schemas/vaults";
@@ -23,8 +25,6 @@ import {
   type SplitAuth,
   splitCreateAuth,
 } from "./credential-auth";
-import { credentialAad, open, seal } from "./crypto";
-import type { Keyring } from "./keyring";
 import { assertVaultLive, getVault } from "./vault-store";
 
 /** Most live (non-archived) credentials one vault may hold. */

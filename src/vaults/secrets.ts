@@ -6,11 +6,11 @@
 import { and, asc, count, eq, gt, inArray, isNull, ne } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { vaultCredentials, vaults } from "../db/schema";
+import type { Keyring } from "../lib/keyring";
+import { VaultDecryptError } from "../lib/sealed-secrets";
 import type { CredentialAuth } from "../schemas/vaults";
 import { joinAuth, type ResolvedAuth } from "./credential-auth";
 import { type CredentialRow, openSecrets, sealSecrets } from "./credential-store";
-import { VaultDecryptError } from "./crypto";
-import type { Keyring } from "./keyring";
 
 /** One usable credential with its secrets. Never serialise this into a response, log or event. */
 export interface LoadedCredential {

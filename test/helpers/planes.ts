@@ -6,9 +6,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { sessionMeters } from "../../src/entrypoints/session-ports";
 import { proxyChatCompletion } from "../../src/llm/proxy";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionMeters } from "../../src/session/session-meter";
 import { sessionStub } from "../../src/session/stub";
 import { callJson } from "./api";
 import { duringTurn } from "./session-token";

@@ -2,12 +2,13 @@
  * The official `@anthropic-ai/sdk` (beta.agents, beta.environments) against the Worker,
  * unchanged: only `baseURL`, `apiKey` and a fetch that reaches the Worker in workerd.
  */
-import Anthropic from "@anthropic-ai/sdk";
+
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import Anthropic from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
-import { RuntimeProgress } from "../../src/session/runtime-progress";
 import type { WireEvent } from "../../src/session/event-log";
+import { RuntimeProgress } from "../../src/session/runtime-progress";
 import type { SessionDO } from "../../src/session/session-do";
 import { sessionStub } from "../../src/session/stub";
 import { anthropicClient, createKey } from "../helpers/api";

@@ -7,8 +7,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { EGRESS_HEADER, EgressEntrypoint, type EgressProps } from "../../src/egress/entrypoint";
 import { type EgressPolicy, egressPolicyFor, packageRegistryHosts } from "../../src/egress/policy";
+import { EGRESS_HEADER, EgressEntrypoint, type EgressProps } from "../../src/entrypoints/egress";
 import { setLogLevel } from "../../src/lib/log";
 import { MCP_PROXY_HEADER } from "../../src/mcp/proxy";
 

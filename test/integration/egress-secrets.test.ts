@@ -10,8 +10,8 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import { EgressEntrypoint, type EgressProps } from "../../src/egress/entrypoint";
 import { egressPolicyFor } from "../../src/egress/policy";
+import { EgressEntrypoint, type EgressProps } from "../../src/entrypoints/egress";
 import { setLogLevel } from "../../src/lib/log";
 import type { SessionRecord } from "../../src/session/session-record";
 import { SessionRuntime } from "../../src/session/session-runtime";

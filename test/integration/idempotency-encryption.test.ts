@@ -17,7 +17,7 @@ import { unique } from "../helpers/planes";
 const randomEntry = (id: string) =>
   `${id}:${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
 
-/** An envelope as src/vaults/crypto.ts writes it, under key `keyId`. */
+/** An envelope as src/lib/sealed-secrets.ts writes it, under key `keyId`. */
 const envelopeUnder = (keyId: string) => new RegExp(`^v1\\.${keyId}\\.[\\w-]{16}\\.[\\w-]+$`);
 
 const rawRow = (key: string) =>

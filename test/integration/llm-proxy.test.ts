@@ -7,11 +7,15 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { Hono } from "hono";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { LlmProxyEntrypoint, routeLlmRequest } from "../../src/llm/entrypoint";
+import { LlmProxyEntrypoint } from "../../src/entrypoints/llm-proxy";
+import type { MeterSource, ModelCallGrant, ModelCallUsage, SessionMeter } from "../../src/llm/metering";
 import { costUsd, LIST_PRICES } from "../../src/llm/pricing";
-import { type LlmProxyEnv, type ProxyOptions, proxyChatCompletion } from "../../src/llm/proxy";
-import type { ModelCallGrant, ModelCallUsage, SessionMeter } from "../../src/llm/session-meter";
-import { registerSessionMeters } from "../../src/llm/session-meter";
+import {
+  type LlmProxyEnv,
+  type ProxyOptions,
+  proxyChatCompletion,
+  routeLlmRequest,
+} from "../../src/llm/proxy";
 import { mintSessionToken } from "../../src/llm/session-token";
 import { createLlmProxyRoutes } from "../../src/routes/llm-proxy";
 import { waitFor } from "../helpers/wait";
@@ -345,9 +349,12 @@ describe("LLM proxy against the model server", () => {
   });
 
   it("serves the container entrypoint with the session from props", async () => {
-    registerSessionMeters(() => resolveMeter);
+    /** The production entrypoint with this file's meters in place of the session objects'. */
+    class TestEntrypoint extends LlmProxyEntrypoint {
+      protected override meters: MeterSource = () => resolveMeter;
+    }
     const ctx = Object.assign(createExecutionContext(), { props: { sessionId: SESSION_ID } });
-    const entrypoint = new LlmProxyEntrypoint(ctx, { ...env, ...PROXY_ENV } as Env);
+    const entrypoint = new TestEntrypoint(ctx, { ...env, ...PROXY_ENV } as Env);
     const res = await entrypoint.fetch(chatRequest({ stream: true }));
     expect(res.status).toBe(200);
     expect(await text(res)).toContain("data: [DONE]");
@@ -355,7 +362,7 @@ describe("LLM proxy against the model server", () => {
     expect(meter.records.map((r) => r.status)).toEqual(["ok"]);
 
     const otherCtx = Object.assign(createExecutionContext(), { props: { sessionId: "sesn_other" } });
-    const other = new LlmProxyEntrypoint(otherCtx, { ...env, ...PROXY_ENV } as Env);
+    const other = new TestEntrypoint(otherCtx, { ...env, ...PROXY_ENV } as Env);
     const denied = await other.fetch(chatRequest({ stream: true }));
     expect(denied.status).toBe(401);
     await text(denied);

@@ -13,8 +13,8 @@
 import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
+import { McpProxyEntrypoint } from "../../src/entrypoints/mcp-proxy";
 import { setLogLevel } from "../../src/lib/log";
-import { McpProxyEntrypoint } from "../../src/mcp/entrypoint";
 import { MCP_PROXY_HEADER } from "../../src/mcp/proxy";
 import { type ApprovalBook, canonicalInput } from "../../src/session/approvals";
 import type { SessionDO } from "../../src/session/session-do";

@@ -6,8 +6,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { VaultDecryptError } from "../../src/vaults/crypto";
-import { keyringFromEnv, parseKeyring } from "../../src/vaults/keyring";
+import { keyringFromEnv, parseKeyring } from "../../src/lib/keyring";
+import { VaultDecryptError } from "../../src/lib/sealed-secrets";
 import { loadCredentialSecrets, reencryptAll } from "../../src/vaults/secrets";
 import { callJson } from "../helpers/api";
 

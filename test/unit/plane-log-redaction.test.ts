@@ -4,8 +4,8 @@
  * stay readable; and OpenClaw's JSON log lines become readable `{time, line}` items.
  */
 import { describe, expect, it } from "vitest";
+import { makeRedactor, REDACTED } from "../../src/lib/redact";
 import { runtimeItem } from "../../src/planes/logs";
-import { makeRedactor, REDACTED } from "../../src/planes/redact";
 
 const redact = makeRedactor(["vault-literal-value"]);
 

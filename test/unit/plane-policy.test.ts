@@ -1,6 +1,6 @@
 /** Plane pieces with no I/O: runtime version choice and log redaction. */
 import { describe, expect, it } from "vitest";
-import { makeRedactor, REDACTED, redactDeep } from "../../src/planes/redact";
+import { makeRedactor, REDACTED, redactDeep } from "../../src/lib/redact";
 import {
   assertRuntimeVersion,
   availableRuntimeVersions,

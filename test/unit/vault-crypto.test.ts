@@ -1,5 +1,6 @@
 /** The vault keyring parser and the AES-GCM envelope: round trips, AAD binding, failure modes. */
 import { describe, expect, it } from "vitest";
+import { KeyringConfigError, keyringFromEnv, parseKeyring } from "../../src/lib/keyring";
 import {
   credentialAad,
   envelopeKeyId,
@@ -7,8 +8,7 @@ import {
   open,
   seal,
   VaultDecryptError,
-} from "../../src/vaults/crypto";
-import { KeyringConfigError, keyringFromEnv, parseKeyring } from "../../src/vaults/keyring";
+} from "../../src/lib/sealed-secrets";
 
 const key = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 

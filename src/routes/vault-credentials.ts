@@ -8,6 +8,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { requireScope } from "../auth/principal";
 import { createDb } from "../db/client";
+import { keyringFromEnv } from "../lib/keyring";
 import { validationHook } from "../middleware/validation";
 import { COMMON_ERRORS, CONFLICT_ERROR, idParam, pageOf } from "../schemas/common";
 import {
@@ -24,8 +25,7 @@ import {
   getCredential,
   listCredentials,
   updateCredential,
-} from "./credential-store";
-import { keyringFromEnv } from "./keyring";
+} from "../vaults/credential-store";
 
 export const credentialRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 

@@ -4,9 +4,9 @@
  * The proxy never decides on its own whether a token is valid or where usage goes: it asks
  * the session's meter. In production the meter is the SessionDO (RPC stub), which knows the
  * current token, the session's status, its agent's model and its quotas; in tests it is an
- * in-memory object. The proxy core receives a `ResolveMeter`; the two front doors (HTTP
- * route, container outbound entrypoint) get theirs from the `MeterSource` registered once
- * at Worker start-up with `registerSessionMeters` (see src/index.ts).
+ * in-memory object. The proxy core receives a `ResolveMeter`; both front doors (the HTTP route
+ * and the container's outbound entrypoint) build theirs from `sessionMeters` in
+ * src/entrypoints/session-ports.ts, the one place the proxies are wired to sessions.
  */
 
 /** What a valid session token entitles its bearer to. */
@@ -59,18 +59,3 @@ export type ResolveMeter = (sessionId: string) => SessionMeter;
 
 /** Builds the meter resolver for one request from the Worker's bindings. */
 export type MeterSource = (env: Env) => ResolveMeter;
-
-let registered: MeterSource | undefined;
-
-/**
- * Installs the production meter source (the SessionDO binding). Call once at module load of
- * the Worker entry; the proxy's front doors fail closed (503) until it has been called.
- */
-export function registerSessionMeters(source: MeterSource): void {
-  registered = source;
-}
-
-/** The registered meter source, if any. */
-export function registeredSessionMeters(): MeterSource | undefined {
-  return registered;
-}

@@ -20,10 +20,10 @@
  * values, paths or queries.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { decideEgress, describePolicy, type EgressDecision, type EgressPolicy } from "../egress/policy";
+import { type EgressSecrets, substituteSecrets } from "../egress/secret-substitution";
 import { describeError, log } from "../lib/log";
-import { sessionStub } from "../session/stub";
-import { decideEgress, describePolicy, type EgressDecision, type EgressPolicy } from "./policy";
-import { type EgressSecrets, substituteSecrets } from "./secret-substitution";
+import { egressSecrets } from "./session-ports";
 
 /** What the session DO binds into the entrypoint for its container (a flag, never a secret). */
 export interface EgressProps {
@@ -74,7 +74,7 @@ export class EgressEntrypoint extends WorkerEntrypoint<Env, EgressProps> {
     if (props.substituteSecrets) {
       let secrets: EgressSecrets | null;
       try {
-        secrets = await sessionStub(this.env, props.sessionId).egressSecrets();
+        secrets = await egressSecrets(this.env, props.sessionId);
       } catch (err) {
         log("warn", "egress secrets unavailable", { session_id: props.sessionId, ...describeError(err) });
         return new Response("Clawplane egress could not load this session's secrets; try again.\n", {

@@ -1,0 +1,40 @@
+/**
+ * The MCP proxy's container front door.
+ *
+ * `McpProxyEntrypoint` is a `WorkerEntrypoint` the session DO hands to
+ * `ctx.container.interceptOutboundHttp("mcp.clawplane.internal", ...)` with
+ * `props: { sessionId }`, so the container's OpenClaw reaches
+ * `http://mcp.clawplane.internal/<name>` without any network path of its own. Local runtimes use
+ * the `/mcp/v1` route instead (src/routes/mcp-proxy.ts).
+ *
+ * `props.sessionId` is trusted (set by the DO); the bearer session token is still required and
+ * must belong to that session.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { log } from "../lib/log";
+import { mcpPathNotFound, proxyMcpRequest, splitMcpPath } from "../mcp/proxy";
+import { mcpProxyDeps } from "./session-ports";
+
+/** Outbound HTTP handler for a session container's MCP calls. */
+export class McpProxyEntrypoint extends WorkerEntrypoint<Env, { sessionId: string }> {
+  override async fetch(request: Request): Promise<Response> {
+    const sessionId = this.ctx.props?.sessionId;
+    if (!sessionId) {
+      log("error", "mcp proxy entrypoint misconfigured: no session id in props");
+      return Response.json(
+        { error: { type: "not_configured", message: "MCP proxy not configured" } },
+        { status: 503 },
+      );
+    }
+    const route = splitMcpPath(new URL(request.url).pathname);
+    if (!route) return mcpPathNotFound();
+    return proxyMcpRequest(
+      request,
+      route,
+      mcpProxyDeps(this.env, {
+        expectedSessionId: sessionId,
+        waitUntil: (promise) => this.ctx.waitUntil(promise),
+      }),
+    );
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The one place the three proxies are wired to sessions. Each proxy core (src/llm/proxy.ts,
+ * src/mcp/proxy.ts, src/egress/policy.ts) depends only on a port it declares; this module
+ * implements those ports with the Worker's bindings — the session's Durable Object, D1 and the
+ * vault keyring — and both front doors of each proxy (the HTTP route for local runtimes, the
+ * `WorkerEntrypoint` for containers) use it, so they cannot drift apart. Tests pass their own
+ * ports instead.
+ */
+import { createDb } from "../db/client";
+import type { EgressSecrets } from "../egress/secret-substitution";
+import { keyringFromEnv } from "../lib/keyring";
+import type { MeterSource } from "../llm/metering";
+import type { McpGrant, McpProxyDeps } from "../mcp/proxy";
+import { recordAgentUsage } from "../planes/usage";
+import { unwrap } from "../session/rpc-result";
+import { sessionStub } from "../session/stub";
+import { updateCredential } from "../vaults/credential-store";
+import { loadCredentialSecrets } from "../vaults/secrets";
+
+/** The LLM proxy's port: each session's Durable Object is its meter. */
+export const sessionMeters: MeterSource = (env) => (sessionId) => {
+  const stub = sessionStub(env, sessionId);
+  return {
+    authorize: (token) => unwrap(stub.authorizeModelCall(token)),
+    record: async (usage) => {
+      await stub.recordModelUsage(usage);
+      // The agent's monthly ledger (plane budgets and status read it, not the session objects).
+      await recordAgentUsage(env.DB, sessionId, usage);
+    },
+  };
+};
+
+/** The MCP proxy's port: grants from the session's Durable Object, credentials from D1 and the keyring. */
+export function mcpProxyDeps(env: Env, extra: Partial<McpProxyDeps> = {}): McpProxyDeps {
+  const db = createDb(env.DB);
+  return {
+    resolveGrant: (sessionId, token, calls) =>
+      sessionStub(env, sessionId).authorizeMcpCall(token, calls) as unknown as Promise<McpGrant | null>,
+    loadCredentials: async (vaultIds) =>
+      // No vaults, no keyring needed: sessions without vaults work on a Worker without one.
+      vaultIds.length === 0 ? [] : loadCredentialSecrets(db, await keyringFromEnv(env), vaultIds),
+    saveRefreshed: async (credential, tokens) => {
+      await updateCredential(
+        db,
+        await keyringFromEnv(env),
+        credential.vaultId,
+        credential.credentialId,
+        {
+          auth: {
+            type: "mcp_oauth",
+            access_token: tokens.accessToken,
+            expires_at: tokens.expiresAt ?? null,
+            refresh: tokens.refreshToken ? { refresh_token: tokens.refreshToken } : undefined,
+          },
+        },
+        Date.now(),
+      );
+    },
+    ...extra,
+  };
+}
+
+/** The egress edge's port: the session's current placeholder → secret table (null: none). */
+export function egressSecrets(env: Env, sessionId: string): Promise<EgressSecrets | null> {
+  return sessionStub(env, sessionId).egressSecrets();
+}
