@@ -10,20 +10,19 @@ import { createDb } from "../db/client";
 import type { EgressSecrets } from "../egress/secret-substitution";
 import { keyringFromEnv } from "../lib/keyring";
 import type { MeterSource } from "../llm/metering";
-import type { McpGrant, McpProxyDeps } from "../mcp/proxy";
+import type { McpProxyDeps } from "../mcp/proxy";
 import { recordAgentUsage } from "../planes/usage";
-import { unwrap } from "../session/rpc-result";
-import { sessionStub } from "../session/stub";
+import { sessionClient } from "../session/stub";
 import { updateCredential } from "../vaults/credential-store";
 import { loadCredentialSecrets } from "../vaults/secrets";
 
 /** The LLM proxy's port: each session's Durable Object is its meter. */
 export const sessionMeters: MeterSource = (env) => (sessionId) => {
-  const stub = sessionStub(env, sessionId);
+  const session = sessionClient(env, sessionId);
   return {
-    authorize: (token) => unwrap(stub.authorizeModelCall(token)),
+    authorize: (token) => session.authorizeModelCall(token),
     record: async (usage) => {
-      await stub.recordModelUsage(usage);
+      await session.recordModelUsage(usage);
       // The agent's monthly ledger (plane budgets and status read it, not the session objects).
       await recordAgentUsage(env.DB, sessionId, usage);
     },
@@ -34,8 +33,7 @@ export const sessionMeters: MeterSource = (env) => (sessionId) => {
 export function mcpProxyDeps(env: Env, extra: Partial<McpProxyDeps> = {}): McpProxyDeps {
   const db = createDb(env.DB);
   return {
-    resolveGrant: (sessionId, token, calls) =>
-      sessionStub(env, sessionId).authorizeMcpCall(token, calls) as unknown as Promise<McpGrant | null>,
+    resolveGrant: (sessionId, token, calls) => sessionClient(env, sessionId).authorizeMcpCall(token, calls),
     loadCredentials: async (vaultIds) =>
       // No vaults, no keyring needed: sessions without vaults work on a Worker without one.
       vaultIds.length === 0 ? [] : loadCredentialSecrets(db, await keyringFromEnv(env), vaultIds),
@@ -62,5 +60,5 @@ export function mcpProxyDeps(env: Env, extra: Partial<McpProxyDeps> = {}): McpPr
 
 /** The egress edge's port: the session's current placeholder → secret table (null: none). */
 export function egressSecrets(env: Env, sessionId: string): Promise<EgressSecrets | null> {
-  return sessionStub(env, sessionId).egressSecrets();
+  return sessionClient(env, sessionId).egressSecrets();
 }

@@ -12,10 +12,9 @@
  * or, should the spans carry none, the growth of the session's metered usage over the turn.
  */
 import { ApiError } from "../errors";
-import { textOf, type WireEvent } from "../session/event-log";
-import { type RpcResult, unwrap } from "../session/rpc-result";
+import { textOf } from "../session/event-log";
 import type { SessionWire } from "../session/session-record";
-import { sessionStub } from "../session/stub";
+import { sessionClient } from "../session/stub";
 import type { TokenUsage } from "./completion";
 
 /** Between two agent messages of one turn (e.g. around a tool call) the reply gets a blank line. */
@@ -46,14 +45,13 @@ export class Turn {
 
   /** Opens the session stream, then sends `text` if the session is idle (409 otherwise). */
   static async start(env: Env, session: SessionWire, text: string): Promise<Turn> {
-    const stub = sessionStub(env, session.id);
-    const stream = await stub.fetch(new Request("http://session/stream?event_deltas[]=agent.message"));
+    const client = sessionClient(env, session.id);
+    const stream = await client.stream(new Request("http://session/stream?event_deltas[]=agent.message"));
     if (!stream.ok || !stream.body)
       throw new ApiError("session_not_found", `session ${session.id} not found`);
     const reader = stream.body.getReader();
     try {
-      const sent = stub.sendWhenIdle([{ type: "user.message", content: [{ type: "text", text }] }]);
-      const [echo] = await unwrap(sent as unknown as Promise<RpcResult<WireEvent[]>>);
+      const [echo] = await client.sendWhenIdle([{ type: "user.message", content: [{ type: "text", text }] }]);
       if (!echo) throw new Error("the session echoed no user.message");
       return new Turn(session.id, echo.id, reader, session.usage);
     } catch (err) {

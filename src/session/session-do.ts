@@ -14,7 +14,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { MAX_TURN_ATTEMPTS, RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
-import { jsonEqual } from "../domain/json-equal";
 import {
   budgetToUsd,
   effectiveLimits,
@@ -23,7 +22,7 @@ import {
   wallTimeLeftMs,
 } from "../domain/session-limits";
 import type { EgressSecrets } from "../egress/secret-substitution";
-import { ApiError } from "../errors";
+import { ApiError, toErrorResponse } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
@@ -34,8 +33,10 @@ import { ApprovalBook } from "./approvals";
 import { EventLog, type EventQuery, newEventId, textOf, type WireEvent } from "./event-log";
 import type { LinkState } from "./gateway-link";
 import { InputQueue, type QueuedInput } from "./input-queue";
+import { PendingAgent } from "./pending-agent";
 import { withRestoredContext } from "./restored-context";
 import { capture, type RpcResult } from "./rpc-result";
+import { type RuntimeLogTail, runtimeLogTail } from "./runtime-logs";
 import { RuntimeProgress } from "./runtime-progress";
 import { syncSessionIndex } from "./session-index";
 import {
@@ -90,6 +91,7 @@ export class SessionDO extends DurableObject<Env> {
   private readonly hub = new StreamHub();
   private readonly runtime: SessionRuntime;
   private readonly approvals: ApprovalDesk;
+  private readonly pendingAgent: PendingAgent;
   private turn: ActiveTurn | undefined;
   private pumping: Promise<void> | undefined;
 
@@ -97,6 +99,7 @@ export class SessionDO extends DurableObject<Env> {
     super(ctx, env);
     this.events = new EventLog(ctx.storage.sql);
     this.queue = new InputQueue(ctx.storage.sql);
+    this.pendingAgent = new PendingAgent(ctx.storage.kv);
     this.approvals = new ApprovalDesk(new ApprovalBook(ctx.storage.kv), {
       turn: () => this.turn,
       sessionKey: () => openclawSessionKey(this.mustRecord().id),
@@ -231,9 +234,16 @@ export class SessionDO extends DurableObject<Env> {
    * that reconnects misses nothing and sees nothing twice.
    */
   override async fetch(request: Request): Promise<Response> {
-    const record = this.record();
-    if (!record) return new Response("session not found", { status: 404 });
     const url = new URL(request.url);
+    try {
+      if (url.pathname !== "/stream") throw new ApiError("not_found", `no ${url.pathname} on a session`);
+      this.mustRecord();
+    } catch (err) {
+      // The API's one error envelope, as the Worker's own answers are.
+      if (err instanceof ApiError)
+        return toErrorResponse(err, request.headers.get("request-id") ?? "req_unknown");
+      throw err;
+    }
     const lastId = request.headers.get("last-event-id") ?? url.searchParams.get("last_event_id");
     const deltas = new Set(url.searchParams.getAll("event_deltas[]"));
     // Catch-up and subscription in one synchronous step: nothing can be emitted in between.
@@ -270,22 +280,24 @@ export class SessionDO extends DurableObject<Env> {
     });
   }
 
-  async recordModelUsage(usage: ModelCallUsage): Promise<void> {
-    const record = this.record();
-    if (!record) return;
-    record.usage.input_tokens += usage.inputTokens;
-    record.usage.output_tokens += usage.outputTokens;
-    record.usage.cache_read_input_tokens += usage.cacheReadTokens;
-    record.usage.cache_creation_input_tokens += usage.cacheWriteTokens;
-    record.usage.cost_usd += usage.costUsd;
-    this.save(record);
-    // The proxy could not make the call (no provider, provider unreachable): no retry of the
-    // runtime's can help, so its run stops now and the turn ends with the proxy's reason.
-    const turn = this.turn;
-    if (usage.failure && turn) {
-      turn.failure ??= usage.failure;
-      void this.runtime.abort(record.id, turn.runId);
-    }
+  async recordModelUsage(usage: ModelCallUsage): Promise<RpcResult<void>> {
+    return capture(() => {
+      const record = this.record();
+      if (!record) return;
+      record.usage.input_tokens += usage.inputTokens;
+      record.usage.output_tokens += usage.outputTokens;
+      record.usage.cache_read_input_tokens += usage.cacheReadTokens;
+      record.usage.cache_creation_input_tokens += usage.cacheWriteTokens;
+      record.usage.cost_usd += usage.costUsd;
+      this.save(record);
+      // The proxy could not make the call (no provider, provider unreachable): no retry of the
+      // runtime's can help, so its run stops now and the turn ends with the proxy's reason.
+      const turn = this.turn;
+      if (usage.failure && turn) {
+        turn.failure ??= usage.failure;
+        void this.runtime.abort(record.id, turn.runId);
+      }
+    });
   }
 
   // ---- alarm: watchdog and idle stop ----------------------------------------------------
@@ -649,19 +661,21 @@ export class SessionDO extends DurableObject<Env> {
   // ---- MCP proxy ------------------------------------------------------------------------
 
   /** For a valid session token: the agent's MCP servers, the bound vaults and the networking. */
-  async authorizeMcpCall(token: string, calls: McpToolCall[] = []): Promise<McpGrant | null> {
-    const record = this.record();
-    if (!record || record.status === "terminated") return null;
-    if (!(await this.runtime.acceptsModelToken(token))) return null;
-    const { id: sessionId, agent, vaultIds } = record;
-    const grant: McpGrant = {
-      sessionId,
-      servers: agent.mcp_servers,
-      vaultIds,
-      networking: networkingOf(record),
-    };
-    if (calls.length > 0) grant.toolCalls = this.approvals.permitMcpCalls(calls);
-    return grant;
+  async authorizeMcpCall(token: string, calls: McpToolCall[] = []): Promise<RpcResult<McpGrant | null>> {
+    return capture(async () => {
+      const record = this.record();
+      if (!record || record.status === "terminated") return null;
+      if (!(await this.runtime.acceptsModelToken(token))) return null;
+      const { id: sessionId, agent, vaultIds } = record;
+      const grant: McpGrant = {
+        sessionId,
+        servers: agent.mcp_servers,
+        vaultIds,
+        networking: networkingOf(record),
+      };
+      if (calls.length > 0) grant.toolCalls = this.approvals.permitMcpCalls(calls);
+      return grant;
+    });
   }
 
   // ---- plane oversight: Agents Plane rollouts (src/planes/rollouts.ts) ---------------------
@@ -675,63 +689,23 @@ export class SessionDO extends DurableObject<Env> {
     agent: SessionAgent,
     restartRuntime: boolean,
   ): Promise<RpcResult<{ pending: boolean }>> {
-    return capture(() => {
-      const record = this.mustRecord();
-      if (record.status === "terminated" || agent.id !== record.agent.id) return { pending: false };
-      const pending = this.ctx.storage.kv.get<PendingAgent>(PENDING_AGENT_KEY);
-      if (agent.version === record.agent.version && !restartRuntime && !pending) return { pending: false };
-      this.ctx.storage.kv.put(PENDING_AGENT_KEY, {
-        agent,
-        restartRuntime: restartRuntime || Boolean(pending?.restartRuntime),
-      } satisfies PendingAgent);
-      return { pending: true };
-    });
+    return capture(() => ({ pending: this.pendingAgent.offer(this.mustRecord(), agent, restartRuntime) }));
   }
 
   private async takePendingAgent(): Promise<void> {
-    const pending = this.ctx.storage.kv.get<PendingAgent>(PENDING_AGENT_KEY);
-    if (!pending) return;
-    this.ctx.storage.kv.delete(PENDING_AGENT_KEY);
     const record = this.mustRecord();
-    // Tools and MCP servers reach the runtime when it starts (policy plugin, MCP config), so a
-    // version that changes them needs a fresh runtime too; the model is swapped by the LLM proxy.
-    const startConfigChanged =
-      !jsonEqual(record.agent.tools, pending.agent.tools) ||
-      !jsonEqual(record.agent.mcp_servers, pending.agent.mcp_servers);
-    record.agent = pending.agent;
-    record.updatedAt = Date.now();
+    const taken = this.pendingAgent.takeInto(record, Date.now());
+    if (!taken) return;
     this.save(record);
-    if (pending.restartRuntime || startConfigChanged) {
-      await this.runtime.stop(record.id, "agent upgrade", false);
-    }
+    if (taken.restartRuntime) await this.runtime.stop(record.id, "agent upgrade", false);
     await syncSessionIndex(this.env.DB, record);
   }
 
   // ---- plane oversight: runtime logs (src/planes/logs.ts) --------------------------------
 
-  /**
-   * The recent log lines of this session's OpenClaw gateway while its runtime is running, with
-   * the session's own tokens masked; an empty list when it is not (stopped, never started,
-   * archived, or no runtime configured). Never starts a runtime and never fails for one that is
-   * gone: oversight must not change or break the session. `cursor` (from a previous answer)
-   * asks for only the lines written since.
-   */
-  async runtimeLogs(query: {
-    cursor?: number;
-    limit: number;
-  }): Promise<RpcResult<{ lines: string[]; cursor: number | null }>> {
-    return capture(async () => {
-      const record = this.mustRecord();
-      if (record.status === "terminated") return { lines: [], cursor: null };
-      try {
-        const tail = await this.runtime.recentLogLines(record.id, query);
-        return tail ?? { lines: [], cursor: null };
-      } catch (err) {
-        // Stopped or stopping between the check and the read, or no runtime configured here.
-        log("debug", "runtime logs unavailable", { session_id: record.id, ...describeError(err) });
-        return { lines: [], cursor: null };
-      }
-    });
+  /** The running runtime's recent log lines (see runtime-logs); `cursor` asks for newer ones. */
+  async runtimeLogs(query: { cursor?: number; limit: number }): Promise<RpcResult<RuntimeLogTail>> {
+    return capture(() => runtimeLogTail(this.runtime, this.mustRecord(), query));
   }
 
   // ---- egress secrets
@@ -742,18 +716,13 @@ export class SessionDO extends DurableObject<Env> {
    * `environment_variable` credentials whose placeholders its runtime holds; `null` for a
    * session that is gone or terminated (the edge then substitutes nothing).
    */
-  async egressSecrets(): Promise<EgressSecrets | null> {
-    const record = this.record();
-    if (!record || record.status === "terminated") return null;
-    return this.runtime.egressSecrets(record);
+  async egressSecrets(): Promise<RpcResult<EgressSecrets | null>> {
+    return capture(() => {
+      const record = this.record();
+      if (!record || record.status === "terminated") return null;
+      return this.runtime.egressSecrets(record);
+    });
   }
-}
-
-const PENDING_AGENT_KEY = "plane-pending-agent";
-
-interface PendingAgent {
-  agent: SessionAgent;
-  restartRuntime: boolean;
 }
 
 function consumptionBreach(

@@ -1,16 +1,20 @@
 /**
- * The Worker's typed handle on a session's Durable Object (addressed by the session id).
- * Calls return plain values or throw the same `ApiError` the object raised (see rpc-result).
+ * The Worker's one typed handle on a session's Durable Object (addressed by the session id):
+ * every call to a session goes through `sessionClient`. Calls return plain values or throw the
+ * same `ApiError` the object raised (see rpc-result).
  */
+import type { EgressSecrets } from "../egress/secret-substitution";
+import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
+import type { McpGrant, McpToolCall } from "../mcp/proxy";
 import type { EventQuery, LoggedEvent, WireEvent } from "./event-log";
+import type { RuntimeLogTail } from "./runtime-logs";
 import { type RpcResult, unwrap } from "./rpc-result";
 import type { SessionDO } from "./session-do";
 import type { SessionAgent, SessionRecord, SessionWire } from "./session-record";
 import type { UserEventInput } from "./user-events";
 
-export function sessionStub(env: Env, sessionId: string): DurableObjectStub<SessionDO> {
-  const ns = env.SESSIONS as unknown as DurableObjectNamespace<SessionDO>;
-  return ns.get(ns.idFromName(sessionId));
+function sessionStub(env: Env, sessionId: string): DurableObjectStub<SessionDO> {
+  return env.SESSIONS.get(env.SESSIONS.idFromName(sessionId));
 }
 
 // RPC return types are structurally re-derived by workers-types; these casts restore ours.
@@ -27,14 +31,24 @@ export function sessionClient(env: Env, sessionId: string) {
     archive: () => rpc<SessionWire>(stub.archive()),
     destroy: () => rpc<{ id: string }>(stub.destroy()),
     send: (events: UserEventInput[]) => rpc<WireEvent[]>(stub.send(events)),
+    /** `send`, refused (409 `session_running`) unless the session is idle: the OpenAI endpoint. */
+    sendWhenIdle: (events: UserEventInput[]) => rpc<WireEvent[]>(stub.sendWhenIdle(events)),
     listEvents: (query: EventQuery) => rpc<{ rows: LoggedEvent[] }>(stub.listEvents(query)),
+    /** The SSE stream (the object's fetch handler). */
+    stream: (request: Request) => stub.fetch(request),
+    /** LLM proxy meter: one model call granted to the session's token (null: not this session's). */
+    authorizeModelCall: (token: string) => rpc<ModelCallGrant | null>(stub.authorizeModelCall(token)),
+    /** LLM proxy meter: a model call's usage added to the session. */
+    recordModelUsage: (usage: ModelCallUsage) => rpc<void>(stub.recordModelUsage(usage)),
+    /** MCP proxy: the session's servers, vaults and networking for its token (null: none). */
+    authorizeMcpCall: (token: string, calls: McpToolCall[]) =>
+      rpc<McpGrant | null>(stub.authorizeMcpCall(token, calls)),
+    /** Egress edge: the session's placeholder → secret table (null: none). */
+    egressSecrets: () => rpc<EgressSecrets | null>(stub.egressSecrets()),
     /** Agents Plane rollouts: a newer agent version the session takes up at its next turn. */
     adoptAgentVersion: (agent: SessionAgent, restartRuntime: boolean) =>
       rpc<{ pending: boolean }>(stub.adoptAgentVersion(agent, restartRuntime)),
     /** Agents Plane oversight: the running runtime's recent log lines (none when stopped). */
-    runtimeLogs: (query: { cursor?: number; limit: number }) =>
-      rpc<{ lines: string[]; cursor: number | null }>(stub.runtimeLogs(query)),
-    /** The SSE stream (the object's fetch handler). */
-    stream: (request: Request) => stub.fetch(request),
+    runtimeLogs: (query: { cursor?: number; limit: number }) => rpc<RuntimeLogTail>(stub.runtimeLogs(query)),
   };
 }

@@ -8,8 +8,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { sessionMeters } from "../../src/entrypoints/session-ports";
 import { proxyChatCompletion } from "../../src/llm/proxy";
-import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
+import { sessionObject } from "./session-object";
 import { callJson } from "./api";
 import { duringTurn } from "./session-token";
 import { waitFor } from "./wait";
@@ -82,7 +81,7 @@ export async function runTurn(sessionId: string, key: string, text = "hello") {
 
 /** The session's LLM proxy token, read from its object (minted when its first turn started). */
 export async function sessionToken(sessionId: string): Promise<string> {
-  const stub = sessionStub(env, sessionId) as unknown as DurableObjectStub<SessionDO>;
+  const stub = sessionObject(sessionId);
   const secrets = await runInDurableObject(stub, (_instance, state) =>
     state.storage.kv.get<{ sessionToken: string }>("runtime-secrets"),
   );

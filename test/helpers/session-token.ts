@@ -3,9 +3,9 @@
  * made with it the way a session's gateway makes one.
  */
 import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
+import { sessionObject } from "./session-object";
 import { BASE_URL, callJson } from "./api";
 import { waitFor } from "./wait";
 
@@ -20,7 +20,7 @@ export async function mintSessionToken(sessionId: string): Promise<string | unde
   await waitFor(async () => (await callJson(`/v1/sessions/${sessionId}`)).body.status === "idle", {
     what: "the turn to end",
   });
-  return runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
+  return runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
     const ctx = (instance as unknown as { ctx: DurableObjectState }).ctx;
     return ctx.storage.kv.get<{ sessionToken: string }>("runtime-secrets")?.sessionToken;
   });
@@ -44,7 +44,7 @@ export function modelCall(token: string | undefined): Promise<Response> {
  * turn end the proxy reports (a failed call) resolves nothing.
  */
 export async function duringTurn<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
-  const stub = sessionStub(env, sessionId);
+  const stub = sessionObject(sessionId);
   const setTurn = (turn: object | undefined) =>
     runInDurableObject(stub, (instance: SessionDO) => {
       (instance as unknown as { turn: object | undefined }).turn = turn;

@@ -4,13 +4,12 @@
  */
 
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import Anthropic from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
 import type { WireEvent } from "../../src/session/event-log";
 import { RuntimeProgress } from "../../src/session/runtime-progress";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
+import { sessionObject } from "../helpers/session-object";
 import { anthropicClient, createKey } from "../helpers/api";
 
 describe("@anthropic-ai/sdk beta.agents", () => {
@@ -175,7 +174,7 @@ describe("@anthropic-ai/sdk beta.sessions.events", () => {
     const stream = await client.beta.sessions.events.stream(session.id);
     // A cold start as a turn reports it, by the session object's own emitter (these tests
     // have no runtime to start).
-    await runInDurableObject(sessionStub(env, session.id), (instance: SessionDO) => {
+    await runInDurableObject(sessionObject(session.id), (instance: SessionDO) => {
       const emit = (instance as unknown as { emit: (type: string, fields: object) => WireEvent }).emit;
       const progress = new RuntimeProgress((type, fields) => emit.call(instance, type, fields));
       progress.starting();

@@ -4,13 +4,12 @@
  * the user's answer, whoever constructs the object next.
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ApprovalBook } from "../../src/session/approvals";
 import type { EventLog } from "../../src/session/event-log";
 import type { InputQueue } from "../../src/session/input-queue";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
+import { sessionObject } from "../helpers/session-object";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
 import { waitFor } from "../helpers/wait";
 
@@ -37,7 +36,7 @@ async function newSession(): Promise<string> {
 
 /** A turn parked on an always_ask call, as the object leaves it when the run is gone. */
 async function plantParkedTurn(sessionId: string) {
-  return runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
+  return runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
     const internals = instance as unknown as {
       events: EventLog;
       queue: InputQueue;
@@ -75,9 +74,9 @@ describe("pending tool approvals", () => {
   it("survive an eviction: the turn waits for the answer, then runs again", async () => {
     const sessionId = await newSession();
     const { messageId, toolUseId } = await plantParkedTurn(sessionId);
-    await evictDurableObject(sessionStub(env, sessionId));
+    await evictDurableObject(sessionObject(sessionId));
     // The watchdog alarm finds the parked turn and leaves it waiting (no runtime is started).
-    await runDurableObjectAlarm(sessionStub(env, sessionId));
+    await runDurableObjectAlarm(sessionObject(sessionId));
     const before = await events(sessionId);
     expect(before.find((e) => e.id === messageId)?.processed_at).toBeNull();
     expect(before.some((e) => e.type === "session.error")).toBe(false);

@@ -15,7 +15,7 @@ import { EgressEntrypoint, type EgressProps } from "../../src/entrypoints/egress
 import { setLogLevel } from "../../src/lib/log";
 import type { SessionRecord } from "../../src/session/session-record";
 import { SessionRuntime } from "../../src/session/session-runtime";
-import { sessionStub } from "../../src/session/stub";
+import { sessionObject } from "../helpers/session-object";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
 
 const MODEL_ORIGIN = new URL(env.MODEL_SERVER_URL).origin; // http://127.0.0.1:<port>
@@ -96,7 +96,7 @@ beforeAll(async () => {
 
   // Start the session's runtime with the real SessionRuntime inside the real object, over a
   // recording container: the start env and the interception are what a real container gets.
-  const outcome = await runInDurableObject(sessionStub(env, sessionId), async (_instance, state) => {
+  const outcome = await runInDurableObject(sessionObject(sessionId), async (_instance, state) => {
     const ctx = {
       storage: state.storage,
       container: recordingContainer(calls),

@@ -18,7 +18,7 @@ import { setLogLevel } from "../../src/lib/log";
 import { MCP_PROXY_HEADER } from "../../src/mcp/proxy";
 import { type ApprovalBook, canonicalInput } from "../../src/session/approvals";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
+import { sessionObject } from "../helpers/session-object";
 import { BASE_URL, callJson, MINIMAL_AGENT } from "../helpers/api";
 import { waitFor } from "../helpers/wait";
 import type { RecordedMcpRequest } from "../support/mcp-server.mjs";
@@ -101,7 +101,7 @@ async function sessionWith(agentId: string, opts: { vaultIds?: string[]; network
       (await callJson(`/v1/sessions/${session.id}/events?types[]=session.status_idle`)).body.data.length > 0,
     { what: "the failed first turn" },
   );
-  const token = await runInDurableObject(sessionStub(env, session.id), (_instance, state) => {
+  const token = await runInDurableObject(sessionObject(session.id), (_instance, state) => {
     return (state.storage.kv.get("runtime-secrets") as { sessionToken: string }).sessionToken;
   });
   return { sessionId: session.id as string, token };
@@ -284,7 +284,7 @@ describe("MCP proxy", () => {
     expect(((await unasked.json()) as { error: { message: string } }).error.message).toContain("approval");
 
     // The user allowed exactly this call (as the session records when an approval is answered).
-    await runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
+    await runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
       (instance as unknown as { approvals: { book: ApprovalBook } }).approvals.book.allowOnce(
         "docs__echo",
         canonicalInput({ text: "approved" }),

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import type { InputQueue } from "../../src/session/input-queue";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
+import { sessionObject } from "../helpers/session-object";
 import { ADMIN_KEY, BASE_URL, call, callJson } from "../helpers/api";
 
 const SESSION_HEADER = "x-clawplane-session-id";
@@ -224,7 +224,7 @@ describe("OpenAI chat completions without a runtime", () => {
     const first = await complete(ask(agent.id, { user: "carol" }));
     const sessionId = first.sessionId!;
     // A message waiting in the queue, as one accepted moments ago would (the turn loop not started).
-    await runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
+    await runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
       (instance as unknown as { queue: InputQueue }).queue.enqueue("sevt_waiting", "queued earlier");
     });
     const busy = await complete(ask(agent.id, { user: "carol" }));

@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sessionStub } from "../../src/session/stub";
+import { sessionClient } from "../../src/session/stub";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
 import { duringTurn, mintSessionToken, modelCall } from "../helpers/session-token";
 import { waitFor } from "../helpers/wait";
@@ -29,7 +29,7 @@ async function recordUsage(
   sessionId: string,
   usage: { costUsd?: number; inputTokens?: number; outputTokens?: number },
 ) {
-  await sessionStub(env, sessionId).recordModelUsage({
+  await sessionClient(env, sessionId).recordModelUsage({
     model: "claude-sonnet-4-6",
     inputTokens: usage.inputTokens ?? 0,
     outputTokens: usage.outputTokens ?? 0,

@@ -4,12 +4,11 @@
  * covered in test/runtime/sessions.test.ts.)
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { EventLog } from "../../src/session/event-log";
 import type { InputQueue } from "../../src/session/input-queue";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionStub } from "../../src/session/stub";
+import { sessionObject } from "../helpers/session-object";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
 import { waitFor } from "../helpers/wait";
 
@@ -24,7 +23,7 @@ async function newSession(): Promise<string> {
 
 /** Puts a message in the log and queue the way an accepted one is, without starting the turn loop. */
 async function plantPendingMessage(sessionId: string, text: string): Promise<string> {
-  return runInDurableObject(sessionStub(env, sessionId), (instance: SessionDO) => {
+  return runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
     const internals = instance as unknown as { events: EventLog; queue: InputQueue };
     const { event } = internals.events.append("user.message", { content: [{ type: "text", text }] }, null);
     internals.queue.enqueue(event.id, text);
@@ -41,7 +40,7 @@ describe("session restart safety", () => {
   it("resumes a pending message when an evicted object is constructed again", async () => {
     const sessionId = await newSession();
     const eventId = await plantPendingMessage(sessionId, "accepted before the eviction");
-    await evictDurableObject(sessionStub(env, sessionId));
+    await evictDurableObject(sessionObject(sessionId));
 
     // Any call constructs the object again; the pending message runs (and, with no runtime
     // configured in these tests, ends in a session.error rather than staying stuck).
@@ -55,7 +54,7 @@ describe("session restart safety", () => {
 
   it("arms a watchdog alarm with every accepted message, and the alarm picks up pending work", async () => {
     const sessionId = await newSession();
-    const stub = sessionStub(env, sessionId);
+    const stub = sessionObject(sessionId);
     await callJson(`/v1/sessions/${sessionId}/events`, {
       body: { events: [{ type: "user.message", content: [{ type: "text", text: "hi" }] }] },
     });

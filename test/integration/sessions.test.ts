@@ -3,7 +3,9 @@
  * LOCAL_AGENT_ORIGIN): the session API, its event log and stream, and what a user sees when the
  * runtime cannot start. Conversations with a real OpenClaw gateway are in test/runtime/.
  */
+import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sessionClient } from "../../src/session/stub";
 import { call, callJson, MINIMAL_AGENT } from "../helpers/api";
 import { SseReader } from "../helpers/sse";
 
@@ -256,6 +258,20 @@ describe("sessions", () => {
     expect(gone.body.error.details.error_code).toBe("session_not_found");
     expect((await callJson(`/v1/sessions/${session.id}/events`)).status).toBe(404);
     expect((await call(`/v1/sessions/${session.id}/events/stream`)).status).toBe(404);
+  });
+
+  it("answers the session object's own stream failures in the API's error envelope", async () => {
+    const { session } = await newSession();
+    const unknown = await sessionClient(bindings, "sesn_never_created").stream(new Request("http://session/stream"));
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toBe("application/json");
+    expect(await unknown.json()).toMatchObject({
+      type: "error",
+      error: { type: "not_found_error", details: { error_code: "session_not_found" } },
+    });
+    const noRoute = await sessionClient(bindings, session.id).stream(new Request("http://session/elsewhere"));
+    expect(noRoute.status).toBe(404);
+    expect(await noRoute.json()).toMatchObject({ error: { details: { error_code: "not_found" } } });
   });
 
   it("lists sessions with filters", async () => {
