@@ -13,6 +13,7 @@ import { routePath } from "hono/route";
 import type { AppEnv } from "../app-env";
 import { isOrgAdmin, memberConstraints, type PlaneConstraints, type Principal } from "../auth/principal";
 import { createDb, type Db } from "../db/client";
+import { sessionRunsAgent } from "../db/sessions";
 import { ApiError, type ErrorCode } from "../errors";
 import { assertWithinBudget } from "./budget";
 import { getPlane, type PlaneRow } from "./plane-store";
@@ -81,15 +82,6 @@ function paramsOf(pattern: string, path: string): Record<string, string> {
   return out;
 }
 
-/** Whether session `id` runs the member's agent (from the D1 index, which the session object keeps). */
-export async function isMemberSession(db: Db, agentId: string, sessionId: string): Promise<boolean> {
-  const row = await db.query.sessions.findFirst({
-    columns: { agentId: true },
-    where: (s, { eq }) => eq(s.id, sessionId),
-  });
-  return row?.agentId === agentId;
-}
-
 async function assertOwns(
   db: Db,
   own: Required<PlaneConstraints>,
@@ -104,7 +96,7 @@ async function assertOwns(
         ? id === own.environmentId
         : param === "vault_id"
           ? id === own.vaultId
-          : await isMemberSession(db, own.agentId, id);
+          : await sessionRunsAgent(db, id, own.agentId);
   if (mine) return;
   const [code, kind] = NOT_FOUND[param];
   throw new ApiError(

@@ -1,27 +1,6 @@
-/**
- * A member's logs for plane oversight, every item redacted (src/planes/redact.ts):
- *
- * - `{session_id, event}`: the events of every session of the member's agent, oldest session
- *   first, read from each session's own object (`listEvents`), so nothing is copied out of the
- *   session that owns it;
- * - `{source: "runtime", session_id, time, line}`: recent log lines of the OpenClaw gateway of
- *   each of the member's live sessions whose runtime is running (OpenClaw's `logs.tail`, read
- *   by the session's object, which masks its own tokens first). A stopped runtime has none.
- *
- * Paging: a cursor names the session (by creation time and id) and the last event seq read in
- * it. Runtime lines follow the last event, as a snapshot of the recent tail (not paged
- * further); when the events fill the last page, its cursor (`runtime`) leads to them.
- *
- * Follow mode subscribes to the live stream of every live session of the member, picks up
- * sessions created while following by re-reading the session index every few seconds (their
- * events from the start, so none is missed), and polls the running runtimes for new lines.
- * Event items carry `id: <session id>:<event id>`; a reconnect with that as `Last-Event-ID`
- * replays what was missed (see `resumePoints`). Runtime lines carry no id and are not replayed.
- */
-import { and, asc, eq, gt, gte, isNull, or } from "drizzle-orm";
 import { SSE_KEEPALIVE_MS } from "../config";
 import type { Db } from "../db/client";
-import { sessions } from "../db/schema";
+import { agentSessions, liveSessionIds, sessionRunsAgent } from "../db/sessions";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { describeError, log } from "../lib/log";
 import { type Redactor, redactDeep } from "../lib/redact";
@@ -52,34 +31,6 @@ const RUNTIME_TAIL_MAX = 500;
 
 /** Cursor id of the page that holds only runtime lines (after the last event). */
 const RUNTIME_PAGE = "runtime";
-
-/** The member's sessions from `from` on (inclusive), oldest first. */
-function memberSessions(db: Db, agentId: string, from?: { createdAt: number; id: string }) {
-  return db
-    .select({ id: sessions.id, createdAt: sessions.createdAt, archivedAt: sessions.archivedAt })
-    .from(sessions)
-    .where(
-      and(
-        eq(sessions.agentId, agentId),
-        from
-          ? or(
-              gt(sessions.createdAt, from.createdAt),
-              and(eq(sessions.createdAt, from.createdAt), gte(sessions.id, from.id)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(asc(sessions.createdAt), asc(sessions.id));
-}
-
-/** The member's live (not archived) sessions, oldest first. */
-function liveSessions(db: Db, agentId: string) {
-  return db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.agentId, agentId), isNull(sessions.archivedAt)))
-    .orderBy(asc(sessions.createdAt), asc(sessions.id));
-}
 
 /**
  * One raw gateway log line as an item. OpenClaw writes JSON lines (`time`, `_meta`, positional
@@ -152,7 +103,7 @@ async function runtimeTail(
   room: number,
 ): Promise<RuntimeLogItem[]> {
   const items: RuntimeLogItem[] = [];
-  for (const { id } of await liveSessions(db, member.agentId)) {
+  for (const id of await liveSessionIds(db, member.agentId)) {
     const left = room - items.length;
     if (left <= 0) break;
     const { lines } = await runtimeLines(env, id, { limit: left });
@@ -176,7 +127,7 @@ export async function memberLogPage(
   }
   const [createdText, cursorSession] = cursor ? cursor.id.split(":") : [];
   const from = cursor && cursorSession ? { createdAt: Number(createdText), id: cursorSession } : undefined;
-  const list = await memberSessions(db, member.agentId, from);
+  const list = await agentSessions(db, member.agentId, from);
   const data: LogItem[] = [];
   let last: { seq: number; session: { id: string; createdAt: number } } | null = null;
   let more = false;
@@ -250,11 +201,7 @@ async function resumePoints(
   if (sep <= 0) return points;
   const sessionId = lastEventId.slice(0, sep);
   const eventId = lastEventId.slice(sep + 1);
-  const owned = await db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.id, sessionId), eq(sessions.agentId, member.agentId)));
-  if (owned.length === 0) return points;
+  if (!(await sessionRunsAgent(db, sessionId, member.agentId))) return points;
   // When the event happened: its processed_at, or (a message still queued then) that of the
   // nearest earlier event that has one. Reconnects are recent, so the newest pages hold it.
   let at: number | null = null;
@@ -388,7 +335,7 @@ export function followMemberLogs(
     if (polling || closed) return;
     polling = true;
     try {
-      const live = (await liveSessions(db, member.agentId)).map((s) => s.id);
+      const live = await liveSessionIds(db, member.agentId);
       if (!discovered) {
         // Sessions that exist now: live from here on, or from where a reconnect left off.
         const points = lastEventId ? await resumePoints(db, env, member, lastEventId, live) : new Map();

@@ -12,7 +12,8 @@ import type { Db } from "../db/client";
 import { isUniqueViolation } from "../db/constraint-errors";
 import { archiveEnvironment, createEnvironment } from "../db/environments";
 import { beyondCursor } from "../db/paging";
-import { planeMembers, sessions, vaultCredentials } from "../db/schema";
+import { planeMembers, vaultCredentials } from "../db/schema";
+import { liveSessionIds } from "../db/sessions";
 import { type AgentSpec, applyAgentUpdate } from "../domain/agent-spec";
 import type { EnvironmentSpec } from "../domain/environment-spec";
 import { ApiError } from "../errors";
@@ -221,12 +222,8 @@ export async function removeMember(
       .set({ status: "removed", removedAt: now, updatedAt: now })
       .where(eq(planeMembers.id, member.id)),
   ]);
-  const live = await db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.agentId, member.agentId), isNull(sessions.archivedAt)));
   let sessionsEnded = 0;
-  for (const { id } of live) {
+  for (const id of await liveSessionIds(db, member.agentId)) {
     try {
       await sessionClient(env, id).archive();
       sessionsEnded++;

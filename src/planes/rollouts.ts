@@ -16,11 +16,12 @@
  * version equal to the old content (versions never go backwards), and sessions switch as above.
  * Only the latest rollout of a plane can be rolled back.
  */
-import { and, desc, eq, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { type AgentRecord, getAgent, updateAgent } from "../db/agents";
 import type { Db } from "../db/client";
 import { beyondCursor } from "../db/paging";
-import { planeMembers, planeRollouts, planes, sessions } from "../db/schema";
+import { planeMembers, planeRollouts, planes } from "../db/schema";
+import { countLiveSessionsBehind, liveSessionIds } from "../db/sessions";
 import { type AgentSpec, applyAgentUpdate } from "../domain/agent-spec";
 import { jsonEqual } from "../domain/json-equal";
 import { ApiError } from "../errors";
@@ -49,15 +50,7 @@ function targets(row: RolloutRow): Array<{ agentId: string; version: number }> {
 
 /** Live sessions of the rollout's agents still on an older version than it brought. */
 async function sessionsPending(db: Db, row: RolloutRow): Promise<number> {
-  const behind: SQL[] = targets(row).map(
-    (t) => and(eq(sessions.agentId, t.agentId), lt(sessions.agentVersion, t.version)) as SQL,
-  );
-  if (behind.length === 0) return 0;
-  const rows = await db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(isNull(sessions.archivedAt), or(...behind)));
-  return rows.length;
+  return countLiveSessionsBehind(db, targets(row));
 }
 
 export interface RolloutView {
@@ -121,19 +114,10 @@ const sessionAgentOf = (r: AgentRecord): SessionAgent => ({
  * A session that cannot be reached keeps its version and stays counted as pending.
  */
 async function notifySessions(db: Db, env: Env, agent: AgentRecord, restartRuntime: boolean): Promise<void> {
-  const live = await db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(
-      and(
-        eq(sessions.agentId, agent.id),
-        isNull(sessions.archivedAt),
-        // A runtime change concerns every live session, even one already on this agent version.
-        restartRuntime ? undefined : lt(sessions.agentVersion, agent.version),
-      ),
-    );
+  // A runtime change concerns every live session, even one already on this agent version.
+  const live = await liveSessionIds(db, agent.id, restartRuntime ? undefined : agent.version);
   await Promise.all(
-    live.map(({ id }) =>
+    live.map((id) =>
       sessionClient(env, id)
         .adoptAgentVersion(sessionAgentOf(agent), restartRuntime)
         .catch((err: unknown) => {

@@ -10,10 +10,11 @@
  * - health: `over_budget` once the month's cost reached the budget; `degraded` while a session
  *   is recovering from a lost runtime; `healthy` while working; else `idle`.
  */
-import { inArray, sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { RUNTIME_IDLE_STOP_MS } from "../config";
 import type { Db } from "../db/client";
-import { agents, sessions } from "../db/schema";
+import { agents } from "../db/schema";
+import { sessionStatsByAgent } from "../db/sessions";
 import { toRfc3339OrNull } from "../lib/time";
 import type { PlaneStatus } from "../schemas/planes";
 import type { MemberRow } from "./members";
@@ -22,46 +23,6 @@ import { latestRollout, rolloutProgress } from "./rollouts";
 import { usageThisMonth } from "./usage";
 
 type MemberStatus = PlaneStatus["members"][number];
-
-interface SessionStats {
-  total: number;
-  live: number;
-  active: number;
-  rescheduling: number;
-  lastActivity: number | null;
-  lastLiveActivity: number | null;
-}
-
-async function sessionStats(db: Db, agentIds: string[]): Promise<Map<string, SessionStats>> {
-  const out = new Map<string, SessionStats>();
-  if (agentIds.length === 0) return out;
-  const rows = await db
-    .select({
-      agentId: sessions.agentId,
-      total: sql<number>`count(*)`,
-      live: sql<number>`sum(case when ${sessions.status} != 'terminated' then 1 else 0 end)`,
-      active: sql<number>`sum(case when ${sessions.status} in ('running', 'rescheduling') then 1 else 0 end)`,
-      rescheduling: sql<number>`sum(case when ${sessions.status} = 'rescheduling' then 1 else 0 end)`,
-      lastActivity: sql<number | null>`max(${sessions.updatedAt})`,
-      lastLiveActivity: sql<
-        number | null
-      >`max(case when ${sessions.status} != 'terminated' then ${sessions.updatedAt} end)`,
-    })
-    .from(sessions)
-    .where(inArray(sessions.agentId, agentIds))
-    .groupBy(sessions.agentId);
-  for (const r of rows) {
-    out.set(r.agentId, {
-      total: Number(r.total),
-      live: Number(r.live ?? 0),
-      active: Number(r.active ?? 0),
-      rescheduling: Number(r.rescheduling ?? 0),
-      lastActivity: r.lastActivity === null ? null : Number(r.lastActivity),
-      lastLiveActivity: r.lastLiveActivity === null ? null : Number(r.lastLiveActivity),
-    });
-  }
-  return out;
-}
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
@@ -73,7 +34,7 @@ export async function planeStatus(
 ): Promise<PlaneStatus> {
   const agentIds = members.map((m) => m.agentId);
   const [stats, usage, versions, rollout] = await Promise.all([
-    sessionStats(db, agentIds),
+    sessionStatsByAgent(db, agentIds),
     usageThisMonth(db, agentIds, now),
     agentIds.length
       ? db

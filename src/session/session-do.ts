@@ -38,7 +38,7 @@ import { withRestoredContext } from "./restored-context";
 import { capture, type RpcResult } from "./rpc-result";
 import { type RuntimeLogTail, runtimeLogTail } from "./runtime-logs";
 import { RuntimeProgress } from "./runtime-progress";
-import { syncSessionIndex } from "./session-index";
+import { dropSessionIndex, syncSessionIndex } from "./session-index";
 import {
   networkingOf,
   type SessionAgent,
@@ -194,7 +194,7 @@ export class SessionDO extends DurableObject<Env> {
       await this.stopRuntime("deleted", true);
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
-      await this.env.DB.prepare("DELETE FROM sessions WHERE id = ?").bind(record.id).run();
+      await dropSessionIndex(this.env.DB, record.id);
       return { id: record.id };
     });
   }

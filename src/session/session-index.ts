@@ -1,33 +1,32 @@
 /**
- * The denormalised D1 row of a session (status, usage, last activity) that listing, plane
- * status and cost roll-ups read. Written only by the session's Durable Object.
+ * The session's row in the D1 session index (src/db/sessions.ts), as of its record: status,
+ * usage, last activity and the wire object that listing, plane status and cost roll-ups read.
+ * Written only by the session's Durable Object.
  */
+import { createDb } from "../db/client";
+import { deleteSessionRow, upsertSessionRow } from "../db/sessions";
 import { type SessionRecord, sessionToWire } from "./session-record";
 
 export async function syncSessionIndex(db: D1Database, r: SessionRecord): Promise<void> {
-  await db
-    .prepare(
-      `INSERT INTO sessions (id, agent_id, agent_version, environment_id, title, metadata, status, created_at, updated_at, archived_at, input_tokens, output_tokens, cost_usd, wire)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET agent_version = excluded.agent_version, title = excluded.title, metadata = excluded.metadata, status = excluded.status,
-         updated_at = excluded.updated_at, archived_at = excluded.archived_at, input_tokens = excluded.input_tokens,
-         output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd, wire = excluded.wire`,
-    )
-    .bind(
-      r.id,
-      r.agent.id,
-      r.agent.version,
-      r.environmentId,
-      r.title,
-      JSON.stringify(r.metadata),
-      r.status,
-      r.createdAt,
-      r.updatedAt,
-      r.archivedAt,
-      r.usage.input_tokens,
-      r.usage.output_tokens,
-      r.usage.cost_usd,
-      JSON.stringify(sessionToWire(r)),
-    )
-    .run();
+  await upsertSessionRow(createDb(db), {
+    id: r.id,
+    agentId: r.agent.id,
+    agentVersion: r.agent.version,
+    environmentId: r.environmentId,
+    title: r.title,
+    metadata: r.metadata,
+    status: r.status,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    archivedAt: r.archivedAt,
+    inputTokens: r.usage.input_tokens,
+    outputTokens: r.usage.output_tokens,
+    costUsd: r.usage.cost_usd,
+    wire: sessionToWire(r),
+  });
+}
+
+/** The session is deleted: its row goes too. */
+export async function dropSessionIndex(db: D1Database, sessionId: string): Promise<void> {
+  await deleteSessionRow(createDb(db), sessionId);
 }

@@ -8,8 +8,8 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { sessionMeters } from "../../src/entrypoints/session-ports";
 import { proxyChatCompletion } from "../../src/llm/proxy";
-import { sessionObject } from "./session-object";
 import { callJson } from "./api";
+import { sessionObject } from "./session-object";
 import { duringTurn } from "./session-token";
 import { waitFor } from "./wait";
 

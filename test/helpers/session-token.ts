@@ -5,8 +5,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionObject } from "./session-object";
 import { BASE_URL, callJson } from "./api";
+import { sessionObject } from "./session-object";
 import { waitFor } from "./wait";
 
 /**

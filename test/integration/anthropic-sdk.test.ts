@@ -9,8 +9,8 @@ import { describe, expect, it } from "vitest";
 import type { WireEvent } from "../../src/session/event-log";
 import { RuntimeProgress } from "../../src/session/runtime-progress";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionObject } from "../helpers/session-object";
 import { anthropicClient, createKey } from "../helpers/api";
+import { sessionObject } from "../helpers/session-object";
 
 describe("@anthropic-ai/sdk beta.agents", () => {
   const client = anthropicClient();

@@ -9,8 +9,8 @@ import type { ApprovalBook } from "../../src/session/approvals";
 import type { EventLog } from "../../src/session/event-log";
 import type { InputQueue } from "../../src/session/input-queue";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionObject } from "../helpers/session-object";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
+import { sessionObject } from "../helpers/session-object";
 import { waitFor } from "../helpers/wait";
 
 async function newSession(): Promise<string> {

@@ -15,8 +15,8 @@ import { EgressEntrypoint, type EgressProps } from "../../src/entrypoints/egress
 import { setLogLevel } from "../../src/lib/log";
 import type { SessionRecord } from "../../src/session/session-record";
 import { SessionRuntime } from "../../src/session/session-runtime";
-import { sessionObject } from "../helpers/session-object";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
+import { sessionObject } from "../helpers/session-object";
 
 const MODEL_ORIGIN = new URL(env.MODEL_SERVER_URL).origin; // http://127.0.0.1:<port>
 const run = crypto.randomUUID();

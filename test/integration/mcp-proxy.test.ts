@@ -18,8 +18,8 @@ import { setLogLevel } from "../../src/lib/log";
 import { MCP_PROXY_HEADER } from "../../src/mcp/proxy";
 import { type ApprovalBook, canonicalInput } from "../../src/session/approvals";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionObject } from "../helpers/session-object";
 import { BASE_URL, callJson, MINIMAL_AGENT } from "../helpers/api";
+import { sessionObject } from "../helpers/session-object";
 import { waitFor } from "../helpers/wait";
 import type { RecordedMcpRequest } from "../support/mcp-server.mjs";
 

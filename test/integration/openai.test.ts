@@ -10,8 +10,8 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import type { InputQueue } from "../../src/session/input-queue";
 import type { SessionDO } from "../../src/session/session-do";
-import { sessionObject } from "../helpers/session-object";
 import { ADMIN_KEY, BASE_URL, call, callJson } from "../helpers/api";
+import { sessionObject } from "../helpers/session-object";
 
 const SESSION_HEADER = "x-clawplane-session-id";
 

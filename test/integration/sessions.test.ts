@@ -262,7 +262,9 @@ describe("sessions", () => {
 
   it("answers the session object's own stream failures in the API's error envelope", async () => {
     const { session } = await newSession();
-    const unknown = await sessionClient(bindings, "sesn_never_created").stream(new Request("http://session/stream"));
+    const unknown = await sessionClient(bindings, "sesn_never_created").stream(
+      new Request("http://session/stream"),
+    );
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("content-type")).toBe("application/json");
     expect(await unknown.json()).toMatchObject({
