@@ -44,6 +44,26 @@ export class SseReader {
     }
   }
 
+  /** Reads until the stream ends (returns every frame seen) or the deadline passes (throws). */
+  async toEnd(timeoutMs = 10_000): Promise<SseFrame[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const chunk = await Promise.race([
+        this.reader.read(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`stream still open after ${timeoutMs} ms`)),
+            Math.max(0, deadline - Date.now()),
+          );
+        }),
+      ]).finally(() => timer !== null && clearTimeout(timer));
+      if (chunk.done) return this.frames;
+      this.buffer += this.decoder.decode(chunk.value, { stream: true });
+      this.parse();
+    }
+  }
+
   async close(): Promise<void> {
     await this.reader.cancel().catch(() => undefined);
   }
