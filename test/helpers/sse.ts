@@ -23,49 +23,43 @@ export class SseReader {
     for (;;) {
       const found = this.frames.find(predicate);
       if (found) return found;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0)
-        throw new Error(
-          `no matching SSE frame within ${timeoutMs} ms; saw ${this.frames.map((f) => f.event).join(", ")}`,
-        );
-      let timer: ReturnType<typeof setTimeout> | null = null;
-      const chunk = await Promise.race([
-        this.reader.read(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`SSE read timed out; saw ${this.frames.map((f) => f.event).join(", ")}`)),
-            remaining,
-          );
-        }),
-      ]).finally(() => timer !== null && clearTimeout(timer));
-      if (chunk.done) throw new Error(`stream ended; saw ${this.frames.map((f) => f.event).join(", ")}`);
-      this.buffer += this.decoder.decode(chunk.value, { stream: true });
-      this.parse();
+      if (deadline - Date.now() <= 0)
+        throw new Error(`no matching SSE frame within ${timeoutMs} ms; saw ${this.seen()}`);
+      if (!(await this.readChunk(deadline))) throw new Error(`stream ended; saw ${this.seen()}`);
     }
   }
 
   /** Reads until the stream ends (returns every frame seen) or the deadline passes (throws). */
   async toEnd(timeoutMs = 10_000): Promise<SseFrame[]> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let timer: ReturnType<typeof setTimeout> | null = null;
-      const chunk = await Promise.race([
-        this.reader.read(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`stream still open after ${timeoutMs} ms`)),
-            Math.max(0, deadline - Date.now()),
-          );
-        }),
-      ]).finally(() => timer !== null && clearTimeout(timer));
-      if (chunk.done) return this.frames;
-      this.buffer += this.decoder.decode(chunk.value, { stream: true });
-      this.parse();
-    }
+    while (await this.readChunk(deadline));
+    return this.frames;
   }
 
   async close(): Promise<void> {
     await this.reader.cancel().catch(() => undefined);
+  }
+
+  /** Reads and parses one chunk; false once the stream has ended. Throws at the deadline. */
+  private async readChunk(deadline: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const chunk = await Promise.race([
+      this.reader.read(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`SSE read timed out; saw ${this.seen()}`)),
+          Math.max(0, deadline - Date.now()),
+        );
+      }),
+    ]).finally(() => timer !== null && clearTimeout(timer));
+    if (chunk.done) return false;
+    this.buffer += this.decoder.decode(chunk.value, { stream: true });
+    this.parse();
+    return true;
+  }
+
+  private seen(): string {
+    return this.frames.map((f) => f.event).join(", ");
   }
 
   private parse(): void {
