@@ -3,8 +3,9 @@
  *
  * Routes never look at how a caller authenticated; they ask the principal for a scope.
  * Plane admins and members (plane tokens, src/planes/tokens.ts) are further kinds carrying
- * `constraints`: what they may see. src/planes/access.ts enforces them for every route (a
- * deny-by-default table), and list routes filter by them.
+ * `constraints`: what they may see. src/planes/access.ts enforces them for every route (deny by
+ * default: only routes whose policy admits plane tokens, src/auth/route-policy.ts), and list
+ * routes filter by them.
  */
 import { ApiError } from "../errors";
 
