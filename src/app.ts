@@ -86,7 +86,8 @@ export function createApp() {
     })(c, next),
   );
   // The scope check and planeScope (which confines plane tokens) run inside audit, so refused
-  // attempts are recorded too.
+  // attempts are recorded too, and before the route's validators: a caller who may not call a
+  // route learns nothing about what input it takes.
   app.use(
     "/v1/*",
     authenticate,

@@ -14,6 +14,7 @@ export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"
 ) {
   const { scope, audit, member, planeAdmin, ...route } = declaration;
   const policy: RoutePolicy = { scope, audit, ...(member && { member }), ...(planeAdmin && { planeAdmin }) };
+  // `route` is R without the policy fields, which TypeScript cannot name as an R.
   return createRoute({ ...(route as unknown as R), [ROUTE_POLICY]: policy });
 }
 
