@@ -20,7 +20,7 @@ const FLOORS = [
   ["lib"], // pure helpers: ids, crypto, keyring, redaction, logging, JSON shapes
   ["auth"], // principals and scopes
   ["schemas", "app-env.ts"], // the wire: zod schemas for the API, OpenAPI and the SDK
-  ["domain", "audit"], // rules over wire values; the audit action names
+  ["domain"], // rules over wire values
   ["db"], // D1 tables and their queries
   ["vaults"], // credential storage and sealing
   ["egress", "llm", "rate-limit"], // policy and proxy cores, each behind a port

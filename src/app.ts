@@ -1,8 +1,12 @@
 /**
  * Builds the Hono app. Middleware order matters and is the request's path through the Worker:
  *
- *   request id + log → body limit → auth → rate limit → JSON body checks → idempotency → audit
- *   → plane scope → route
+ *   request id + log → body limit → auth → rate limit → JSON body checks → idempotency
+ *   → route policy → audit → scope check → plane scope → route
+ *
+ * Who may call a route and what the audit log calls it are declared by the route itself
+ * (`defineRoute`, src/routes/define-route.ts); the route policy layer finds that declaration for
+ * the layers after it.
  *
  * Rate limiting is per authenticated caller; requests that prove no credential are throttled
  * per client IP by auth itself. Idempotent replays return before the audit layer because a
@@ -17,11 +21,12 @@ import { unmatchedRouteError } from "./lib/allowed-methods";
 import { describeError, log } from "./lib/log";
 import { declareMiddlewareResponses } from "./lib/openapi-document";
 import { audit } from "./middleware/audit";
-import { authenticate } from "./middleware/auth";
+import { authenticate, authorize } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
 import { jsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
+import { routePolicy } from "./middleware/route-policy";
 import { validationHook } from "./middleware/validation";
 import { openAiErrorShape } from "./openai/errors";
 import { planeScope } from "./planes/access";
@@ -80,8 +85,20 @@ export function createApp() {
       },
     })(c, next),
   );
-  // planeScope confines plane tokens; inside audit, so refused attempts are recorded too.
-  app.use("/v1/*", authenticate, rateLimit, jsonBody, idempotency, audit, planeScope);
+  // The scope check and planeScope (which confines plane tokens) run inside audit, so refused
+  // attempts are recorded too, and before the route's validators: a caller who may not call a
+  // route learns nothing about what input it takes.
+  app.use(
+    "/v1/*",
+    authenticate,
+    rateLimit,
+    jsonBody,
+    idempotency,
+    routePolicy(app.openAPIRegistry),
+    audit,
+    authorize,
+    planeScope,
+  );
 
   app.route("/", publicRoutes);
   // Model calls from session runtimes: session-token auth, OpenAI error shapes, no API-key layers.

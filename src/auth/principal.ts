@@ -1,10 +1,12 @@
 /**
  * Who is calling, and what they may do.
  *
- * Routes never look at how a caller authenticated; they ask the principal for a scope.
+ * Routes never look at how a caller authenticated; they declare the scope they need
+ * (src/auth/route-policy.ts), which the auth middleware asks the principal for.
  * Plane admins and members (plane tokens, src/planes/tokens.ts) are further kinds carrying
- * `constraints`: what they may see. src/planes/access.ts enforces them for every route (a
- * deny-by-default table), and list routes filter by them.
+ * `constraints`: what they may see. src/planes/access.ts enforces them for every route (deny by
+ * default: only routes whose policy admits plane tokens, src/auth/route-policy.ts), and list
+ * routes filter by them.
  */
 import { ApiError } from "../errors";
 

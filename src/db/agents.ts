@@ -8,6 +8,8 @@ import type { AgentSpec } from "../domain/agent-spec";
 import { ApiError, notFound } from "../errors";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
+import { toRfc3339, toRfc3339OrNull } from "../lib/time";
+import type { Agent } from "../schemas/agents";
 import type { Db } from "./client";
 import { isUniqueViolation } from "./constraint-errors";
 import { beyondCursor } from "./paging";
@@ -21,6 +23,19 @@ export interface AgentRecord {
   createdAt: number;
   updatedAt: number;
   archivedAt: number | null;
+}
+
+/** The wire shape of a stored agent version. */
+export function agentToWire(r: AgentRecord): Agent {
+  return {
+    id: r.id,
+    type: "agent",
+    ...r.spec,
+    version: r.version,
+    created_at: toRfc3339(r.createdAt),
+    updated_at: toRfc3339(r.updatedAt),
+    archived_at: toRfc3339OrNull(r.archivedAt),
+  };
 }
 
 const latestColumns = {

@@ -9,6 +9,8 @@ import { ApiError, notFound } from "../errors";
 import { sha256Hex } from "../lib/crypto";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId, randomBase62 } from "../lib/ids";
+import { toRfc3339, toRfc3339OrNull } from "../lib/time";
+import type { ApiKey } from "../schemas/api-keys";
 import type { Db } from "./client";
 import { beyondCursor } from "./paging";
 import { apiKeys } from "./schema";
@@ -19,6 +21,22 @@ const SECRET_LENGTH = 40;
 const DISPLAY_PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/** The wire shape of a key: its metadata, never its secret (D1 holds only the hash anyway). */
+export function apiKeyToWire(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    type: "api_key",
+    name: row.name,
+    key_prefix: row.keyPrefix,
+    scopes: row.scopes as Scope[],
+    created_by: row.createdBy,
+    created_at: toRfc3339(row.createdAt),
+    last_used_at: toRfc3339OrNull(row.lastUsedAt),
+    expires_at: toRfc3339OrNull(row.expiresAt),
+    revoked_at: toRfc3339OrNull(row.revokedAt),
+  };
+}
 
 export interface CreatedApiKey {
   row: ApiKeyRow;

@@ -2,11 +2,29 @@
 import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { RETENTION_DELETE_BATCH } from "../config";
 import { decodeCursor, toPage } from "../lib/cursor";
+import { toRfc3339 } from "../lib/time";
+import type { AuditEvent } from "../schemas/audit";
 import type { Db } from "./client";
 import { auditLog } from "./schema";
 
 export type AuditRow = typeof auditLog.$inferSelect;
 export type NewAuditRow = typeof auditLog.$inferInsert;
+
+/** The wire shape of an audit row. */
+export function auditEventToWire(row: AuditRow): AuditEvent {
+  return {
+    id: `aud_${row.id}`,
+    type: "audit_event",
+    at: toRfc3339(row.at),
+    request_id: row.requestId,
+    actor: { type: row.actorType, id: row.actorId },
+    action: row.action,
+    target: row.target,
+    outcome: row.outcome === "success" ? "success" : "failure",
+    status: row.status,
+    error_code: row.errorCode,
+  };
+}
 
 export async function appendAudit(db: Db, row: NewAuditRow): Promise<void> {
   await db.insert(auditLog).values(row);

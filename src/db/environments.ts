@@ -7,6 +7,8 @@ import type { EnvironmentSpec } from "../domain/environment-spec";
 import { ApiError, notFound } from "../errors";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
+import { toRfc3339, toRfc3339OrNull } from "../lib/time";
+import type { Environment } from "../schemas/environments";
 import type { Db } from "./client";
 import { isUniqueViolation } from "./constraint-errors";
 import { beyondCursor } from "./paging";
@@ -18,6 +20,18 @@ export interface EnvironmentRecord {
   createdAt: number;
   updatedAt: number;
   archivedAt: number | null;
+}
+
+/** The wire shape of a stored environment. */
+export function environmentToWire(r: EnvironmentRecord): Environment {
+  return {
+    id: r.id,
+    type: "environment",
+    ...r.spec,
+    created_at: toRfc3339(r.createdAt),
+    updated_at: toRfc3339(r.updatedAt),
+    archived_at: toRfc3339OrNull(r.archivedAt),
+  };
 }
 
 type Row = typeof environments.$inferSelect;

@@ -2,13 +2,14 @@
  * Authentication: the admin key (Worker secret `ADMIN_API_KEY`), an API key from D1, or a
  * plane token (`cpa_`/`cpm_`, src/planes/tokens.ts),
  * presented as `Authorization: Bearer <key>` (what SDK 1.12 sends) or `x-api-key: <key>`.
- * Sets `principal`; authorisation is each route's `requireScope` call. A request that proves no
- * credential (none, malformed, ambiguous or wrong) is charged to its client IP's rate-limit
- * bucket before it is refused, so guessing keys is throttled (src/middleware/rate-limit.ts).
+ * `authenticate` sets `principal`; `authorize` checks it against the scope the matched route
+ * declares (src/auth/route-policy.ts). A request that proves no credential (none, malformed,
+ * ambiguous or wrong) is charged to its client IP's rate-limit bucket before it is refused, so
+ * guessing keys is throttled (src/middleware/rate-limit.ts).
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { adminPrincipal, type Principal, type Scope } from "../auth/principal";
+import { adminPrincipal, type Principal, requireScope, type Scope } from "../auth/principal";
 import { findLiveKeyBySecret, touchApiKey } from "../db/api-keys";
 import { createDb } from "../db/client";
 import { ApiError } from "../errors";
@@ -34,6 +35,20 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     throw err;
   }
   c.set("principal", principal);
+  await next();
+});
+
+/**
+ * The scope check: the admin key and API keys need the scope the matched route declares. Plane
+ * tokens are confined by the route's `member`/`planeAdmin` rules instead (src/planes/access.ts).
+ * Runs inside the audit layer, so a refusal is recorded like any other call.
+ */
+export const authorize = createMiddleware<AppEnv>(async (c, next) => {
+  const route = c.get("route");
+  const principal = c.get("principal");
+  if (route && (principal.kind === "admin_key" || principal.kind === "api_key")) {
+    requireScope(principal, route.policy.scope);
+  }
   await next();
 });
 

@@ -1,15 +1,16 @@
 /**
- * What plane credentials may reach. Org admins and API keys pass through untouched; for plane
- * admins and members this middleware is deny-by-default: a route not listed below answers
- * 403 `permission_denied`. Listed member routes check every id in the path (and, for session
- * creation, in the body) against the member's own resources, and answer anything else with the
- * resource's ordinary 404, so a member cannot even learn that another member's things exist.
- * List routes narrow their queries with `memberConstraints` (src/auth/principal.ts).
+ * What plane credentials may reach. Org admins and API keys pass through untouched (their check
+ * is the route's scope); for plane admins and members this middleware is deny-by-default: a
+ * route whose policy (src/auth/route-policy.ts) has no `planeAdmin` flag, or no `member` rule,
+ * answers them 403 `permission_denied`. Member routes check every id in the path (and, as their
+ * rule says, in the body or the session header) against the member's own resources, and answer
+ * anything else with the resource's ordinary 404, so a member cannot even learn that another
+ * member's things exist. List routes narrow their queries with `memberConstraints`
+ * (src/auth/principal.ts).
  *
  * It runs inside the audit layer, so refused attempts leave audit rows like any other call.
  */
 import { createMiddleware } from "hono/factory";
-import { routePath } from "hono/route";
 import type { AppEnv } from "../app-env";
 import { isOrgAdmin, memberConstraints, type PlaneConstraints, type Principal } from "../auth/principal";
 import { createDb, type Db } from "../db/client";
@@ -19,45 +20,6 @@ import { assertWithinBudget } from "./budget";
 import { getPlane, type PlaneRow } from "./plane-store";
 
 type IdParam = "agent_id" | "environment_id" | "vault_id" | "session_id";
-
-interface MemberRule {
-  /** Spending routes: refused with 429 once the member's budget is used up. */
-  budget?: "always" | "user_message";
-  /** POST /v1/sessions: the body names the agent, environment and vaults. */
-  sessionBody?: true;
-}
-
-/** Routes a member token may call (`METHOD path`, as registered). Everything else is 403. */
-const MEMBER_ROUTES: Record<string, MemberRule> = {
-  "GET /v1/agents": {},
-  "GET /v1/agents/:agent_id": {},
-  "GET /v1/agents/:agent_id/versions": {},
-  "GET /v1/environments": {},
-  "GET /v1/environments/:environment_id": {},
-  "POST /v1/sessions": { budget: "always", sessionBody: true },
-  "GET /v1/sessions": {},
-  "GET /v1/sessions/:session_id": {},
-  "POST /v1/sessions/:session_id": {},
-  "POST /v1/sessions/:session_id/archive": {},
-  // Deleting a session would erase what the plane admin oversees; members archive instead.
-  "POST /v1/sessions/:session_id/events": { budget: "user_message" },
-  "GET /v1/sessions/:session_id/events": {},
-  "GET /v1/sessions/:session_id/events/stream": {},
-  "GET /v1/vaults": {},
-  "GET /v1/vaults/:vault_id": {},
-  "GET /v1/vaults/:vault_id/credentials": {},
-  "POST /v1/vaults/:vault_id/credentials": {},
-  "GET /v1/vaults/:vault_id/credentials/:credential_id": {},
-  "POST /v1/vaults/:vault_id/credentials/:credential_id": {},
-  "POST /v1/vaults/:vault_id/credentials/:credential_id/archive": {},
-  "DELETE /v1/vaults/:vault_id/credentials/:credential_id": {},
-  "POST /v1/chat/completions": { budget: "always" },
-  "GET /v1/models": {},
-  "GET /v1/models/:model": {},
-};
-
-/** Routes a plane admin token may call outside `/v1/planes` (which checks the plane itself). */
-const PLANE_ADMIN_ROUTES = new Set(["GET /v1/audit"]);
 
 const NOT_FOUND: Record<IdParam, [ErrorCode, string]> = {
   agent_id: ["agent_not_found", "agent"],
@@ -131,31 +93,26 @@ function sendsUserMessage(body: unknown): boolean {
 export const planeScope = createMiddleware<AppEnv>(async (c, next) => {
   const principal = c.get("principal");
   if (principal.kind !== "plane_admin" && principal.kind !== "plane_member") return next();
-  const pattern = routePath(c, -1);
+  const route = c.get("route");
   // No route matched: let the 404 handler answer as for anyone.
-  if (pattern.endsWith("*")) return next();
-  const key = `${c.req.method} ${pattern}`;
+  if (!route) return next();
 
   if (principal.kind === "plane_admin") {
-    if (pattern === "/v1/planes" || pattern.startsWith("/v1/planes/") || PLANE_ADMIN_ROUTES.has(key)) {
-      return next();
-    }
+    if (route.policy.planeAdmin) return next();
     throw denied(principal);
   }
 
   const own = memberConstraints(principal);
-  const rule = MEMBER_ROUTES[key];
+  const rule = route.policy.member;
   if (!own || !rule) throw denied(principal);
   const db = createDb(c.env.DB);
-  const params = paramsOf(pattern, c.req.path);
+  const params = paramsOf(route.pattern, c.req.path);
   for (const param of Object.keys(NOT_FOUND) as IdParam[]) {
     const id = params[param];
     if (id !== undefined) await assertOwns(db, own, param, id);
   }
-  const sessionHeader = c.req.header("x-clawplane-session-id");
-  if (key === "POST /v1/chat/completions" && sessionHeader) {
-    await assertOwns(db, own, "session_id", sessionHeader, "headers.x-clawplane-session-id");
-  }
+  const sessionHeader = rule.sessionHeader ? c.req.header("x-clawplane-session-id") : undefined;
+  if (sessionHeader) await assertOwns(db, own, "session_id", sessionHeader, "headers.x-clawplane-session-id");
   const body =
     rule.sessionBody || rule.budget === "user_message" ? await c.req.json().catch(() => null) : null;
   if (rule.sessionBody) await checkSessionBody(db, own, body);

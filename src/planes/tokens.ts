@@ -10,6 +10,8 @@ import type { Db } from "../db/client";
 import { planeMembers, planes, planeTokens } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { newId, randomBase62 } from "../lib/ids";
+import { toRfc3339, toRfc3339OrNull } from "../lib/time";
+import type { PlaneAdminToken, PlaneToken } from "../schemas/planes";
 
 export const PLANE_ADMIN_TOKEN_PREFIX = "cpa_";
 export const PLANE_MEMBER_TOKEN_PREFIX = "cpm_";
@@ -42,6 +44,36 @@ export async function mintPlaneToken(
     revokedAt: null,
   });
   return { id, secret };
+}
+
+/** A token just minted, with its secret: the one response that shows it. */
+export function mintedTokenToWire(
+  token: { id: string; secret: string },
+  planeId: string,
+  memberId: string | null,
+  now: number,
+): PlaneToken {
+  return {
+    type: "plane_token",
+    id: token.id,
+    plane_id: planeId,
+    member_id: memberId,
+    token: token.secret,
+    created_at: toRfc3339(now),
+  };
+}
+
+/** An admin token as listed: its display prefix, never a secret. */
+export function adminTokenToWire(row: typeof planeTokens.$inferSelect): PlaneAdminToken {
+  return {
+    type: "plane_admin_token",
+    id: row.id,
+    plane_id: row.planeId,
+    token_prefix: row.tokenPrefix,
+    created_by: row.createdBy,
+    created_at: toRfc3339(row.createdAt),
+    revoked_at: toRfc3339OrNull(row.revokedAt),
+  };
 }
 
 /** The plane's admin tokens (secrets are never stored; the display prefix tells them apart). */

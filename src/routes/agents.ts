@@ -2,11 +2,11 @@
  * `/v1/agents` — Claude Managed Agents wire: create, retrieve (latest or `?version=N`),
  * update (a new immutable version; optimistic `version`), list, archive, versions.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { memberConstraints, requireScope } from "../auth/principal";
+import { memberConstraints } from "../auth/principal";
 import {
-  type AgentRecord,
+  agentToWire,
   archiveAgent,
   createAgent,
   getAgent,
@@ -16,10 +16,8 @@ import {
 } from "../db/agents";
 import { createDb } from "../db/client";
 import { agentSpecFromCreate, applyAgentUpdate } from "../domain/agent-spec";
-import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import { validationHook } from "../middleware/validation";
 import {
-  type Agent,
   AgentCreateSchema,
   AgentListQuerySchema,
   AgentSchema,
@@ -27,42 +25,24 @@ import {
   AgentVersionQuerySchema,
 } from "../schemas/agents";
 import { COMMON_ERRORS, CONFLICT_ERROR, idParam, LimitQuery, PageQuery, pageOf } from "../schemas/common";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 
 export const agentRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-export function agentToWire(r: AgentRecord): Agent {
-  return {
-    id: r.id,
-    type: "agent",
-    ...r.spec,
-    version: r.version,
-    created_at: toRfc3339(r.createdAt),
-    updated_at: toRfc3339(r.updatedAt),
-    archived_at: toRfc3339OrNull(r.archivedAt),
-  };
-}
-
 const AgentParam = idParam("agent_id", "agent_");
-const agentJson = (description: string) => ({
-  description,
-  content: { "application/json": { schema: AgentSchema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 agentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/",
     tags: ["agents"],
     summary: "Create an agent (version 1)",
+    scope: "write",
+    audit: "agents.create",
     request: { body: jsonBody(AgentCreateSchema) },
-    responses: { 200: agentJson("The new agent"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(AgentSchema, "The new agent"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const spec = agentSpecFromCreate(c.req.valid("json"));
     const record = await createAgent(createDb(c.env.DB), spec, Date.now());
     c.set("auditTarget", record.id);
@@ -71,22 +51,18 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/",
     tags: ["agents"],
     summary: "List agents, newest first",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { query: AgentListQuerySchema },
-    responses: {
-      200: {
-        description: "A page of agents",
-        content: { "application/json": { schema: pageOf(AgentSchema) } },
-      },
-      ...COMMON_ERRORS,
-    },
+    responses: { 200: jsonResponse(pageOf(AgentSchema), "A page of agents"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const q = c.req.valid("query");
     const gte = q["created_at[gte]"];
     const lte = q["created_at[lte]"];
@@ -103,16 +79,18 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{agent_id}",
     tags: ["agents"],
     summary: "Retrieve an agent (latest, or ?version=N)",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: AgentParam, query: AgentVersionQuerySchema },
-    responses: { 200: agentJson("The agent"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(AgentSchema, "The agent"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const { agent_id } = c.req.valid("param");
     const record = await getAgent(createDb(c.env.DB), agent_id, c.req.valid("query").version);
     return c.json(agentToWire(record), 200);
@@ -120,16 +98,21 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{agent_id}",
     tags: ["agents"],
     summary: "Update an agent: creates version N+1 (409 if `version` is stale)",
+    scope: "write",
+    audit: "agents.update",
     request: { params: AgentParam, body: jsonBody(AgentUpdateSchema) },
-    responses: { 200: agentJson("The agent at its new version"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: {
+      200: jsonResponse(AgentSchema, "The agent at its new version"),
+      ...COMMON_ERRORS,
+      ...CONFLICT_ERROR,
+    },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const { agent_id } = c.req.valid("param");
     const body = c.req.valid("json");
     const record = await updateAgent(
@@ -144,38 +127,35 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{agent_id}/archive",
     tags: ["agents"],
     summary: "Archive an agent: no new sessions; history and versions stay readable",
+    scope: "write",
+    audit: "agents.archive",
     request: { params: AgentParam },
-    responses: { 200: agentJson("The archived agent"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(AgentSchema, "The archived agent"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const record = await archiveAgent(createDb(c.env.DB), c.req.valid("param").agent_id, Date.now());
     return c.json(agentToWire(record), 200);
   },
 );
 
 agentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{agent_id}/versions",
     tags: ["agents"],
     summary: "List every version of an agent, newest first",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: AgentParam, query: z.object({ limit: LimitQuery, page: PageQuery }) },
-    responses: {
-      200: {
-        description: "A page of versions",
-        content: { "application/json": { schema: pageOf(AgentSchema) } },
-      },
-      ...COMMON_ERRORS,
-    },
+    responses: { 200: jsonResponse(pageOf(AgentSchema), "A page of versions"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const page = await listAgentVersions(
       createDb(c.env.DB),
       c.req.valid("param").agent_id,

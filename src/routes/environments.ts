@@ -2,68 +2,53 @@
  * `/v1/environments` — Claude Managed Agents wire: create, retrieve, update, list, archive,
  * delete. Names are unique among live environments (409 otherwise).
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { memberConstraints, requireScope } from "../auth/principal";
+import { memberConstraints } from "../auth/principal";
 import { createDb } from "../db/client";
 import {
   archiveEnvironment,
   createEnvironment,
   deleteEnvironment,
-  type EnvironmentRecord,
+  environmentToWire,
   getEnvironment,
   listEnvironments,
   saveEnvironment,
 } from "../db/environments";
 import { applyEnvironmentUpdate, environmentSpecFromCreate } from "../domain/environment-spec";
-import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import { validationHook } from "../middleware/validation";
 import { COMMON_ERRORS, CONFLICT_ERROR, idParam, pageOf } from "../schemas/common";
 import {
-  type Environment,
   EnvironmentCreateSchema,
   EnvironmentListQuerySchema,
   EnvironmentSchema,
   EnvironmentUpdateSchema,
 } from "../schemas/environments";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 
 export const environmentRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-export function environmentToWire(r: EnvironmentRecord): Environment {
-  return {
-    id: r.id,
-    type: "environment",
-    ...r.spec,
-    created_at: toRfc3339(r.createdAt),
-    updated_at: toRfc3339(r.updatedAt),
-    archived_at: toRfc3339OrNull(r.archivedAt),
-  };
-}
-
 const EnvParam = idParam("environment_id", "env_");
-const envJson = (description: string) => ({
-  description,
-  content: { "application/json": { schema: EnvironmentSchema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 const DeletedSchema = z
   .object({ id: z.string(), type: z.literal("environment_deleted") })
   .openapi("EnvironmentDeleted");
 
 environmentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/",
     tags: ["environments"],
     summary: "Create an environment",
+    scope: "write",
+    audit: "environments.create",
     request: { body: jsonBody(EnvironmentCreateSchema) },
-    responses: { 200: envJson("The new environment"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: {
+      200: jsonResponse(EnvironmentSchema, "The new environment"),
+      ...COMMON_ERRORS,
+      ...CONFLICT_ERROR,
+    },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const spec = environmentSpecFromCreate(c.req.valid("json"));
     const record = await createEnvironment(createDb(c.env.DB), spec, Date.now());
     c.set("auditTarget", record.id);
@@ -72,22 +57,18 @@ environmentRoutes.openapi(
 );
 
 environmentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/",
     tags: ["environments"],
     summary: "List environments, newest first",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { query: EnvironmentListQuerySchema },
-    responses: {
-      200: {
-        description: "A page of environments",
-        content: { "application/json": { schema: pageOf(EnvironmentSchema) } },
-      },
-      ...COMMON_ERRORS,
-    },
+    responses: { 200: jsonResponse(pageOf(EnvironmentSchema), "A page of environments"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const q = c.req.valid("query");
     const page = await listEnvironments(createDb(c.env.DB), {
       limit: q.limit,
@@ -100,32 +81,39 @@ environmentRoutes.openapi(
 );
 
 environmentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{environment_id}",
     tags: ["environments"],
     summary: "Retrieve an environment",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: EnvParam },
-    responses: { 200: envJson("The environment"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(EnvironmentSchema, "The environment"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const record = await getEnvironment(createDb(c.env.DB), c.req.valid("param").environment_id);
     return c.json(environmentToWire(record), 200);
   },
 );
 
 environmentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{environment_id}",
     tags: ["environments"],
     summary: "Update an environment (applies to containers started afterwards)",
+    scope: "write",
+    audit: "environments.update",
     request: { params: EnvParam, body: jsonBody(EnvironmentUpdateSchema) },
-    responses: { 200: envJson("The updated environment"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: {
+      200: jsonResponse(EnvironmentSchema, "The updated environment"),
+      ...COMMON_ERRORS,
+      ...CONFLICT_ERROR,
+    },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const db = createDb(c.env.DB);
     const current = await getEnvironment(db, c.req.valid("param").environment_id);
     const { spec, changed } = applyEnvironmentUpdate(current.spec, c.req.valid("json"), {
@@ -137,16 +125,17 @@ environmentRoutes.openapi(
 );
 
 environmentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{environment_id}/archive",
     tags: ["environments"],
     summary: "Archive an environment: no new sessions may use it",
+    scope: "write",
+    audit: "environments.archive",
     request: { params: EnvParam },
-    responses: { 200: envJson("The archived environment"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(EnvironmentSchema, "The archived environment"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const record = await archiveEnvironment(
       createDb(c.env.DB),
       c.req.valid("param").environment_id,
@@ -157,19 +146,20 @@ environmentRoutes.openapi(
 );
 
 environmentRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "delete",
     path: "/{environment_id}",
     tags: ["environments"],
     summary: "Delete an environment for good",
+    scope: "write",
+    audit: "environments.delete",
     request: { params: EnvParam },
     responses: {
-      200: { description: "Deleted", content: { "application/json": { schema: DeletedSchema } } },
+      200: jsonResponse(DeletedSchema, "Deleted"),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const id = c.req.valid("param").environment_id;
     await deleteEnvironment(createDb(c.env.DB), id);
     return c.json({ id, type: "environment_deleted" as const }, 200);

@@ -4,9 +4,9 @@
  * session, chosen by `x-clawplane-session-id`, the sticky `user`, or created fresh (see
  * src/openai/conversation.ts). Failures are shaped by src/openai/errors.ts.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { memberConstraints, requireScope } from "../auth/principal";
+import { memberConstraints } from "../auth/principal";
 import { createDb } from "../db/client";
 import { ApiError } from "../errors";
 import { validationHook } from "../middleware/validation";
@@ -24,13 +24,11 @@ import {
   OpenAiErrorSchema,
   userText,
 } from "../schemas/openai";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 
 export const openAiRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: OpenAiErrorSchema } },
-});
+const errorResponse = (description: string) => jsonResponse(OpenAiErrorSchema, description);
 const OPENAI_ERRORS = {
   400: errorResponse("Invalid request; `param` names the field"),
   401: errorResponse("Missing or invalid API key"),
@@ -51,16 +49,19 @@ function withSession(err: unknown, sessionId: string): unknown {
 }
 
 openAiRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/chat/completions",
     tags: ["openai"],
     summary: "OpenAI Chat Completions: one agent turn (JSON, or chunk stream with `stream: true`)",
+    scope: "write",
+    audit: "chat.completions.create",
+    member: { budget: "always", sessionHeader: true },
     request: {
       headers: z.object({
         [SESSION_HEADER]: z.string().optional().openapi({ description: "Continue this session (sesn_…)" }),
       }),
-      body: { required: true, content: { "application/json": { schema: ChatCompletionCreateSchema } } },
+      body: jsonBody(ChatCompletionCreateSchema),
     },
     responses: {
       200: {
@@ -77,7 +78,6 @@ openAiRoutes.openapi(
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const body = c.req.valid("json");
     const db = createDb(c.env.DB);
     // A plane member's token knows one model (its own agent) and runs it in its own environment.
@@ -116,18 +116,20 @@ openAiRoutes.openapi(
 );
 
 openAiRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/models",
     tags: ["openai"],
     summary: "List agents as OpenAI models (by id, and by name)",
+    scope: "read",
+    audit: false,
+    member: {},
     responses: {
-      200: { description: "The models", content: { "application/json": { schema: ModelListSchema } } },
+      200: jsonResponse(ModelListSchema, "The models"),
       ...OPENAI_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     return c.json(
       {
         object: "list" as const,
@@ -139,19 +141,21 @@ openAiRoutes.openapi(
 );
 
 openAiRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/models/{model}",
     tags: ["openai"],
     summary: "Retrieve one model (an agent id or name)",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: z.object({ model: z.string().min(1).max(256) }) },
     responses: {
-      200: { description: "The model", content: { "application/json": { schema: ModelSchema } } },
+      200: jsonResponse(ModelSchema, "The model"),
       ...OPENAI_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const own = memberConstraints(c.get("principal"));
     return c.json(await retrieveModel(createDb(c.env.DB), c.req.valid("param").model, own?.agentId), 200);
   },

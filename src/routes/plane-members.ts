@@ -3,11 +3,10 @@
  * vault and the member token), list, retrieve, rotate the token, remove, and read the member's
  * logs (redacted; `?follow=true` streams them). Org admins and the plane's admin.
  */
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { appendAudit } from "../db/audit";
 import { createDb } from "../db/client";
-import { toRfc3339 } from "../lib/time";
 import { validationHook } from "../middleware/validation";
 import { visiblePlane } from "../planes/access";
 import { followMemberLogs, memberLogPage } from "../planes/logs";
@@ -20,6 +19,7 @@ import {
   rotateMemberToken,
 } from "../planes/members";
 import { redactorForVault } from "../planes/redact";
+import { mintedTokenToWire } from "../planes/tokens";
 import { COMMON_ERRORS, CONFLICT_ERROR, pageOf, SSE_STREAM } from "../schemas/common";
 import {
   LogItemSchema,
@@ -30,18 +30,25 @@ import {
   MemberSchema,
   PlaneTokenSchema,
 } from "../schemas/planes";
-import { json, jsonBody, MemberParams, PlaneParam, tags } from "./plane-shared";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
+import { MemberParams, PlaneParam, planeAccess, tags } from "./plane-shared";
 
 export const planeMemberRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 planeMemberRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{plane}/members",
     tags,
     summary: "Add an agent for a member: own agent, environment, vault, and a member token (shown once)",
+    ...planeAccess,
+    audit: "plane.member.add",
     request: { params: PlaneParam, body: jsonBody(MemberCreateSchema) },
-    responses: { 201: json(MemberSchema, "The member, with `token`"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: {
+      201: jsonResponse(MemberSchema, "The member, with `token`"),
+      ...COMMON_ERRORS,
+      ...CONFLICT_ERROR,
+    },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -55,13 +62,15 @@ planeMemberRoutes.openapi(
 );
 
 planeMemberRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{plane}/members",
     tags,
     summary: "List a plane's members, oldest first (`include_removed=true` for removed ones too)",
+    ...planeAccess,
+    audit: false,
     request: { params: PlaneParam, query: MemberListQuerySchema },
-    responses: { 200: json(pageOf(MemberSchema), "A page of members"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(pageOf(MemberSchema), "A page of members"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -77,13 +86,15 @@ planeMemberRoutes.openapi(
 );
 
 planeMemberRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{plane}/members/{member}",
     tags,
     summary: "Retrieve a member (by id or name)",
+    ...planeAccess,
+    audit: false,
     request: { params: MemberParams },
-    responses: { 200: json(MemberSchema, "The member"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(MemberSchema, "The member"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -94,14 +105,16 @@ planeMemberRoutes.openapi(
 );
 
 planeMemberRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "delete",
     path: "/{plane}/members/{member}",
     tags,
     summary:
       "Remove a member: sessions ended (runtimes destroyed), secrets deleted, tokens revoked; audit kept",
+    ...planeAccess,
+    audit: "plane.member.remove",
     request: { params: MemberParams },
-    responses: { 200: json(MemberRemovedSchema, "Removed"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: { 200: jsonResponse(MemberRemovedSchema, "Removed"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -119,13 +132,15 @@ planeMemberRoutes.openapi(
 );
 
 planeMemberRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{plane}/members/{member}/token",
     tags,
     summary: "Rotate a member's token: a new one (shown once); the old ones stop working",
+    ...planeAccess,
+    audit: "plane.member.token.rotate",
     request: { params: MemberParams },
-    responses: { 201: json(PlaneTokenSchema, "The new token"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: { 201: jsonResponse(PlaneTokenSchema, "The new token"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -137,27 +152,20 @@ planeMemberRoutes.openapi(
     c.set("auditTarget", member.id);
     const now = Date.now();
     const token = await rotateMemberToken(db, member, principal.id, now);
-    return c.json(
-      {
-        type: "plane_token" as const,
-        id: token.id,
-        plane_id: plane.id,
-        member_id: member.id,
-        token: token.secret,
-        created_at: toRfc3339(now),
-      },
-      201,
-    );
+    return c.json(mintedTokenToWire(token, plane.id, member.id, now), 201);
   },
 );
 
 planeMemberRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{plane}/members/{member}/logs",
     tags,
     summary:
       "A member's session events and runtime log lines, secrets redacted; `follow=true` streams them live (SSE, `event: log`, resumable with `Last-Event-ID`)",
+    ...planeAccess,
+    // Not the audit layer's: the handler records each successful read itself, `read` or `follow`.
+    audit: false,
     request: { params: MemberParams, query: LogsQuerySchema },
     responses: {
       200: {

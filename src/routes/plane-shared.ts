@@ -29,14 +29,10 @@ export const RolloutParams = PlaneParam.extend({
     .openapi({ param: { name: "rollout", in: "path" }, example: "prol_011CZkZ9X2dpNyB7HsEFoRfW" }),
 });
 
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
-
 export const tags = ["planes"];
+
+/**
+ * Every plane route's access: org admins (the `admin` scope) and plane admin tokens, which the
+ * handlers confine to their own plane (`visiblePlane`, src/planes/access.ts). Never members.
+ */
+export const planeAccess = { scope: "admin", planeAdmin: true } as const;

@@ -2,7 +2,7 @@
  * `/v1/planes/{plane}/upgrades…` — roll a new template and/or runtime version across the plane,
  * watch its progress, roll it back. Semantics in src/planes/rollouts.ts.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { createDb } from "../db/client";
 import { validationHook } from "../middleware/validation";
@@ -17,18 +17,21 @@ import {
 } from "../planes/rollouts";
 import { COMMON_ERRORS, CONFLICT_ERROR, LimitQuery, PageQuery, pageOf } from "../schemas/common";
 import { RolloutSchema, UpgradeCreateSchema } from "../schemas/planes";
-import { json, jsonBody, PlaneParam, RolloutParams, tags } from "./plane-shared";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
+import { PlaneParam, planeAccess, RolloutParams, tags } from "./plane-shared";
 
 export const planeUpgradeRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 planeUpgradeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{plane}/upgrades",
     tags,
     summary: "Upgrade the plane: new template and/or runtime version for every member's agent",
+    ...planeAccess,
+    audit: "plane.upgrade",
     request: { params: PlaneParam, body: jsonBody(UpgradeCreateSchema) },
-    responses: { 201: json(RolloutSchema, "The rollout"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: { 201: jsonResponse(RolloutSchema, "The rollout"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -42,13 +45,15 @@ planeUpgradeRoutes.openapi(
 );
 
 planeUpgradeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{plane}/upgrades",
     tags,
     summary: "List the plane's rollouts, newest first",
+    ...planeAccess,
+    audit: false,
     request: { params: PlaneParam, query: z.object({ limit: LimitQuery, page: PageQuery }) },
-    responses: { 200: json(pageOf(RolloutSchema), "A page of rollouts"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(pageOf(RolloutSchema), "A page of rollouts"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -60,13 +65,15 @@ planeUpgradeRoutes.openapi(
 );
 
 planeUpgradeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{plane}/upgrades/{rollout}",
     tags,
     summary: "Retrieve a rollout with its progress",
+    ...planeAccess,
+    audit: false,
     request: { params: RolloutParams },
-    responses: { 200: json(RolloutSchema, "The rollout"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(RolloutSchema, "The rollout"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -77,13 +84,19 @@ planeUpgradeRoutes.openapi(
 );
 
 planeUpgradeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{plane}/upgrades/{rollout}/rollback",
     tags,
     summary: "Roll back the plane's latest rollout: the previous template/runtime, as new versions",
+    ...planeAccess,
+    audit: "plane.upgrade.rollback",
     request: { params: RolloutParams },
-    responses: { 200: json(RolloutSchema, "The rolled-back rollout"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: {
+      200: jsonResponse(RolloutSchema, "The rolled-back rollout"),
+      ...COMMON_ERRORS,
+      ...CONFLICT_ERROR,
+    },
   }),
   async (c) => {
     const db = createDb(c.env.DB);

@@ -1,20 +1,26 @@
 /**
  * `/v1/planes` — Agents Plane: a named fleet with one isolated agent per team member.
  * Planes, admin tokens and status here; members in plane-members.ts, upgrades in
- * plane-upgrades.ts. Who may call what: src/planes/access.ts (org admins everything; a plane
- * admin token its own plane; member tokens nothing here).
+ * plane-upgrades.ts. Who may call what: `planeAccess` (plane-shared.ts) and `visiblePlane`
+ * (src/planes/access.ts): org admins everything; a plane admin token its own plane; member tokens
+ * nothing here.
  */
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { createDb } from "../db/client";
 import { ApiError } from "../errors";
-import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import { validationHook } from "../middleware/validation";
 import { assertOrgAdmin, visiblePlane } from "../planes/access";
 import { activeMembers, getMember } from "../planes/members";
 import { createPlane, deletePlane, listPlanes, planeToWire, updatePlane } from "../planes/plane-store";
 import { planeStatus } from "../planes/status";
-import { listAdminTokens, mintPlaneToken, revokeAdminToken } from "../planes/tokens";
+import {
+  adminTokenToWire,
+  listAdminTokens,
+  mintedTokenToWire,
+  mintPlaneToken,
+  revokeAdminToken,
+} from "../planes/tokens";
 import { COMMON_ERRORS, CONFLICT_ERROR, pageOf } from "../schemas/common";
 import {
   PlaneAdminTokenListSchema,
@@ -29,21 +35,24 @@ import {
   PlaneTokenSchema,
   PlaneUpdateSchema,
 } from "../schemas/planes";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 import { planeMemberRoutes } from "./plane-members";
-import { json, jsonBody, PlaneParam, tags } from "./plane-shared";
+import { PlaneParam, planeAccess, tags } from "./plane-shared";
 import { planeUpgradeRoutes } from "./plane-upgrades";
 
 export const planeRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/",
     tags,
     summary: "Create a plane (org admin); the response carries its first admin token, once",
+    ...planeAccess,
+    audit: "plane.create",
     request: { body: jsonBody(PlaneCreateSchema) },
     responses: {
-      201: json(PlaneSchema, "The new plane, with `admin_token`"),
+      201: jsonResponse(PlaneSchema, "The new plane, with `admin_token`"),
       ...COMMON_ERRORS,
       ...CONFLICT_ERROR,
     },
@@ -65,13 +74,15 @@ planeRoutes.openapi(
 );
 
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/",
     tags,
     summary: "List planes (org admin: all; plane admin: its own)",
+    ...planeAccess,
+    audit: false,
     request: { query: PlaneListQuerySchema },
-    responses: { 200: json(pageOf(PlaneSchema), "A page of planes"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(pageOf(PlaneSchema), "A page of planes"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const principal = c.get("principal");
@@ -87,13 +98,15 @@ planeRoutes.openapi(
 );
 
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{plane}",
     tags,
     summary: "Retrieve a plane (by id or name)",
+    ...planeAccess,
+    audit: false,
     request: { params: PlaneParam },
-    responses: { 200: json(PlaneSchema, "The plane"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(PlaneSchema, "The plane"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const plane = await visiblePlane(createDb(c.env.DB), c.get("principal"), c.req.valid("param").plane);
@@ -102,13 +115,15 @@ planeRoutes.openapi(
 );
 
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{plane}",
     tags,
     summary: "Update a plane's description, budget, instance type, region or metadata (org admin)",
+    ...planeAccess,
+    audit: "plane.update",
     request: { params: PlaneParam, body: jsonBody(PlaneUpdateSchema) },
-    responses: { 200: json(PlaneSchema, "The updated plane"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(PlaneSchema, "The updated plane"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -120,13 +135,15 @@ planeRoutes.openapi(
 );
 
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "delete",
     path: "/{plane}",
     tags,
     summary: "Delete a plane with no members (org admin); 409 plane_not_empty otherwise",
+    ...planeAccess,
+    audit: "plane.delete",
     request: { params: PlaneParam },
-    responses: { 200: json(PlaneDeletedSchema, "Deleted"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: { 200: jsonResponse(PlaneDeletedSchema, "Deleted"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -139,13 +156,15 @@ planeRoutes.openapi(
 );
 
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{plane}/admin_tokens",
     tags,
     summary: "Mint another plane admin token (org admin); shown once",
+    ...planeAccess,
+    audit: "plane.admin_token.create",
     request: { params: PlaneParam },
-    responses: { 201: json(PlaneTokenSchema, "The token"), ...COMMON_ERRORS },
+    responses: { 201: jsonResponse(PlaneTokenSchema, "The token"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -160,40 +179,20 @@ planeRoutes.openapi(
     });
     c.set("auditTarget", token.id);
     c.set("auditPlane", plane.id);
-    return c.json(
-      {
-        type: "plane_token" as const,
-        id: token.id,
-        plane_id: plane.id,
-        member_id: null,
-        token: token.secret,
-        created_at: toRfc3339(now),
-      },
-      201,
-    );
+    return c.json(mintedTokenToWire(token, plane.id, null, now), 201);
   },
 );
 
-function adminTokenToWire(row: Awaited<ReturnType<typeof listAdminTokens>>[number]) {
-  return {
-    type: "plane_admin_token" as const,
-    id: row.id,
-    plane_id: row.planeId,
-    token_prefix: row.tokenPrefix,
-    created_by: row.createdBy,
-    created_at: toRfc3339(row.createdAt),
-    revoked_at: toRfc3339OrNull(row.revokedAt),
-  };
-}
-
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{plane}/admin_tokens",
     tags,
     summary: "List the plane's admin tokens (prefixes only, never secrets)",
+    ...planeAccess,
+    audit: false,
     request: { params: PlaneParam },
-    responses: { 200: json(PlaneAdminTokenListSchema, "The plane's admin tokens"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(PlaneAdminTokenListSchema, "The plane's admin tokens"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -204,13 +203,15 @@ planeRoutes.openapi(
 );
 
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{plane}/admin_tokens/{token_id}/revoke",
     tags,
     summary: "Revoke one of the plane's admin tokens (a leaked or departed admin's)",
+    ...planeAccess,
+    audit: "plane.admin_token.revoke",
     request: { params: PlaneTokenParam },
-    responses: { 200: json(PlaneAdminTokenSchema, "The revoked token"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(PlaneAdminTokenSchema, "The revoked token"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);
@@ -225,13 +226,15 @@ planeRoutes.openapi(
 );
 
 planeRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{plane}/status",
     tags,
     summary: "Per-member health, sessions, runtime state, cost vs budget; totals; rollout progress",
+    ...planeAccess,
+    audit: false,
     request: { params: PlaneParam, query: PlaneStatusQuerySchema },
-    responses: { 200: json(PlaneStatusSchema, "The plane's status"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(PlaneStatusSchema, "The plane's status"), ...COMMON_ERRORS },
   }),
   async (c) => {
     const db = createDb(c.env.DB);

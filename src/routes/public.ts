@@ -1,7 +1,11 @@
-/** Unauthenticated routes: liveness, and `/` and `/docs` for people (routes/docs.ts). */
+/**
+ * Unauthenticated routes: liveness, and `/` and `/docs` for people (routes/docs.ts). Outside
+ * `/v1`, so no route policy: nothing here is scoped, audited or reachable only by some callers.
+ */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { validationHook } from "../middleware/validation";
+import { jsonResponse } from "./define-route";
 import { docsRoutes } from "./docs";
 
 export const publicRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -15,9 +19,7 @@ publicRoutes.openapi(
     tags: ["meta"],
     summary: "Liveness probe (no auth)",
     security: [],
-    responses: {
-      200: { description: "The Worker is up", content: { "application/json": { schema: HealthSchema } } },
-    },
+    responses: { 200: jsonResponse(HealthSchema, "The Worker is up") },
   }),
   (c) => c.json({ status: "ok" as const, time: new Date().toISOString() }, 200),
 );

@@ -2,9 +2,8 @@
  * `/v1/sessions/{id}/events` — send user events (returns at once; messages queue durably),
  * list history with filters and pagination, and stream catch-up plus live events over SSE.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { requireScope } from "../auth/principal";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { validationHook } from "../middleware/validation";
 import { COMMON_ERRORS, CONFLICT_ERROR, pageOf, SSE_STREAM } from "../schemas/common";
@@ -16,31 +15,31 @@ import {
 } from "../schemas/session-events";
 import { sessionClient } from "../session/stub";
 import type { UserEventInput } from "../session/user-events";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 import { SessionParam } from "./sessions";
 
 export const sessionEventRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 sessionEventRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{session_id}/events",
     tags: ["sessions"],
     summary: "Send user events; messages are queued and run in order",
-    request: {
-      params: SessionParam,
-      body: { required: true, content: { "application/json": { schema: SendEventsSchema } } },
-    },
+    scope: "write",
+    audit: "sessions.events.send",
+    member: { budget: "user_message" },
+    request: { params: SessionParam, body: jsonBody(SendEventsSchema) },
     responses: {
-      200: {
-        description: "The accepted events, echoed with their ids",
-        content: { "application/json": { schema: z.object({ data: z.array(SessionEventSchema) }) } },
-      },
+      200: jsonResponse(
+        z.object({ data: z.array(SessionEventSchema) }),
+        "The accepted events, echoed with their ids",
+      ),
       ...COMMON_ERRORS,
       ...CONFLICT_ERROR,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const { session_id } = c.req.valid("param");
     c.set("auditTarget", session_id);
     const events = c.req.valid("json").events as UserEventInput[];
@@ -50,22 +49,21 @@ sessionEventRoutes.openapi(
 );
 
 sessionEventRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{session_id}/events",
     tags: ["sessions"],
     summary: "List a session's events (oldest first by default)",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: SessionParam, query: EventListQuerySchema },
     responses: {
-      200: {
-        description: "A page of events",
-        content: { "application/json": { schema: pageOf(SessionEventSchema) } },
-      },
+      200: jsonResponse(pageOf(SessionEventSchema), "A page of events"),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const q = c.req.valid("query");
     const types = q["types[]"];
     const { rows } = await sessionClient(c.env, c.req.valid("param").session_id).listEvents({
@@ -87,11 +85,14 @@ sessionEventRoutes.openapi(
 );
 
 sessionEventRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{session_id}/events/stream",
     tags: ["sessions"],
     summary: "Stream events over SSE: catch-up (from Last-Event-ID, else from the start) then live",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: SessionParam, query: StreamQuerySchema },
     responses: {
       200: {
@@ -102,7 +103,6 @@ sessionEventRoutes.openapi(
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const { session_id } = c.req.valid("param");
     const session = sessionClient(c.env, session_id);
     // Existence first, so an unknown session gets the JSON error envelope, not a stream.

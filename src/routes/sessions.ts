@@ -3,9 +3,8 @@
  * Each session is one SessionDO; the Worker validates, resolves the agent and environment, and
  * calls the object, which is the session's only writer.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { requireScope } from "../auth/principal";
 import { getAgent } from "../db/agents";
 import { createDb } from "../db/client";
 import { getEnvironment } from "../db/environments";
@@ -27,18 +26,11 @@ import {
 import { newSessionRecord, type SessionAgent } from "../session/session-record";
 import { sessionClient } from "../session/stub";
 import { assertBindableVaults } from "../vaults/session-binding";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 export const SessionParam = idParam("session_id", "sesn_");
-const sessionJson = (description: string) => ({
-  description,
-  content: { "application/json": { schema: SessionSchema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 /** Resolves the agent a new session runs: latest or pinned version, with overrides applied. */
 async function resolveAgent(c: { env: Env }, param: SessionAgentParam): Promise<SessionAgent> {
@@ -58,16 +50,18 @@ async function resolveAgent(c: { env: Env }, param: SessionAgentParam): Promise<
 }
 
 sessionRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/",
     tags: ["sessions"],
     summary: "Create a session for an agent in an environment",
+    scope: "write",
+    audit: "sessions.create",
+    member: { budget: "always", sessionBody: true },
     request: { body: jsonBody(SessionCreateSchema) },
-    responses: { 200: sessionJson("The new session (idle)"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(SessionSchema, "The new session (idle)"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const body = c.req.valid("json");
     const agent = await resolveAgent(c, body.agent);
     const environment = await getEnvironment(createDb(c.env.DB), body.environment_id);
@@ -95,30 +89,28 @@ sessionRoutes.openapi(
 );
 
 sessionRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/",
     tags: ["sessions"],
     summary: "List sessions",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { query: SessionListQuerySchema },
     responses: {
-      200: {
-        description: "A page of sessions",
-        content: {
-          "application/json": {
-            schema: z.object({
-              data: z.array(SessionSchema),
-              next_page: z.string().nullable(),
-              prev_page: z.string().nullable(),
-            }),
-          },
-        },
-      },
+      200: jsonResponse(
+        z.object({
+          data: z.array(SessionSchema),
+          next_page: z.string().nullable(),
+          prev_page: z.string().nullable(),
+        }),
+        "A page of sessions",
+      ),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const q = c.req.valid("query");
     const statuses = q["statuses[]"];
     const page = await listSessions(createDb(c.env.DB), {
@@ -139,32 +131,40 @@ sessionRoutes.openapi(
 );
 
 sessionRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{session_id}",
     tags: ["sessions"],
     summary: "Retrieve a session (live status and usage)",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: SessionParam },
-    responses: { 200: sessionJson("The session"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(SessionSchema, "The session"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const session = await sessionClient(c.env, c.req.valid("param").session_id).describe();
     return c.json(session, 200);
   },
 );
 
 sessionRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{session_id}",
     tags: ["sessions"],
     summary: "Update a session's title or metadata (metadata is a patch)",
+    scope: "write",
+    audit: "sessions.update",
+    member: {},
     request: { params: SessionParam, body: jsonBody(SessionUpdateSchema) },
-    responses: { 200: sessionJson("The updated session"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: {
+      200: jsonResponse(SessionSchema, "The updated session"),
+      ...COMMON_ERRORS,
+      ...CONFLICT_ERROR,
+    },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const session = sessionClient(c.env, c.req.valid("param").session_id);
     const body = c.req.valid("json");
     const current = await session.describe();
@@ -176,40 +176,39 @@ sessionRoutes.openapi(
 );
 
 sessionRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{session_id}/archive",
     tags: ["sessions"],
     summary: "Archive a session: its runtime stops and it accepts no more events",
+    scope: "write",
+    audit: "sessions.archive",
+    member: {},
     request: { params: SessionParam },
-    responses: { 200: sessionJson("The archived session"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(SessionSchema, "The archived session"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const session = await sessionClient(c.env, c.req.valid("param").session_id).archive();
     return c.json(session, 200);
   },
 );
 
 sessionRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "delete",
     path: "/{session_id}",
     tags: ["sessions"],
     summary: "Delete a session: tears down its runtime and deletes its events",
+    scope: "write",
+    audit: "sessions.delete",
+    // No member rule: deleting a session would erase what the plane admin oversees; members archive instead.
     request: { params: SessionParam },
     responses: {
-      200: {
-        description: "Deleted",
-        content: {
-          "application/json": { schema: z.object({ id: z.string(), type: z.literal("session_deleted") }) },
-        },
-      },
+      200: jsonResponse(z.object({ id: z.string(), type: z.literal("session_deleted") }), "Deleted"),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const { id } = await sessionClient(c.env, c.req.valid("param").session_id).destroy();
     return c.json({ id, type: "session_deleted" as const }, 200);
   },

@@ -4,9 +4,8 @@
  * the keyring. Responses are built from the public columns only (`credentialToWire`), so no
  * code path here can return a secret.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { requireScope } from "../auth/principal";
 import { createDb } from "../db/client";
 import { keyringFromEnv } from "../lib/keyring";
 import { validationHook } from "../middleware/validation";
@@ -26,35 +25,34 @@ import {
   listCredentials,
   updateCredential,
 } from "../vaults/credential-store";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 
 export const credentialRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 const VaultParam = idParam("vault_id", "vlt_");
 const CredentialParams = VaultParam.extend(idParam("credential_id", "vcrd_").shape);
-const credentialJson = (description: string) => ({
-  description,
-  content: { "application/json": { schema: CredentialSchema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 const DeletedSchema = z
   .object({ id: z.string(), type: z.literal("vault_credential_deleted") })
   .openapi("VaultCredentialDeleted");
 const tags = ["vaults"];
 
 credentialRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{vault_id}/credentials",
     tags,
     summary: "Add a credential to a vault (secrets are write-only)",
+    scope: "write",
+    audit: "vaults.credentials.create",
+    member: {},
     request: { params: VaultParam, body: jsonBody(CredentialCreateSchema) },
-    responses: { 200: credentialJson("The new credential"), ...COMMON_ERRORS, ...CONFLICT_ERROR },
+    responses: {
+      200: jsonResponse(CredentialSchema, "The new credential"),
+      ...COMMON_ERRORS,
+      ...CONFLICT_ERROR,
+    },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const keyring = await keyringFromEnv(c.env);
     const { vault_id } = c.req.valid("param");
     const row = await createCredential(
@@ -70,22 +68,21 @@ credentialRoutes.openapi(
 );
 
 credentialRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{vault_id}/credentials",
     tags,
     summary: "List a vault's credentials, newest first",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: VaultParam, query: VaultListQuerySchema },
     responses: {
-      200: {
-        description: "A page of credentials",
-        content: { "application/json": { schema: pageOf(CredentialSchema) } },
-      },
+      200: jsonResponse(pageOf(CredentialSchema), "A page of credentials"),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const q = c.req.valid("query");
     const page = await listCredentials(createDb(c.env.DB), c.req.valid("param").vault_id, {
       limit: q.limit,
@@ -97,32 +94,36 @@ credentialRoutes.openapi(
 );
 
 credentialRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{vault_id}/credentials/{credential_id}",
     tags,
     summary: "Retrieve a credential",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: CredentialParams },
-    responses: { 200: credentialJson("The credential"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(CredentialSchema, "The credential"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const { vault_id, credential_id } = c.req.valid("param");
     return c.json(credentialToWire(await getCredential(createDb(c.env.DB), vault_id, credential_id)), 200);
   },
 );
 
 credentialRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{vault_id}/credentials/{credential_id}",
     tags,
     summary: "Update a credential (same auth type; mcp_server_url and secret_name are immutable)",
+    scope: "write",
+    audit: "vaults.credentials.update",
+    member: {},
     request: { params: CredentialParams, body: jsonBody(CredentialUpdateSchema) },
-    responses: { 200: credentialJson("The updated credential"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(CredentialSchema, "The updated credential"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const keyring = await keyringFromEnv(c.env);
     const { vault_id, credential_id } = c.req.valid("param");
     c.set("auditTarget", credential_id);
@@ -133,16 +134,18 @@ credentialRoutes.openapi(
 );
 
 credentialRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{vault_id}/credentials/{credential_id}/archive",
     tags,
     summary: "Archive a credential: sessions stop using it",
+    scope: "write",
+    audit: "vaults.credentials.archive",
+    member: {},
     request: { params: CredentialParams },
-    responses: { 200: credentialJson("The archived credential"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(CredentialSchema, "The archived credential"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const { vault_id, credential_id } = c.req.valid("param");
     c.set("auditTarget", credential_id);
     const row = await archiveCredential(createDb(c.env.DB), vault_id, credential_id, Date.now());
@@ -151,19 +154,21 @@ credentialRoutes.openapi(
 );
 
 credentialRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "delete",
     path: "/{vault_id}/credentials/{credential_id}",
     tags,
     summary: "Delete a credential and its encrypted secrets for good",
+    scope: "write",
+    audit: "vaults.credentials.delete",
+    member: {},
     request: { params: CredentialParams },
     responses: {
-      200: { description: "Deleted", content: { "application/json": { schema: DeletedSchema } } },
+      200: jsonResponse(DeletedSchema, "Deleted"),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const { vault_id, credential_id } = c.req.valid("param");
     c.set("auditTarget", credential_id);
     await deleteCredential(createDb(c.env.DB), vault_id, credential_id);

@@ -6,9 +6,9 @@
  * Every vault route first checks the `VAULT_ENCRYPTION_KEYS` keyring, so a deployment without
  * it answers 503 naming the secret on vault routes, and only there.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { memberConstraints, requireScope } from "../auth/principal";
+import { memberConstraints } from "../auth/principal";
 import { createDb } from "../db/client";
 import { keyringFromEnv } from "../lib/keyring";
 import { validationHook } from "../middleware/validation";
@@ -30,6 +30,7 @@ import {
   updateVault,
   vaultToWire,
 } from "../vaults/vault-store";
+import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 import { credentialRoutes } from "./vault-credentials";
 
 /** Most rows one rotate call re-encrypts; callers repeat while `remaining` > 0. */
@@ -43,31 +44,24 @@ vaultRoutes.use("*", async (c, next) => {
 });
 
 const VaultParam = idParam("vault_id", "vlt_");
-const vaultJson = (description: string) => ({
-  description,
-  content: { "application/json": { schema: VaultSchema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 const DeletedSchema = z.object({ id: z.string(), type: z.literal("vault_deleted") }).openapi("VaultDeleted");
 const tags = ["vaults"];
 
 // Registered before `/{vault_id}` so that "rotate" is never taken for a vault id.
 vaultRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/rotate",
     tags,
     summary: "Re-encrypt credentials under the current vault key (admin)",
+    scope: "admin",
+    audit: "vaults.rotate_keys",
     responses: {
-      200: { description: "Sweep result", content: { "application/json": { schema: KeyRotationSchema } } },
+      200: jsonResponse(KeyRotationSchema, "Sweep result"),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "admin");
     const keyring = await keyringFromEnv(c.env);
     const result = await reencryptAll(createDb(c.env.DB), keyring, { maxRows: ROTATE_MAX_ROWS_PER_CALL });
     return c.json({ type: "vault_key_rotation" as const, current_key_id: keyring.currentId, ...result }, 200);
@@ -75,16 +69,17 @@ vaultRoutes.openapi(
 );
 
 vaultRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/",
     tags,
     summary: "Create a vault",
+    scope: "write",
+    audit: "vaults.create",
     request: { body: jsonBody(VaultCreateSchema) },
-    responses: { 200: vaultJson("The new vault"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(VaultSchema, "The new vault"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const row = await createVault(createDb(c.env.DB), c.req.valid("json"), Date.now());
     c.set("auditTarget", row.id);
     return c.json(vaultToWire(row), 200);
@@ -92,22 +87,21 @@ vaultRoutes.openapi(
 );
 
 vaultRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/",
     tags,
     summary: "List vaults, newest first",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { query: VaultListQuerySchema },
     responses: {
-      200: {
-        description: "A page of vaults",
-        content: { "application/json": { schema: pageOf(VaultSchema) } },
-      },
+      200: jsonResponse(pageOf(VaultSchema), "A page of vaults"),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     const q = c.req.valid("query");
     const page = await listVaults(createDb(c.env.DB), {
       limit: q.limit,
@@ -120,31 +114,34 @@ vaultRoutes.openapi(
 );
 
 vaultRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "get",
     path: "/{vault_id}",
     tags,
     summary: "Retrieve a vault",
+    scope: "read",
+    audit: false,
+    member: {},
     request: { params: VaultParam },
-    responses: { 200: vaultJson("The vault"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(VaultSchema, "The vault"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "read");
     return c.json(vaultToWire(await getVault(createDb(c.env.DB), c.req.valid("param").vault_id)), 200);
   },
 );
 
 vaultRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{vault_id}",
     tags,
     summary: "Update a vault (metadata is a patch)",
+    scope: "write",
+    audit: "vaults.update",
     request: { params: VaultParam, body: jsonBody(VaultUpdateSchema) },
-    responses: { 200: vaultJson("The updated vault"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(VaultSchema, "The updated vault"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const db = createDb(c.env.DB);
     const row = await updateVault(db, c.req.valid("param").vault_id, c.req.valid("json"), Date.now());
     return c.json(vaultToWire(row), 200);
@@ -152,35 +149,37 @@ vaultRoutes.openapi(
 );
 
 vaultRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "post",
     path: "/{vault_id}/archive",
     tags,
     summary: "Archive a vault and its credentials",
+    scope: "write",
+    audit: "vaults.archive",
     request: { params: VaultParam },
-    responses: { 200: vaultJson("The archived vault"), ...COMMON_ERRORS },
+    responses: { 200: jsonResponse(VaultSchema, "The archived vault"), ...COMMON_ERRORS },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const row = await archiveVault(createDb(c.env.DB), c.req.valid("param").vault_id, Date.now());
     return c.json(vaultToWire(row), 200);
   },
 );
 
 vaultRoutes.openapi(
-  createRoute({
+  defineRoute({
     method: "delete",
     path: "/{vault_id}",
     tags,
     summary: "Delete a vault and all its credentials for good",
+    scope: "write",
+    audit: "vaults.delete",
     request: { params: VaultParam },
     responses: {
-      200: { description: "Deleted", content: { "application/json": { schema: DeletedSchema } } },
+      200: jsonResponse(DeletedSchema, "Deleted"),
       ...COMMON_ERRORS,
     },
   }),
   async (c) => {
-    requireScope(c.get("principal"), "write");
     const id = c.req.valid("param").vault_id;
     await deleteVault(createDb(c.env.DB), id);
     return c.json({ id, type: "vault_deleted" as const }, 200);

@@ -165,6 +165,7 @@ export const PlaneTokenSchema = z
     created_at: z.string(),
   })
   .openapi("PlaneToken");
+export type PlaneToken = z.infer<typeof PlaneTokenSchema>;
 
 /** An admin token as listed: never the secret, only the prefix shown to tell tokens apart. */
 export const PlaneAdminTokenSchema = z
@@ -178,6 +179,7 @@ export const PlaneAdminTokenSchema = z
     revoked_at: z.string().nullable(),
   })
   .openapi("PlaneAdminToken");
+export type PlaneAdminToken = z.infer<typeof PlaneAdminTokenSchema>;
 
 export const PlaneAdminTokenListSchema = z
   .object({ data: z.array(PlaneAdminTokenSchema), next_page: z.null() })
