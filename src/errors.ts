@@ -24,7 +24,7 @@ export type ErrorType =
   | "overloaded_error";
 
 interface CodeSpec {
-  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 499 | 500 | 502 | 503;
   type: ErrorType;
   /** Whether a client may retry the same request unchanged (sets `x-should-retry`). */
   retry: boolean;
@@ -50,7 +50,13 @@ export const ERROR_CODES = {
   // 401 / 403: who you are and what you may do
   authentication_required: { status: 401, type: "authentication_error", retry: false },
   invalid_api_key: { status: 401, type: "authentication_error", retry: false },
+  /** A session runtime's token (MCP proxy) is missing, malformed or not the session's current one. */
+  invalid_session_token: { status: 401, type: "authentication_error", retry: false },
   permission_denied: { status: 403, type: "permission_error", retry: false },
+  /** The environment's limited networking does not reach that MCP server. */
+  egress_denied: { status: 403, type: "permission_error", retry: false },
+  /** The agent's tool policy does not let that MCP tool call run (now). */
+  tool_not_permitted: { status: 403, type: "permission_error", retry: false },
   // 404: nothing by that id (or not visible to this caller)
   not_found: { status: 404, type: "not_found_error", retry: false },
   agent_not_found: { status: 404, type: "not_found_error", retry: false },
@@ -64,6 +70,8 @@ export const ERROR_CODES = {
   plane_not_found: { status: 404, type: "not_found_error", retry: false },
   plane_member_not_found: { status: 404, type: "not_found_error", retry: false },
   plane_rollout_not_found: { status: 404, type: "not_found_error", retry: false },
+  /** The session's agent declares no MCP server by that name. */
+  mcp_server_not_found: { status: 404, type: "not_found_error", retry: false },
   method_not_allowed: { status: 405, type: "invalid_request_error", retry: false },
   // 409: the state of the world disagrees with the request
   version_conflict: { status: 409, type: "conflict_error", retry: false },
@@ -89,8 +97,12 @@ export const ERROR_CODES = {
   quota_exceeded: { status: 429, type: "rate_limit_error", retry: false },
   /** A plane member's spend this calendar month reached the plane's budget: retrying cannot help. */
   budget_exceeded: { status: 429, type: "rate_limit_error", retry: false },
-  // 5xx: our fault; the message never carries internals
+  /** The caller went away before the answer (nginx's 499): nobody reads it, logs see it. */
+  client_closed: { status: 499, type: "invalid_request_error", retry: true },
+  // 5xx: our fault or a server's we call; the message never carries internals
   internal_error: { status: 500, type: "api_error", retry: true },
+  /** An agent's MCP server could not be reached (MCP proxy). */
+  mcp_server_unreachable: { status: 502, type: "api_error", retry: true },
   service_unavailable: { status: 503, type: "overloaded_error", retry: true },
 } as const satisfies Record<string, CodeSpec>;
 

@@ -11,29 +11,30 @@
  * must belong to that session.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
+import { newId } from "../lib/ids";
 import { log } from "../lib/log";
-import { mcpPathNotFound, proxyMcpRequest, splitMcpPath } from "../mcp/proxy";
+import { mcpFailure, proxyMcpRequest, splitMcpPath } from "../mcp/proxy";
 import { mcpProxyDeps } from "./session-ports";
 
 /** Outbound HTTP handler for a session container's MCP calls. */
 export class McpProxyEntrypoint extends WorkerEntrypoint<Env, { sessionId: string }> {
   override async fetch(request: Request): Promise<Response> {
     const sessionId = this.ctx.props?.sessionId;
+    const requestId = newId("request");
     if (!sessionId) {
+      // A wiring bug, not a caller error: fail closed and say so.
       log("error", "mcp proxy entrypoint misconfigured: no session id in props");
-      return Response.json(
-        { error: { type: "not_configured", message: "MCP proxy not configured" } },
-        { status: 503 },
-      );
+      return mcpFailure("service_unavailable", "MCP proxy not configured", requestId);
     }
     const route = splitMcpPath(new URL(request.url).pathname);
-    if (!route) return mcpPathNotFound();
+    if (!route) return mcpFailure("not_found", "no MCP server in this path", requestId);
     return proxyMcpRequest(
       request,
       route,
       mcpProxyDeps(this.env, {
         expectedSessionId: sessionId,
         waitUntil: (promise) => this.ctx.waitUntil(promise),
+        requestId,
       }),
     );
   }

@@ -9,7 +9,7 @@
  * (quota exceeded, ...) is converted here so that one error model still decides the status.
  * Messages are fixed strings: never provider keys, tokens or upstream internals.
  */
-import { type ApiError, ERROR_CODES } from "../errors";
+import { type ApiError, ERROR_CODES, type ErrorCode } from "../errors";
 import { log } from "../lib/log";
 import { passedHeaders, type Upstream } from "./upstreams";
 
@@ -87,12 +87,25 @@ export const proxyErrors = {
     openAiError(500, "internal error in the LLM proxy; retry later", { code: "internal_error" }),
 };
 
-/** Converts an `ApiError` (e.g. from `SessionMeter.authorize`) to the OpenAI shape, keeping its status and code. */
+/** Our machine codes whose OpenAI counterpart clients look for by name. */
+const OPENAI_CODES: Partial<Record<ErrorCode, string>> = {
+  agent_not_found: "model_not_found",
+  session_running: "session_busy",
+  rate_limited: "rate_limit_exceeded",
+};
+
+/**
+ * The OpenAI shape of an `ApiError` (one from a session meter, or the one an error envelope of
+ * an OpenAI-compatible path was built from): the status, message and headers the one error
+ * model gives it, OpenAI's `type` for that status (OpenAI has no `not_found_error` or
+ * `conflict_error`), a few codes renamed to the ones OpenAI clients know, and as `param` the
+ * first field the validator named.
+ */
 export function openAiErrorFromApiError(err: ApiError): Response {
   const spec = ERROR_CODES[err.code];
   return openAiError(spec.status, err.message, {
-    type: spec.status >= 500 ? "server_error" : spec.type,
-    code: err.code,
+    code: OPENAI_CODES[err.code] ?? err.code,
+    param: err.fields?.[0]?.path ?? null,
     headers: { "x-should-retry": String(spec.retry), ...err.headers },
   });
 }

@@ -9,6 +9,7 @@
  * order to abort the upstream request and record the call as aborted; a ReadableStream's
  * `cancel` is the one hook every runtime calls for that.
  */
+import { sseReader } from "../lib/sse";
 import type { TokenCounts } from "./pricing";
 
 /** Longest SSE event (or line) inspected; longer ones pass through unparsed. Usage events are < 1 KiB. */
@@ -50,64 +51,22 @@ export class SseUsageParser {
   usage: TokenCounts | null = null;
   /** Whether the stream carried an `{"error": ...}` event (providers send these mid-stream). */
   sawError = false;
-  private readonly decoder = new TextDecoder();
-  private buffer = "";
-  private data: string[] = [];
-  private dataChars = 0;
-  private skippingLine = false;
+  private readonly reader = sseReader((message) => this.inspect(message.data), {
+    maxBufferChars: MAX_SSE_EVENT_CHARS,
+  });
 
   /** Consumes the next bytes of the stream. */
   push(bytes: Uint8Array): void {
-    this.buffer += this.decoder.decode(bytes, { stream: true });
-    this.drainLines(false);
+    this.reader.push(bytes);
   }
 
   /** Signals the end of the stream: a final event without a trailing blank line still counts. */
   end(): void {
-    this.buffer += this.decoder.decode();
-    this.drainLines(true);
-    if (this.buffer.length > 0 && !this.skippingLine) this.line(this.buffer);
-    this.buffer = "";
-    this.dispatch();
+    this.reader.end();
   }
 
-  private drainLines(final: boolean): void {
-    let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const ch = this.buffer[i];
-      if (ch !== "\n" && ch !== "\r") continue;
-      // A `\r` at the end of what we have may be the first half of `\r\n`: wait for more.
-      if (ch === "\r" && i === this.buffer.length - 1 && !final) break;
-      const text = this.buffer.slice(start, i);
-      if (this.skippingLine) this.skippingLine = false;
-      else this.line(text);
-      if (ch === "\r" && this.buffer[i + 1] === "\n") i++;
-      start = i + 1;
-    }
-    this.buffer = this.buffer.slice(start);
-    if (this.buffer.length > MAX_SSE_EVENT_CHARS) {
-      this.buffer = "";
-      this.skippingLine = true;
-    }
-  }
-
-  private line(text: string): void {
-    if (text === "") {
-      this.dispatch();
-      return;
-    }
-    if (!text.startsWith("data:")) return; // event:, id:, retry:, comments
-    const value = text.slice(text.startsWith("data: ") ? 6 : 5);
-    this.dataChars += value.length;
-    if (this.dataChars <= MAX_SSE_EVENT_CHARS) this.data.push(value);
-  }
-
-  private dispatch(): void {
-    const oversized = this.dataChars > MAX_SSE_EVENT_CHARS;
-    const payload = this.data.join("\n");
-    this.data = [];
-    this.dataChars = 0;
-    if (oversized || payload === "" || payload === "[DONE]") return;
+  private inspect(payload: string): void {
+    if (payload.length > MAX_SSE_EVENT_CHARS || payload === "" || payload === "[DONE]") return;
     let event: unknown;
     try {
       event = JSON.parse(payload);

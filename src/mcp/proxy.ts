@@ -10,10 +10,12 @@
  * The session token never leaves the Worker (it is replaced, not forwarded), and a vault secret
  * never reaches the container: it is added to the upstream request only. Both front doors (the
  * `/mcp/v1` route for local runtimes, `McpProxyEntrypoint` for containers) call in here. This
- * module never throws; failures are JSON error responses marked with {@link MCP_PROXY_HEADER}.
+ * module never throws; failures are the API's error envelope, marked with {@link MCP_PROXY_HEADER}.
  */
 import type { Networking } from "../egress/policy";
 import { egressPolicyFor, mcpServerReachable } from "../egress/policy";
+import { ApiError, type ErrorCode, toErrorResponse } from "../errors";
+import { newId } from "../lib/ids";
 import { describeError, log } from "../lib/log";
 import { sessionIdFromToken } from "../llm/session-token";
 import type { McpServer } from "../schemas/agents";
@@ -66,6 +68,8 @@ export interface McpProxyDeps {
   fetch?: typeof fetch;
   now?: () => number;
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** The id error answers carry (the API request's, on the `/mcp/v1` route); a new one without. */
+  requestId?: string;
 }
 
 /** Header on every answer the proxy gives itself (not the MCP server's). */
@@ -83,11 +87,13 @@ const FORWARDED_REQUEST_HEADERS = [
 /** Hop-by-hop response headers that must not be relayed. */
 const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-authenticate"];
 
-function failure(status: number, code: string, message: string): Response {
-  return Response.json(
-    { error: { type: code, message } },
-    { status, headers: { [MCP_PROXY_HEADER]: code, "cache-control": "no-store" } },
-  );
+/**
+ * An answer the proxy gives itself: the API's one error envelope (src/errors.ts), marked with
+ * {@link MCP_PROXY_HEADER} so it cannot be taken for the MCP server's.
+ */
+export function mcpFailure(code: ErrorCode, message: string, requestId: string): Response {
+  const headers = { [MCP_PROXY_HEADER]: code, "cache-control": "no-store" };
+  return toErrorResponse(new ApiError(code, message, { headers }), requestId);
 }
 
 /**
@@ -122,13 +128,15 @@ export async function proxyMcpRequest(
   deps: McpProxyDeps,
 ): Promise<Response> {
   const started = (deps.now ?? Date.now)();
+  const requestId = deps.requestId ?? newId("request");
+  const fail = (code: ErrorCode, message: string) => mcpFailure(code, message, requestId);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
   const token = match?.[1];
   const sessionId = token ? sessionIdFromToken(token) : null;
-  if (!token || !sessionId) return failure(401, "invalid_session_token", "a valid session token is required");
+  if (!token || !sessionId) return fail("invalid_session_token", "a valid session token is required");
   if (deps.expectedSessionId !== undefined && sessionId !== deps.expectedSessionId) {
     log("warn", "mcp proxy: token of another session presented", { session_id: deps.expectedSessionId });
-    return failure(401, "invalid_session_token", "a valid session token is required");
+    return fail("invalid_session_token", "a valid session token is required");
   }
 
   // JSON-RPC bodies are read here (they are small) so tool calls can be checked against the
@@ -143,27 +151,22 @@ export async function proxyMcpRequest(
     grant = await deps.resolveGrant(sessionId, token, calls);
   } catch (err) {
     log("error", "mcp proxy: session unavailable", { session_id: sessionId, ...describeError(err) });
-    return failure(503, "session_unavailable", "the session is unavailable; retry later");
+    return fail("service_unavailable", "the session is unavailable; retry later");
   }
   if (!grant || grant.sessionId !== sessionId) {
-    return failure(401, "invalid_session_token", "a valid session token is required");
+    return fail("invalid_session_token", "a valid session token is required");
   }
 
   const server = grant.servers.find((s) => s.name === route.serverName);
   if (!server) {
-    return failure(
-      404,
-      "mcp_server_not_found",
-      `the agent declares no MCP server named "${route.serverName}"`,
-    );
+    return fail("mcp_server_not_found", `the agent declares no MCP server named "${route.serverName}"`);
   }
   const policy = egressPolicyFor(
     grant.networking,
     grant.servers.map((s) => s.url),
   );
   if (!mcpServerReachable(policy, server.url)) {
-    return failure(
-      403,
+    return fail(
       "egress_denied",
       `MCP server "${server.name}" is not reachable under this environment's limited networking ` +
         "(set allow_mcp_servers, or list its host in allowed_hosts)",
@@ -173,7 +176,7 @@ export async function proxyMcpRequest(
   if (calls.length > 0 && grant.toolCalls?.permitted !== true) {
     const reason = grant.toolCalls?.permitted === false ? grant.toolCalls.reason : "not permitted";
     log("warn", "mcp proxy: tool call refused", { session_id: sessionId, server: server.name, reason });
-    return failure(403, "tool_not_permitted", reason);
+    return fail("tool_not_permitted", reason);
   }
 
   const target = upstreamUrl(server.url, route.suffix, new URL(request.url));
@@ -189,7 +192,7 @@ export async function proxyMcpRequest(
     if (credential) credential = await fresh(credential, deps, started);
   } catch (err) {
     log("error", "mcp proxy: credentials unavailable", { session_id: sessionId, ...describeError(err) });
-    return failure(503, "credentials_unavailable", "the session's vault credentials could not be read");
+    return fail("service_unavailable", "the session's vault credentials could not be read");
   }
   // The scope rule, checked on the URL actually requested: never another origin.
   if (credential && sameOrigin(credential.auth.mcp_server_url, target.href)) {
@@ -206,13 +209,13 @@ export async function proxyMcpRequest(
       signal: request.signal,
     });
   } catch (err) {
-    if (request.signal.aborted) return failure(499, "client_closed", "the client went away");
+    if (request.signal.aborted) return fail("client_closed", "the client went away");
     log("warn", "mcp proxy: upstream unreachable", {
       session_id: sessionId,
       server: server.name,
       ...describeError(err),
     });
-    return failure(502, "mcp_server_unreachable", `MCP server "${server.name}" could not be reached`);
+    return fail("mcp_server_unreachable", `MCP server "${server.name}" could not be reached`);
   }
   log("info", "mcp call", {
     session_id: sessionId,
@@ -285,12 +288,4 @@ async function fresh(credential: McpCredential, deps: McpProxyDeps, now: number)
     });
     return credential;
   }
-}
-
-/** The answer to a path that names no MCP server. */
-export function mcpPathNotFound(): Response {
-  return Response.json(
-    { error: { type: "not_found", message: "no MCP server in this path" } },
-    { status: 404 },
-  );
 }

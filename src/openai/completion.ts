@@ -1,9 +1,10 @@
 /**
  * OpenAI Chat Completions wire objects: `chat.completion`, `chat.completion.chunk`, `usage`,
  * and the data-only SSE framing the `openai` SDK reads (`data: {...}\n\n`, no `event:` lines,
- * `data: [DONE]` last). The Managed Agents stream needs `event:` lines, so this is a separate
- * framer on purpose (reference §10).
+ * `data: [DONE]` last). The Managed Agents stream needs `event:` lines; both are written by
+ * lib/sse.ts, these without them (reference §10).
  */
+import { sseFrame } from "../lib/sse";
 
 /** Token counts of one turn, summed over its model calls. */
 export interface TokenUsage {
@@ -100,8 +101,8 @@ export class ChunkWriter {
 
 /** One data-only SSE frame. */
 export function dataFrame(value: unknown): string {
-  return `data: ${JSON.stringify(value)}\n\n`;
+  return sseFrame({ data: JSON.stringify(value) });
 }
 
 /** The stream's terminator. */
-export const DONE_FRAME = "data: [DONE]\n\n";
+export const DONE_FRAME = sseFrame({ data: "[DONE]" });

@@ -8,20 +8,13 @@
  *
  *   {"error":{"message","type","param","code"}}
  *
- * which is what the `openai` SDK parses. `param` is the first field the validator named. A few
- * machine codes are renamed to the ones OpenAI clients know (`model_not_found`, ...).
+ * which is what the `openai` SDK parses, with the one converter the LLM proxy uses as well
+ * (`openAiErrorFromApiError`).
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import type { ErrorEnvelope } from "../errors";
-import { openAiError } from "../llm/openai-errors";
-
-/** Our machine codes whose OpenAI counterpart clients look for by name. */
-const OPENAI_CODES: Record<string, string> = {
-  agent_not_found: "model_not_found",
-  session_running: "session_busy",
-  rate_limited: "rate_limit_exceeded",
-};
+import { ApiError, ERROR_CODES, type ErrorEnvelope } from "../errors";
+import { openAiErrorFromApiError } from "../llm/openai-errors";
 
 /** Whether a path belongs to the OpenAI-compatible surface. */
 export function isOpenAiPath(path: string): boolean {
@@ -35,16 +28,11 @@ export function isOpenAiPath(path: string): boolean {
 
 function isEnvelope(body: unknown): body is ErrorEnvelope {
   const b = body as Partial<ErrorEnvelope> | null;
-  return b?.type === "error" && typeof b.error?.message === "string";
-}
-
-/** Converts an Anthropic-style error envelope (and its status) to the OpenAI shape. */
-export function toOpenAiError(envelope: ErrorEnvelope, status: number): Response {
-  const { error_code: code, errors } = envelope.error.details;
-  return openAiError(status, envelope.error.message, {
-    code: OPENAI_CODES[code] ?? code,
-    param: errors?.[0]?.path ?? null,
-  });
+  return (
+    b?.type === "error" &&
+    typeof b.error?.message === "string" &&
+    Object.hasOwn(ERROR_CODES, b.error.details?.error_code ?? "")
+  );
 }
 
 /**
@@ -61,6 +49,8 @@ export const openAiErrorShape = createMiddleware<AppEnv>(async (c, next) => {
     .catch(() => null);
   // Responses the routes built in the OpenAI shape already (504, agent errors) stay as they are.
   if (!isEnvelope(body)) return;
-  // Assigning c.res keeps the old response's other headers (request id, retry-after, ...).
-  c.res = toOpenAiError(body, c.res.status);
+  // The ApiError the envelope was built from. Assigning c.res keeps the old response's other
+  // headers (request id, retry-after, ...).
+  const { message, details } = body.error;
+  c.res = openAiErrorFromApiError(new ApiError(details.error_code, message, { fields: details.errors }));
 });

@@ -7,6 +7,7 @@
  * reply nobody reads nor stays busy for the next request.
  */
 import { log } from "../lib/log";
+import { SSE_HEADERS } from "../lib/sse";
 import { openAiError } from "../llm/openai-errors";
 import { sessionClient } from "../session/stub";
 import { ChunkWriter, type CompletionMeta, chatCompletion, DONE_FRAME, dataFrame } from "./completion";
@@ -151,9 +152,9 @@ export function replyStream(ctx: ReplyContext, includeUsage: boolean): Response 
   ctx.waitUntil(pump());
   return new Response(readable, {
     headers: {
+      ...SSE_HEADERS,
+      // This endpoint has always named the charset.
       "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      "x-accel-buffering": "no",
       [SESSION_HEADER]: turn.sessionId,
     },
   });

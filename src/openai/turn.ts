@@ -12,6 +12,7 @@
  * or, should the spans carry none, the growth of the session's metered usage over the turn.
  */
 import { ApiError } from "../errors";
+import { sseMessages } from "../lib/sse";
 import { textOf } from "../session/event-log";
 import type { SessionWire } from "../session/session-record";
 import { sessionClient } from "../session/stub";
@@ -126,25 +127,9 @@ export class Turn {
     if (this.stopReason === undefined) yield { kind: "failed", message: "the session stream ended mid-turn" };
   }
 
-  /** Parses the session's SSE bytes into event objects (comments and keepalives skipped). */
+  /** The session's SSE messages as event objects (comments and keepalives carry none). */
   private async *frames(): AsyncGenerator<Frame> {
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { done, value } = await this.reader.read().catch(() => ({ done: true, value: undefined }));
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-        const data = buffer
-          .slice(0, end)
-          .split("\n")
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(5).trimStart())
-          .join("\n");
-        buffer = buffer.slice(end + 2);
-        if (data) yield JSON.parse(data) as Frame;
-      }
-    }
+    for await (const message of sseMessages(this.reader)) yield JSON.parse(message.data) as Frame;
   }
 }
 

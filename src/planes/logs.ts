@@ -4,6 +4,7 @@ import { agentSessions, liveSessionIds, sessionRunsAgent } from "../db/sessions"
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { describeError, log } from "../lib/log";
 import { type Redactor, redactDeep } from "../lib/redact";
+import { SSE_HEADERS, sseFrame, sseMessages } from "../lib/sse";
 import type { WireEvent } from "../session/event-log";
 import { sessionClient } from "../session/stub";
 import type { MemberRow } from "./members";
@@ -284,25 +285,11 @@ export function followMemberLogs(
     if (!res.ok || !res.body) return;
     const reader = res.body.getReader();
     readers.push(reader);
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-      if (chunk.done || closed) return;
-      buffer += decoder.decode(chunk.value, { stream: true });
-      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block
-          .split("\n")
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(5).replace(/^ /, ""))
-          .join("\n");
-        if (!data) continue;
-        const event = redactDeep(JSON.parse(data) as WireEvent, redact);
-        const item: EventLogItem = { session_id: sessionId, event };
-        write(`id: ${eventItemId(sessionId, event.id)}\nevent: log\ndata: ${JSON.stringify(item)}\n\n`);
-      }
+    for await (const message of sseMessages(reader)) {
+      if (closed) return;
+      const event = redactDeep(JSON.parse(message.data) as WireEvent, redact);
+      const item: EventLogItem = { session_id: sessionId, event };
+      write(sseFrame({ id: eventItemId(sessionId, event.id), event: "log", data: JSON.stringify(item) }));
     }
   };
 
@@ -326,7 +313,7 @@ export function followMemberLogs(
         const item = runtimeItem(id, raw, redact);
         // The first read of a gateway is its recent tail: only what it wrote while we follow.
         if (Date.parse(item.time) < since) continue;
-        write(`event: log\ndata: ${JSON.stringify(item)}\n\n`);
+        write(sseFrame({ event: "log", data: JSON.stringify(item) }));
       }
     }
   };
@@ -356,11 +343,9 @@ export function followMemberLogs(
   };
 
   const poll = setInterval(() => void discover(), FOLLOW_POLL_MS);
-  const keepalive = setInterval(() => write(": keepalive\n\n"), SSE_KEEPALIVE_MS);
+  const keepalive = setInterval(() => write(sseFrame({ comment: "keepalive" })), SSE_KEEPALIVE_MS);
   signal.addEventListener("abort", stop);
-  write(": connected\n\n");
+  write(sseFrame({ comment: "connected" }));
   void discover();
-  return new Response(readable, {
-    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" },
-  });
+  return new Response(readable, { headers: SSE_HEADERS });
 }

@@ -8,8 +8,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { mcpProxyDeps } from "../entrypoints/session-ports";
-import { describeError, log } from "../lib/log";
-import { mcpPathNotFound, proxyMcpRequest, splitMcpPath } from "../mcp/proxy";
+import { mcpFailure, proxyMcpRequest, splitMcpPath } from "../mcp/proxy";
 
 /** Where local runtimes reach the proxy on the Worker. */
 export const MCP_PROXY_ROUTE = "/mcp/v1";
@@ -18,7 +17,8 @@ export const MCP_PROXY_ROUTE = "/mcp/v1";
 export const mcpProxyRoutes = new Hono<AppEnv>();
 mcpProxyRoutes.all("*", (c) => {
   const route = splitMcpPath(new URL(c.req.url).pathname, MCP_PROXY_ROUTE);
-  if (!route) return mcpPathNotFound();
+  const requestId = c.get("requestId");
+  if (!route) return mcpFailure("not_found", "no MCP server in this path", requestId);
   let waitUntil: ((promise: Promise<unknown>) => void) | undefined;
   try {
     const ctx = c.executionCtx;
@@ -26,9 +26,6 @@ mcpProxyRoutes.all("*", (c) => {
   } catch {
     waitUntil = undefined; // no execution context (a bare app.request() in tests)
   }
-  return proxyMcpRequest(c.req.raw, route, mcpProxyDeps(c.env, { waitUntil }));
+  return proxyMcpRequest(c.req.raw, route, mcpProxyDeps(c.env, { waitUntil, requestId }));
 });
-mcpProxyRoutes.onError((err, c) => {
-  log("error", "mcp proxy route failed", { request_id: c.get("requestId"), ...describeError(err) });
-  return Response.json({ error: { type: "internal_error", message: "internal error" } }, { status: 500 });
-});
+// Anything else thrown here is answered by app.onError: the one error envelope, logged.

@@ -9,6 +9,7 @@
  * id so a client can resume with `Last-Event-ID`.
  */
 import { SSE_KEEPALIVE_MS } from "../config";
+import { SSE_HEADERS, sseFrame } from "../lib/sse";
 import type { LoggedEvent, WireEvent } from "./event-log";
 
 const encoder = new TextEncoder();
@@ -19,8 +20,8 @@ interface Subscriber {
   deltas: ReadonlySet<string>;
 }
 
-export function sseFrame(event: WireEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+function eventFrame(event: WireEvent): string {
+  return sseFrame({ id: event.id, event: event.type, data: JSON.stringify(event) });
 }
 
 export class StreamHub {
@@ -39,29 +40,23 @@ export class StreamHub {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const sub: Subscriber = { writer: writable.getWriter(), deltas };
     // An immediate comment flushes headers so clients see the stream open at once.
-    let head = ": connected\n\n";
-    for (const { event } of backlog) head += sseFrame(event);
+    let head = sseFrame({ comment: "connected" });
+    for (const { event } of backlog) head += eventFrame(event);
     void sub.writer.write(encoder.encode(head)).catch(() => this.drop(sub));
     this.subscribers.add(sub);
     signal?.addEventListener("abort", () => this.drop(sub));
     this.ensureKeepalive();
-    return new Response(readable, {
-      headers: {
-        "content-type": "text/event-stream",
-        "cache-control": "no-cache",
-        "x-accel-buffering": "no",
-      },
-    });
+    return new Response(readable, { headers: SSE_HEADERS });
   }
 
   /** Delivers a stored event to every subscriber. */
   publish(event: WireEvent): void {
-    this.broadcast(encoder.encode(sseFrame(event)), () => true);
+    this.broadcast(encoder.encode(eventFrame(event)), () => true);
   }
 
   /** Delivers a stream-only preview frame to subscribers that asked for deltas of `forType`. */
   publishPreview(forType: string, frame: Record<string, unknown>): void {
-    const bytes = encoder.encode(`event: ${String(frame.type)}\ndata: ${JSON.stringify(frame)}\n\n`);
+    const bytes = encoder.encode(sseFrame({ event: String(frame.type), data: JSON.stringify(frame) }));
     this.broadcast(bytes, (sub) => sub.deltas.has(forType));
   }
 
@@ -89,7 +84,7 @@ export class StreamHub {
   /** A comment every SSE_KEEPALIVE_MS keeps proxies from closing quiet streams. */
   private ensureKeepalive(): void {
     if (this.keepalive !== undefined) return;
-    const ping = encoder.encode(": keepalive\n\n");
+    const ping = encoder.encode(sseFrame({ comment: "keepalive" }));
     this.keepalive = setInterval(() => this.broadcast(ping, () => true), SSE_KEEPALIVE_MS);
   }
 }

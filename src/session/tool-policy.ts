@@ -120,7 +120,9 @@ export function gatewayToolPolicy(tools: readonly AgentTool[]): GatewayToolPolic
 }
 
 /**
- * The decision for one OpenClaw tool call under `policy` (the plugin applies the same rule):
+ * The decision for one OpenClaw tool call under `policy` (the plugin applies the same rule in
+ * container/plugins/clawplane-tool-policy/policy.mjs; test/unit/tool-policy-cases.json is the
+ * one table of cases both are tested against):
  * MCP calls by their server and tool, anything else by its OpenClaw name; the dispatcher of
  * deferred tools is let through because what it dispatches is decided in turn.
  */

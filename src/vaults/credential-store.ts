@@ -6,9 +6,10 @@
  * (INSERT … SELECT … WHERE), so two racing creates can never both take the 20th slot; the
  * partial unique index turns a duplicate MCP server URL or secret name into a 409.
  */
-import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { isUniqueViolation } from "../db/constraint-errors";
+import { beyondCursor } from "../db/paging";
 import { vaultCredentials } from "../db/schema";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
@@ -205,9 +206,7 @@ export async function listCredentials(
       and(
         eq(c.vaultId, vaultId),
         q.includeArchived ? undefined : isNull(c.archivedAt),
-        after
-          ? or(lt(c.createdAt, after.key), and(eq(c.createdAt, after.key), lt(c.id, after.id)))
-          : undefined,
+        beyondCursor(c.createdAt, c.id, after),
       ),
     )
     .orderBy(desc(c.createdAt), desc(c.id))

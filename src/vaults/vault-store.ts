@@ -3,8 +3,9 @@
  * archive (cascades to the vault's credentials, which are unusable from then on), delete
  * (removes the credentials and their ciphertexts with it), and keyset-paginated listing.
  */
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
+import { beyondCursor } from "../db/paging";
 import { vaultCredentials, vaults } from "../db/schema";
 import { ApiError, notFound } from "../errors";
 import { decodeCursor, toPage } from "../lib/cursor";
@@ -113,9 +114,7 @@ export async function listVaults(
       and(
         q.includeArchived ? undefined : isNull(vaults.archivedAt),
         q.onlyId !== undefined ? eq(vaults.id, q.onlyId) : undefined,
-        after
-          ? or(lt(vaults.createdAt, after.key), and(eq(vaults.createdAt, after.key), lt(vaults.id, after.id)))
-          : undefined,
+        beyondCursor(vaults.createdAt, vaults.id, after),
       ),
     )
     .orderBy(desc(vaults.createdAt), desc(vaults.id))

@@ -278,7 +278,7 @@ describe("MCP proxy", () => {
     // A disabled tool never runs; an always_ask tool not approved by the user neither.
     const disabled = await call("secret", {});
     expect(disabled.status).toBe(403);
-    expect(await disabled.json()).toMatchObject({ error: { type: "tool_not_permitted" } });
+    expect(await disabled.json()).toMatchObject({ error: { details: { error_code: "tool_not_permitted" } } });
     const unasked = await call("echo", { text: "sneaky" });
     expect(unasked.status).toBe(403);
     expect(((await unasked.json()) as { error: { message: string } }).error.message).toContain("approval");
@@ -322,7 +322,7 @@ describe("MCP proxy", () => {
     }
     const unknown = await mcp("nope", initialize("x"), { token });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json<any>()).error.type).toBe("mcp_server_not_found");
+    expect((await unknown.json<any>()).error.details.error_code).toBe("mcp_server_not_found");
 
     // The container entrypoint is bound to one session: another session's token is refused.
     const entry = (props: { sessionId: string }) => exports.McpProxyEntrypoint({ props });
@@ -346,6 +346,34 @@ describe("MCP proxy", () => {
     expect(archived.status).toBe(401);
   });
 
+  it("answers its own failures in the API's one error envelope, on both front doors", async () => {
+    // The route: a path that names no server.
+    const noServer = await exports.default.fetch(new Request(`${BASE_URL}/mcp/v1/`, { method: "POST" }));
+    expect(noServer.status).toBe(404);
+    expect(noServer.headers.get(MCP_PROXY_HEADER)).toBe("not_found");
+    expect(await noServer.json()).toEqual({
+      type: "error",
+      error: {
+        type: "not_found_error",
+        message: "no MCP server in this path",
+        details: { error_code: "not_found" },
+      },
+      request_id: noServer.headers.get("request-id"),
+    });
+
+    // The container entrypoint, wired without its session: fails closed, retryable.
+    const unwired = await new McpProxyEntrypoint(createExecutionContext(), env).fetch(
+      new Request("http://mcp.clawplane.internal/docs", { method: "POST" }),
+    );
+    expect(unwired.status).toBe(503);
+    expect(unwired.headers.get("x-should-retry")).toBe("true");
+    expect(await unwired.json()).toMatchObject({
+      type: "error",
+      error: { type: "overloaded_error", details: { error_code: "service_unavailable" } },
+      request_id: expect.stringMatching(/^req_/),
+    });
+  });
+
   it("follows the environment's networking: limited needs allow_mcp_servers or the host listed", async () => {
     const agent = await agentWith([{ name: "docs", url: MCP_URL }]);
     const closed = await sessionWith(agent.id, {
@@ -353,7 +381,7 @@ describe("MCP proxy", () => {
     });
     const denied = await mcp("docs", initialize("x"), { token: closed.token });
     expect(denied.status).toBe(403);
-    expect((await denied.json<any>()).error.type).toBe("egress_denied");
+    expect((await denied.json<any>()).error.details.error_code).toBe("egress_denied");
 
     const open = await sessionWith(agent.id, { networking: { type: "limited", allow_mcp_servers: true } });
     expect((await mcp("docs", initialize(`open-${crypto.randomUUID()}`), { token: open.token })).status).toBe(

@@ -176,6 +176,39 @@ describe("vaults over HTTP", () => {
     expect(listed.body.data.map((x: { id: string }) => x.id)).toEqual([cred.id]);
   });
 
+  it("pages vaults and credentials newest first, each row once", async () => {
+    const vaults = [await newVault("p1"), await newVault("p2"), await newVault("p3")];
+    const credentials: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const { body } = await callJson(`/v1/vaults/${vaults[0]}/credentials`, {
+        body: bearer(`https://page${n}.test/mcp`),
+      });
+      credentials.push(body.id);
+    }
+    type Row = { id: string; created_at: string };
+    async function all(path: string): Promise<Row[]> {
+      const rows: Row[] = [];
+      let page: string | null = null;
+      do {
+        const query: string = page ? `&page=${encodeURIComponent(page)}` : "";
+        const { status, body } = await callJson(`${path}?limit=2${query}`);
+        expect(status).toBe(200);
+        expect(body.data.length).toBeLessThanOrEqual(2);
+        rows.push(...body.data);
+        page = body.next_page;
+      } while (page);
+      // Each row once, newest first (ties by id, descending): no page skipped or repeated one.
+      expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+      const keys = rows.map((r) => `${r.created_at} ${r.id}`);
+      expect(keys).toEqual([...keys].sort().reverse());
+      return rows;
+    }
+    const listedCredentials = (await all(`/v1/vaults/${vaults[0]}/credentials`)).map((r) => r.id);
+    expect(listedCredentials.sort()).toEqual([...credentials].sort());
+    const listedVaults = (await all("/v1/vaults")).map((r) => r.id);
+    expect(listedVaults).toEqual(expect.arrayContaining(vaults));
+  });
+
   it("requires write scope to change vaults and admin scope to rotate keys", async () => {
     const reader = await createKey(["read"], "vault reader");
     const denied = await callJson("/v1/vaults", { key: reader.secret, body: { display_name: "x" } });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as plugin from "../../container/plugins/clawplane-tool-policy/policy.mjs";
 import { expandTools } from "../../src/domain/agent-tools";
 import {
   decisionFor,
@@ -6,6 +7,7 @@ import {
   mcpCallOf,
   openclawToolsConfig,
 } from "../../src/session/tool-policy";
+import table from "./tool-policy-cases.json";
 
 const toolset = (params: Record<string, unknown>) =>
   expandTools([{ type: "agent_toolset_20260401", ...params } as never], []);
@@ -111,5 +113,31 @@ describe("tools offered to the model", () => {
     expect(full.allow).not.toContain("bundle-mcp");
     const mcp = offered(expandTools([{ type: "mcp_toolset", mcp_server_name: "docs" }] as never, []));
     expect(mcp.allow).toEqual(["bundle-mcp", "tool_call", "tool_describe", "tool_search"]);
+  });
+});
+
+describe("the gateway plugin's rule", () => {
+  // The one table both rules are held to: a case the two decide differently fails here.
+  const toolsets = table.toolsets as Record<string, unknown[]>;
+  for (const { toolset, call, input, decision } of table.cases as Array<{
+    toolset: string;
+    call: string;
+    input?: Record<string, unknown>;
+    decision: string;
+  }>) {
+    it(`${toolset}: ${call} → ${decision}, in the Worker and in the plugin`, () => {
+      const policy = gatewayToolPolicy(expandTools((toolsets[toolset] ?? []) as never, []));
+      // The plugin reads the policy as the runtime hands it over: JSON in CLAWPLANE_TOOL_POLICY.
+      const pluginPolicy = plugin.parsePolicy(JSON.stringify(policy));
+      expect({
+        worker: decisionFor(policy, call, input),
+        plugin: plugin.decide(pluginPolicy, call),
+      }).toEqual({ worker: decision, plugin: decision });
+    });
+  }
+
+  it("blocks every tool when the policy cannot be read, and lets all run when there is none", () => {
+    expect(plugin.parsePolicy("{not json").broken).toBe(true);
+    expect(plugin.decide(plugin.parsePolicy(undefined), "exec")).toBe("allow");
   });
 });

@@ -1,16 +1,10 @@
 // Clawplane tool policy: the agent's CMA permission policies, enforced inside OpenClaw.
 //
-// Loaded by the gateway as a standalone plugin (`plugins.load.paths` in openclaw.json5, with its manifest beside it). The
-// session's policy arrives in CLAWPLANE_TOOL_POLICY (JSON, no secrets), built by the Worker
-// from the agent's tools (src/session/tool-policy.ts):
-//
-//   { "tools": { "exec": "ask", "write": "allow", "web_fetch": "deny", ... }, "default": "deny",
-//     "mcp": { "docs__search": "allow", "docs__*": "ask" } }
-//
-// MCP tools are named `<server>__<tool>` and decided by the `mcp` entries; a server without any
-// is denied. OpenClaw may defer tools behind its `tool_call` dispatcher; the dispatched call
-// reaches this hook on its own and is decided then. (Same rule as decisionFor in
-// src/session/tool-policy.ts.)
+// Loaded by the gateway as a standalone plugin (`plugins.load.paths` in openclaw.json5, with its
+// manifest beside it). The session's policy arrives in CLAWPLANE_TOOL_POLICY (JSON, no
+// secrets), built by the Worker from the agent's tools (src/session/tool-policy.ts); the rule
+// that decides a call under it is in ./policy.mjs, tested against the Worker's own on one table
+// of cases.
 //
 // Every tool call is decided in two steps:
 //
@@ -28,45 +22,13 @@
 //    Without an answer the call is blocked: nothing runs that the user was not asked about.
 // An unreadable policy blocks every tool: failing open would run tools nobody approved.
 
+import { decide, parsePolicy } from "./policy.mjs";
+
 const MAX_TIMEOUT_MS = 600_000; // OpenClaw's cap on plugin approvals (10 min)
 const ANSWER_METHOD = "clawplane.toolPolicy.answer";
 const MAX_REASON_CHARS = 4_000;
 /** Answers for calls that never reached step 2 (their run ended) are dropped past this many. */
 const MAX_KEPT_ANSWERS = 200;
-
-function loadPolicy() {
-  const raw = process.env.CLAWPLANE_TOOL_POLICY;
-  if (!raw) return { tools: {}, mcp: {}, default: "allow" };
-  try {
-    const parsed = JSON.parse(raw);
-    const valid = (v) => v === "allow" || v === "ask" || v === "deny";
-    const tools = {};
-    for (const [name, decision] of Object.entries(parsed.tools ?? {})) {
-      if (valid(decision)) tools[name] = decision;
-    }
-    const mcp = {};
-    for (const [name, decision] of Object.entries(parsed.mcp ?? {})) {
-      if (valid(decision)) mcp[name] = decision;
-    }
-    return { tools, mcp, default: valid(parsed.default) ? parsed.default : "deny" };
-  } catch {
-    return { tools: {}, mcp: {}, default: "deny", broken: true };
-  }
-}
-
-/** The decision for one call: MCP tools by server and tool, others by name. */
-function decide(policy, toolName) {
-  // `tool_call` only dispatches: the tool it calls passes through this hook itself, and that
-  // inner call is the one decided (asking at both levels would ask the user twice).
-  if (toolName === "tool_call") return "allow";
-  const id = toolName;
-  const cut = id.indexOf("__");
-  const server = cut > 0 ? id.slice(0, cut) : undefined;
-  if (server !== undefined && policy.mcp[`${server}__*`] !== undefined) {
-    return policy.mcp[id] ?? policy.mcp[`${server}__*`];
-  }
-  return policy.tools[id] ?? policy.default;
-}
 
 function describeCall(params) {
   let text;
@@ -113,7 +75,7 @@ const entry = {
   name: "Clawplane tool policy",
   description: "Applies the agent's per-tool permission policy (allow, ask, deny).",
   register(api) {
-    const policy = loadPolicy();
+    const policy = parsePolicy(process.env.CLAWPLANE_TOOL_POLICY);
     api.registerTrustedToolPolicy({
       id: "agent-permissions",
       description: "The agent's per-tool permission policy (allow, ask, deny).",
