@@ -12,9 +12,10 @@
  * or, should the spans carry none, the growth of the session's metered usage over the turn.
  */
 import { ApiError } from "../errors";
-import { textOf, type WireEvent } from "../session/event-log";
+import type { SessionEvent } from "../schemas/session-events";
+import type { SessionWire } from "../schemas/sessions";
+import { textOf } from "../session/event-log";
 import { type RpcResult, unwrap } from "../session/rpc-result";
-import type { SessionWire } from "../session/session-record";
 import { sessionStub } from "../session/stub";
 import type { TokenUsage } from "./completion";
 
@@ -53,7 +54,7 @@ export class Turn {
     const reader = stream.body.getReader();
     try {
       const sent = stub.sendWhenIdle([{ type: "user.message", content: [{ type: "text", text }] }]);
-      const [echo] = await unwrap(sent as unknown as Promise<RpcResult<WireEvent[]>>);
+      const [echo] = await unwrap(sent as unknown as Promise<RpcResult<SessionEvent[]>>);
       if (!echo) throw new Error("the session echoed no user.message");
       return new Turn(session.id, echo.id, reader, session.usage);
     } catch (err) {

@@ -25,13 +25,13 @@ import { sessions } from "../db/schema";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { describeError, log } from "../lib/log";
 import { type Redactor, redactDeep } from "../lib/redact";
-import type { WireEvent } from "../session/event-log";
+import type { SessionEvent } from "../schemas/session-events";
 import { sessionClient } from "../session/stub";
 import type { MemberRow } from "./members";
 
 export interface EventLogItem {
   session_id: string;
-  event: WireEvent;
+  event: SessionEvent;
 }
 
 export interface RuntimeLogItem {
@@ -263,7 +263,7 @@ async function resumePoints(
   for (;;) {
     const { rows } = await sessionClient(env, sessionId)
       .listEvents({ limit: RESUME_SCAN_PAGE, order: "desc", cursorSeq })
-      .catch(() => ({ rows: [] as Array<{ seq: number; event: WireEvent }> }));
+      .catch(() => ({ rows: [] as Array<{ seq: number; event: SessionEvent }> }));
     for (const row of rows.slice(0, RESUME_SCAN_PAGE)) {
       if (!found && row.event.id === eventId) found = true;
       if (found && row.event.processed_at) {
@@ -284,7 +284,7 @@ async function resumePoints(
     }
     const { rows } = await sessionClient(env, other)
       .listEvents({ limit: 1, order: "desc", processedLte: at })
-      .catch(() => ({ rows: [] as Array<{ seq: number; event: WireEvent }> }));
+      .catch(() => ({ rows: [] as Array<{ seq: number; event: SessionEvent }> }));
     points.set(other, rows[0]?.event.id ?? FROM_THE_START);
   }
   return points;
@@ -352,7 +352,7 @@ export function followMemberLogs(
           .map((line) => line.slice(5).replace(/^ /, ""))
           .join("\n");
         if (!data) continue;
-        const event = redactDeep(JSON.parse(data) as WireEvent, redact);
+        const event = redactDeep(JSON.parse(data) as SessionEvent, redact);
         const item: EventLogItem = { session_id: sessionId, event };
         write(`id: ${eventItemId(sessionId, event.id)}\nevent: log\ndata: ${JSON.stringify(item)}\n\n`);
       }

@@ -29,9 +29,18 @@ import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
 import { RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
+import {
+  type SessionError,
+  type SessionEvent,
+  type SessionEventBody,
+  type PreviewFrame,
+  sessionError,
+  type UserEventInput,
+} from "../schemas/session-events";
+import type { SessionStatus, SessionWire } from "../schemas/sessions";
 import { ApprovalDesk, type ApprovalRequest } from "./approval-desk";
 import { ApprovalBook } from "./approvals";
-import { EventLog, type EventQuery, newEventId, textOf, type WireEvent } from "./event-log";
+import { EventLog, type EventQuery, newEventId, textOf } from "./event-log";
 import type { LinkState } from "./gateway-link";
 import { InputQueue, type QueuedInput } from "./input-queue";
 import { withRestoredContext } from "./restored-context";
@@ -42,8 +51,6 @@ import {
   networkingOf,
   type SessionAgent,
   type SessionRecord,
-  type SessionStatus,
-  type SessionWire,
   sessionToWire,
   usageToWire,
 } from "./session-record";
@@ -51,7 +58,6 @@ import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
 import { decisionFor, gatewayToolPolicy } from "./tool-policy";
 import { type TurnOutcome, TurnTranslator } from "./turn-translator";
-import type { UserEventInput } from "./user-events";
 
 const RECORD_KEY = "session";
 
@@ -77,10 +83,10 @@ type TurnEnd =
 type FinishedTurn =
   | TurnOutcome
   | { kind: "quota"; breach: QuotaBreach }
-  | { kind: "error"; message: string; errorType?: string };
+  | { kind: "error"; message: string; errorType?: SessionError["type"] };
 
 export interface EventPage {
-  data: WireEvent[];
+  data: SessionEvent[];
   next_page: string | null;
 }
 
@@ -105,14 +111,15 @@ export class SessionDO extends DurableObject<Env> {
       abort: (runId) => void this.runtime.abort(this.mustRecord().id, runId),
       waitForUser: (toolUseIds) => {
         this.setStatus("idle");
-        this.emit("session.status_idle", {
+        this.emit({
+          type: "session.status_idle",
           stop_reason: { type: "requires_action", event_ids: toolUseIds },
           stop_details: null,
         });
       },
       resumeRunning: () => {
         this.setStatus("running");
-        this.emit("session.status_running", {});
+        this.emit({ type: "session.status_running" });
       },
       kick: () => this.kick(),
     });
@@ -150,14 +157,14 @@ export class SessionDO extends DurableObject<Env> {
   }): Promise<RpcResult<SessionWire>> {
     return capture(async () => {
       const record = this.mustRecord();
-      const fields: Record<string, unknown> = {};
+      const updated: SessionEventBody & { type: "session.updated" } = { type: "session.updated" };
       if (change.title !== undefined && change.title !== record.title)
-        fields.title = record.title = change.title;
-      if (change.metadata !== undefined) fields.metadata = record.metadata = change.metadata;
-      if (Object.keys(fields).length) {
+        updated.title = record.title = change.title;
+      if (change.metadata !== undefined) updated.metadata = record.metadata = change.metadata;
+      if (Object.keys(updated).length > 1) {
         record.updatedAt = Date.now();
         this.save(record);
-        this.emit("session.updated", fields);
+        this.emit(updated);
         await syncSessionIndex(this.env.DB, record);
       }
       return sessionToWire(record);
@@ -174,7 +181,7 @@ export class SessionDO extends DurableObject<Env> {
         this.save(record);
         this.queue.clear();
         this.approvals.book.clear();
-        this.emit("session.status_terminated", {});
+        this.emit({ type: "session.status_terminated" });
         await this.stopRuntime("archived", true);
         await syncSessionIndex(this.env.DB, record);
       }
@@ -186,7 +193,7 @@ export class SessionDO extends DurableObject<Env> {
   async destroy(): Promise<RpcResult<{ id: string }>> {
     return capture(async () => {
       const record = this.mustRecord();
-      this.emit("session.deleted", {});
+      this.emit({ type: "session.deleted" });
       this.hub.closeAll();
       await this.stopRuntime("deleted", true);
       await this.ctx.storage.deleteAlarm();
@@ -199,7 +206,7 @@ export class SessionDO extends DurableObject<Env> {
   // ---- RPC: events ----------------------------------------------------------------------
 
   /** Accepts user events (returns at once); queued messages run in order. */
-  async send(inputs: UserEventInput[]): Promise<RpcResult<WireEvent[]>> {
+  async send(inputs: UserEventInput[]): Promise<RpcResult<SessionEvent[]>> {
     return capture(() => this.accept(inputs));
   }
 
@@ -207,7 +214,7 @@ export class SessionDO extends DurableObject<Env> {
    * Like `send`, but refuses (409 `session_running`) while a turn runs or messages wait: the
    * OpenAI endpoint answers one turn per request, and check-and-accept must be one step.
    */
-  async sendWhenIdle(inputs: UserEventInput[]): Promise<RpcResult<WireEvent[]>> {
+  async sendWhenIdle(inputs: UserEventInput[]): Promise<RpcResult<SessionEvent[]>> {
     return capture(() => {
       if (this.turn || this.queue.size() > 0) {
         throw new ApiError("session_running", `session ${this.mustRecord().id} is busy with another turn`);
@@ -218,7 +225,7 @@ export class SessionDO extends DurableObject<Env> {
 
   async listEvents(
     query: EventQuery,
-  ): Promise<RpcResult<{ rows: Array<{ seq: number; event: WireEvent }> }>> {
+  ): Promise<RpcResult<{ rows: Array<{ seq: number; event: SessionEvent }> }>> {
     return capture(() => {
       this.mustRecord();
       return { rows: this.events.query(query) };
@@ -320,8 +327,8 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** Appends an event to the log and publishes it to live streams. */
-  private emit(type: string, fields: Record<string, unknown>, id?: string): WireEvent {
-    const { event } = this.events.append(type, fields, Date.now(), id);
+  private emit(body: SessionEventBody, id?: string): SessionEvent {
+    const { event } = this.events.append(body, Date.now(), id);
     this.hub.publish(event);
     return event;
   }
@@ -340,7 +347,7 @@ export class SessionDO extends DurableObject<Env> {
     );
   }
 
-  private accept(inputs: UserEventInput[]): WireEvent[] {
+  private accept(inputs: UserEventInput[]): SessionEvent[] {
     const record = this.mustRecord();
     if (record.status === "terminated") {
       throw new ApiError("session_terminated", `session ${record.id} is terminated and accepts no events`);
@@ -366,10 +373,10 @@ export class SessionDO extends DurableObject<Env> {
       this.emitQuotaError(breach);
       throw quotaError(record.id, breach);
     }
-    const echoed: WireEvent[] = [];
+    const echoed: SessionEvent[] = [];
     for (const input of inputs) {
       if (input.type === "user.message") {
-        const { event } = this.events.append("user.message", { content: input.content }, null);
+        const { event } = this.events.append({ type: "user.message", content: input.content }, null);
         this.queue.enqueue(event.id, textOf(input.content));
         this.hub.publish(event);
         echoed.push(event);
@@ -377,7 +384,8 @@ export class SessionDO extends DurableObject<Env> {
         void this.ctx.storage.setAlarm(Date.now() + SESSION_WATCHDOG_MS);
       } else if (input.type === "user.tool_confirmation") {
         echoed.push(
-          this.emit("user.tool_confirmation", {
+          this.emit({
+            type: "user.tool_confirmation",
             tool_use_id: input.tool_use_id,
             result: input.result,
             ...(input.deny_message !== undefined ? { deny_message: input.deny_message } : {}),
@@ -386,10 +394,10 @@ export class SessionDO extends DurableObject<Env> {
         this.approvals.confirm(input.tool_use_id, input.result === "allow", input.deny_message);
       } else if (input.type === "user.interrupt") {
         echoed.push(
-          this.emit(
-            "user.interrupt",
-            input.session_thread_id ? { session_thread_id: input.session_thread_id } : {},
-          ),
+          this.emit({
+            type: "user.interrupt",
+            ...(input.session_thread_id ? { session_thread_id: input.session_thread_id } : {}),
+          }),
         );
         void this.interrupt();
       }
@@ -446,7 +454,7 @@ export class SessionDO extends DurableObject<Env> {
     }
     if (this.mustRecord().status !== "running") {
       this.setStatus("running");
-      this.emit("session.status_running", {});
+      this.emit({ type: "session.status_running" });
     }
 
     // Picked up now, whether or not the runtime then manages to run it.
@@ -459,7 +467,7 @@ export class SessionDO extends DurableObject<Env> {
       return;
     }
     let link: LinkState;
-    const progress = new RuntimeProgress((type, fields) => this.emit(type, fields));
+    const progress = new RuntimeProgress((event) => this.emit(event));
     try {
       link = await this.runtime.connect(this.mustRecord(), () => progress.starting());
       progress.ready();
@@ -530,14 +538,8 @@ export class SessionDO extends DurableObject<Env> {
       // The message stays queued and runs again on a restarted runtime.
       this.runtime.forget();
       this.setStatus("rescheduling");
-      this.emit("session.error", {
-        error: {
-          type: "unknown_error",
-          message: `agent runtime lost: ${outcome.reason}`,
-          retry_status: { type: "retrying" },
-        },
-      });
-      this.emit("session.status_rescheduled", {});
+      this.emit(sessionError("unknown_error", `agent runtime lost: ${outcome.reason}`, "retrying"));
+      this.emit({ type: "session.status_rescheduled" });
       return;
     }
     const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
@@ -554,16 +556,15 @@ export class SessionDO extends DurableObject<Env> {
     if (outcome.kind === "quota") {
       this.emitQuotaError(outcome.breach);
     } else if (outcome.kind === "error") {
-      this.emit("session.error", {
-        error: {
-          type:
-            "errorType" in outcome && outcome.errorType ? outcome.errorType : "model_request_failed_error",
-          message: outcome.message,
-          retry_status: { type: "exhausted" },
-        },
-      });
+      this.emit(
+        sessionError(
+          ("errorType" in outcome && outcome.errorType) || "model_request_failed_error",
+          outcome.message,
+          "exhausted",
+        ),
+      );
     }
-    this.emit("session.usage", { usage: usageToWire(record.usage, record.activeMs) });
+    this.emit({ type: "session.usage", usage: usageToWire(record.usage, record.activeMs) });
     this.setStatus("idle");
     const stopReason =
       outcome.kind === "error"
@@ -571,7 +572,7 @@ export class SessionDO extends DurableObject<Env> {
         : outcome.kind === "quota"
           ? "budget_reached"
           : "end_turn";
-    this.emit("session.status_idle", { stop_reason: { type: stopReason }, stop_details: null });
+    this.emit({ type: "session.status_idle", stop_reason: { type: stopReason }, stop_details: null });
   }
 
   // ---- quotas ---------------------------------------------------------------------------
@@ -587,15 +588,12 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   private emitQuotaError(breach: QuotaBreach): void {
-    this.emit("session.error", {
-      error: {
-        type: "billing_error",
-        message: `quota exceeded: ${breach.message}`,
-        retry_status: { type: "exhausted" },
+    this.emit(
+      sessionError("billing_error", `quota exceeded: ${breach.message}`, "exhausted", {
         error_code: "quota_exceeded",
         limit: breach.limit,
-      },
-    });
+      }),
+    );
   }
 
   private turnSink() {
@@ -603,8 +601,8 @@ export class SessionDO extends DurableObject<Env> {
     const agent = this.mustRecord().agent;
     const policy = gatewayToolPolicy(agent.tools);
     return {
-      emit: (type: string, fields: Record<string, unknown>, id?: string) => this.emit(type, fields, id),
-      preview: (forType: string, frame: Record<string, unknown>) => this.hub.publishPreview(forType, frame),
+      emit: (event: SessionEventBody, id?: string) => this.emit(event, id),
+      preview: (forType: string, frame: PreviewFrame) => this.hub.publishPreview(forType, frame),
       newEventId,
       permission: (tool: string, input: Record<string, unknown>) => decisionFor(policy, tool, input),
       mcpServers: agent.mcp_servers.map((server) => server.name),

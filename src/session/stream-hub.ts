@@ -9,7 +9,8 @@
  * id so a client can resume with `Last-Event-ID`.
  */
 import { SSE_KEEPALIVE_MS } from "../config";
-import type { LoggedEvent, WireEvent } from "./event-log";
+import type { PreviewFrame, SessionEvent } from "../schemas/session-events";
+import type { LoggedEvent } from "./event-log";
 
 const encoder = new TextEncoder();
 
@@ -19,7 +20,7 @@ interface Subscriber {
   deltas: ReadonlySet<string>;
 }
 
-export function sseFrame(event: WireEvent): string {
+export function sseFrame(event: SessionEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
@@ -55,13 +56,13 @@ export class StreamHub {
   }
 
   /** Delivers a stored event to every subscriber. */
-  publish(event: WireEvent): void {
+  publish(event: SessionEvent): void {
     this.broadcast(encoder.encode(sseFrame(event)), () => true);
   }
 
   /** Delivers a stream-only preview frame to subscribers that asked for deltas of `forType`. */
-  publishPreview(forType: string, frame: Record<string, unknown>): void {
-    const bytes = encoder.encode(`event: ${String(frame.type)}\ndata: ${JSON.stringify(frame)}\n\n`);
+  publishPreview(forType: string, frame: PreviewFrame): void {
+    const bytes = encoder.encode(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`);
     this.broadcast(bytes, (sub) => sub.deltas.has(forType));
   }
 

@@ -2,11 +2,12 @@
  * The Worker's typed handle on a session's Durable Object (addressed by the session id).
  * Calls return plain values or throw the same `ApiError` the object raised (see rpc-result).
  */
-import type { EventQuery, LoggedEvent, WireEvent } from "./event-log";
+import type { SessionEvent, UserEventInput } from "../schemas/session-events";
+import type { SessionWire } from "../schemas/sessions";
+import type { EventQuery, LoggedEvent } from "./event-log";
 import { type RpcResult, unwrap } from "./rpc-result";
 import type { SessionDO } from "./session-do";
-import type { SessionAgent, SessionRecord, SessionWire } from "./session-record";
-import type { UserEventInput } from "./user-events";
+import type { SessionAgent, SessionRecord } from "./session-record";
 
 export function sessionStub(env: Env, sessionId: string): DurableObjectStub<SessionDO> {
   const ns = env.SESSIONS as unknown as DurableObjectNamespace<SessionDO>;
@@ -26,7 +27,7 @@ export function sessionClient(env: Env, sessionId: string) {
       rpc<SessionWire>(stub.updateInfo(change)),
     archive: () => rpc<SessionWire>(stub.archive()),
     destroy: () => rpc<{ id: string }>(stub.destroy()),
-    send: (events: UserEventInput[]) => rpc<WireEvent[]>(stub.send(events)),
+    send: (events: UserEventInput[]) => rpc<SessionEvent[]>(stub.send(events)),
     listEvents: (query: EventQuery) => rpc<{ rows: LoggedEvent[] }>(stub.listEvents(query)),
     /** Agents Plane rollouts: a newer agent version the session takes up at its next turn. */
     adoptAgentVersion: (agent: SessionAgent, restartRuntime: boolean) =>

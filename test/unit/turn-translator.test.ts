@@ -19,8 +19,8 @@ function translator() {
   const out: Out[] = [];
   let n = 0;
   const t = new TurnTranslator(RUN, {
-    emit: (type, fields, id) => {
-      const event = { ...fields, type, id: id ?? `sevt_${++n}` } as Out;
+    emit: (body, id) => {
+      const event = { ...body, id: id ?? `sevt_${++n}` } as Out;
       out.push(event);
       return event as never;
     },
