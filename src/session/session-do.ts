@@ -3,8 +3,9 @@
  *
  * It owns the session record, the event log, the input queue and the live streams, and drives
  * the session's OpenClaw gateway (a container in production, a local process in dev/tests)
- * through the runtime seam. Turns run one at a time from the durable queue; the translation
- * of OpenClaw events into CMA events lives in TurnTranslator, the connection in GatewayLink.
+ * through the runtime seam. Turns run one at a time from the durable queue: this object
+ * decides when (the pump), TurnRunner runs one, TurnTranslator turns OpenClaw's events into CMA
+ * events, and GatewayLink holds the connection.
  *
  * Restart safety: a queued message leaves the queue only when its turn has finished, and an
  * alarm re-checks pending work, so an evicted object or a killed runtime picks up where it
@@ -13,77 +14,34 @@
  * truth.
  */
 import { DurableObject } from "cloudflare:workers";
-import { MAX_TURN_ATTEMPTS, RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
+import { RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
 import { jsonEqual } from "../domain/json-equal";
-import {
-  budgetToUsd,
-  effectiveLimits,
-  type QuotaBreach,
-  quotaBreach,
-  wallTimeLeftMs,
-} from "../domain/session-limits";
+import type { QuotaBreach } from "../domain/session-limits";
 import type { EgressSecrets } from "../egress/secret-substitution";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
-import { RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
-import {
-  type SessionError,
-  type SessionEvent,
-  type SessionEventBody,
-  type PreviewFrame,
-  sessionError,
-  type UserEventInput,
+import type {
+  SessionEvent,
+  SessionEventBody,
+  SessionEventBodyOf,
+  UserEventInput,
 } from "../schemas/session-events";
 import type { SessionStatus, SessionWire } from "../schemas/sessions";
 import { ApprovalDesk, type ApprovalRequest } from "./approval-desk";
 import { ApprovalBook } from "./approvals";
-import { EventLog, type EventQuery, newEventId, textOf } from "./event-log";
-import type { LinkState } from "./gateway-link";
-import { InputQueue, type QueuedInput } from "./input-queue";
-import { withRestoredContext } from "./restored-context";
+import { EventLog, type EventQuery, textOf } from "./event-log";
+import { InputQueue } from "./input-queue";
 import { capture, type RpcResult } from "./rpc-result";
-import { RuntimeProgress } from "./runtime-progress";
 import { syncSessionIndex } from "./session-index";
-import {
-  networkingOf,
-  type SessionAgent,
-  type SessionRecord,
-  sessionToWire,
-  usageToWire,
-} from "./session-record";
+import { networkingOf, type SessionAgent, type SessionRecord, sessionToWire } from "./session-record";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
-import { decisionFor, gatewayToolPolicy } from "./tool-policy";
-import { type TurnOutcome, TurnTranslator } from "./turn-translator";
+import { quotaErrorEvent, TurnRunner } from "./turn-runner";
 
 const RECORD_KEY = "session";
-
-interface ActiveTurn {
-  eventId: string;
-  runId: string;
-  translator: TurnTranslator;
-  startedAt: number;
-  done: (outcome: TurnEnd) => void;
-  /** Set when the run is stopped to wait for the user: the message stays queued. */
-  parked?: boolean;
-  /** Why the LLM proxy could not make a model call of this turn; the turn ends with it. */
-  failure?: string;
-}
-
-/** How a turn can end: as OpenClaw reported it, with the runtime gone, or stopped at a quota. */
-type TurnEnd =
-  | TurnOutcome
-  | { kind: "runtime_lost"; reason: string }
-  | { kind: "quota"; breach: QuotaBreach };
-
-/** A turn that ends without running: an error before it started, or a quota already reached. */
-type FinishedTurn =
-  | TurnOutcome
-  | { kind: "quota"; breach: QuotaBreach }
-  | { kind: "error"; message: string; errorType?: SessionError["type"] };
 
 export interface EventPage {
   data: SessionEvent[];
@@ -96,7 +54,7 @@ export class SessionDO extends DurableObject<Env> {
   private readonly hub = new StreamHub();
   private readonly runtime: SessionRuntime;
   private readonly approvals: ApprovalDesk;
-  private turn: ActiveTurn | undefined;
+  private readonly turns: TurnRunner;
   private pumping: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -104,7 +62,7 @@ export class SessionDO extends DurableObject<Env> {
     this.events = new EventLog(ctx.storage.sql);
     this.queue = new InputQueue(ctx.storage.sql);
     this.approvals = new ApprovalDesk(new ApprovalBook(ctx.storage.kv), {
-      turn: () => this.turn,
+      turn: () => this.turns.current,
       sessionKey: () => openclawSessionKey(this.mustRecord().id),
       agentTools: () => this.mustRecord().agent.tools,
       answer: (call, allow, denyMessage) => this.runtime.answerApproval(call, allow, denyMessage),
@@ -125,8 +83,24 @@ export class SessionDO extends DurableObject<Env> {
     });
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),
-      onLost: (reason) => this.turn?.done({ kind: "runtime_lost", reason }),
+      onLost: (reason) => this.turns.runtimeLost(reason),
     });
+    this.turns = new TurnRunner(
+      {
+        record: () => this.mustRecord(),
+        save: (record) => this.save(record),
+        emit: (event, id) => this.emit(event, id),
+        preview: (forType, frame) => this.hub.publishPreview(forType, frame),
+        setStatus: (status) => this.setStatus(status),
+        events: this.events,
+        queue: this.queue,
+        approvals: this.approvals,
+        runtime: this.runtime,
+        // Plane oversight: a rollout's newer agent version is taken up as a turn starts.
+        beforeTurn: () => this.takePendingAgent(),
+      },
+      turnTimeoutMs(env),
+    );
     // An object restarted with work pending (evicted, redeployed) resumes it as soon as it is
     // constructed; the watchdog alarm covers an object that nothing calls.
     if (this.queue.size() > 0) this.kick();
@@ -157,7 +131,7 @@ export class SessionDO extends DurableObject<Env> {
   }): Promise<RpcResult<SessionWire>> {
     return capture(async () => {
       const record = this.mustRecord();
-      const updated: SessionEventBody & { type: "session.updated" } = { type: "session.updated" };
+      const updated: SessionEventBodyOf<"session.updated"> = { type: "session.updated" };
       if (change.title !== undefined && change.title !== record.title)
         updated.title = record.title = change.title;
       if (change.metadata !== undefined) updated.metadata = record.metadata = change.metadata;
@@ -216,7 +190,7 @@ export class SessionDO extends DurableObject<Env> {
    */
   async sendWhenIdle(inputs: UserEventInput[]): Promise<RpcResult<SessionEvent[]>> {
     return capture(() => {
-      if (this.turn || this.queue.size() > 0) {
+      if (this.turns.current || this.queue.size() > 0) {
         throw new ApiError("session_running", `session ${this.mustRecord().id} is busy with another turn`);
       }
       return this.accept(inputs);
@@ -263,16 +237,12 @@ export class SessionDO extends DurableObject<Env> {
       const record = this.record();
       if (!record || record.status === "terminated") return null;
       if (!(await this.runtime.acceptsModelToken(token))) return null;
-      const breach = this.quotaBreachOf(record);
+      const breach = this.turns.quotaBreach(record);
       if (breach) {
-        const turn = this.turn;
-        if (turn) {
-          void this.runtime.abort(record.id, turn.runId);
-          turn.done({ kind: "quota", breach });
-        }
+        this.turns.stopAtQuota(breach);
         throw quotaError(record.id, breach);
       }
-      if (!this.turn) throw outOfTurnError(record.id);
+      if (!this.turns.current) throw outOfTurnError(record.id);
       return { sessionId: record.id, model: record.agent.model.id };
     });
   }
@@ -286,13 +256,7 @@ export class SessionDO extends DurableObject<Env> {
     record.usage.cache_creation_input_tokens += usage.cacheWriteTokens;
     record.usage.cost_usd += usage.costUsd;
     this.save(record);
-    // The proxy could not make the call (no provider, provider unreachable): no retry of the
-    // runtime's can help, so its run stops now and the turn ends with the proxy's reason.
-    const turn = this.turn;
-    if (usage.failure && turn) {
-      turn.failure ??= usage.failure;
-      void this.runtime.abort(record.id, turn.runId);
-    }
+    if (usage.failure) this.turns.modelCallFailed(usage.failure);
   }
 
   // ---- alarm: watchdog and idle stop ----------------------------------------------------
@@ -302,7 +266,7 @@ export class SessionDO extends DurableObject<Env> {
     if (!record || record.status === "terminated") return;
     const head = this.queue.peek();
     const parked = head !== null && this.approvals.isWaiting(head.eventId);
-    if (this.turn || (head && !parked)) {
+    if (this.turns.current || (head && !parked)) {
       this.kick();
       return;
     }
@@ -368,9 +332,11 @@ export class SessionDO extends DurableObject<Env> {
       });
     });
     // A message that would start a turn past a quota is refused, and the stream is told why.
-    const breach = inputs.some((input) => input.type === "user.message") ? this.quotaBreachOf(record) : null;
+    const breach = inputs.some((input) => input.type === "user.message")
+      ? this.turns.quotaBreach(record)
+      : null;
     if (breach) {
-      this.emitQuotaError(breach);
+      this.emit(quotaErrorEvent(breach));
       throw quotaError(record.id, breach);
     }
     const echoed: SessionEvent[] = [];
@@ -423,9 +389,9 @@ export class SessionDO extends DurableObject<Env> {
       // A turn parked on a tool call waits for the user's answer, and so does what is behind it.
       if (this.approvals.isWaiting(next.eventId)) break;
       await this.ctx.storage.setAlarm(Date.now() + SESSION_WATCHDOG_MS);
-      await this.runTurn(next).catch((err) => {
+      await this.turns.run(next).catch((err) => {
         log("error", "turn failed unexpectedly", { session_id: record.id, ...describeError(err) });
-        this.finishTurn(next, { kind: "error", message: "internal error while running the turn" });
+        this.turns.finish(next, { kind: "error", message: "internal error while running the turn" });
       });
     }
     const record = this.record();
@@ -435,204 +401,28 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  private async runTurn(input: QueuedInput): Promise<void> {
-    const attempt = this.queue.markAttempt(input.eventId);
-    await this.takePendingAgent(); // ---- plane oversight: a rollout's newer agent version starts here
-    if (attempt > MAX_TURN_ATTEMPTS) {
-      this.finishTurn(input, {
-        kind: "error",
-        message: `the agent runtime failed ${MAX_TURN_ATTEMPTS} times on this message`,
-      });
-      return;
-    }
-    // Queued behind a turn that used up the session's quota: it never starts.
-    const breach = this.quotaBreachOf(this.mustRecord());
-    if (breach) {
-      this.events.markProcessed(input.eventId, Date.now());
-      this.finishTurn(input, { kind: "quota", breach });
-      return;
-    }
-    if (this.mustRecord().status !== "running") {
-      this.setStatus("running");
-      this.emit({ type: "session.status_running" });
-    }
-
-    // Picked up now, whether or not the runtime then manages to run it.
-    this.events.markProcessed(input.eventId, Date.now());
-    // A model nothing can serve is a configuration error: said at once, before a runtime boots.
-    const configError = this.runtime.modelConfigError(this.mustRecord());
-    if (configError) {
-      log("warn", "turn refused: no model provider", { session_id: this.mustRecord().id });
-      this.finishTurn(input, { kind: "error", message: configError });
-      return;
-    }
-    let link: LinkState;
-    const progress = new RuntimeProgress((event) => this.emit(event));
-    try {
-      link = await this.runtime.connect(this.mustRecord(), () => progress.starting());
-      progress.ready();
-    } catch (err) {
-      const reason =
-        err instanceof RuntimeStartError ? err.reason : `could not reach the agent runtime: ${String(err)}`;
-      log("warn", "runtime start failed", { session_id: this.mustRecord().id, reason });
-      this.finishTurn(input, { kind: "error", message: reason, errorType: "unknown_error" });
-      return;
-    }
-
-    // A turn resumed after the user answered a parked tool call: the agent is told the answer
-    // (and repeats an approved call, which the stored decision then lets through at once).
-    const note = this.approvals.resumeNote();
-    const message = link.freshTranscript
-      ? withRestoredContext(this.events.transcript(), note ? `${input.text}\n\n${note}` : input.text)
-      : (note ?? input.text);
-    const runId = `${input.eventId}:${attempt}`;
-    const startedAt = Date.now();
-    const turnLimitMs = turnTimeoutMs(this.env);
-    const wallLeftMs = wallTimeLeftMs(this.limitsOf(this.mustRecord()), this.mustRecord().activeMs);
-    // The session's wall-time quota can end a turn sooner than the per-turn limit.
-    const limitMs = wallLeftMs === null ? turnLimitMs : Math.min(turnLimitMs, wallLeftMs);
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const outcome = await new Promise<TurnEnd>((done) => {
-      this.turn = {
-        eventId: input.eventId,
-        runId,
-        translator: new TurnTranslator(runId, this.turnSink()),
-        startedAt,
-        done,
-      };
-      link.client
-        .chatSend({ sessionKey: openclawSessionKey(this.mustRecord().id), message, idempotencyKey: runId })
-        .catch((err) => done({ kind: "runtime_lost", reason: `chat.send failed: ${String(err)}` }));
-      timer = setTimeout(() => {
-        void this.runtime.abort(this.mustRecord().id, runId);
-        const record = this.mustRecord();
-        const breach = consumptionBreach(this.limitsOf(record), record, Date.now() - startedAt);
-        done(
-          limitMs < turnLimitMs && breach
-            ? { kind: "quota", breach }
-            : {
-                kind: "error",
-                message: `the turn exceeded its time limit of ${limitMs / 1000} s and was stopped`,
-              },
-        );
-      }, limitMs);
-    });
-    if (timer !== null) clearTimeout(timer);
-    const failure = this.turn?.failure;
-    const parked = this.turn?.parked === true || this.approvals.isWaiting(input.eventId);
-    this.approvals.clearParkTimer();
-    this.turn = undefined;
-    link.freshTranscript = false;
-    const record = this.mustRecord();
-    record.activeMs += Date.now() - startedAt;
-    this.save(record);
-
-    if (parked && record.status !== "terminated" && outcome.kind !== "quota") {
-      // Waiting for the user: the message stays queued and runs again once every pending call
-      // has an answer. A lost runtime changes nothing for the user here.
-      if (outcome.kind === "runtime_lost") this.runtime.forget();
-      return;
-    }
-    if (outcome.kind === "runtime_lost") {
-      if (record.status === "terminated") return this.finishTurn(input, { kind: "aborted" });
-      // The message stays queued and runs again on a restarted runtime.
-      this.runtime.forget();
-      this.setStatus("rescheduling");
-      this.emit(sessionError("unknown_error", `agent runtime lost: ${outcome.reason}`, "retrying"));
-      this.emit({ type: "session.status_rescheduled" });
-      return;
-    }
-    const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
-    this.finishTurn(input, failed ? { kind: "error", message: failure } : outcome);
-  }
-
-  /** Ends a turn for good: the message leaves the queue and the session goes idle. */
-  private finishTurn(input: QueuedInput, outcome: FinishedTurn): void {
-    this.queue.remove(input.eventId);
-    this.approvals.endTurn(input.eventId);
-    const record = this.mustRecord();
-    // Archived while the turn ran: the session already said it terminated.
-    if (record.status === "terminated") return;
-    if (outcome.kind === "quota") {
-      this.emitQuotaError(outcome.breach);
-    } else if (outcome.kind === "error") {
-      this.emit(
-        sessionError(
-          ("errorType" in outcome && outcome.errorType) || "model_request_failed_error",
-          outcome.message,
-          "exhausted",
-        ),
-      );
-    }
-    this.emit({ type: "session.usage", usage: usageToWire(record.usage, record.activeMs) });
-    this.setStatus("idle");
-    const stopReason =
-      outcome.kind === "error"
-        ? "retries_exhausted"
-        : outcome.kind === "quota"
-          ? "budget_reached"
-          : "end_turn";
-    this.emit({ type: "session.status_idle", stop_reason: { type: stopReason }, stop_details: null });
-  }
-
-  // ---- quotas ---------------------------------------------------------------------------
-
-  private limitsOf(record: SessionRecord) {
-    return effectiveLimits(record.agent.session_limits, budgetToUsd(record.budget));
-  }
-
-  /** The quota the session has reached, counting the running turn's time so far. */
-  private quotaBreachOf(record: SessionRecord): QuotaBreach | null {
-    const running = this.turn ? Date.now() - this.turn.startedAt : 0;
-    return consumptionBreach(this.limitsOf(record), record, running);
-  }
-
-  private emitQuotaError(breach: QuotaBreach): void {
-    this.emit(
-      sessionError("billing_error", `quota exceeded: ${breach.message}`, "exhausted", {
-        error_code: "quota_exceeded",
-        limit: breach.limit,
-      }),
-    );
-  }
-
-  private turnSink() {
-    // One turn runs one agent version: its tool policy is computed once, not per tool event.
-    const agent = this.mustRecord().agent;
-    const policy = gatewayToolPolicy(agent.tools);
-    return {
-      emit: (event: SessionEventBody, id?: string) => this.emit(event, id),
-      preview: (forType: string, frame: PreviewFrame) => this.hub.publishPreview(forType, frame),
-      newEventId,
-      permission: (tool: string, input: Record<string, unknown>) => decisionFor(policy, tool, input),
-      mcpServers: agent.mcp_servers.map((server) => server.name),
-    };
-  }
-
   /** Gateway events go to the running turn; between turns there is nothing to translate. */
   private onGatewayEvent(frame: EventFrame): void {
-    const turn = this.turn;
-    log("debug", "gateway event", { event: frame.event, in_turn: Boolean(turn) });
+    log("debug", "gateway event", { event: frame.event, in_turn: Boolean(this.turns.current) });
     if (frame.event === "plugin.approval.requested") {
       this.approvals.onRequested(frame.payload as ApprovalRequest);
       return;
     }
-    const outcome = turn?.translator.handle(frame);
-    if (turn && outcome) turn.done(outcome);
+    this.turns.onGatewayEvent(frame);
   }
 
   private async interrupt(): Promise<void> {
-    const turn = this.turn;
+    const turn = this.turns.current;
     if (turn) {
       // Pending calls of the interrupted turn are dropped with it: nothing is left to answer.
       this.approvals.book.dropFor(turn.eventId);
-      await this.runtime.abort(this.mustRecord().id, turn.runId);
+      await this.turns.abort(turn.runId);
       return;
     }
     // A turn parked on a tool call ends here, as if it had been running.
     const head = this.queue.peek();
     if (head && this.approvals.isWaiting(head.eventId)) {
-      this.finishTurn(head, { kind: "aborted" });
+      this.turns.finish(head, { kind: "aborted" });
       this.kick();
     }
   }
@@ -640,7 +430,7 @@ export class SessionDO extends DurableObject<Env> {
   private async stopRuntime(why: string, destroy: boolean): Promise<void> {
     const record = this.record();
     if (!record) return;
-    this.turn?.done({ kind: "aborted" });
+    this.turns.stopped();
     await this.runtime.stop(record.id, why, destroy);
   }
 
@@ -752,19 +542,6 @@ const PENDING_AGENT_KEY = "plane-pending-agent";
 interface PendingAgent {
   agent: SessionAgent;
   restartRuntime: boolean;
-}
-
-function consumptionBreach(
-  limits: ReturnType<typeof effectiveLimits>,
-  record: SessionRecord,
-  runningMs: number,
-): QuotaBreach | null {
-  const u = record.usage;
-  return quotaBreach(limits, {
-    costUsd: u.cost_usd,
-    tokens: u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens,
-    activeMs: record.activeMs + runningMs,
-  });
 }
 
 function quotaError(sessionId: string, breach: QuotaBreach): ApiError {
