@@ -53,15 +53,14 @@ import type {
   UpgradeCreateSchema,
 } from "../../src/schemas/planes";
 import type {
+  EventDeltaFrameSchema,
   EventListQuerySchema,
-  RuntimeReadyEventSchema,
-  RuntimeStartEventSchema,
+  EventStartFrameSchema,
   SendEventsSchema,
   SessionEventSchema,
   UserEventParamsSchema,
 } from "../../src/schemas/session-events";
 import type {
-  SESSION_STATUSES,
   SessionCreateSchema,
   SessionListQuerySchema,
   SessionSchema,
@@ -108,7 +107,7 @@ export interface EnvironmentDeleted {
   type: "environment_deleted";
 }
 
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
+export type SessionStatus = Session["status"];
 export type Session = z.infer<typeof SessionSchema>;
 export type SessionCreateParams = z.input<typeof SessionCreateSchema>;
 export type SessionUpdateParams = z.input<typeof SessionUpdateSchema>;
@@ -132,12 +131,19 @@ export interface SessionDeleted {
   type: "session_deleted";
 }
 
-/** A stored session event (`user.message`, `agent.message`, `session.status_idle`, …). */
+/**
+ * A stored session event (`user.message`, `agent.message`, `session.status_idle`, …): a union
+ * on `type`, so `event.type === "agent.message"` narrows `event` to that event's fields.
+ */
 export type SessionEvent = z.infer<typeof SessionEventSchema>;
+/** Every `type` a session event can have. */
+export type SessionEventType = SessionEvent["type"];
+/** The session event of type `T`, e.g. `SessionEventOf<"session.status_idle">`. */
+export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
 /** Cold-start progress: a turn that has to start the session's runtime emits this first… */
-export type RuntimeStartEvent = z.infer<typeof RuntimeStartEventSchema>;
+export type RuntimeStartEvent = SessionEventOf<"span.runtime_start">;
 /** …and this once the runtime is ready (`ready_ms` after the start), before its first model call. */
-export type RuntimeReadyEvent = z.infer<typeof RuntimeReadyEventSchema>;
+export type RuntimeReadyEvent = SessionEventOf<"span.runtime_ready">;
 export type UserEventParams = z.input<typeof UserEventParamsSchema>;
 export type SendEventsParams = z.input<typeof SendEventsSchema>;
 export type EventListParams = KnownKeys<
@@ -155,17 +161,10 @@ export type EventListParams = KnownKeys<
 /**
  * Stream-only previews of an event being generated (`?event_deltas[]=agent.message`). They have
  * no id and are never stored or replayed; the finished event follows with the same id as
- * `event_start.event.id`. The Worker builds these frames by hand (no schema), hence the types here.
+ * `event_start.event.id`.
  */
-export interface EventStartFrame {
-  type: "event_start";
-  event: { id: string; type: string };
-}
-export interface EventDeltaFrame {
-  type: "event_delta";
-  event_id: string;
-  delta: { type: "content_delta"; content: { type: "text"; text: string } };
-}
+export type EventStartFrame = z.infer<typeof EventStartFrameSchema>;
+export type EventDeltaFrame = z.infer<typeof EventDeltaFrameSchema>;
 /** What a session's event stream yields. */
 export type StreamEvent = SessionEvent | EventStartFrame | EventDeltaFrame;
 

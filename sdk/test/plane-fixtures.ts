@@ -174,7 +174,11 @@ export const LOGS: PlaneLogEvent[] = [
     event: {
       id: "sevt_03",
       type: "session.error",
-      error: { type: "model_error", message: "upstream timed out", retry_status: { type: "retrying" } },
+      error: {
+        type: "model_request_failed_error",
+        message: "upstream timed out",
+        retry_status: { type: "retrying" },
+      },
       processed_at: "2026-11-02T10:00:03.000Z",
     },
   },

@@ -7,6 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { SessionStatus, SessionWire } from "../schemas/sessions";
 
 /** API keys an admin created. Only the SHA-256 of the secret is stored. */
 export const apiKeys = sqliteTable(
@@ -144,7 +145,7 @@ export const sessions = sqliteTable(
     environmentId: text("environment_id").notNull(),
     title: text("title"),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
-    status: text("status").notNull(),
+    status: text("status").$type<SessionStatus>().notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     archivedAt: integer("archived_at"),
@@ -152,7 +153,7 @@ export const sessions = sqliteTable(
     outputTokens: integer("output_tokens").notNull().default(0),
     costUsd: real("cost_usd").notNull().default(0),
     /** The session's wire object as of its last change, so a list needs no call per session. */
-    wire: text("wire", { mode: "json" }).notNull(),
+    wire: text("wire", { mode: "json" }).$type<SessionWire>().notNull(),
   },
   (t) => [
     index("sessions_created").on(t.createdAt, t.id),

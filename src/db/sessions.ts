@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
+import type { SessionStatus, SessionWire } from "../schemas/sessions";
 import type { Db } from "./client";
 import { beyondCursor } from "./paging";
 import { sessions } from "./schema";
@@ -29,7 +30,7 @@ export interface SessionIndexQuery {
   limit: number;
   page?: string;
   order: "asc" | "desc";
-  statuses?: string[];
+  statuses?: SessionStatus[];
   agentId?: string;
   agentVersion?: number;
   createdGt?: number;
@@ -43,7 +44,7 @@ export interface SessionIndexQuery {
 export async function listSessions(
   db: Db,
   q: SessionIndexQuery,
-): Promise<{ data: unknown[]; next_page: string | null; prev_page: string | null }> {
+): Promise<{ data: SessionWire[]; next_page: string | null; prev_page: string | null }> {
   const cursor = q.page ? decodeCursor(q.page) : null;
   const rows = await db
     .select({ id: sessions.id, createdAt: sessions.createdAt, wire: sessions.wire })

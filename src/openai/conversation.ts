@@ -17,7 +17,8 @@ import { environments, openaiConversations } from "../db/schema";
 import { type EnvironmentSpec, environmentSpecFromCreate } from "../domain/environment-spec";
 import { ApiError } from "../errors";
 import { newId } from "../lib/ids";
-import { newSessionRecord, type SessionWire } from "../session/session-record";
+import type { SessionWire } from "../schemas/sessions";
+import { newSessionRecord } from "../session/session-record";
 import { sessionClient } from "../session/stub";
 
 /** Name of the environment new OpenAI-endpoint sessions run in. */

@@ -13,8 +13,8 @@
  */
 import { ApiError } from "../errors";
 import { sseMessages } from "../lib/sse";
+import type { SessionWire } from "../schemas/sessions";
 import { textOf } from "../session/event-log";
-import type { SessionWire } from "../session/session-record";
 import { sessionClient } from "../session/stub";
 import type { TokenUsage } from "./completion";
 

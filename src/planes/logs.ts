@@ -5,13 +5,13 @@ import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { describeError, log } from "../lib/log";
 import { type Redactor, redactDeep } from "../lib/redact";
 import { SSE_HEADERS, sseFrame, sseMessages } from "../lib/sse";
-import type { WireEvent } from "../session/event-log";
+import type { SessionEvent } from "../schemas/session-events";
 import { sessionClient } from "../session/stub";
 import type { MemberRow } from "./members";
 
 export interface EventLogItem {
   session_id: string;
-  event: WireEvent;
+  event: SessionEvent;
 }
 
 export interface RuntimeLogItem {
@@ -211,7 +211,7 @@ async function resumePoints(
   for (;;) {
     const { rows } = await sessionClient(env, sessionId)
       .listEvents({ limit: RESUME_SCAN_PAGE, order: "desc", cursorSeq })
-      .catch(() => ({ rows: [] as Array<{ seq: number; event: WireEvent }> }));
+      .catch(() => ({ rows: [] as Array<{ seq: number; event: SessionEvent }> }));
     for (const row of rows.slice(0, RESUME_SCAN_PAGE)) {
       if (!found && row.event.id === eventId) found = true;
       if (found && row.event.processed_at) {
@@ -232,7 +232,7 @@ async function resumePoints(
     }
     const { rows } = await sessionClient(env, other)
       .listEvents({ limit: 1, order: "desc", processedLte: at })
-      .catch(() => ({ rows: [] as Array<{ seq: number; event: WireEvent }> }));
+      .catch(() => ({ rows: [] as Array<{ seq: number; event: SessionEvent }> }));
     points.set(other, rows[0]?.event.id ?? FROM_THE_START);
   }
   return points;
@@ -287,7 +287,7 @@ export function followMemberLogs(
     readers.push(reader);
     for await (const message of sseMessages(reader)) {
       if (closed) return;
-      const event = redactDeep(JSON.parse(message.data) as WireEvent, redact);
+      const event = redactDeep(JSON.parse(message.data) as SessionEvent, redact);
       const item: EventLogItem = { session_id: sessionId, event };
       write(sseFrame({ id: eventItemId(sessionId, event.id), event: "log", data: JSON.stringify(item) }));
     }

@@ -6,15 +6,15 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { validationHook } from "../middleware/validation";
-import { COMMON_ERRORS, CONFLICT_ERROR, pageOf, SSE_STREAM } from "../schemas/common";
+import { COMMON_ERRORS, CONFLICT_ERROR, pageOf } from "../schemas/common";
 import {
   EventListQuerySchema,
   SendEventsSchema,
   SessionEventSchema,
+  StreamEventSchema,
   StreamQuerySchema,
 } from "../schemas/session-events";
 import { sessionClient } from "../session/stub";
-import type { UserEventInput } from "../session/user-events";
 import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 import { SessionParam } from "./sessions";
 
@@ -42,8 +42,7 @@ sessionEventRoutes.openapi(
   async (c) => {
     const { session_id } = c.req.valid("param");
     c.set("auditTarget", session_id);
-    const events = c.req.valid("json").events as UserEventInput[];
-    const data = await sessionClient(c.env, session_id).send(events);
+    const data = await sessionClient(c.env, session_id).send(c.req.valid("json").events);
     return c.json({ data }, 200);
   },
 );
@@ -80,7 +79,7 @@ sessionEventRoutes.openapi(
     const last = page.at(-1);
     const next_page =
       rows.length > q.limit && last ? encodeCursor({ key: last.seq, id: last.event.id }) : null;
-    return c.json({ data: page.map((r) => r.event), next_page } as never, 200);
+    return c.json({ data: page.map((r) => r.event), next_page }, 200);
   },
 );
 
@@ -97,7 +96,7 @@ sessionEventRoutes.openapi(
     responses: {
       200: {
         description: "Server-sent events: catch-up, then live session events",
-        content: { "text/event-stream": { schema: SSE_STREAM } },
+        content: { "text/event-stream": { schema: StreamEventSchema } },
       },
       ...COMMON_ERRORS,
     },

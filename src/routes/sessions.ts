@@ -126,7 +126,7 @@ sessionRoutes.openapi(
       createdLte: q["created_at[lte]"],
       includeArchived: q.include_archived,
     });
-    return c.json(page as never, 200);
+    return c.json(page, 200);
   },
 );
 

@@ -1,29 +1,47 @@
 /**
- * Wire schemas for session events (`client.beta.sessions.events`): what a client may send and
- * the list query. Text blocks are checked strictly; other block types (image, document,
- * search_result) are accepted by shape and passed to the agent as their text where they have one.
+ * The session event catalog (`client.beta.sessions.events`): every event a client may send, and
+ * every event a session stores and streams, each once, as zod schemas. The Worker validates
+ * input with them, types what it emits with them (`SessionEventBody`: a session cannot emit an
+ * event that is not here), documents them in /openapi.json, and the SDK derives its types from
+ * them.
+ *
+ * The CMA events Clawplane emits (shapes as in the CMA contract), the echoes of the user events
+ * it accepts, and its own span pair `span.runtime_start` / `span.runtime_ready`. Text blocks are
+ * checked strictly; other block types (image, document, search_result) are accepted by shape
+ * and passed to the agent as their text where they have one.
  */
 import { z } from "@hono/zod-openapi";
 import { MAX_EVENTS_PER_SEND, MAX_PAGE_LIMIT } from "../config";
 import { decimalIntQuery, PageQuery, TimestampQuery } from "./common";
+import { MetadataSchema } from "./metadata";
 
 const TextBlockSchema = z.strictObject({ type: z.literal("text"), text: z.string() });
 const OtherBlockSchema = z.looseObject({ type: z.enum(["image", "document", "search_result", "redacted"]) });
 export const ContentBlockSchema = z.union([TextBlockSchema, OtherBlockSchema]);
 
+// ---- what a client sends ----------------------------------------------------------------------
+
+const userMessageFields = {
+  content: z.array(ContentBlockSchema).min(1, "a message needs at least one content block"),
+};
+const userInterruptFields = { session_thread_id: z.string().min(1).optional() };
+const toolConfirmationFields = {
+  tool_use_id: z.string().min(1),
+  result: z.enum(["allow", "deny"]),
+  deny_message: z.string().optional(),
+};
+
 export const UserMessageParamsSchema = z.strictObject({
   type: z.literal("user.message"),
-  content: z.array(ContentBlockSchema).min(1, "a message needs at least one content block"),
+  ...userMessageFields,
 });
 
 export const UserEventParamsSchema = z.discriminatedUnion("type", [
   UserMessageParamsSchema,
-  z.strictObject({ type: z.literal("user.interrupt"), session_thread_id: z.string().min(1).optional() }),
+  z.strictObject({ type: z.literal("user.interrupt"), ...userInterruptFields }),
   z.strictObject({
     type: z.literal("user.tool_confirmation"),
-    tool_use_id: z.string().min(1),
-    result: z.enum(["allow", "deny"]),
-    deny_message: z.string().optional(),
+    ...toolConfirmationFields,
     session_thread_id: z.string().optional(),
   }),
   z.strictObject({
@@ -34,39 +52,224 @@ export const UserEventParamsSchema = z.discriminatedUnion("type", [
     session_thread_id: z.string().optional(),
   }),
 ]);
+/** A user event as the session accepts it (validated). */
+export type UserEventInput = z.infer<typeof UserEventParamsSchema>;
 
 export const SendEventsSchema = z
   .strictObject({ events: z.array(UserEventParamsSchema).min(1).max(MAX_EVENTS_PER_SEND) })
   .openapi("SendEvents");
 export type SendEvents = z.infer<typeof SendEventsSchema>;
 
-export const SessionEventSchema = z
-  .looseObject({ id: z.string(), type: z.string(), processed_at: z.string().nullable() })
-  .openapi("SessionEvent");
+// ---- what a session stores and streams --------------------------------------------------------
 
 /**
- * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not
- * know a type skip it, the official SDKs included). Emitted only by a turn that has to start the
- * session's runtime, before the turn's first model call: `span.runtime_start` when the start
- * begins, `span.runtime_ready` once the runtime answers. A start that fails is followed by
- * `session.error` instead of `span.runtime_ready`.
+ * One stored event: `{id, type, ...fields, processed_at}`. `processed_at` is RFC 3339; an echoed
+ * user event may have none yet (a queued `user.message` is `null` until its turn picks it up).
  */
-export const RuntimeStartEventSchema = z
-  .object({ id: z.string(), type: z.literal("span.runtime_start"), processed_at: z.string() })
-  .openapi("RuntimeStartEvent");
-export const RuntimeReadyEventSchema = z
+function storedEvent<T extends string, F extends z.ZodRawShape>(
+  type: T,
+  name: string,
+  fields: F,
+  options: { queued?: boolean; description?: string } = {},
+) {
+  return z
+    .object({
+      id: z.string(),
+      type: z.literal(type),
+      ...fields,
+      processed_at: options.queued ? z.string().nullable() : z.string(),
+    })
+    .openapi(name, options.description ? { description: options.description } : {});
+}
+
+const TextContentSchema = z.array(z.object({ type: z.literal("text"), text: z.string() }));
+
+/** The agent's permission for a tool call, as the session evaluated it. */
+export const EvaluatedPermissionSchema = z.enum(["allow", "ask", "deny"]);
+export type EvaluatedPermission = z.infer<typeof EvaluatedPermissionSchema>;
+
+const ModelUsageSchema = z.object({
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  cache_creation_input_tokens: z.number(),
+  cache_read_input_tokens: z.number(),
+});
+
+/** A session's cumulative usage (on the session object and in `session.usage`). */
+export const SessionUsageSchema = z
   .object({
-    id: z.string(),
-    type: z.literal("span.runtime_ready"),
-    processed_at: z.string(),
-    /** The `span.runtime_start` event this one ends. */
-    runtime_start_id: z.string(),
-    /** When the start began (RFC 3339). */
-    started_at: z.string(),
-    /** Milliseconds from the start to a runtime ready to run the turn. */
-    ready_ms: z.number().int().nonnegative(),
+    input_tokens: z.number(),
+    output_tokens: z.number(),
+    cache_read_input_tokens: z.number(),
+    cache_creation: z.object({
+      ephemeral_5m_input_tokens: z.number(),
+      ephemeral_1h_input_tokens: z.number(),
+    }),
+    active_seconds: z.number(),
+    list_cost: z.object({
+      amount: z.string().openapi({ description: "Integer string in minor units (cents)" }),
+      currency: z.literal("USD"),
+    }),
   })
-  .openapi("RuntimeReadyEvent");
+  .openapi("SessionUsage");
+
+/** Why a session went idle. */
+export const StopReasonSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("end_turn") }),
+  /** Tool calls wait for the user's `user.tool_confirmation`: their `agent.tool_use` ids. */
+  z.object({ type: z.literal("requires_action"), event_ids: z.array(z.string()) }),
+  z.object({ type: z.literal("retries_exhausted") }),
+  z.object({ type: z.literal("budget_reached") }),
+]);
+
+/** `session.error`'s `error`: what failed and whether the session retries. */
+export const SessionErrorSchema = z.object({
+  type: z.enum(["unknown_error", "model_request_failed_error", "billing_error"]),
+  message: z.string(),
+  retry_status: z.object({ type: z.enum(["retrying", "exhausted", "terminal"]) }),
+  /** Clawplane: set on a quota stop (`billing_error`). */
+  error_code: z.literal("quota_exceeded").optional(),
+  /** Clawplane: the quota the session reached. */
+  limit: z.enum(["max_cost_usd", "max_tokens", "max_wall_time_seconds"]).optional(),
+});
+export type SessionError = z.infer<typeof SessionErrorSchema>;
+
+export const SessionEventSchema = z
+  .discriminatedUnion("type", [
+    // Echoes of the user's events.
+    storedEvent("user.message", "UserMessageEvent", userMessageFields, { queued: true }),
+    storedEvent("user.interrupt", "UserInterruptEvent", userInterruptFields, { queued: true }),
+    storedEvent("user.tool_confirmation", "UserToolConfirmationEvent", toolConfirmationFields, {
+      queued: true,
+    }),
+    // The session's lifecycle.
+    storedEvent("session.status_running", "SessionStatusRunningEvent", {}),
+    storedEvent("session.status_idle", "SessionStatusIdleEvent", {
+      stop_reason: StopReasonSchema,
+      stop_details: z.null(),
+    }),
+    storedEvent("session.status_rescheduled", "SessionStatusRescheduledEvent", {}),
+    storedEvent("session.status_terminated", "SessionStatusTerminatedEvent", {}),
+    storedEvent("session.error", "SessionErrorEvent", { error: SessionErrorSchema }),
+    storedEvent("session.usage", "SessionUsageEvent", { usage: SessionUsageSchema }),
+    storedEvent(
+      "session.updated",
+      "SessionUpdatedEvent",
+      { title: z.string().nullable().optional(), metadata: MetadataSchema.optional() },
+      { description: "The fields an update changed, and only those." },
+    ),
+    storedEvent("session.deleted", "SessionDeletedEvent", {}, { description: "The last event of a stream." }),
+    // A turn's work.
+    storedEvent("span.model_request_start", "ModelRequestStartEvent", {}),
+    storedEvent("span.model_request_end", "ModelRequestEndEvent", {
+      model_request_start_id: z.string(),
+      is_error: z.boolean(),
+      model_usage: ModelUsageSchema,
+    }),
+    storedEvent(
+      "agent.thinking",
+      "AgentThinkingEvent",
+      {},
+      { description: "The model is reasoning (a progress signal, no content)." },
+    ),
+    storedEvent("agent.message", "AgentMessageEvent", { content: TextContentSchema }),
+    storedEvent("agent.tool_use", "AgentToolUseEvent", {
+      name: z.string(),
+      input: z.record(z.string(), z.unknown()),
+      evaluated_permission: EvaluatedPermissionSchema,
+    }),
+    storedEvent("agent.tool_result", "AgentToolResultEvent", {
+      tool_use_id: z.string(),
+      content: TextContentSchema,
+      is_error: z.boolean(),
+    }),
+    storedEvent("agent.mcp_tool_use", "AgentMcpToolUseEvent", {
+      mcp_server_name: z.string(),
+      name: z.string(),
+      input: z.record(z.string(), z.unknown()),
+      evaluated_permission: EvaluatedPermissionSchema,
+    }),
+    storedEvent("agent.mcp_tool_result", "AgentMcpToolResultEvent", {
+      mcp_tool_use_id: z.string(),
+      content: TextContentSchema,
+      is_error: z.boolean(),
+    }),
+    /*
+     * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not
+     * know a type skip it, the official SDKs included). Emitted only by a turn that has to start
+     * the session's runtime, before the turn's first model call: `span.runtime_start` when the
+     * start begins, `span.runtime_ready` once the runtime answers. A start that fails is followed
+     * by `session.error` instead of `span.runtime_ready`.
+     */
+    storedEvent("span.runtime_start", "RuntimeStartEvent", {}),
+    storedEvent("span.runtime_ready", "RuntimeReadyEvent", {
+      /** The `span.runtime_start` event this one ends. */
+      runtime_start_id: z.string(),
+      /** When the start began (RFC 3339). */
+      started_at: z.string(),
+      /** Milliseconds from the start to a runtime ready to run the turn. */
+      ready_ms: z.number().int().nonnegative(),
+    }),
+  ])
+  .openapi("SessionEvent");
+
+/** A stored session event, as history and the stream return it. */
+export type SessionEvent = z.infer<typeof SessionEventSchema>;
+export type SessionEventType = SessionEvent["type"];
+/** The event of type `T`. */
+export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
+/** What a session emits: an event without the `id` and `processed_at` the log gives it. */
+export type SessionEventBody = SessionEvent extends infer E
+  ? E extends SessionEvent
+    ? Omit<E, "id" | "processed_at">
+    : never
+  : never;
+/** The body of the event of type `T`. */
+export type SessionEventBodyOf<T extends SessionEventType> = Extract<SessionEventBody, { type: T }>;
+
+/**
+ * The one way a `session.error` is made. `retrying`: the session runs the message again;
+ * `exhausted`: the turn is over and the session goes idle.
+ */
+export function sessionError(
+  type: SessionError["type"],
+  message: string,
+  retry: SessionError["retry_status"]["type"],
+  extra: Pick<SessionError, "error_code" | "limit"> = {},
+): SessionEventBodyOf<"session.error"> {
+  return { type: "session.error", error: { type, message, retry_status: { type: retry }, ...extra } };
+}
+
+/**
+ * Stream-only previews of an event being generated (`?event_deltas[]=agent.message`). They have
+ * no id and are never stored or replayed; the finished event follows with the same id as
+ * `event_start.event.id`.
+ */
+export const EventStartFrameSchema = z
+  .object({
+    type: z.literal("event_start"),
+    event: z.object({ id: z.string(), type: z.enum(["agent.message", "agent.thinking"]) }),
+  })
+  .openapi("EventStartFrame");
+export const EventDeltaFrameSchema = z
+  .object({
+    type: z.literal("event_delta"),
+    event_id: z.string(),
+    delta: z.object({
+      type: z.literal("content_delta"),
+      content: z.object({ type: z.literal("text"), text: z.string() }),
+    }),
+  })
+  .openapi("EventDeltaFrame");
+export type PreviewFrame = z.infer<typeof EventStartFrameSchema> | z.infer<typeof EventDeltaFrameSchema>;
+
+/** The `data:` of one message of a session's event stream (its `event:` line is the `type`). */
+export const StreamEventSchema = z
+  .union([SessionEventSchema, EventStartFrameSchema, EventDeltaFrameSchema])
+  .openapi("SessionStreamEvent", {
+    description:
+      "One server-sent event: `id:` the event id (stored events only), `event:` its type, `data:` this object.",
+  });
 
 export const EventListQuerySchema = z.object({
   limit: decimalIntQuery(1, MAX_PAGE_LIMIT).default(MAX_PAGE_LIMIT),

@@ -5,7 +5,7 @@
 
 import { z } from "@hono/zod-openapi";
 import { AgentToolParamsSchema } from "./agent-tools";
-import { McpServerSchema, ModelParamSchema, SkillParamsSchema } from "./agents";
+import { AgentSchema, McpServerSchema, ModelParamSchema, SkillParamsSchema } from "./agents";
 import {
   BooleanQuery,
   decimalIntQuery,
@@ -15,10 +15,11 @@ import {
   TimestampQuery,
 } from "./common";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
-import { UserMessageParamsSchema } from "./session-events";
+import { SessionUsageSchema, UserMessageParamsSchema } from "./session-events";
 import { SessionBudgetSchema } from "./session-limits";
 
 export const SESSION_STATUSES = ["idle", "running", "rescheduling", "terminated"] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 const AgentRefSchema = z.strictObject({
   type: z.literal("agent"),
@@ -70,7 +71,10 @@ export const SessionSchema = z
     id: z.string(),
     type: z.literal("session"),
     status: z.enum(SESSION_STATUSES),
-    agent: z.record(z.string(), z.unknown()),
+    /** The agent the session runs: its definition at the version the session uses. */
+    agent: AgentSchema.omit({ created_at: true, updated_at: true, archived_at: true }).openapi(
+      "SessionAgent",
+    ),
     environment_id: z.string(),
     title: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
@@ -79,12 +83,14 @@ export const SessionSchema = z
     outcome_evaluations: z.array(z.unknown()),
     budget: SessionBudgetSchema.nullable(),
     stats: z.object({ active_seconds: z.number(), duration_seconds: z.number() }),
-    usage: z.record(z.string(), z.unknown()),
+    usage: SessionUsageSchema,
     created_at: z.string(),
     updated_at: z.string(),
     archived_at: z.string().nullable(),
   })
   .openapi("Session");
+/** A session as the API returns it. */
+export type SessionWire = z.infer<typeof SessionSchema>;
 
 export const SessionListQuerySchema = z.object({
   limit: LimitQuery,

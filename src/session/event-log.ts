@@ -5,13 +5,11 @@
  */
 import { randomBase62 } from "../lib/ids";
 import { toRfc3339 } from "../lib/time";
-
-/** A CMA event as it goes on the wire: `{id, type, ...fields, processed_at}`. */
-export type WireEvent = { id: string; type: string; processed_at: string | null } & Record<string, unknown>;
+import type { SessionEvent, SessionEventBody, SessionEventOf } from "../schemas/session-events";
 
 export interface LoggedEvent {
   seq: number;
-  event: WireEvent;
+  event: SessionEvent;
 }
 
 export interface EventQuery {
@@ -43,19 +41,18 @@ export class EventLog {
     sql.exec("CREATE INDEX IF NOT EXISTS events_type ON events (type, seq)");
   }
 
-  /** Appends an event; `processedAt` null marks a user event still waiting in the queue. */
-  append(
-    type: string,
-    fields: Record<string, unknown>,
-    processedAt: number | null,
-    id = newEventId(),
-  ): LoggedEvent {
-    const event: WireEvent = {
+  /**
+   * Appends an event, on the wire as `{id, type, ...fields, processed_at}`; `processedAt` null
+   * marks a user event still waiting in the queue.
+   */
+  append(body: SessionEventBody, processedAt: number | null, id = newEventId()): LoggedEvent {
+    const { type, ...fields } = body;
+    const event = {
       id,
       type,
       ...fields,
       processed_at: processedAt === null ? null : toRfc3339(processedAt),
-    };
+    } as SessionEvent;
     const row = this.sql
       .exec<{ seq: number }>(
         "INSERT INTO events (id, type, processed_at, body) VALUES (?, ?, ?, ?) RETURNING seq",
@@ -72,7 +69,7 @@ export class EventLog {
   markProcessed(id: string, at: number): void {
     const row = this.sql.exec<{ body: string }>("SELECT body FROM events WHERE id = ?", id).toArray()[0];
     if (!row) return;
-    const event = JSON.parse(row.body) as WireEvent;
+    const event = JSON.parse(row.body) as SessionEvent;
     event.processed_at = toRfc3339(at);
     this.sql.exec("UPDATE events SET processed_at = ?, body = ? WHERE id = ?", at, JSON.stringify(event), id);
   }
@@ -81,7 +78,7 @@ export class EventLog {
     const row = this.sql
       .exec<{ seq: number; body: string }>("SELECT seq, body FROM events WHERE id = ?", id)
       .toArray()[0];
-    return row ? { seq: row.seq, event: JSON.parse(row.body) as WireEvent } : null;
+    return row ? { seq: row.seq, event: JSON.parse(row.body) as SessionEvent } : null;
   }
 
   /** Events after `seq`, oldest first (stream catch-up). */
@@ -93,7 +90,7 @@ export class EventLog {
         limit,
       )
       .toArray()
-      .map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as WireEvent }));
+      .map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as SessionEvent }));
   }
 
   lastSeq(): number {
@@ -130,7 +127,7 @@ export class EventLog {
     return this.sql
       .exec<{ seq: number; body: string }>(sql, ...args, q.limit + 1)
       .toArray()
-      .map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as WireEvent }));
+      .map((r) => ({ seq: r.seq, event: JSON.parse(r.body) as SessionEvent }));
   }
 
   /** Text of the conversation so far (user messages and agent replies), oldest first. */
@@ -141,7 +138,7 @@ export class EventLog {
       )
       .toArray();
     return rows.map((r) => {
-      const event = JSON.parse(r.body) as WireEvent;
+      const event = JSON.parse(r.body) as SessionEventOf<"user.message" | "agent.message">;
       return { role: event.type === "user.message" ? "user" : "assistant", text: textOf(event.content) };
     });
   }

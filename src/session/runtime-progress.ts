@@ -5,33 +5,29 @@
  * first model call. A turn that finds its runtime running emits neither. Shapes: the catalog in
  * src/schemas/session-events.ts.
  */
-import type { z } from "@hono/zod-openapi";
-import type { RuntimeReadyEventSchema } from "../schemas/session-events";
-import type { WireEvent } from "./event-log";
-
-type ReadyFields = Omit<z.infer<typeof RuntimeReadyEventSchema>, "id" | "type" | "processed_at">;
+import type { SessionEvent, SessionEventBody } from "../schemas/session-events";
 
 export class RuntimeProgress {
   private start: { id: string; at: number } | undefined;
 
-  constructor(private readonly emit: (type: string, fields: Record<string, unknown>) => WireEvent) {}
+  constructor(private readonly emit: (event: SessionEventBody) => SessionEvent) {}
 
   /** The runtime is being started (called again by a second try of the same start: one span). */
   starting(): void {
     if (this.start) return;
-    const event = this.emit("span.runtime_start", {});
+    const event = this.emit({ type: "span.runtime_start" });
     this.start = { id: event.id, at: event.processed_at ? Date.parse(event.processed_at) : Date.now() };
   }
 
   /** The runtime is ready to run the turn; ends the span if a start was reported. */
   ready(): void {
     if (!this.start) return;
-    const fields: ReadyFields = {
+    this.emit({
+      type: "span.runtime_ready",
       runtime_start_id: this.start.id,
       started_at: new Date(this.start.at).toISOString(),
       ready_ms: Date.now() - this.start.at,
-    };
-    this.emit("span.runtime_ready", fields);
+    });
     this.start = undefined;
   }
 }

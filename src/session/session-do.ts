@@ -3,8 +3,9 @@
  *
  * It owns the session record, the event log, the input queue and the live streams, and drives
  * the session's OpenClaw gateway (a container in production, a local process in dev/tests)
- * through the runtime seam. Turns run one at a time from the durable queue; the translation
- * of OpenClaw events into CMA events lives in TurnTranslator, the connection in GatewayLink.
+ * through the runtime seam. Turns run one at a time from the durable queue: this object
+ * decides when (the pump), TurnRunner runs one, TurnTranslator turns OpenClaw's events into CMA
+ * events, and GatewayLink holds the connection.
  *
  * Restart safety: a queued message leaves the queue only when its turn has finished, and an
  * alarm re-checks pending work, so an evicted object or a killed runtime picks up where it
@@ -13,75 +14,38 @@
  * truth.
  */
 import { DurableObject } from "cloudflare:workers";
-import { MAX_TURN_ATTEMPTS, RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
-import {
-  budgetToUsd,
-  effectiveLimits,
-  type QuotaBreach,
-  quotaBreach,
-  wallTimeLeftMs,
-} from "../domain/session-limits";
+import { RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
+import type { QuotaBreach } from "../domain/session-limits";
 import type { EgressSecrets } from "../egress/secret-substitution";
 import { ApiError, toErrorResponse } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
-import { RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
+import type {
+  SessionEvent,
+  SessionEventBody,
+  SessionEventBodyOf,
+  UserEventInput,
+} from "../schemas/session-events";
+import type { SessionStatus, SessionWire } from "../schemas/sessions";
 import { ApprovalDesk, type ApprovalRequest } from "./approval-desk";
 import { ApprovalBook } from "./approvals";
-import { EventLog, type EventQuery, newEventId, textOf, type WireEvent } from "./event-log";
-import type { LinkState } from "./gateway-link";
-import { InputQueue, type QueuedInput } from "./input-queue";
+import { EventLog, type EventQuery, textOf } from "./event-log";
+import { InputQueue } from "./input-queue";
 import { PendingAgent } from "./pending-agent";
-import { withRestoredContext } from "./restored-context";
 import { capture, type RpcResult } from "./rpc-result";
 import { type RuntimeLogTail, runtimeLogTail } from "./runtime-logs";
-import { RuntimeProgress } from "./runtime-progress";
 import { dropSessionIndex, syncSessionIndex } from "./session-index";
-import {
-  networkingOf,
-  type SessionAgent,
-  type SessionRecord,
-  type SessionStatus,
-  type SessionWire,
-  sessionToWire,
-  usageToWire,
-} from "./session-record";
+import { networkingOf, type SessionAgent, type SessionRecord, sessionToWire } from "./session-record";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
-import { decisionFor, gatewayToolPolicy } from "./tool-policy";
-import { type TurnOutcome, TurnTranslator } from "./turn-translator";
-import type { UserEventInput } from "./user-events";
+import { quotaErrorEvent, TurnRunner } from "./turn-runner";
 
 const RECORD_KEY = "session";
 
-interface ActiveTurn {
-  eventId: string;
-  runId: string;
-  translator: TurnTranslator;
-  startedAt: number;
-  done: (outcome: TurnEnd) => void;
-  /** Set when the run is stopped to wait for the user: the message stays queued. */
-  parked?: boolean;
-  /** Why the LLM proxy could not make a model call of this turn; the turn ends with it. */
-  failure?: string;
-}
-
-/** How a turn can end: as OpenClaw reported it, with the runtime gone, or stopped at a quota. */
-type TurnEnd =
-  | TurnOutcome
-  | { kind: "runtime_lost"; reason: string }
-  | { kind: "quota"; breach: QuotaBreach };
-
-/** A turn that ends without running: an error before it started, or a quota already reached. */
-type FinishedTurn =
-  | TurnOutcome
-  | { kind: "quota"; breach: QuotaBreach }
-  | { kind: "error"; message: string; errorType?: string };
-
 export interface EventPage {
-  data: WireEvent[];
+  data: SessionEvent[];
   next_page: string | null;
 }
 
@@ -92,7 +56,7 @@ export class SessionDO extends DurableObject<Env> {
   private readonly runtime: SessionRuntime;
   private readonly approvals: ApprovalDesk;
   private readonly pendingAgent: PendingAgent;
-  private turn: ActiveTurn | undefined;
+  private readonly turns: TurnRunner;
   private pumping: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -101,28 +65,45 @@ export class SessionDO extends DurableObject<Env> {
     this.queue = new InputQueue(ctx.storage.sql);
     this.pendingAgent = new PendingAgent(ctx.storage.kv);
     this.approvals = new ApprovalDesk(new ApprovalBook(ctx.storage.kv), {
-      turn: () => this.turn,
+      turn: () => this.turns.current,
       sessionKey: () => openclawSessionKey(this.mustRecord().id),
       agentTools: () => this.mustRecord().agent.tools,
       answer: (call, allow, denyMessage) => this.runtime.answerApproval(call, allow, denyMessage),
       abort: (runId) => void this.runtime.abort(this.mustRecord().id, runId),
       waitForUser: (toolUseIds) => {
         this.setStatus("idle");
-        this.emit("session.status_idle", {
+        this.emit({
+          type: "session.status_idle",
           stop_reason: { type: "requires_action", event_ids: toolUseIds },
           stop_details: null,
         });
       },
       resumeRunning: () => {
         this.setStatus("running");
-        this.emit("session.status_running", {});
+        this.emit({ type: "session.status_running" });
       },
       kick: () => this.kick(),
     });
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),
-      onLost: (reason) => this.turn?.done({ kind: "runtime_lost", reason }),
+      onLost: (reason) => this.turns.runtimeLost(reason),
     });
+    this.turns = new TurnRunner(
+      {
+        record: () => this.mustRecord(),
+        save: (record) => this.save(record),
+        emit: (event, id) => this.emit(event, id),
+        preview: (forType, frame) => this.hub.publishPreview(forType, frame),
+        setStatus: (status) => this.setStatus(status),
+        events: this.events,
+        queue: this.queue,
+        approvals: this.approvals,
+        runtime: this.runtime,
+        // Plane oversight: a rollout's newer agent version is taken up as a turn starts.
+        beforeTurn: () => this.takePendingAgent(),
+      },
+      turnTimeoutMs(env),
+    );
     // An object restarted with work pending (evicted, redeployed) resumes it as soon as it is
     // constructed; the watchdog alarm covers an object that nothing calls.
     if (this.queue.size() > 0) this.kick();
@@ -153,14 +134,14 @@ export class SessionDO extends DurableObject<Env> {
   }): Promise<RpcResult<SessionWire>> {
     return capture(async () => {
       const record = this.mustRecord();
-      const fields: Record<string, unknown> = {};
+      const updated: SessionEventBodyOf<"session.updated"> = { type: "session.updated" };
       if (change.title !== undefined && change.title !== record.title)
-        fields.title = record.title = change.title;
-      if (change.metadata !== undefined) fields.metadata = record.metadata = change.metadata;
-      if (Object.keys(fields).length) {
+        updated.title = record.title = change.title;
+      if (change.metadata !== undefined) updated.metadata = record.metadata = change.metadata;
+      if (Object.keys(updated).length > 1) {
         record.updatedAt = Date.now();
         this.save(record);
-        this.emit("session.updated", fields);
+        this.emit(updated);
         await syncSessionIndex(this.env.DB, record);
       }
       return sessionToWire(record);
@@ -177,7 +158,7 @@ export class SessionDO extends DurableObject<Env> {
         this.save(record);
         this.queue.clear();
         this.approvals.book.clear();
-        this.emit("session.status_terminated", {});
+        this.emit({ type: "session.status_terminated" });
         await this.stopRuntime("archived", true);
         await syncSessionIndex(this.env.DB, record);
       }
@@ -189,7 +170,7 @@ export class SessionDO extends DurableObject<Env> {
   async destroy(): Promise<RpcResult<{ id: string }>> {
     return capture(async () => {
       const record = this.mustRecord();
-      this.emit("session.deleted", {});
+      this.emit({ type: "session.deleted" });
       this.hub.closeAll();
       await this.stopRuntime("deleted", true);
       await this.ctx.storage.deleteAlarm();
@@ -202,7 +183,7 @@ export class SessionDO extends DurableObject<Env> {
   // ---- RPC: events ----------------------------------------------------------------------
 
   /** Accepts user events (returns at once); queued messages run in order. */
-  async send(inputs: UserEventInput[]): Promise<RpcResult<WireEvent[]>> {
+  async send(inputs: UserEventInput[]): Promise<RpcResult<SessionEvent[]>> {
     return capture(() => this.accept(inputs));
   }
 
@@ -210,9 +191,9 @@ export class SessionDO extends DurableObject<Env> {
    * Like `send`, but refuses (409 `session_running`) while a turn runs or messages wait: the
    * OpenAI endpoint answers one turn per request, and check-and-accept must be one step.
    */
-  async sendWhenIdle(inputs: UserEventInput[]): Promise<RpcResult<WireEvent[]>> {
+  async sendWhenIdle(inputs: UserEventInput[]): Promise<RpcResult<SessionEvent[]>> {
     return capture(() => {
-      if (this.turn || this.queue.size() > 0) {
+      if (this.turns.current || this.queue.size() > 0) {
         throw new ApiError("session_running", `session ${this.mustRecord().id} is busy with another turn`);
       }
       return this.accept(inputs);
@@ -221,7 +202,7 @@ export class SessionDO extends DurableObject<Env> {
 
   async listEvents(
     query: EventQuery,
-  ): Promise<RpcResult<{ rows: Array<{ seq: number; event: WireEvent }> }>> {
+  ): Promise<RpcResult<{ rows: Array<{ seq: number; event: SessionEvent }> }>> {
     return capture(() => {
       this.mustRecord();
       return { rows: this.events.query(query) };
@@ -266,16 +247,12 @@ export class SessionDO extends DurableObject<Env> {
       const record = this.record();
       if (!record || record.status === "terminated") return null;
       if (!(await this.runtime.acceptsModelToken(token))) return null;
-      const breach = this.quotaBreachOf(record);
+      const breach = this.turns.quotaBreach(record);
       if (breach) {
-        const turn = this.turn;
-        if (turn) {
-          void this.runtime.abort(record.id, turn.runId);
-          turn.done({ kind: "quota", breach });
-        }
+        this.turns.stopAtQuota(breach);
         throw quotaError(record.id, breach);
       }
-      if (!this.turn) throw outOfTurnError(record.id);
+      if (!this.turns.current) throw outOfTurnError(record.id);
       return { sessionId: record.id, model: record.agent.model.id };
     });
   }
@@ -290,13 +267,7 @@ export class SessionDO extends DurableObject<Env> {
       record.usage.cache_creation_input_tokens += usage.cacheWriteTokens;
       record.usage.cost_usd += usage.costUsd;
       this.save(record);
-      // The proxy could not make the call (no provider, provider unreachable): no retry of the
-      // runtime's can help, so its run stops now and the turn ends with the proxy's reason.
-      const turn = this.turn;
-      if (usage.failure && turn) {
-        turn.failure ??= usage.failure;
-        void this.runtime.abort(record.id, turn.runId);
-      }
+      if (usage.failure) this.turns.modelCallFailed(usage.failure);
     });
   }
 
@@ -307,7 +278,7 @@ export class SessionDO extends DurableObject<Env> {
     if (!record || record.status === "terminated") return;
     const head = this.queue.peek();
     const parked = head !== null && this.approvals.isWaiting(head.eventId);
-    if (this.turn || (head && !parked)) {
+    if (this.turns.current || (head && !parked)) {
       this.kick();
       return;
     }
@@ -332,8 +303,8 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** Appends an event to the log and publishes it to live streams. */
-  private emit(type: string, fields: Record<string, unknown>, id?: string): WireEvent {
-    const { event } = this.events.append(type, fields, Date.now(), id);
+  private emit(body: SessionEventBody, id?: string): SessionEvent {
+    const { event } = this.events.append(body, Date.now(), id);
     this.hub.publish(event);
     return event;
   }
@@ -352,7 +323,7 @@ export class SessionDO extends DurableObject<Env> {
     );
   }
 
-  private accept(inputs: UserEventInput[]): WireEvent[] {
+  private accept(inputs: UserEventInput[]): SessionEvent[] {
     const record = this.mustRecord();
     if (record.status === "terminated") {
       throw new ApiError("session_terminated", `session ${record.id} is terminated and accepts no events`);
@@ -373,15 +344,17 @@ export class SessionDO extends DurableObject<Env> {
       });
     });
     // A message that would start a turn past a quota is refused, and the stream is told why.
-    const breach = inputs.some((input) => input.type === "user.message") ? this.quotaBreachOf(record) : null;
+    const breach = inputs.some((input) => input.type === "user.message")
+      ? this.turns.quotaBreach(record)
+      : null;
     if (breach) {
-      this.emitQuotaError(breach);
+      this.emit(quotaErrorEvent(breach));
       throw quotaError(record.id, breach);
     }
-    const echoed: WireEvent[] = [];
+    const echoed: SessionEvent[] = [];
     for (const input of inputs) {
       if (input.type === "user.message") {
-        const { event } = this.events.append("user.message", { content: input.content }, null);
+        const { event } = this.events.append({ type: "user.message", content: input.content }, null);
         this.queue.enqueue(event.id, textOf(input.content));
         this.hub.publish(event);
         echoed.push(event);
@@ -389,7 +362,8 @@ export class SessionDO extends DurableObject<Env> {
         void this.ctx.storage.setAlarm(Date.now() + SESSION_WATCHDOG_MS);
       } else if (input.type === "user.tool_confirmation") {
         echoed.push(
-          this.emit("user.tool_confirmation", {
+          this.emit({
+            type: "user.tool_confirmation",
             tool_use_id: input.tool_use_id,
             result: input.result,
             ...(input.deny_message !== undefined ? { deny_message: input.deny_message } : {}),
@@ -398,10 +372,10 @@ export class SessionDO extends DurableObject<Env> {
         this.approvals.confirm(input.tool_use_id, input.result === "allow", input.deny_message);
       } else if (input.type === "user.interrupt") {
         echoed.push(
-          this.emit(
-            "user.interrupt",
-            input.session_thread_id ? { session_thread_id: input.session_thread_id } : {},
-          ),
+          this.emit({
+            type: "user.interrupt",
+            ...(input.session_thread_id ? { session_thread_id: input.session_thread_id } : {}),
+          }),
         );
         void this.interrupt();
       }
@@ -427,9 +401,9 @@ export class SessionDO extends DurableObject<Env> {
       // A turn parked on a tool call waits for the user's answer, and so does what is behind it.
       if (this.approvals.isWaiting(next.eventId)) break;
       await this.ctx.storage.setAlarm(Date.now() + SESSION_WATCHDOG_MS);
-      await this.runTurn(next).catch((err) => {
+      await this.turns.run(next).catch((err) => {
         log("error", "turn failed unexpectedly", { session_id: record.id, ...describeError(err) });
-        this.finishTurn(next, { kind: "error", message: "internal error while running the turn" });
+        this.turns.finish(next, { kind: "error", message: "internal error while running the turn" });
       });
     }
     const record = this.record();
@@ -439,214 +413,28 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  private async runTurn(input: QueuedInput): Promise<void> {
-    const attempt = this.queue.markAttempt(input.eventId);
-    await this.takePendingAgent(); // ---- plane oversight: a rollout's newer agent version starts here
-    if (attempt > MAX_TURN_ATTEMPTS) {
-      this.finishTurn(input, {
-        kind: "error",
-        message: `the agent runtime failed ${MAX_TURN_ATTEMPTS} times on this message`,
-      });
-      return;
-    }
-    // Queued behind a turn that used up the session's quota: it never starts.
-    const breach = this.quotaBreachOf(this.mustRecord());
-    if (breach) {
-      this.events.markProcessed(input.eventId, Date.now());
-      this.finishTurn(input, { kind: "quota", breach });
-      return;
-    }
-    if (this.mustRecord().status !== "running") {
-      this.setStatus("running");
-      this.emit("session.status_running", {});
-    }
-
-    // Picked up now, whether or not the runtime then manages to run it.
-    this.events.markProcessed(input.eventId, Date.now());
-    // A model nothing can serve is a configuration error: said at once, before a runtime boots.
-    const configError = this.runtime.modelConfigError(this.mustRecord());
-    if (configError) {
-      log("warn", "turn refused: no model provider", { session_id: this.mustRecord().id });
-      this.finishTurn(input, { kind: "error", message: configError });
-      return;
-    }
-    let link: LinkState;
-    const progress = new RuntimeProgress((type, fields) => this.emit(type, fields));
-    try {
-      link = await this.runtime.connect(this.mustRecord(), () => progress.starting());
-      progress.ready();
-    } catch (err) {
-      const reason =
-        err instanceof RuntimeStartError ? err.reason : `could not reach the agent runtime: ${String(err)}`;
-      log("warn", "runtime start failed", { session_id: this.mustRecord().id, reason });
-      this.finishTurn(input, { kind: "error", message: reason, errorType: "unknown_error" });
-      return;
-    }
-
-    // A turn resumed after the user answered a parked tool call: the agent is told the answer
-    // (and repeats an approved call, which the stored decision then lets through at once).
-    const note = this.approvals.resumeNote();
-    const message = link.freshTranscript
-      ? withRestoredContext(this.events.transcript(), note ? `${input.text}\n\n${note}` : input.text)
-      : (note ?? input.text);
-    const runId = `${input.eventId}:${attempt}`;
-    const startedAt = Date.now();
-    const turnLimitMs = turnTimeoutMs(this.env);
-    const wallLeftMs = wallTimeLeftMs(this.limitsOf(this.mustRecord()), this.mustRecord().activeMs);
-    // The session's wall-time quota can end a turn sooner than the per-turn limit.
-    const limitMs = wallLeftMs === null ? turnLimitMs : Math.min(turnLimitMs, wallLeftMs);
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const outcome = await new Promise<TurnEnd>((done) => {
-      this.turn = {
-        eventId: input.eventId,
-        runId,
-        translator: new TurnTranslator(runId, this.turnSink()),
-        startedAt,
-        done,
-      };
-      link.client
-        .chatSend({ sessionKey: openclawSessionKey(this.mustRecord().id), message, idempotencyKey: runId })
-        .catch((err) => done({ kind: "runtime_lost", reason: `chat.send failed: ${String(err)}` }));
-      timer = setTimeout(() => {
-        void this.runtime.abort(this.mustRecord().id, runId);
-        const record = this.mustRecord();
-        const breach = consumptionBreach(this.limitsOf(record), record, Date.now() - startedAt);
-        done(
-          limitMs < turnLimitMs && breach
-            ? { kind: "quota", breach }
-            : {
-                kind: "error",
-                message: `the turn exceeded its time limit of ${limitMs / 1000} s and was stopped`,
-              },
-        );
-      }, limitMs);
-    });
-    if (timer !== null) clearTimeout(timer);
-    const failure = this.turn?.failure;
-    const parked = this.turn?.parked === true || this.approvals.isWaiting(input.eventId);
-    this.approvals.clearParkTimer();
-    this.turn = undefined;
-    link.freshTranscript = false;
-    const record = this.mustRecord();
-    record.activeMs += Date.now() - startedAt;
-    this.save(record);
-
-    if (parked && record.status !== "terminated" && outcome.kind !== "quota") {
-      // Waiting for the user: the message stays queued and runs again once every pending call
-      // has an answer. A lost runtime changes nothing for the user here.
-      if (outcome.kind === "runtime_lost") this.runtime.forget();
-      return;
-    }
-    if (outcome.kind === "runtime_lost") {
-      if (record.status === "terminated") return this.finishTurn(input, { kind: "aborted" });
-      // The message stays queued and runs again on a restarted runtime.
-      this.runtime.forget();
-      this.setStatus("rescheduling");
-      this.emit("session.error", {
-        error: {
-          type: "unknown_error",
-          message: `agent runtime lost: ${outcome.reason}`,
-          retry_status: { type: "retrying" },
-        },
-      });
-      this.emit("session.status_rescheduled", {});
-      return;
-    }
-    const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
-    this.finishTurn(input, failed ? { kind: "error", message: failure } : outcome);
-  }
-
-  /** Ends a turn for good: the message leaves the queue and the session goes idle. */
-  private finishTurn(input: QueuedInput, outcome: FinishedTurn): void {
-    this.queue.remove(input.eventId);
-    this.approvals.endTurn(input.eventId);
-    const record = this.mustRecord();
-    // Archived while the turn ran: the session already said it terminated.
-    if (record.status === "terminated") return;
-    if (outcome.kind === "quota") {
-      this.emitQuotaError(outcome.breach);
-    } else if (outcome.kind === "error") {
-      this.emit("session.error", {
-        error: {
-          type:
-            "errorType" in outcome && outcome.errorType ? outcome.errorType : "model_request_failed_error",
-          message: outcome.message,
-          retry_status: { type: "exhausted" },
-        },
-      });
-    }
-    this.emit("session.usage", { usage: usageToWire(record.usage, record.activeMs) });
-    this.setStatus("idle");
-    const stopReason =
-      outcome.kind === "error"
-        ? "retries_exhausted"
-        : outcome.kind === "quota"
-          ? "budget_reached"
-          : "end_turn";
-    this.emit("session.status_idle", { stop_reason: { type: stopReason }, stop_details: null });
-  }
-
-  // ---- quotas ---------------------------------------------------------------------------
-
-  private limitsOf(record: SessionRecord) {
-    return effectiveLimits(record.agent.session_limits, budgetToUsd(record.budget));
-  }
-
-  /** The quota the session has reached, counting the running turn's time so far. */
-  private quotaBreachOf(record: SessionRecord): QuotaBreach | null {
-    const running = this.turn ? Date.now() - this.turn.startedAt : 0;
-    return consumptionBreach(this.limitsOf(record), record, running);
-  }
-
-  private emitQuotaError(breach: QuotaBreach): void {
-    this.emit("session.error", {
-      error: {
-        type: "billing_error",
-        message: `quota exceeded: ${breach.message}`,
-        retry_status: { type: "exhausted" },
-        error_code: "quota_exceeded",
-        limit: breach.limit,
-      },
-    });
-  }
-
-  private turnSink() {
-    // One turn runs one agent version: its tool policy is computed once, not per tool event.
-    const agent = this.mustRecord().agent;
-    const policy = gatewayToolPolicy(agent.tools);
-    return {
-      emit: (type: string, fields: Record<string, unknown>, id?: string) => this.emit(type, fields, id),
-      preview: (forType: string, frame: Record<string, unknown>) => this.hub.publishPreview(forType, frame),
-      newEventId,
-      permission: (tool: string, input: Record<string, unknown>) => decisionFor(policy, tool, input),
-      mcpServers: agent.mcp_servers.map((server) => server.name),
-    };
-  }
-
   /** Gateway events go to the running turn; between turns there is nothing to translate. */
   private onGatewayEvent(frame: EventFrame): void {
-    const turn = this.turn;
-    log("debug", "gateway event", { event: frame.event, in_turn: Boolean(turn) });
+    log("debug", "gateway event", { event: frame.event, in_turn: Boolean(this.turns.current) });
     if (frame.event === "plugin.approval.requested") {
       this.approvals.onRequested(frame.payload as ApprovalRequest);
       return;
     }
-    const outcome = turn?.translator.handle(frame);
-    if (turn && outcome) turn.done(outcome);
+    this.turns.onGatewayEvent(frame);
   }
 
   private async interrupt(): Promise<void> {
-    const turn = this.turn;
+    const turn = this.turns.current;
     if (turn) {
       // Pending calls of the interrupted turn are dropped with it: nothing is left to answer.
       this.approvals.book.dropFor(turn.eventId);
-      await this.runtime.abort(this.mustRecord().id, turn.runId);
+      await this.turns.abort(turn.runId);
       return;
     }
     // A turn parked on a tool call ends here, as if it had been running.
     const head = this.queue.peek();
     if (head && this.approvals.isWaiting(head.eventId)) {
-      this.finishTurn(head, { kind: "aborted" });
+      this.turns.finish(head, { kind: "aborted" });
       this.kick();
     }
   }
@@ -654,7 +442,7 @@ export class SessionDO extends DurableObject<Env> {
   private async stopRuntime(why: string, destroy: boolean): Promise<void> {
     const record = this.record();
     if (!record) return;
-    this.turn?.done({ kind: "aborted" });
+    this.turns.stopped();
     await this.runtime.stop(record.id, why, destroy);
   }
 
@@ -723,19 +511,6 @@ export class SessionDO extends DurableObject<Env> {
       return this.runtime.egressSecrets(record);
     });
   }
-}
-
-function consumptionBreach(
-  limits: ReturnType<typeof effectiveLimits>,
-  record: SessionRecord,
-  runningMs: number,
-): QuotaBreach | null {
-  const u = record.usage;
-  return quotaBreach(limits, {
-    costUsd: u.cost_usd,
-    tokens: u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens,
-    activeMs: record.activeMs + runningMs,
-  });
 }
 
 function quotaError(sessionId: string, breach: QuotaBreach): ApiError {

@@ -7,8 +7,7 @@ import type { AgentSpec } from "../domain/agent-spec";
 import type { Networking } from "../egress/policy";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import type { SessionBudget } from "../schemas/session-limits";
-
-export type SessionStatus = "idle" | "running" | "rescheduling" | "terminated";
+import type { SessionStatus, SessionWire } from "../schemas/sessions";
 
 /** The agent snapshot a session runs: the agent's spec at the version it was created with. */
 export type SessionAgent = AgentSpec & { id: string; type: "agent"; version: number };
@@ -105,7 +104,7 @@ export function usdToMoney(usd: number): { amount: string; currency: "USD" } {
   return { amount: String(Math.round(usd * 100)), currency: "USD" };
 }
 
-export function usageToWire(usage: UsageTotals, activeMs: number) {
+export function usageToWire(usage: UsageTotals, activeMs: number): SessionWire["usage"] {
   return {
     input_tokens: usage.input_tokens,
     output_tokens: usage.output_tokens,
@@ -119,10 +118,10 @@ export function usageToWire(usage: UsageTotals, activeMs: number) {
   };
 }
 
-export function sessionToWire(r: SessionRecord, now = Date.now()) {
+export function sessionToWire(r: SessionRecord, now = Date.now()): SessionWire {
   return {
     id: r.id,
-    type: "session" as const,
+    type: "session",
     status: r.status,
     agent: r.agent,
     environment_id: r.environmentId,
@@ -142,5 +141,3 @@ export function sessionToWire(r: SessionRecord, now = Date.now()) {
     archived_at: toRfc3339OrNull(r.archivedAt),
   };
 }
-
-export type SessionWire = ReturnType<typeof sessionToWire>;

@@ -10,7 +10,8 @@
  */
 import { SSE_KEEPALIVE_MS } from "../config";
 import { SSE_HEADERS, sseFrame } from "../lib/sse";
-import type { LoggedEvent, WireEvent } from "./event-log";
+import type { PreviewFrame, SessionEvent } from "../schemas/session-events";
+import type { LoggedEvent } from "./event-log";
 
 const encoder = new TextEncoder();
 
@@ -20,7 +21,7 @@ interface Subscriber {
   deltas: ReadonlySet<string>;
 }
 
-function eventFrame(event: WireEvent): string {
+function eventFrame(event: SessionEvent): string {
   return sseFrame({ id: event.id, event: event.type, data: JSON.stringify(event) });
 }
 
@@ -50,13 +51,13 @@ export class StreamHub {
   }
 
   /** Delivers a stored event to every subscriber. */
-  publish(event: WireEvent): void {
+  publish(event: SessionEvent): void {
     this.broadcast(encoder.encode(eventFrame(event)), () => true);
   }
 
   /** Delivers a stream-only preview frame to subscribers that asked for deltas of `forType`. */
-  publishPreview(forType: string, frame: Record<string, unknown>): void {
-    const bytes = encoder.encode(sseFrame({ event: String(frame.type), data: JSON.stringify(frame) }));
+  publishPreview(forType: string, frame: PreviewFrame): void {
+    const bytes = encoder.encode(sseFrame({ event: frame.type, data: JSON.stringify(frame) }));
     this.broadcast(bytes, (sub) => sub.deltas.has(forType));
   }
 

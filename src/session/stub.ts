@@ -6,12 +6,13 @@
 import type { EgressSecrets } from "../egress/secret-substitution";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
-import type { EventQuery, LoggedEvent, WireEvent } from "./event-log";
+import type { SessionEvent, UserEventInput } from "../schemas/session-events";
+import type { SessionWire } from "../schemas/sessions";
+import type { EventQuery, LoggedEvent } from "./event-log";
 import { type RpcResult, unwrap } from "./rpc-result";
 import type { RuntimeLogTail } from "./runtime-logs";
 import type { SessionDO } from "./session-do";
-import type { SessionAgent, SessionRecord, SessionWire } from "./session-record";
-import type { UserEventInput } from "./user-events";
+import type { SessionAgent, SessionRecord } from "./session-record";
 
 function sessionStub(env: Env, sessionId: string): DurableObjectStub<SessionDO> {
   return env.SESSIONS.get(env.SESSIONS.idFromName(sessionId));
@@ -30,9 +31,9 @@ export function sessionClient(env: Env, sessionId: string) {
       rpc<SessionWire>(stub.updateInfo(change)),
     archive: () => rpc<SessionWire>(stub.archive()),
     destroy: () => rpc<{ id: string }>(stub.destroy()),
-    send: (events: UserEventInput[]) => rpc<WireEvent[]>(stub.send(events)),
+    send: (events: UserEventInput[]) => rpc<SessionEvent[]>(stub.send(events)),
     /** `send`, refused (409 `session_running`) unless the session is idle: the OpenAI endpoint. */
-    sendWhenIdle: (events: UserEventInput[]) => rpc<WireEvent[]>(stub.sendWhenIdle(events)),
+    sendWhenIdle: (events: UserEventInput[]) => rpc<SessionEvent[]>(stub.sendWhenIdle(events)),
     listEvents: (query: EventQuery) => rpc<{ rows: LoggedEvent[] }>(stub.listEvents(query)),
     /** The SSE stream (the object's fetch handler). */
     stream: (request: Request) => stub.fetch(request),

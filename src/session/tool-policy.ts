@@ -18,8 +18,10 @@
  * still decides every call that is made (ask, and anything the first gate let through).
  */
 import type { AgentTool } from "../schemas/agent-tools";
+import type { EvaluatedPermission } from "../schemas/session-events";
 
-export type ToolDecision = "allow" | "ask" | "deny";
+/** What the policy decides for one call (reported on tool events as `evaluated_permission`). */
+export type ToolDecision = EvaluatedPermission;
 
 /** CMA built-in tool → the OpenClaw tools that implement it. glob and grep run through exec. */
 const OPENCLAW_TOOLS: Record<string, string[]> = {

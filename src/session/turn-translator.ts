@@ -19,14 +19,14 @@
  */
 
 import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
-import type { WireEvent } from "./event-log";
+import type { PreviewFrame, SessionEvent, SessionEventBody, SessionEventOf } from "../schemas/session-events";
 import { DISPATCH_TOOL, mcpCallOf, type ToolDecision } from "./tool-policy";
 
 export interface TurnSink {
   /** Appends a CMA event to the log and publishes it; returns it with its id. */
-  emit(type: string, fields: Record<string, unknown>, id?: string): WireEvent;
+  emit(event: SessionEventBody, id?: string): SessionEvent;
   /** Publishes a stream-only preview frame to subscribers that asked for `forType` deltas. */
-  preview(forType: string, frame: Record<string, unknown>): void;
+  preview(forType: "agent.message", frame: PreviewFrame): void;
   newEventId(): string;
   /** The agent's permission for an OpenClaw tool call (reported as `evaluated_permission`). */
   permission(openclawTool: string, input: Record<string, unknown>): ToolDecision;
@@ -36,12 +36,7 @@ export interface TurnSink {
 
 export type TurnOutcome = { kind: "end_turn" } | { kind: "aborted" } | { kind: "error"; message: string };
 
-export interface ModelUsage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-}
+type ModelUsage = SessionEventOf<"span.model_request_end">["model_usage"];
 
 /** OpenClaw tool names → the CMA built-in names clients know (`exec` is CMA's `bash`). */
 const TOOL_NAMES: Record<string, string> = { exec: "bash", apply_patch: "edit" };
@@ -139,13 +134,15 @@ export class TurnTranslator {
       const permission = this.sink.permission(name, input);
       const mcp = mcpCallOf(name, input, this.sink.mcpServers);
       const event = mcp
-        ? this.sink.emit("agent.mcp_tool_use", {
+        ? this.sink.emit({
+            type: "agent.mcp_tool_use",
             mcp_server_name: mcp.server,
             name: mcp.tool,
             input: mcp.input,
             evaluated_permission: permission,
           })
-        : this.sink.emit("agent.tool_use", {
+        : this.sink.emit({
+            type: "agent.tool_use",
             name: cmaToolName(name),
             input,
             evaluated_permission: permission,
@@ -154,13 +151,13 @@ export class TurnTranslator {
       if (mcp) this.mcpCalls.add(callId);
     } else if (data.phase === "result") {
       const result = data.result as { content?: unknown } | undefined;
-      const content = [{ type: "text", text: textBlocks(result?.content) }];
+      const content = [{ type: "text" as const, text: textBlocks(result?.content) }];
       const useId = this.toolUseIds.get(callId) ?? callId;
       const isError = data.isError === true;
       if (this.mcpCalls.has(callId)) {
-        this.sink.emit("agent.mcp_tool_result", { mcp_tool_use_id: useId, content, is_error: isError });
+        this.sink.emit({ type: "agent.mcp_tool_result", mcp_tool_use_id: useId, content, is_error: isError });
       } else {
-        this.sink.emit("agent.tool_result", { tool_use_id: useId, content, is_error: isError });
+        this.sink.emit({ type: "agent.tool_result", tool_use_id: useId, content, is_error: isError });
       }
     }
   }
@@ -178,7 +175,7 @@ export class TurnTranslator {
   /** Assistant `session.message`: the model call's text, thinking and usage. */
   onAssistantMessage(message: { content?: unknown; usage?: Record<string, unknown> }): void {
     const blocks = Array.isArray(message.content) ? message.content : [];
-    if (blocks.some((b) => b?.type === "thinking")) this.sink.emit("agent.thinking", {});
+    if (blocks.some((b) => b?.type === "thinking")) this.sink.emit({ type: "agent.thinking" });
     const text = textBlocks(blocks);
     if (text) this.emitMessage(text);
     const usage = message.usage ?? {};
@@ -250,7 +247,7 @@ export class TurnTranslator {
       this.emittedAhead.push(text);
     }
     if (text.startsWith(preview.sent)) this.previewDelta(preview, text.slice(preview.sent.length));
-    this.sink.emit("agent.message", { content: [{ type: "text", text }] }, preview.id);
+    this.sink.emit({ type: "agent.message", content: [{ type: "text", text }] }, preview.id);
     this.preview = undefined;
     this.messageEmitted = true;
   }
@@ -278,12 +275,13 @@ export class TurnTranslator {
   /** OpenClaw repeats the `model` lifecycle phase within one call; a span opens once per call. */
   private startSpan(): void {
     if (this.openSpanId) return;
-    this.openSpanId = this.sink.emit("span.model_request_start", {}).id;
+    this.openSpanId = this.sink.emit({ type: "span.model_request_start" }).id;
   }
 
   private endSpan(isError: boolean, usage?: ModelUsage): void {
     if (!this.openSpanId) return;
-    this.sink.emit("span.model_request_end", {
+    this.sink.emit({
+      type: "span.model_request_end",
       model_request_start_id: this.openSpanId,
       is_error: isError,
       model_usage: usage ?? {

@@ -40,16 +40,16 @@ export function modelCall(token: string | undefined): Promise<Response> {
 /**
  * Runs `fn` while the session counts as running a turn, as it does while its runtime's run is
  * under way: the LLM proxy grants model calls only then. These tests have no runtime, so a
- * stand-in turn is put on the session object for the duration of `fn` and taken off after; a
+ * stand-in turn is put on the session's turn runner for the duration of `fn` and taken off after; a
  * turn end the proxy reports (a failed call) resolves nothing.
  */
 export async function duringTurn<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
   const stub = sessionObject(sessionId);
   const setTurn = (turn: object | undefined) =>
     runInDurableObject(stub, (instance: SessionDO) => {
-      (instance as unknown as { turn: object | undefined }).turn = turn;
+      (instance as unknown as { turns: { turn: object | undefined } }).turns.turn = turn;
     });
-  await setTurn({ eventId: "sevt_test_turn", runId: "test-turn", startedAt: Date.now(), done: () => {} });
+  await setTurn({ eventId: "sevt_test_turn", runId: "test-turn", startedAt: Date.now(), end: () => {} });
   try {
     return await fn();
   } finally {

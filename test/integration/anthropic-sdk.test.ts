@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { describe, expect, it } from "vitest";
-import type { WireEvent } from "../../src/session/event-log";
+import type { SessionEvent, SessionEventBody } from "../../src/schemas/session-events";
 import { RuntimeProgress } from "../../src/session/runtime-progress";
 import type { SessionDO } from "../../src/session/session-do";
 import { anthropicClient, createKey } from "../helpers/api";
@@ -175,8 +175,8 @@ describe("@anthropic-ai/sdk beta.sessions.events", () => {
     // A cold start as a turn reports it, by the session object's own emitter (these tests
     // have no runtime to start).
     await runInDurableObject(sessionObject(session.id), (instance: SessionDO) => {
-      const emit = (instance as unknown as { emit: (type: string, fields: object) => WireEvent }).emit;
-      const progress = new RuntimeProgress((type, fields) => emit.call(instance, type, fields));
+      const emit = (instance as unknown as { emit: (event: SessionEventBody) => SessionEvent }).emit;
+      const progress = new RuntimeProgress((event) => emit.call(instance, event));
       progress.starting();
       progress.ready();
     });

@@ -43,14 +43,12 @@ async function plantParkedTurn(sessionId: string) {
       approvals: { book: ApprovalBook };
     };
     const { event: message } = internals.events.append(
-      "user.message",
-      { content: [{ type: "text", text: "go" }] },
+      { type: "user.message", content: [{ type: "text", text: "go" }] },
       null,
     );
     internals.queue.enqueue(message.id, "go");
     const { event: use } = internals.events.append(
-      "agent.tool_use",
-      { name: "bash", input: { command: "ls" }, evaluated_permission: "ask" },
+      { type: "agent.tool_use", name: "bash", input: { command: "ls" }, evaluated_permission: "ask" },
       Date.now(),
     );
     internals.approvals.book.add({

@@ -25,7 +25,10 @@ async function newSession(): Promise<string> {
 async function plantPendingMessage(sessionId: string, text: string): Promise<string> {
   return runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
     const internals = instance as unknown as { events: EventLog; queue: InputQueue };
-    const { event } = internals.events.append("user.message", { content: [{ type: "text", text }] }, null);
+    const { event } = internals.events.append(
+      { type: "user.message", content: [{ type: "text", text }] },
+      null,
+    );
     internals.queue.enqueue(event.id, text);
     return event.id;
   });

@@ -4,12 +4,26 @@
  * (having delivered what was written) when it is closed or its client goes away.
  */
 import { describe, expect, it } from "vitest";
-import type { LoggedEvent, WireEvent } from "../../src/session/event-log";
+import type { PreviewFrame, SessionEvent } from "../../src/schemas/session-events";
+import type { LoggedEvent } from "../../src/session/event-log";
 import { StreamHub } from "../../src/session/stream-hub";
 import { SseReader } from "../helpers/sse";
 import { waitFor } from "../helpers/wait";
 
-const event = (id: string, type = "agent.message"): WireEvent => ({ id, type, processed_at: null });
+/** A stored event of the stream: an agent message, or a lifecycle event (no fields of its own). */
+function event(
+  id: string,
+  type: "agent.message" | "session.status_running" | "session.deleted" = "agent.message",
+): SessionEvent {
+  if (type === "agent.message")
+    return { id, type, content: [{ type: "text", text: id }], processed_at: null };
+  return { id, type, processed_at: null };
+}
+const delta = (eventId: string, text: string): PreviewFrame => ({
+  type: "event_delta",
+  event_id: eventId,
+  delta: { type: "content_delta", content: { type: "text", text } },
+});
 const logged = (seq: number, id: string): LoggedEvent => ({ seq, event: event(id) });
 
 describe("StreamHub", () => {
@@ -17,15 +31,15 @@ describe("StreamHub", () => {
     const hub = new StreamHub();
     const res = hub.subscribe([logged(1, "sevt_1"), logged(2, "sevt_2")], new Set());
     expect(res.headers.get("content-type")).toBe("text/event-stream");
-    hub.publish(event("sevt_3", "session.status_idle"));
+    hub.publish(event("sevt_3", "session.status_running"));
     const stream = new SseReader(res);
     await stream.until((f) => f.id === "sevt_3");
     expect(stream.frames.map((f) => [f.id, f.event])).toEqual([
       ["sevt_1", "agent.message"],
       ["sevt_2", "agent.message"],
-      ["sevt_3", "session.status_idle"],
+      ["sevt_3", "session.status_running"],
     ]);
-    expect(stream.frames[2]?.data).toEqual(event("sevt_3", "session.status_idle"));
+    expect(stream.frames[2]?.data).toEqual(event("sevt_3", "session.status_running"));
     hub.closeAll();
   });
 
@@ -33,13 +47,13 @@ describe("StreamHub", () => {
     const hub = new StreamHub();
     const withDeltas = new SseReader(hub.subscribe([], new Set(["agent.message"])));
     const without = new SseReader(hub.subscribe([], new Set()));
-    hub.publishPreview("agent.message", { type: "event_delta", event_id: "sevt_1", delta: "Hel" });
-    hub.publishPreview("agent.thinking", { type: "event_delta", event_id: "sevt_x", delta: "hmm" });
+    hub.publishPreview("agent.message", delta("sevt_1", "Hel"));
+    hub.publishPreview("agent.thinking", delta("sevt_x", "hmm"));
     hub.publish(event("sevt_1"));
     await withDeltas.until((f) => f.id === "sevt_1");
     await without.until((f) => f.id === "sevt_1");
     expect(withDeltas.frames.map((f) => f.event)).toEqual(["event_delta", "agent.message"]);
-    expect(withDeltas.frames[0]?.data).toMatchObject({ event_id: "sevt_1", delta: "Hel" });
+    expect(withDeltas.frames[0]?.data).toEqual(delta("sevt_1", "Hel"));
     expect(without.frames.map((f) => f.event)).toEqual(["agent.message"]);
     hub.closeAll();
   });

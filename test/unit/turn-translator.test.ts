@@ -9,18 +9,30 @@ import { describe, expect, it } from "vitest";
 import type { EventFrame } from "../../src/runtime/openclaw/protocol";
 import { TurnTranslator } from "../../src/session/turn-translator";
 import { expectPreviewsBeforeMessages } from "../support/session-driver";
+import {
+  abortedTurn,
+  failedTurn,
+  MODEL_ERROR,
+  RUN as OBSERVED_RUN,
+  PLAIN_REPLY,
+  PLAIN_USAGE,
+  plainTurn,
+  TOOL_REPLY,
+  TOOL_REPLY_USAGE,
+  toolTurn,
+} from "./fixtures/observed-frames";
 
 const RUN = "run-1";
 
 type Out = Record<string, any>;
 
 /** A translator whose sink records every stored event and preview, in order. */
-function translator() {
+function recordingTranslator(runId: string) {
   const out: Out[] = [];
   let n = 0;
-  const t = new TurnTranslator(RUN, {
-    emit: (type, fields, id) => {
-      const event = { ...fields, type, id: id ?? `sevt_${++n}` } as Out;
+  const t = new TurnTranslator(runId, {
+    emit: (body, id) => {
+      const event = { ...body, id: id ?? `sevt_${++n}` } as Out;
       out.push(event);
       return event as never;
     },
@@ -31,6 +43,7 @@ function translator() {
   });
   return { t, out };
 }
+const translator = () => recordingTranslator(RUN);
 
 let seq = 0;
 const frame = (event: string, payload: Record<string, unknown>): EventFrame =>
@@ -157,5 +170,89 @@ describe("TurnTranslator previews", () => {
     ])
       t.handle(f);
     expect(expectPreviewsBeforeMessages(out)).toEqual([reply]);
+  });
+});
+
+/** Runs recorded frames through a translator of the recorded run, up to the run's outcome. */
+function translate(frames: EventFrame[]) {
+  const { t, out } = recordingTranslator(OBSERVED_RUN);
+  for (const f of frames) {
+    const outcome = t.handle(f);
+    // The runner stops feeding a turn once it has ended, as here.
+    if (outcome) return { outcome, out, events: out.filter((e) => "id" in e) };
+  }
+  throw new Error("the run never ended");
+}
+
+describe("TurnTranslator on the runs recorded in OBSERVED-EVENTS.md", () => {
+  it("a plain turn: one model span with the model's usage, and the reply previewed then stored", () => {
+    const { outcome, out, events } = translate(plainTurn());
+    expect(outcome).toEqual({ kind: "end_turn" });
+    expect(expectPreviewsBeforeMessages(out)).toEqual([PLAIN_REPLY]);
+    expect(events.map((e) => e.type)).toEqual([
+      "span.model_request_start",
+      "agent.message",
+      "span.model_request_end",
+    ]);
+    const [start, message, end] = events as [Out, Out, Out];
+    expect(message.content).toEqual([{ type: "text", text: PLAIN_REPLY }]);
+    expect(end).toMatchObject({
+      model_request_start_id: start.id,
+      is_error: false,
+      model_usage: {
+        input_tokens: PLAIN_USAGE.input,
+        output_tokens: PLAIN_USAGE.output,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
+    });
+  });
+
+  it("a tool turn: exec reported as bash with its result, a span per model call, the reply from the message", () => {
+    const { outcome, out, events } = translate(toolTurn());
+    expect(outcome).toEqual({ kind: "end_turn" });
+    expect(events.map((e) => e.type)).toEqual([
+      "span.model_request_start",
+      "span.model_request_end",
+      "agent.tool_use",
+      "agent.tool_result",
+      "span.model_request_start",
+      "agent.message",
+      "span.model_request_end",
+    ]);
+    const [, , use, result, next, , end] = events as [Out, Out, Out, Out, Out, Out, Out];
+    expect(use).toMatchObject({
+      name: "bash",
+      input: { command: "echo tool-output" },
+      evaluated_permission: "allow",
+    });
+    expect(result).toMatchObject({
+      tool_use_id: use.id,
+      content: [{ type: "text", text: "tool-output\n" }],
+      is_error: false,
+    });
+    expect(end).toMatchObject({
+      model_request_start_id: next.id,
+      model_usage: {
+        input_tokens: TOOL_REPLY_USAGE.input,
+        cache_read_input_tokens: TOOL_REPLY_USAGE.cacheRead,
+      },
+    });
+    // The blanking delta and the message-less final change nothing: the reply is stored once.
+    expect(expectPreviewsBeforeMessages(out)).toEqual([TOOL_REPLY]);
+  });
+
+  it("an abort mid-reply: the open span ends as an error, no message is stored, the turn is aborted", () => {
+    const { outcome, events } = translate(abortedTurn());
+    expect(outcome).toEqual({ kind: "aborted" });
+    expect(events.map((e) => e.type)).toEqual(["span.model_request_start", "span.model_request_end"]);
+    expect(events[1]).toMatchObject({ is_error: true, model_usage: { input_tokens: 0, output_tokens: 0 } });
+  });
+
+  it("a model failing through OpenClaw's retries: one span, ended as an error, and OpenClaw's message", () => {
+    const { outcome, events } = translate(failedTurn());
+    expect(outcome).toEqual({ kind: "error", message: MODEL_ERROR });
+    expect(events.map((e) => e.type)).toEqual(["span.model_request_start", "span.model_request_end"]);
+    expect(events[1]).toMatchObject({ is_error: true });
   });
 });

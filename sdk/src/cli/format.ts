@@ -53,17 +53,15 @@ export function contentText(event: object): string | undefined {
 }
 
 /** A short description of what an event says, for tables and `stream`. */
-export function summarize(event: StreamEvent): string {
-  const e = event as Record<string, unknown>;
+export function summarize(e: StreamEvent): string {
   const text = contentText(e);
   if (text !== undefined) return text;
-  if (e.type === "session.error") return String((e.error as { message?: unknown })?.message ?? "");
-  if (e.type === "session.status_idle") return String((e.stop_reason as { type?: unknown })?.type ?? "");
-  if (e.type === "agent.tool_use") return `${String(e.name ?? "")} ${JSON.stringify(e.input ?? {})}`;
+  if (e.type === "session.error") return e.error?.message ?? "";
+  if (e.type === "session.status_idle") return e.stop_reason?.type ?? "";
+  if (e.type === "agent.tool_use") return `${e.name ?? ""} ${JSON.stringify(e.input ?? {})}`;
   if (e.type === "span.runtime_start") return "starting runtime…";
   if (e.type === "span.runtime_ready") return runtimeReady(e);
-  if (e.type === "event_delta")
-    return String((e.delta as { content?: { text?: unknown } })?.content?.text ?? "");
+  if (e.type === "event_delta") return e.delta?.content?.text ?? "";
   return "";
 }
 

@@ -1,6 +1,6 @@
 /**
- * Type guards for what a session stream yields. Stored events have an open-ended `type`
- * string, so comparing `type` alone cannot narrow a `StreamEvent` to a delta preview.
+ * Type guards for what a session stream yields, for use as filters (`type` narrows a
+ * `StreamEvent` as well: stored events and previews are one union on it).
  */
 import type { EventDeltaFrame, EventStartFrame, StreamEvent } from "../types.js";
 

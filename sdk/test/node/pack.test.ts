@@ -27,6 +27,7 @@ import {
   isEventDelta,
   type Session,
   type SessionCreateParams,
+  type SessionEvent,
   type StreamEvent,
 } from "@clawplane/sdk";
 
@@ -46,11 +47,24 @@ export async function firstText(): Promise<string | undefined> {
   return undefined;
 }
 
+// Events are a union on \`type\`: comparing it narrows to that event's fields.
+export function describeEvent(event: SessionEvent): string | undefined {
+  if (event.type === "session.status_idle") return event.stop_reason.type;
+  if (event.type === "agent.message") return event.content.map((block) => block.text).join("");
+  return undefined;
+}
+
 // The types are precise, not \`any\`: each of these must be rejected.
 // @ts-expect-error a session's status is one of four
 const wrongStatus: Session["status"] = "sleeping";
 // @ts-expect-error environment_id is required
 const missing: SessionCreateParams = { agent: "agent_1" };
+// @ts-expect-error only a narrowed event has its type's fields
+const unnarrowed = (event: SessionEvent) => event.stop_reason;
+// @ts-expect-error no session event has this type
+const unknownType: SessionEvent["type"] = "agent.telepathy";
+void unnarrowed;
+void unknownType;
 void wrongStatus;
 void missing;
 `;

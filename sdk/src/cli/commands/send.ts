@@ -5,13 +5,9 @@
  * ends when the session goes idle after running this message; a turn that failed exits 1.
  */
 import type { Command } from "commander";
-import { isEventDelta } from "../../core/events.js";
-import type { StreamEvent } from "../../types.js";
 import { CliExit, type Context } from "../context.js";
 import { contentText, json, runtimeReady } from "../format.js";
 import { Progress } from "../progress.js";
-
-type Loose = StreamEvent & Record<string, unknown>;
 
 export function registerSend(sessions: Command, ctx: Context): void {
   sessions
@@ -58,8 +54,7 @@ export function registerSend(sessions: Command, ctx: Context): void {
         progress.show("sending");
         const [sent] = await client.sessions.events.send(id, body);
         progress.show("waiting for the agent (a cold runtime takes 20-60 s)");
-        for await (const event of stream) {
-          const e = event as Loose;
+        for await (const e of stream) {
           // Events of earlier turns may still be arriving; ours start at our message's echo.
           if (!ours) {
             ours = e.type === "user.message" && e.id === sent?.id;
@@ -77,22 +72,22 @@ export function registerSend(sessions: Command, ctx: Context): void {
           } else if (e.type === "span.model_request_start") {
             progress.show("thinking");
           } else if (e.type === "agent.tool_use") {
-            progress.show(`running tool ${String(e.name ?? "")}`);
-          } else if (isEventDelta(event) && !asJson) {
-            streamed.add(event.event_id);
-            write(event.delta.content.text);
+            progress.show(`running tool ${e.name ?? ""}`);
+          } else if (e.type === "event_delta" && !asJson) {
+            streamed.add(e.event_id);
+            write(e.delta.content.text);
           } else if (e.type === "agent.message" && !asJson) {
-            if (!streamed.has(String(e.id))) write(contentText(e) ?? "");
+            if (!streamed.has(e.id)) write(contentText(e) ?? "");
             if (!atLineStart) write("\n");
           } else if (e.type === "session.error") {
-            const error = e.error as { message?: string; retry_status?: { type?: string } } | undefined;
+            const error = e.error;
             const retrying = error?.retry_status?.type === "retrying";
             if (!retrying) failure = error?.message ?? "the turn failed";
             progress.clear();
             ctx.io.stderr.write(`${retrying ? "retrying" : "error"}: ${error?.message ?? ""}\n`);
             reported = !retrying;
           } else if (e.type === "session.status_idle" && running) {
-            const stop = (e.stop_reason as { type?: string } | undefined)?.type;
+            const stop = e.stop_reason?.type;
             if (stop !== "end_turn" && !failure) failure = `the turn ended: ${stop ?? "unknown"}`;
             finished = true;
             break;

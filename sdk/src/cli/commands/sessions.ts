@@ -32,9 +32,9 @@ function parseStatus(value: string, previous: SessionStatus[] = []): SessionStat
 
 /** One line per event: time, type, and what it says. */
 export function eventLine(event: StreamEvent): string {
-  const e = event as { processed_at?: string | null; type: string };
-  const time = (e.processed_at ?? new Date().toISOString()).slice(11, 19);
-  return `${time}  ${e.type.padEnd(24)} ${summarize(event)}`.trimEnd();
+  const processed = "processed_at" in event ? event.processed_at : null;
+  const time = (processed ?? new Date().toISOString()).slice(11, 19);
+  return `${time}  ${event.type.padEnd(24)} ${summarize(event)}`.trimEnd();
 }
 
 export function registerSessions(program: Command, ctx: Context): void {

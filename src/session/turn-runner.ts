@@ -1,0 +1,351 @@
+/**
+ * Runs a session's turns: one queued user message at a time, from picking it up to the
+ * session going idle again. A turn starts (or reaches) the runtime, sends the message to
+ * OpenClaw, lets the {@link TurnTranslator} turn the run's gateway frames into CMA events, and
+ * ends in one of four ways: as OpenClaw reports it, with the runtime gone, at its time limit, or
+ * at a quota. The end decides what the session says (`session.error`, `session.usage`, the idle
+ * stop reason) and whether the message leaves the queue.
+ *
+ * The runner holds only the running turn; everything durable (record, log, queue, approvals)
+ * and the runtime are reached through {@link TurnHost}, which the session object provides, so
+ * the runner has no Durable Object of its own and runs against fakes in unit tests.
+ */
+import { MAX_TURN_ATTEMPTS } from "../config";
+import {
+  budgetToUsd,
+  effectiveLimits,
+  type QuotaBreach,
+  quotaBreach,
+  type SessionLimits,
+  wallTimeLeftMs,
+} from "../domain/session-limits";
+import { log } from "../lib/log";
+import { RuntimeStartError } from "../runtime/agent-runtime";
+import type { GatewayClient } from "../runtime/openclaw/gateway-client";
+import type { EventFrame } from "../runtime/openclaw/protocol";
+import {
+  type PreviewFrame,
+  type SessionError,
+  type SessionEvent,
+  type SessionEventBody,
+  type SessionEventBodyOf,
+  sessionError,
+} from "../schemas/session-events";
+import type { SessionStatus } from "../schemas/sessions";
+import type { ApprovalDesk } from "./approval-desk";
+import { type EventLog, newEventId } from "./event-log";
+import type { InputQueue, QueuedInput } from "./input-queue";
+import { withRestoredContext } from "./restored-context";
+import { RuntimeProgress } from "./runtime-progress";
+import { type SessionRecord, usageToWire } from "./session-record";
+import { openclawSessionKey } from "./session-runtime";
+import { decisionFor, gatewayToolPolicy } from "./tool-policy";
+import { type TurnOutcome, TurnTranslator } from "./turn-translator";
+
+/** The runtime as a turn uses it (SessionRuntime in the session object). */
+export interface TurnRuntime {
+  /** Why the model cannot be served at all (said before a runtime boots), or null. */
+  modelConfigError(record: SessionRecord): string | null;
+  /** The live link, starting the runtime first if needed (`onStart` then called). */
+  connect(
+    record: SessionRecord,
+    onStart: () => void,
+  ): Promise<{ client: Pick<GatewayClient, "chatSend">; freshTranscript: boolean }>;
+  abort(sessionId: string, runId: string): Promise<void>;
+  /** Forgets a link known to be dead: the next turn starts the runtime again. */
+  forget(): void;
+}
+
+/** What the runner asks of the session object. */
+export interface TurnHost {
+  record(): SessionRecord;
+  save(record: SessionRecord): void;
+  /** Appends an event to the log and publishes it. */
+  emit(event: SessionEventBody, id?: string): SessionEvent;
+  /** Publishes a stream-only preview to the streams that asked for `forType` deltas. */
+  preview(forType: string, frame: PreviewFrame): void;
+  /** Moves the session's status (never out of `terminated`). */
+  setStatus(status: SessionStatus): void;
+  events: Pick<EventLog, "markProcessed" | "transcript">;
+  queue: Pick<InputQueue, "markAttempt" | "remove">;
+  approvals: Pick<ApprovalDesk, "resumeNote" | "isWaiting" | "clearParkTimer" | "endTurn">;
+  runtime: TurnRuntime;
+  /** Called as each turn starts, before anything else (a rollout's newer agent version). */
+  beforeTurn(): Promise<void>;
+}
+
+/** The running turn (ApprovalDesk reads it as its `DeskTurn`). */
+export interface ActiveTurn {
+  eventId: string;
+  runId: string;
+  translator: TurnTranslator;
+  startedAt: number;
+  /** Set when the run is stopped to wait for the user: the message stays queued. */
+  parked?: boolean;
+  /** Why the LLM proxy could not make a model call of this turn; the turn ends with it. */
+  failure?: string;
+  end(outcome: TurnEnd): void;
+}
+
+/** How a running turn can end: as OpenClaw reported it, with the runtime gone, or at a quota. */
+type TurnEnd =
+  | TurnOutcome
+  | { kind: "runtime_lost"; reason: string }
+  | { kind: "quota"; breach: QuotaBreach };
+
+/** How a turn ends for good (the message leaves the queue): also an error before it ran. */
+export type FinishedTurn =
+  | TurnOutcome
+  | { kind: "quota"; breach: QuotaBreach }
+  | { kind: "error"; message: string; errorType?: SessionError["type"] };
+
+/** The `session.error` of a session stopped at a quota. */
+export function quotaErrorEvent(breach: QuotaBreach): SessionEventBodyOf<"session.error"> {
+  return sessionError("billing_error", `quota exceeded: ${breach.message}`, "exhausted", {
+    error_code: "quota_exceeded",
+    limit: breach.limit,
+  });
+}
+
+export class TurnRunner {
+  private turn: ActiveTurn | undefined;
+
+  constructor(
+    private readonly host: TurnHost,
+    /** The per-turn time limit (TURN_TIMEOUT_SECONDS). */
+    private readonly turnLimitMs: number,
+  ) {}
+
+  /** The running turn, if one runs. */
+  get current(): ActiveTurn | undefined {
+    return this.turn;
+  }
+
+  /**
+   * Runs the turn of `input`, the head of the queue, until it ends or parks (waiting for the
+   * user's answer to a tool call, its message still queued). Never throws for what the turn
+   * meets; a throw is a bug the caller ends the turn for.
+   */
+  async run(input: QueuedInput): Promise<void> {
+    const attempt = this.host.queue.markAttempt(input.eventId);
+    await this.host.beforeTurn();
+    if (attempt > MAX_TURN_ATTEMPTS) {
+      this.finish(input, {
+        kind: "error",
+        message: `the agent runtime failed ${MAX_TURN_ATTEMPTS} times on this message`,
+      });
+      return;
+    }
+    // Queued behind a turn that used up the session's quota: it never starts.
+    const breach = this.quotaBreach(this.host.record());
+    if (breach) {
+      this.host.events.markProcessed(input.eventId, Date.now());
+      this.finish(input, { kind: "quota", breach });
+      return;
+    }
+    if (this.host.record().status !== "running") {
+      this.host.setStatus("running");
+      this.host.emit({ type: "session.status_running" });
+    }
+
+    // Picked up now, whether or not the runtime then manages to run it.
+    this.host.events.markProcessed(input.eventId, Date.now());
+    const record = this.host.record();
+    // A model nothing can serve is a configuration error: said at once, before a runtime boots.
+    const configError = this.host.runtime.modelConfigError(record);
+    if (configError) {
+      log("warn", "turn refused: no model provider", { session_id: record.id });
+      this.finish(input, { kind: "error", message: configError });
+      return;
+    }
+    const progress = new RuntimeProgress((event) => this.host.emit(event));
+    let link: Awaited<ReturnType<TurnRuntime["connect"]>>;
+    try {
+      link = await this.host.runtime.connect(record, () => progress.starting());
+      progress.ready();
+    } catch (err) {
+      const reason =
+        err instanceof RuntimeStartError ? err.reason : `could not reach the agent runtime: ${String(err)}`;
+      log("warn", "runtime start failed", { session_id: record.id, reason });
+      this.finish(input, { kind: "error", message: reason, errorType: "unknown_error" });
+      return;
+    }
+
+    // A turn resumed after the user answered a parked tool call: the agent is told the answer
+    // (and repeats an approved call, which the stored decision then lets through at once).
+    const note = this.host.approvals.resumeNote();
+    const message = link.freshTranscript
+      ? withRestoredContext(this.host.events.transcript(), note ? `${input.text}\n\n${note}` : input.text)
+      : (note ?? input.text);
+    const runId = `${input.eventId}:${attempt}`;
+    const startedAt = Date.now();
+    const outcome = await this.race(input, runId, startedAt, (end) =>
+      link.client
+        .chatSend({ sessionKey: openclawSessionKey(record.id), message, idempotencyKey: runId })
+        .catch((err) => end({ kind: "runtime_lost", reason: `chat.send failed: ${String(err)}` })),
+    );
+    const failure = this.turn?.failure;
+    const parked = this.turn?.parked === true || this.host.approvals.isWaiting(input.eventId);
+    this.host.approvals.clearParkTimer();
+    this.turn = undefined;
+    link.freshTranscript = false;
+    const after = this.host.record();
+    after.activeMs += Date.now() - startedAt;
+    this.host.save(after);
+
+    if (parked && after.status !== "terminated" && outcome.kind !== "quota") {
+      // Waiting for the user: the message stays queued and runs again once every pending call
+      // has an answer. A lost runtime changes nothing for the user here.
+      if (outcome.kind === "runtime_lost") this.host.runtime.forget();
+      return;
+    }
+    if (outcome.kind === "runtime_lost") {
+      if (after.status === "terminated") return this.finish(input, { kind: "aborted" });
+      // The message stays queued and runs again on a restarted runtime.
+      this.host.runtime.forget();
+      this.host.setStatus("rescheduling");
+      this.host.emit(sessionError("unknown_error", `agent runtime lost: ${outcome.reason}`, "retrying"));
+      this.host.emit({ type: "session.status_rescheduled" });
+      return;
+    }
+    const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
+    this.finish(input, failed ? { kind: "error", message: failure } : outcome);
+  }
+
+  /**
+   * The running part of a turn: it becomes the current turn, `send` starts the run, and the
+   * first end wins: the translator's outcome, a lost runtime, a quota stop, or the time limit.
+   * The session's wall-time quota can end a turn sooner than the per-turn limit; a timer that
+   * fires then ends the turn at the quota rather than as a timeout.
+   */
+  private async race(
+    input: QueuedInput,
+    runId: string,
+    startedAt: number,
+    send: (end: (outcome: TurnEnd) => void) => void,
+  ): Promise<TurnEnd> {
+    const record = this.host.record();
+    const wallLeftMs = wallTimeLeftMs(limitsOf(record), record.activeMs);
+    const limitMs = wallLeftMs === null ? this.turnLimitMs : Math.min(this.turnLimitMs, wallLeftMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await new Promise<TurnEnd>((end) => {
+      this.turn = {
+        eventId: input.eventId,
+        runId,
+        translator: new TurnTranslator(runId, this.translatorSink(record)),
+        startedAt,
+        end,
+      };
+      send(end);
+      timer = setTimeout(() => {
+        void this.abort(runId);
+        const breach = consumptionBreach(this.host.record(), Date.now() - startedAt);
+        end(
+          limitMs < this.turnLimitMs && breach
+            ? { kind: "quota", breach }
+            : {
+                kind: "error",
+                message: `the turn exceeded its time limit of ${limitMs / 1000} s and was stopped`,
+              },
+        );
+      }, limitMs);
+    });
+    clearTimeout(timer);
+    return outcome;
+  }
+
+  /** Ends a turn for good: the message leaves the queue and the session goes idle. */
+  finish(input: QueuedInput, outcome: FinishedTurn): void {
+    this.host.queue.remove(input.eventId);
+    this.host.approvals.endTurn(input.eventId);
+    const record = this.host.record();
+    // Archived while the turn ran: the session already said it terminated.
+    if (record.status === "terminated") return;
+    if (outcome.kind === "quota") {
+      this.host.emit(quotaErrorEvent(outcome.breach));
+    } else if (outcome.kind === "error") {
+      const type = ("errorType" in outcome && outcome.errorType) || "model_request_failed_error";
+      this.host.emit(sessionError(type, outcome.message, "exhausted"));
+    }
+    this.host.emit({ type: "session.usage", usage: usageToWire(record.usage, record.activeMs) });
+    this.host.setStatus("idle");
+    const stopReason =
+      outcome.kind === "error"
+        ? "retries_exhausted"
+        : outcome.kind === "quota"
+          ? "budget_reached"
+          : "end_turn";
+    this.host.emit({ type: "session.status_idle", stop_reason: { type: stopReason }, stop_details: null });
+  }
+
+  /** A gateway frame of the running turn (approval requests go to the ApprovalDesk instead). */
+  onGatewayEvent(frame: EventFrame): void {
+    const turn = this.turn;
+    const outcome = turn?.translator.handle(frame);
+    if (turn && outcome) turn.end(outcome);
+  }
+
+  /** Stops the running turn's run in the gateway; the turn then ends as OpenClaw reports it. */
+  async abort(runId = this.turn?.runId): Promise<void> {
+    if (runId !== undefined) await this.host.runtime.abort(this.host.record().id, runId);
+  }
+
+  /** The runtime went away mid-turn: the message runs again on a new one. */
+  runtimeLost(reason: string): void {
+    this.turn?.end({ kind: "runtime_lost", reason });
+  }
+
+  /** The runtime is being stopped (archive, delete, idle stop): the running turn ends aborted. */
+  stopped(): void {
+    this.turn?.end({ kind: "aborted" });
+  }
+
+  /** The session reached a quota at a model call: the running turn stops at it, now. */
+  stopAtQuota(breach: QuotaBreach): void {
+    const turn = this.turn;
+    if (!turn) return;
+    void this.abort(turn.runId);
+    turn.end({ kind: "quota", breach });
+  }
+
+  /**
+   * The LLM proxy could not make a model call (no provider, provider unreachable): no retry of
+   * the runtime's can help, so its run stops now and the turn ends with the proxy's reason.
+   */
+  modelCallFailed(failure: string): void {
+    const turn = this.turn;
+    if (!turn) return;
+    turn.failure ??= failure;
+    void this.abort(turn.runId);
+  }
+
+  /** The quota the session has reached, counting the running turn's time so far. */
+  quotaBreach(record: SessionRecord): QuotaBreach | null {
+    return consumptionBreach(record, this.turn ? Date.now() - this.turn.startedAt : 0);
+  }
+
+  private translatorSink(record: SessionRecord) {
+    // One turn runs one agent version: its tool policy is computed once, not per tool event.
+    const policy = gatewayToolPolicy(record.agent.tools);
+    return {
+      emit: (event: SessionEventBody, id?: string) => this.host.emit(event, id),
+      preview: (forType: string, frame: PreviewFrame) => this.host.preview(forType, frame),
+      newEventId,
+      permission: (tool: string, input: Record<string, unknown>) => decisionFor(policy, tool, input),
+      mcpServers: record.agent.mcp_servers.map((server) => server.name),
+    };
+  }
+}
+
+function limitsOf(record: SessionRecord): SessionLimits {
+  return effectiveLimits(record.agent.session_limits, budgetToUsd(record.budget));
+}
+
+function consumptionBreach(record: SessionRecord, runningMs: number): QuotaBreach | null {
+  const u = record.usage;
+  return quotaBreach(limitsOf(record), {
+    costUsd: u.cost_usd,
+    tokens: u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens,
+    activeMs: record.activeMs + runningMs,
+  });
+}

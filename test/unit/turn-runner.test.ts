@@ -1,0 +1,288 @@
+/**
+ * TurnRunner against a fake host and runtime: what a session says (its events, status and
+ * queue) for each way a turn can end. Gateway frames are the recorded ones
+ * (test/unit/fixtures/observed-frames.ts); the run id the runner gives the fixture's run is
+ * `<message event id>:<attempt>`.
+ */
+import { describe, expect, it, vi } from "vitest";
+import { RuntimeStartError } from "../../src/runtime/agent-runtime";
+import type { ChatSendParams, EventFrame } from "../../src/runtime/openclaw/protocol";
+import type { SessionEventBody } from "../../src/schemas/session-events";
+import type { QueuedInput } from "../../src/session/input-queue";
+import { newSessionRecord, type SessionAgent, type SessionRecord } from "../../src/session/session-record";
+import { TurnRunner } from "../../src/session/turn-runner";
+import { PLAIN_REPLY, plainTurn, RUN } from "./fixtures/observed-frames";
+
+type Logged = SessionEventBody & { id: string };
+
+const MESSAGE_ID = RUN.split(":")[0] ?? "";
+
+function agent(limits: Partial<NonNullable<SessionAgent["session_limits"]>> = {}): SessionAgent {
+  return {
+    id: "agent_1",
+    type: "agent",
+    version: 1,
+    model: { id: "claude-sonnet-4-6" },
+    tools: [],
+    mcp_servers: [],
+    session_limits: { max_cost_usd: null, max_tokens: null, max_wall_time_seconds: null, ...limits },
+  } as unknown as SessionAgent;
+}
+
+/**
+ * A runner with everything around it faked: the host keeps the record, the log and the queue in
+ * memory; the runtime records what it is asked and, once a run is sent, hands its frames to
+ * `gateway` (set by a test) so a test can answer the way OpenClaw does.
+ */
+function harness(options: { agent?: SessionAgent; turnLimitMs?: number; activeMs?: number } = {}) {
+  let record: SessionRecord = {
+    ...newSessionRecord({
+      id: "sesn_1",
+      agent: options.agent ?? agent(),
+      environment: { id: "env_1", spec: { config: { type: "local" } } } as never,
+      title: null,
+      metadata: {},
+      apiOrigin: "http://localhost",
+    }),
+    activeMs: options.activeMs ?? 0,
+  };
+  const events: Logged[] = [];
+  let attempts = 0;
+  const removed: string[] = [];
+  const sent: ChatSendParams[] = [];
+  const aborted: string[] = [];
+  let forgotten = 0;
+  const link = {
+    freshTranscript: false,
+    client: {
+      chatSend: async (params: ChatSendParams) => {
+        sent.push(params);
+        return { runId: params.idempotencyKey, status: "started" as const };
+      },
+    },
+  };
+  const runtime = {
+    connect: async (_record: SessionRecord, onStart: () => void) => {
+      onStart();
+      return link;
+    },
+    modelConfigError: () => null as string | null,
+    abort: async (_sessionId: string, runId: string) => {
+      aborted.push(runId);
+      // OpenClaw answers an abort with `chat aborted` for the run, a moment later.
+      await Promise.resolve();
+      feed({ type: "event", event: "chat", payload: { runId, state: "aborted", stopReason: "rpc" } });
+    },
+    forget: () => {
+      forgotten++;
+    },
+  };
+  let n = 0;
+  const runner: TurnRunner = new TurnRunner(
+    {
+      record: () => record,
+      save: (next) => {
+        record = next;
+      },
+      emit: (event, id) => {
+        const logged = { ...event, id: id ?? `sevt_${++n}` } as Logged;
+        events.push(logged);
+        return { ...logged, processed_at: new Date().toISOString() } as never;
+      },
+      preview: () => {},
+      setStatus: (status) => {
+        if (record.status !== "terminated") record.status = status;
+      },
+      events: { markProcessed: () => {}, transcript: () => [] },
+      queue: {
+        markAttempt: () => ++attempts,
+        remove: (id) => {
+          removed.push(id);
+        },
+      },
+      approvals: {
+        resumeNote: () => null,
+        isWaiting: () => false,
+        clearParkTimer: () => {},
+        endTurn: () => {},
+      },
+      runtime,
+      beforeTurn: async () => {},
+    },
+    options.turnLimitMs ?? 60_000,
+  );
+  const feed = (frame: EventFrame) => runner.onGatewayEvent(frame);
+  const input: QueuedInput = { seq: 1, eventId: MESSAGE_ID, text: "hello clawplane", attempts: 0 };
+  return {
+    runner,
+    runtime,
+    input,
+    events,
+    removed,
+    sent,
+    aborted,
+    feed,
+    record: () => record,
+    forgotten: () => forgotten,
+    /** Starts the turn; resolves once its run was sent to the gateway, with the turn's end. */
+    async start(): Promise<{ done: Promise<void> }> {
+      const done = runner.run(input);
+      await vi.waitFor(() => expect(sent).toHaveLength(1));
+      return { done };
+    },
+    types: () => events.map((e) => e.type),
+    errors: () => events.filter((e) => e.type === "session.error"),
+  };
+}
+
+describe("TurnRunner", () => {
+  it("runs a turn that ends normally: the recorded run's events, usage, idle with end_turn", async () => {
+    const h = harness();
+    const { done } = await h.start();
+    expect(h.sent[0]).toMatchObject({ message: "hello clawplane", idempotencyKey: RUN });
+    expect(h.runner.current?.runId).toBe(RUN);
+    for (const frame of plainTurn()) h.feed(frame);
+    await done;
+
+    expect(h.types()).toEqual([
+      "session.status_running",
+      "span.runtime_start",
+      "span.runtime_ready",
+      "span.model_request_start",
+      "agent.message",
+      "span.model_request_end",
+      "session.usage",
+      "session.status_idle",
+    ]);
+    expect(h.events.find((e) => e.type === "agent.message")).toMatchObject({
+      content: [{ type: "text", text: PLAIN_REPLY }],
+    });
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "end_turn" }, stop_details: null });
+    expect(h.removed).toEqual([MESSAGE_ID]);
+    expect(h.record().status).toBe("idle");
+    expect(h.runner.current).toBeUndefined();
+  });
+
+  it("stops a turn at its time limit: the run is aborted and the turn ends with one error", async () => {
+    const h = harness({ turnLimitMs: 50 });
+    await (await h.start()).done;
+    expect(h.aborted).toEqual([RUN]);
+    expect(h.errors()).toEqual([
+      expect.objectContaining({
+        error: {
+          type: "model_request_failed_error",
+          message: "the turn exceeded its time limit of 0.05 s and was stopped",
+          retry_status: { type: "exhausted" },
+        },
+      }),
+    ]);
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
+    expect(h.removed).toEqual([MESSAGE_ID]);
+  });
+
+  it("stops a turn at a quota reached mid-turn (a model call past max_tokens)", async () => {
+    const h = harness({ agent: agent({ max_tokens: 1000 }) });
+    const { done } = await h.start();
+    expect(h.runner.quotaBreach(h.record())).toBeNull();
+    h.record().usage.input_tokens = 1200; // what the LLM proxy recorded for the turn's calls
+    const breach = h.runner.quotaBreach(h.record());
+    expect(breach?.limit).toBe("max_tokens");
+    if (breach) h.runner.stopAtQuota(breach);
+    await done;
+
+    expect(h.aborted).toEqual([RUN]);
+    expect(h.errors()).toEqual([
+      expect.objectContaining({
+        error: expect.objectContaining({
+          type: "billing_error",
+          error_code: "quota_exceeded",
+          limit: "max_tokens",
+          retry_status: { type: "exhausted" },
+        }),
+      }),
+    ]);
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "budget_reached" } });
+    expect(h.removed).toEqual([MESSAGE_ID]);
+  });
+
+  it("ends a turn at the wall-time quota, not as a timeout, when that comes before the turn limit", async () => {
+    const h = harness({ agent: agent({ max_wall_time_seconds: 1 }), activeMs: 950 });
+    await (await h.start()).done;
+    expect(h.errors()).toEqual([
+      expect.objectContaining({ error: expect.objectContaining({ limit: "max_wall_time_seconds" }) }),
+    ]);
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "budget_reached" } });
+    expect(h.record().activeMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("ends an interrupted turn without an error: the run is aborted and the session idles", async () => {
+    const h = harness();
+    const { done } = await h.start();
+    await h.runner.abort();
+    await done;
+    expect(h.aborted).toEqual([RUN]);
+    expect(h.errors()).toEqual([]);
+    expect(h.types().slice(-2)).toEqual(["session.usage", "session.status_idle"]);
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "end_turn" } });
+    expect(h.removed).toEqual([MESSAGE_ID]);
+  });
+
+  it("reports a runtime that fails to start as one session.error, and ends the turn", async () => {
+    const h = harness();
+    h.runtime.connect = async (_record, onStart) => {
+      onStart();
+      throw new RuntimeStartError("the container did not become ready in 60 s");
+    };
+    await h.runner.run(h.input);
+    expect(h.types()).toEqual([
+      "session.status_running",
+      "span.runtime_start",
+      "session.error",
+      "session.usage",
+      "session.status_idle",
+    ]);
+    expect(h.errors()[0]).toMatchObject({
+      error: {
+        type: "unknown_error",
+        message: "the container did not become ready in 60 s",
+        retry_status: { type: "exhausted" },
+      },
+    });
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
+    expect(h.sent).toEqual([]);
+  });
+
+  it("reports a runtime lost mid-turn as one retrying session.error and keeps the message queued", async () => {
+    const h = harness();
+    const { done } = await h.start();
+    h.runner.runtimeLost("gateway connection closed (1006)");
+    await done;
+    expect(h.types().slice(-2)).toEqual(["session.error", "session.status_rescheduled"]);
+    expect(h.errors()).toEqual([
+      expect.objectContaining({
+        error: {
+          type: "unknown_error",
+          message: "agent runtime lost: gateway connection closed (1006)",
+          retry_status: { type: "retrying" },
+        },
+      }),
+    ]);
+    expect(h.record().status).toBe("rescheduling");
+    expect(h.removed).toEqual([]);
+    expect(h.forgotten()).toBe(1);
+  });
+
+  it("ends a turn whose model call the LLM proxy could not make with the proxy's reason, once", async () => {
+    const h = harness();
+    const { done } = await h.start();
+    h.runner.modelCallFailed("no provider serves model claude-sonnet-4-6");
+    await done;
+    expect(h.aborted).toEqual([RUN]);
+    expect(h.errors()).toEqual([
+      expect.objectContaining({
+        error: expect.objectContaining({ message: "no provider serves model claude-sonnet-4-6" }),
+      }),
+    ]);
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
+  });
+});
