@@ -23,7 +23,7 @@ import { declareMiddlewareResponses } from "./lib/openapi-document";
 import { audit } from "./middleware/audit";
 import { authenticate, authorize } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
-import { jsonBody } from "./middleware/json-body";
+import { readJsonBody } from "./middleware/json-body";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { routePolicy } from "./middleware/route-policy";
@@ -92,7 +92,7 @@ export function createApp() {
     "/v1/*",
     authenticate,
     rateLimit,
-    jsonBody,
+    readJsonBody,
     idempotency,
     routePolicy(app.openAPIRegistry),
     audit,

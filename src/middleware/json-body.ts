@@ -16,7 +16,7 @@ import { jsonShapeProblem } from "../lib/json-shape";
 /** The media types the JSON validators accept: `application/json` and `application/*+json`. */
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
-export const jsonBody = createMiddleware<AppEnv>(async (c, next) => {
+export const readJsonBody = createMiddleware<AppEnv>(async (c, next) => {
   const mediaType = c.req.header("content-type")?.split(";")[0]?.trim() ?? "";
   if (!c.req.raw.body || !JSON_MEDIA_TYPE.test(mediaType)) return next();
 
