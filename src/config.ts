@@ -22,8 +22,16 @@ export const SSE_KEEPALIVE_MS = 15_000;
  * ~15 s locally, 1-2 min reported on a cold standard-1 container.
  */
 export const RUNTIME_READY_DEADLINE_MS = 180_000;
-/** Idle time after which a session stops its runtime; the next message starts it again. */
-export const RUNTIME_IDLE_STOP_MS = 10 * 60_000;
+/**
+ * Idle sleep: a session stops its runtime after this long without a turn, and the next message
+ * starts it again (the conversation is restored from the session's log). An environment's
+ * `config.sleep_after_seconds` sets it per environment within these bounds: at least a minute,
+ * so a runtime is not torn down between two messages of one exchange; at most a day, so an
+ * abandoned session does not keep a ~1 GB runtime for longer than that.
+ */
+export const DEFAULT_SLEEP_AFTER_SECONDS = 600;
+export const MIN_SLEEP_AFTER_SECONDS = 60;
+export const MAX_SLEEP_AFTER_SECONDS = 86_400;
 /** Watchdog: while work is pending, the session's alarm re-checks it this often. */
 export const SESSION_WATCHDOG_MS = 30_000;
 /** Default wall-clock limit of one turn (30 min); `TURN_TIMEOUT_SECONDS` overrides it. */

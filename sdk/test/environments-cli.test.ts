@@ -42,12 +42,15 @@ describe("clawplane environments", () => {
       "npm:@scope/tool@1.2",
       "--package",
       "pip:rich",
+      "--sleep-after",
+      "1800",
     );
     expect(created).toMatchObject({ code: 0, err: "" });
     const id = created.out.match(/^id: +(env_\S+)$/m)?.[1];
     expect(id).toBeDefined();
     expect(created.out).toMatch(/^networking: +limited: api\.github\.com, \*\.pypi\.org, package managers$/m);
     expect(created.out).toMatch(/^packages: +npm:@scope\/tool@1\.2 pip:requests pip:rich$/m);
+    expect(created.out).toMatch(/^sleep after: +1800 s idle$/m);
 
     const stored = await client().environments.retrieve(id!);
     expect(stored).toMatchObject({
@@ -62,6 +65,7 @@ describe("clawplane environments", () => {
           allow_package_managers: true,
         },
         packages: { pip: ["requests", "rich"], npm: ["@scope/tool@1.2"], apt: [] },
+        sleep_after_seconds: 1800,
       },
     });
 

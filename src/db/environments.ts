@@ -3,7 +3,7 @@
  * partial unique index so that two racing creates cannot both take a name.
  */
 import { and, desc, eq, isNull } from "drizzle-orm";
-import type { EnvironmentSpec } from "../domain/environment-spec";
+import { type EnvironmentSpec, withConfigDefaults } from "../domain/environment-spec";
 import { ApiError, notFound } from "../errors";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
@@ -35,9 +35,13 @@ export function environmentToWire(r: EnvironmentRecord): Environment {
 }
 
 type Row = typeof environments.$inferSelect;
+const specOf = (spec: EnvironmentSpec): EnvironmentSpec => ({
+  ...spec,
+  config: withConfigDefaults(spec.config),
+});
 const asRecord = (row: Row): EnvironmentRecord => ({
   id: row.id,
-  spec: row.spec as EnvironmentSpec,
+  spec: specOf(row.spec as EnvironmentSpec),
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
   archivedAt: row.archivedAt,

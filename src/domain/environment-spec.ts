@@ -6,6 +6,7 @@
  * list. Create builds one from a request body; update derives the next one from the current one
  * and reports whether anything changed.
  */
+import { DEFAULT_SLEEP_AFTER_SECONDS } from "../config";
 import { ApiError } from "../errors";
 import type {
   CloudConfig,
@@ -81,11 +82,29 @@ function resolveConfig(
     type: "cloud",
     networking: resolveNetworking(params.networking, base?.networking),
     packages: resolvePackages(params.packages, base?.packages),
+    sleep_after_seconds:
+      params.sleep_after_seconds === undefined
+        ? (base?.sleep_after_seconds ?? DEFAULT_SLEEP_AFTER_SECONDS)
+        : (params.sleep_after_seconds ?? DEFAULT_SLEEP_AFTER_SECONDS),
   };
 }
 
 function defaultConfig(): EnvironmentConfig {
-  return { type: "cloud", networking: { type: "unrestricted" }, packages: emptyPackages() };
+  return {
+    type: "cloud",
+    networking: { type: "unrestricted" },
+    packages: emptyPackages(),
+    sleep_after_seconds: DEFAULT_SLEEP_AFTER_SECONDS,
+  };
+}
+
+/**
+ * A stored config as the current code reads it: configs stored before `sleep_after_seconds`
+ * existed get the default they have always had.
+ */
+export function withConfigDefaults(config: EnvironmentConfig): EnvironmentConfig {
+  if (config.type !== "cloud" || config.sleep_after_seconds !== undefined) return config;
+  return { ...config, sleep_after_seconds: DEFAULT_SLEEP_AFTER_SECONDS };
 }
 
 /** Under limited networking, packages can only be installed if package registries are reachable. */

@@ -6,16 +6,17 @@
  * - sessions: `active` = a turn running (or being rescheduled), `live` = not terminated,
  *   `total` = every session not deleted.
  * - runtime_state: `running` while a turn runs; `idle` when a live session was active within
- *   the idle-stop window (its runtime is still up); else `stopped` (runtimes stop when idle).
+ *   the plane environment's `sleep_after_seconds` (its runtime is still up); else `stopped`.
  * - health: `over_budget` once the month's cost reached the budget; `degraded` while a session
  *   is recovering from a lost runtime; `healthy` while working; else `idle`.
  */
 import { inArray } from "drizzle-orm";
-import { RUNTIME_IDLE_STOP_MS } from "../config";
+import { DEFAULT_SLEEP_AFTER_SECONDS } from "../config";
 import type { Db } from "../db/client";
 import { agents } from "../db/schema";
 import { sessionStatsByAgent } from "../db/sessions";
 import { toRfc3339OrNull } from "../lib/time";
+import type { CloudConfig } from "../schemas/environments";
 import type { PlaneStatus } from "../schemas/planes";
 import type { MemberRow } from "./members";
 import type { PlaneRow } from "./plane-store";
@@ -46,6 +47,9 @@ export async function planeStatus(
   ]);
   const versionOf = new Map(versions.map((v) => [v.id, v.version]));
   const budget = plane.monthlyBudgetUsd;
+  // Members' environments are made from the plane's config, whose idle sleep stops their runtimes.
+  const { sleep_after_seconds } = plane.environment as Partial<CloudConfig>;
+  const idleWindowMs = (sleep_after_seconds ?? DEFAULT_SLEEP_AFTER_SECONDS) * 1000;
 
   const rows: MemberStatus[] = members.map((m) => {
     const s = stats.get(m.agentId) ?? {
@@ -61,7 +65,7 @@ export async function planeStatus(
     const runtimeState =
       s.active > 0
         ? "running"
-        : s.lastLiveActivity !== null && now - s.lastLiveActivity < RUNTIME_IDLE_STOP_MS
+        : s.lastLiveActivity !== null && now - s.lastLiveActivity < idleWindowMs
           ? "idle"
           : "stopped";
     return {

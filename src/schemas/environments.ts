@@ -7,6 +7,7 @@
  * `domain/environment-spec.ts` turns them into the fully populated stored form.
  */
 import { z } from "@hono/zod-openapi";
+import { DEFAULT_SLEEP_AFTER_SECONDS, MAX_SLEEP_AFTER_SECONDS, MIN_SLEEP_AFTER_SECONDS } from "../config";
 import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
@@ -74,6 +75,8 @@ export const PackagesSchema = z
   .openapi("Packages");
 export type Packages = z.infer<typeof PackagesSchema>;
 
+const SLEEP_AFTER_DESCRIPTION = `Clawplane: seconds without a turn after which a session's runtime is stopped (idle sleep); the next message starts it again with the conversation restored. ${MIN_SLEEP_AFTER_SECONDS}-${MAX_SLEEP_AFTER_SECONDS}, default ${DEFAULT_SLEEP_AFTER_SECONDS}.`;
+
 /** `cloud` config as sent. */
 export const CloudConfigParamsSchema = z
   .strictObject({
@@ -82,6 +85,15 @@ export const CloudConfigParamsSchema = z
       .discriminatedUnion("type", [UnrestrictedNetworkSchema, LimitedNetworkParamsSchema])
       .nullish(),
     packages: PackagesParamsSchema.nullish(),
+    sleep_after_seconds: z
+      .number()
+      .int()
+      .min(MIN_SLEEP_AFTER_SECONDS)
+      .max(MAX_SLEEP_AFTER_SECONDS)
+      .nullish()
+      .openapi({
+        description: `${SLEEP_AFTER_DESCRIPTION} Omitted keeps the current value; null resets it.`,
+      }),
   })
   .openapi("CloudConfigParams");
 export type CloudConfigParams = z.infer<typeof CloudConfigParamsSchema>;
@@ -104,6 +116,7 @@ export const CloudConfigSchema = z
     type: z.literal("cloud"),
     networking: z.discriminatedUnion("type", [UnrestrictedNetworkSchema, LimitedNetworkSchema]),
     packages: PackagesSchema,
+    sleep_after_seconds: z.number().int().openapi({ description: SLEEP_AFTER_DESCRIPTION }),
   })
   .openapi("CloudConfig");
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;

@@ -14,7 +14,7 @@
  * truth.
  */
 import { DurableObject } from "cloudflare:workers";
-import { RUNTIME_IDLE_STOP_MS, SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
+import { SESSION_WATCHDOG_MS, turnTimeoutMs } from "../config";
 import type { QuotaBreach } from "../domain/session-limits";
 import type { EgressSecrets } from "../egress/secret-substitution";
 import { ApiError, toErrorResponse } from "../errors";
@@ -37,7 +37,13 @@ import { PendingAgent } from "./pending-agent";
 import { capture, type RpcResult } from "./rpc-result";
 import { type RuntimeLogTail, runtimeLogTail } from "./runtime-logs";
 import { dropSessionIndex, syncSessionIndex } from "./session-index";
-import { networkingOf, type SessionAgent, type SessionRecord, sessionToWire } from "./session-record";
+import {
+  networkingOf,
+  type SessionAgent,
+  type SessionRecord,
+  sessionToWire,
+  sleepAfterMs,
+} from "./session-record";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
 import { quotaErrorEvent, TurnRunner } from "./turn-runner";
@@ -408,7 +414,8 @@ export class SessionDO extends DurableObject<Env> {
     }
     const record = this.record();
     if (record && record.status !== "terminated") {
-      await this.ctx.storage.setAlarm(Date.now() + RUNTIME_IDLE_STOP_MS);
+      // Idle sleep: unless a message comes first, the alarm then stops the runtime.
+      await this.ctx.storage.setAlarm(Date.now() + sleepAfterMs(record));
       await syncSessionIndex(this.env.DB, record);
     }
   }

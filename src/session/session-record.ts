@@ -2,6 +2,7 @@
  * The session's own record (kept in its Durable Object) and its CMA wire form. The DO is the
  * single writer; D1 holds a denormalised index row for listing (src/db/sessions.ts).
  */
+import { DEFAULT_SLEEP_AFTER_SECONDS } from "../config";
 import type { EnvironmentRecord } from "../db/environments";
 import type { AgentSpec } from "../domain/agent-spec";
 import type { Networking } from "../egress/policy";
@@ -54,6 +55,11 @@ export interface SessionRecord {
   networking?: Networking;
   /** Origin of the API the session was created through; local runtimes reach the LLM proxy there. */
   apiOrigin: string;
+  /**
+   * The environment's idle sleep when the session was created: seconds without a turn before
+   * the runtime is stopped. Absent on records older than the setting: the default then.
+   */
+  sleepAfterSeconds?: number;
 }
 
 /** A new, idle session's record: no usage yet, network policy taken from its environment. */
@@ -88,7 +94,13 @@ export function newSessionRecord(init: {
     enableInternet: config.type !== "cloud" || config.networking.type === "unrestricted",
     networking: config.type === "cloud" ? config.networking : { type: "unrestricted" },
     apiOrigin: init.apiOrigin,
+    sleepAfterSeconds: config.type === "cloud" ? config.sleep_after_seconds : DEFAULT_SLEEP_AFTER_SECONDS,
   };
+}
+
+/** How long the session's runtime may sit idle before it is stopped (see `sleepAfterSeconds`). */
+export function sleepAfterMs(record: Pick<SessionRecord, "sleepAfterSeconds">): number {
+  return (record.sleepAfterSeconds ?? DEFAULT_SLEEP_AFTER_SECONDS) * 1000;
 }
 
 /** The session's networking; records from before egress policies fall back to `enableInternet`. */

@@ -27,7 +27,12 @@ describe("environmentSpecFromCreate", () => {
     expect(create({ name: "e" })).toEqual({
       name: "e",
       description: null,
-      config: { type: "cloud", networking: { type: "unrestricted" }, packages: noPackages },
+      config: {
+        type: "cloud",
+        networking: { type: "unrestricted" },
+        packages: noPackages,
+        sleep_after_seconds: 600,
+      },
       metadata: {},
       scope: "organization",
     });
@@ -47,7 +52,23 @@ describe("environmentSpecFromCreate", () => {
         allow_package_managers: false,
       },
       packages: noPackages,
+      sleep_after_seconds: 600,
     });
+  });
+
+  it("takes an idle sleep between a minute and a day, in whole seconds, each refusal at its path", () => {
+    const withSleep = (sleep_after_seconds: unknown) => ({
+      name: "e",
+      config: { type: "cloud", sleep_after_seconds },
+    });
+    expect(create(withSleep(60)).config).toMatchObject({ sleep_after_seconds: 60 });
+    expect(create(withSleep(86_400)).config).toMatchObject({ sleep_after_seconds: 86_400 });
+    expect(create(withSleep(null)).config).toMatchObject({ sleep_after_seconds: 600 });
+    for (const bad of [59, 86_401, 90.5, "600"]) {
+      const parsed = EnvironmentCreateSchema.safeParse(withSleep(bad));
+      expect(parsed.success, String(bad)).toBe(false);
+      expect(parsed.error?.issues[0]?.path.join(".")).toBe("config.sleep_after_seconds");
+    }
   });
 
   it("refuses a self-hosted config until the environment work API exists", () => {
@@ -140,7 +161,17 @@ describe("applyEnvironmentUpdate", () => {
         allow_package_managers: true,
       },
       packages: { ...noPackages, pip: ["pandas"], npm: ["left-pad"] },
+      sleep_after_seconds: 600,
     });
+  });
+
+  it("keeps the idle sleep when omitted, changes it when sent, resets it with null", () => {
+    const { spec: slow } = update(base, { config: { type: "cloud", sleep_after_seconds: 3600 } });
+    expect(slow.config).toMatchObject({ sleep_after_seconds: 3600 });
+    const { spec: kept } = update(slow, { config: { type: "cloud", networking: null } });
+    expect(kept.config).toMatchObject({ sleep_after_seconds: 3600 });
+    const { spec: reset } = update(slow, { config: { type: "cloud", sleep_after_seconds: null } });
+    expect(reset.config).toMatchObject({ sleep_after_seconds: 600 });
   });
 
   it("replaces only the package lists that are sent; null empties a list", () => {

@@ -64,6 +64,7 @@ interface CreateOptions {
   allowMcpServers?: boolean;
   allowPackageManagers?: boolean;
   package?: [PackageManager, string][];
+  sleepAfter?: number;
   config?: string;
 }
 
@@ -74,9 +75,12 @@ async function configFromFlags(ctx: Context, opts: CreateOptions): Promise<Confi
     opts.allowMcpServers && "--allow-mcp-servers",
     opts.allowPackageManagers && "--allow-package-managers",
   ].filter((flag): flag is string => typeof flag === "string");
-  const flags = [...limitedOnly, opts.networking && "--networking", opts.package && "--package"].filter(
-    Boolean,
-  );
+  const flags = [
+    ...limitedOnly,
+    opts.networking && "--networking",
+    opts.package && "--package",
+    opts.sleepAfter !== undefined && "--sleep-after",
+  ].filter(Boolean);
   if (opts.config) {
     if (flags.length > 0) throw new CliExit(2, `error: --config cannot be combined with ${flags.join(", ")}`);
     // The server validates the file's content and names any bad field.
@@ -100,6 +104,7 @@ async function configFromFlags(ctx: Context, opts: CreateOptions): Promise<Confi
     for (const [manager, name] of opts.package) packages[manager] = [...(packages[manager] ?? []), name];
     config.packages = packages;
   }
+  if (opts.sleepAfter !== undefined) config.sleep_after_seconds = opts.sleepAfter;
   return config;
 }
 
@@ -126,6 +131,7 @@ function environmentDetails(e: Environment): string {
     ["description", e.description],
     ["networking", networkingSummary(e)],
     ["packages", packagesSummary(e)],
+    ["sleep after", e.config.type === "cloud" ? `${e.config.sleep_after_seconds} s idle` : "-"],
     ["metadata", e.metadata],
     ["created", e.created_at],
     ["archived", e.archived_at],
@@ -209,6 +215,11 @@ export function registerEnvironments(program: Command, ctx: Context): void {
       "--package <manager:name>",
       `a package to install (${PACKAGE_MANAGERS.join("|")}), e.g. pip:requests; repeatable`,
       parsePackage,
+    )
+    .option(
+      "--sleep-after <seconds>",
+      "stop a session's runtime after this long without a turn (60-86400; default 600)",
+      positiveInt,
     )
     .option("--config <file>", "JSON file of the whole config (instead of the flags above)")
     .action(async (opts: CreateOptions, command: Command) => {
