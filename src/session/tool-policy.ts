@@ -19,6 +19,7 @@
  */
 import type { AgentTool } from "../schemas/agent-tools";
 import type { EvaluatedPermission } from "../schemas/session-events";
+import { customToolNames } from "./custom-tools";
 
 /** What the policy decides for one call (reported on tool events as `evaluated_permission`). */
 export type ToolDecision = EvaluatedPermission;
@@ -110,6 +111,8 @@ export function gatewayToolPolicy(tools: readonly AgentTool[]): GatewayToolPolic
     }
   }
   if (Object.keys(policy.mcp).length > 0) for (const name of DISCOVERY_TOOLS) policy.tools[name] = "allow";
+  // Custom tools have no permission policy in CMA: the client that answers a call decides it.
+  for (const name of customToolNames(tools)) policy.tools[name] = "allow";
   const toolset = tools.find((tool) => tool.type === "agent_toolset_20260401");
   if (!toolset) return policy;
   for (const config of toolset.configs) {
