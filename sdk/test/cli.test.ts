@@ -243,6 +243,50 @@ describe("clawplane CLI", () => {
     expect(result).toEqual({ code: 0, out: "Hello!\n", err: "" });
   });
 
+  it("shows a custom tool call and says the turn waits for its answer", async () => {
+    const t = "2026-01-02T03:04:05.000Z";
+    const frames = [
+      { id: "sevt_u", type: "user.message", content: [{ type: "text", text: "hi" }], processed_at: t },
+      { id: "sevt_r", type: "session.status_running", processed_at: t },
+      {
+        id: "sevt_c",
+        type: "agent.custom_tool_use",
+        name: "get_weather",
+        input: { city: "Paris" },
+        processed_at: t,
+      },
+      {
+        id: "sevt_i",
+        type: "session.status_idle",
+        stop_reason: { type: "requires_action", event_ids: ["sevt_c"] },
+        processed_at: t,
+      },
+    ];
+    const sse = frames.map((f) => `id: ${f.id}\nevent: ${f.type}\ndata: ${JSON.stringify(f)}\n\n`).join("");
+    const fetch: FetchLike = async (input) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      if (url.pathname.endsWith("/stream")) {
+        return new Response(sse, { headers: { "content-type": "text/event-stream" } });
+      }
+      return Response.json({ data: [{ ...frames[0], processed_at: null }] });
+    };
+    const sent = await cli({ fetch, ttyStderr: true }).run("sessions", "send", "sesn_x", "hi");
+    expect(sent.code).not.toBe(0);
+    expect(sent.err).toContain('custom tool call get_weather {"city":"Paris"} (sevt_c)');
+    expect(sent.err).toContain("the turn waits for an answer to sevt_c");
+
+    const streamed = await cli({ fetch }).run(
+      "sessions",
+      "stream",
+      "sesn_x",
+      "--until",
+      "session.status_idle",
+    );
+    expect(streamed.out.split("\n")).toContain(
+      '03:04:05  agent.custom_tool_use    get_weather {"city":"Paris"}',
+    );
+  });
+
   it("shows a cold start: starting runtime, then how long it took", async () => {
     // Scripted, as above: a first turn that had to start the session's runtime.
     const t = "2026-01-02T03:04:05.000Z";
