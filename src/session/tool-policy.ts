@@ -17,6 +17,7 @@
  * OpenClaw offers the model at all (no schema in the prompt, no call to refuse), and the plugin
  * still decides every call that is made (ask, and anything the first gate let through).
  */
+import { RUNTIME_TOOL_NAMES } from "../domain/agent-tools";
 import type { AgentTool } from "../schemas/agent-tools";
 import type { EvaluatedPermission } from "../schemas/session-events";
 import { customToolNames } from "./custom-tools";
@@ -112,7 +113,8 @@ export function gatewayToolPolicy(tools: readonly AgentTool[]): GatewayToolPolic
   }
   if (Object.keys(policy.mcp).length > 0) for (const name of DISCOVERY_TOOLS) policy.tools[name] = "allow";
   // Custom tools have no permission policy in CMA: the client that answers a call decides it.
-  for (const name of customToolNames(tools)) policy.tools[name] = "allow";
+  // Never under a runtime tool's name (refused on create; this keeps an older agent safe too).
+  for (const name of customToolNames(tools)) if (!RUNTIME_TOOL_NAMES.has(name)) policy.tools[name] = "allow";
   const toolset = tools.find((tool) => tool.type === "agent_toolset_20260401");
   if (!toolset) return policy;
   for (const config of toolset.configs) {
