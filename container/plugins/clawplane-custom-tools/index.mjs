@@ -93,6 +93,9 @@ const entry = {
         label: tool.name,
         description: tool.description,
         parameters: tool.input_schema,
+        // Offered as is, never deferred behind OpenClaw's tool search (its default for plugin
+        // tools): the model must see each custom tool under its own name and schema.
+        catalogMode: "direct-only",
         execute: (toolCallId, _params, signal) => waitForAnswer(toolCallId, signal),
       });
     }
