@@ -4,11 +4,13 @@
  * a waiting call that outlives an eviction.
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ApprovalBook } from "../../src/session/approvals";
 import type { EventLog } from "../../src/session/event-log";
 import type { InputQueue } from "../../src/session/input-queue";
 import type { SessionDO } from "../../src/session/session-do";
+import { sessionClient } from "../../src/session/stub";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
 import { sessionObject } from "../helpers/session-object";
 import { waitFor } from "../helpers/wait";
@@ -20,8 +22,10 @@ const WEATHER = {
   input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
 };
 
-async function newSession(): Promise<string> {
-  const agent = (await callJson("/v1/agents", { body: { ...MINIMAL_AGENT, tools: [WEATHER] } })).body;
+async function newSession(agentExtra: Record<string, unknown> = {}): Promise<string> {
+  const agent = (
+    await callJson("/v1/agents", { body: { ...MINIMAL_AGENT, tools: [WEATHER], ...agentExtra } })
+  ).body;
   const environment = (
     await callJson("/v1/environments", { body: { name: `custom-tools-${crypto.randomUUID()}` } })
   ).body;
@@ -122,6 +126,31 @@ describe("custom tool results", () => {
       stored.some((e) => e.type === "user.custom_tool_result" || e.type === "user.tool_confirmation"),
     ).toBe(false);
     expect(stored.filter((e) => e.type === "user.message")).toHaveLength(1); // the planted one only
+  });
+
+  it("takes the answer past a quota, but the turn it would resume stops at the quota", async () => {
+    const sessionId = await newSession({ session_limits: { max_tokens: 100 } });
+    const { messageId, useId } = await plantWaitingCall(sessionId);
+    await sessionClient(env, sessionId).recordModelUsage({
+      model: "claude-sonnet-4-6",
+      inputTokens: 90,
+      outputTokens: 10,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: 0,
+      durationMs: 10,
+      status: "ok",
+    });
+    expect((await send(sessionId, [result(useId)])).status).toBe(200);
+    await waitFor(async () => (await events(sessionId)).at(-1)?.type === "session.status_idle", {
+      what: "the resumed turn to end",
+    });
+    const log = await events(sessionId);
+    expect(log.find((e) => e.id === messageId)?.processed_at).not.toBeNull();
+    expect(log.find((e) => e.type === "session.error")?.error).toMatchObject({
+      error_code: "quota_exceeded",
+    });
+    expect(log.at(-1)).toMatchObject({ stop_reason: { type: "budget_reached" } });
   });
 
   it("refuses a batch answering the same call twice, changing nothing", async () => {
