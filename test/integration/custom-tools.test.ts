@@ -3,17 +3,14 @@
  * test/runtime/custom-tools.test.ts): which `user.custom_tool_result` events are accepted, and
  * a waiting call that outlives an eviction.
  */
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ApprovalBook } from "../../src/session/approvals";
-import type { EventLog } from "../../src/session/event-log";
-import type { InputQueue } from "../../src/session/input-queue";
-import type { SessionDO } from "../../src/session/session-do";
 import { sessionClient } from "../../src/session/stub";
-import { callJson, MINIMAL_AGENT } from "../helpers/api";
+import { callJson } from "../helpers/api";
 import { sessionObject } from "../helpers/session-object";
 import { waitFor } from "../helpers/wait";
+import { plantWaitingTurn, sessionWithTools } from "../helpers/waiting-call";
 
 const WEATHER = {
   type: "custom",
@@ -22,48 +19,23 @@ const WEATHER = {
   input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
 };
 
-async function newSession(agentExtra: Record<string, unknown> = {}): Promise<string> {
-  const agent = (
-    await callJson("/v1/agents", { body: { ...MINIMAL_AGENT, tools: [WEATHER], ...agentExtra } })
-  ).body;
-  const environment = (
-    await callJson("/v1/environments", { body: { name: `custom-tools-${crypto.randomUUID()}` } })
-  ).body;
-  return (await callJson("/v1/sessions", { body: { agent: agent.id, environment_id: environment.id } })).body
-    .id;
-}
+const newSession = (agentExtra: Record<string, unknown> = {}) => sessionWithTools([WEATHER], agentExtra);
 
 /** A turn waiting for the client's answer to a custom tool call whose run is gone. */
-async function plantWaitingCall(sessionId: string) {
-  return runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
-    const internals = instance as unknown as {
-      events: EventLog;
-      queue: InputQueue;
-      approvals: { book: ApprovalBook };
-    };
-    const { event: message } = internals.events.append(
-      { type: "user.message", content: [{ type: "text", text: "weather?" }] },
-      null,
-    );
-    internals.queue.enqueue(message.id, "weather?");
-    const { event: use } = internals.events.append(
-      { type: "agent.custom_tool_use", name: "get_weather", input: { city: "Paris" } },
-      Date.now(),
-    );
-    internals.approvals.book.add({
-      toolUseId: use.id,
+const plantWaitingCall = (sessionId: string) =>
+  plantWaitingTurn(
+    sessionId,
+    "weather?",
+    { type: "agent.custom_tool_use", name: "get_weather", input: { city: "Paris" } },
+    {
       toolName: "get_weather",
       inputKey: '{"city":"Paris"}',
       approvalId: "",
       toolCallId: "call_gone",
-      runId: `${message.id}:1`,
-      eventId: message.id,
       expiresAt: Date.now() + 600_000,
       custom: true,
-    });
-    return { messageId: message.id, useId: use.id };
-  });
-}
+    },
+  );
 
 const events = async (sessionId: string) =>
   (await callJson(`/v1/sessions/${sessionId}/events?limit=1000`)).body.data as Array<Record<string, any>>;
