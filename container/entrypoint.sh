@@ -14,6 +14,8 @@
 #                            the Worker's MCP proxy; no secrets); written to clawplane-mcp.json
 #   CLAWPLANE_TOOLS_CONFIG   the tools OpenClaw may offer the model (`allow`/`deny`, JSON);
 #                            written to clawplane-tools.json
+#   CLAWPLANE_CUSTOM_TOOLS   the agent's custom tools (JSON `[{name, description, input_schema}]`);
+#                            installed as $OPENCLAW_STATE_DIR/clawplane-custom-tools
 set -eu
 
 # Embedding preset (OpenClaw docs gateway/embedding.md) plus offline mode (no fd/ripgrep downloads).
@@ -49,6 +51,8 @@ printf '%s\n' "$mcp_config" > "$config_dir/clawplane-mcp.json"
 tools_config="${CLAWPLANE_TOOLS_CONFIG:-}"
 [ -n "$tools_config" ] || tools_config='{}'
 printf '%s\n' "$tools_config" > "$config_dir/clawplane-tools.json"
+# The agent's custom tools: a per-session copy of the plugin whose manifest names them.
+node "$CLAWPLANE_PLUGINS_DIR/clawplane-custom-tools/install.mjs" "$OPENCLAW_STATE_DIR/clawplane-custom-tools"
 
 # Limited networking: the container's HTTPS is terminated at Cloudflare's egress edge with a
 # per-container CA that only exists at run time. Trust it for Node (OpenClaw) and for tools that

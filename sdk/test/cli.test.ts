@@ -62,6 +62,25 @@ function cli(
   };
 }
 
+/** `clawplane sessions stream sesn_x --until session.status_idle` against `fetch`. */
+const streamUntilIdle = (fetch: FetchLike) =>
+  cli({ fetch }).run("sessions", "stream", "sesn_x", "--until", "session.status_idle");
+
+/**
+ * A scripted server for `sessions send` / `stream`: these sessions have no runtime, so a turn is
+ * played from a recording; a send is echoed with the first frame.
+ */
+function scriptedTurn(frames: Array<{ id: string; type: string }>): FetchLike {
+  const sse = frames.map((f) => `id: ${f.id}\nevent: ${f.type}\ndata: ${JSON.stringify(f)}\n\n`).join("");
+  return async (input) => {
+    const url = new URL(String(input instanceof Request ? input.url : input));
+    if (url.pathname.endsWith("/stream")) {
+      return new Response(sse, { headers: { "content-type": "text/event-stream" } });
+    }
+    return Response.json({ data: [{ ...frames[0], processed_at: null }] });
+  };
+}
+
 describe("clawplane CLI", () => {
   it("login saves flags after checking the key, and prompts for what is missing", async () => {
     const c = cli({ config: null, answers: [BASE_URL, ADMIN_KEY] });
@@ -243,6 +262,37 @@ describe("clawplane CLI", () => {
     expect(result).toEqual({ code: 0, out: "Hello!\n", err: "" });
   });
 
+  it("shows a custom tool call and says the turn waits for its answer", async () => {
+    const t = "2026-01-02T03:04:05.000Z";
+    const frames = [
+      { id: "sevt_u", type: "user.message", content: [{ type: "text", text: "hi" }], processed_at: t },
+      { id: "sevt_r", type: "session.status_running", processed_at: t },
+      {
+        id: "sevt_c",
+        type: "agent.custom_tool_use",
+        name: "get_weather",
+        input: { city: "Paris" },
+        processed_at: t,
+      },
+      {
+        id: "sevt_i",
+        type: "session.status_idle",
+        stop_reason: { type: "requires_action", event_ids: ["sevt_c"] },
+        processed_at: t,
+      },
+    ];
+    const fetch = scriptedTurn(frames);
+    const sent = await cli({ fetch, ttyStderr: true }).run("sessions", "send", "sesn_x", "hi");
+    expect(sent.code).not.toBe(0);
+    expect(sent.err).toContain('custom tool call get_weather {"city":"Paris"} (sevt_c)');
+    expect(sent.err).toContain("the turn waits for an answer to sevt_c");
+
+    const streamed = await streamUntilIdle(fetch);
+    expect(streamed.out.split("\n")).toContain(
+      '03:04:05  agent.custom_tool_use    get_weather {"city":"Paris"}',
+    );
+  });
+
   it("shows a cold start: starting runtime, then how long it took", async () => {
     // Scripted, as above: a first turn that had to start the session's runtime.
     const t = "2026-01-02T03:04:05.000Z";
@@ -261,14 +311,7 @@ describe("clawplane CLI", () => {
       { id: "sevt_m", type: "agent.message", content: [{ type: "text", text: "Hello!" }], processed_at: t },
       { id: "sevt_i", type: "session.status_idle", stop_reason: { type: "end_turn" }, processed_at: t },
     ];
-    const sse = frames.map((f) => `id: ${f.id}\nevent: ${f.type}\ndata: ${JSON.stringify(f)}\n\n`).join("");
-    const fetch: FetchLike = async (input) => {
-      const url = new URL(String(input instanceof Request ? input.url : input));
-      if (url.pathname.endsWith("/stream")) {
-        return new Response(sse, { headers: { "content-type": "text/event-stream" } });
-      }
-      return Response.json({ data: [{ ...frames[0], processed_at: null }] });
-    };
+    const fetch = scriptedTurn(frames);
     const sent = await cli({ fetch, ttyStderr: true }).run("sessions", "send", "sesn_x", "hi");
     expect(sent.code).toBe(0);
     expect(sent.out).toBe("Hello!\n");
@@ -276,13 +319,7 @@ describe("clawplane CLI", () => {
     expect(sent.err).toContain("runtime ready in 14.2 s\n");
     expect(sent.err.indexOf("starting runtime")).toBeLessThan(sent.err.indexOf("runtime ready"));
 
-    const streamed = await cli({ fetch }).run(
-      "sessions",
-      "stream",
-      "sesn_x",
-      "--until",
-      "session.status_idle",
-    );
+    const streamed = await streamUntilIdle(fetch);
     const lines = streamed.out.split("\n");
     expect(lines).toContain("03:04:05  span.runtime_start       starting runtime…");
     expect(lines).toContain("03:04:05  span.runtime_ready       runtime ready in 14.2 s");

@@ -23,6 +23,23 @@ import {
 import type { McpServer } from "../schemas/agents";
 import type { UrlSourceFilter, UrlSources, UrlSourcesParams } from "../schemas/web-tools";
 
+/**
+ * The names of the runtime's own tools (OpenClaw 2026.9, its tool groups and aliases). A custom
+ * tool may not take one: OpenClaw would keep its own tool under that name, and the session would
+ * take the agent's call of it for the custom tool.
+ */
+export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
+  ...["exec", "bash", "process", "code_execution", "terminal", "read", "write", "edit", "apply_patch"],
+  ...["sessions", "sessions_list", "sessions_history", "sessions_search", "sessions_send"],
+  ...["sessions_spawn", "sessions_yield", "subagents", "session_status", "suggest_task", "dismiss_task"],
+  ...["conversations_list", "conversations_send", "conversations_turn", "memory_search", "memory_get"],
+  ...["web_search", "x_search", "web_fetch", "browser", "screen", "theme", "dashboard", "portal"],
+  ...["canvas", "show_widget", "heartbeat_respond", "automations", "cron", "gateway", "plugins"],
+  ...["openclaw", "message", "nodes", "computer", "agents_list", "get_goal", "create_goal"],
+  ...["update_goal", "progress_card", "ask_user", "skill_workshop", "view_image", "image_generate"],
+  ...["music_generate", "video_generate", "tts", "pdf", "tool_call", "tool_search", "tool_describe"],
+]);
+
 /** Most tools an agent may carry. */
 export const MAX_TOOLS = 256;
 /** Most MCP servers an agent may declare. */
@@ -215,6 +232,11 @@ export function toolProblems(tools: AgentTool[], mcpServers: McpServer[]): Field
     } else if (tool.type === "custom") {
       if (customNames.has(tool.name)) {
         problems.push({ path: `tools.${i}.name`, message: `custom tool name "${tool.name}" is used twice` });
+      } else if (RUNTIME_TOOL_NAMES.has(tool.name)) {
+        problems.push({
+          path: `tools.${i}.name`,
+          message: `"${tool.name}" is the name of one of the runtime's own tools; give the custom tool another name`,
+        });
       }
       customNames.add(tool.name);
     } else if (tool.type === "mcp_toolset") {

@@ -30,6 +30,11 @@ const toolConfirmationFields = {
   result: z.enum(["allow", "deny"]),
   deny_message: z.string().optional(),
 };
+const customToolResultFields = {
+  custom_tool_use_id: z.string().min(1),
+  content: z.array(ContentBlockSchema).optional(),
+  is_error: z.boolean().optional(),
+};
 
 export const UserMessageParamsSchema = z.strictObject({
   type: z.literal("user.message"),
@@ -46,9 +51,7 @@ export const UserEventParamsSchema = z.discriminatedUnion("type", [
   }),
   z.strictObject({
     type: z.literal("user.custom_tool_result"),
-    custom_tool_use_id: z.string().min(1),
-    content: z.array(ContentBlockSchema).optional(),
-    is_error: z.boolean().optional(),
+    ...customToolResultFields,
     session_thread_id: z.string().optional(),
   }),
 ]);
@@ -116,7 +119,10 @@ export const SessionUsageSchema = z
 /** Why a session went idle. */
 export const StopReasonSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("end_turn") }),
-  /** Tool calls wait for the user's `user.tool_confirmation`: their `agent.tool_use` ids. */
+  /**
+   * Tool calls wait for the user: `agent.tool_use` / `agent.mcp_tool_use` ids for a
+   * `user.tool_confirmation`, `agent.custom_tool_use` ids for a `user.custom_tool_result`.
+   */
   z.object({ type: z.literal("requires_action"), event_ids: z.array(z.string()) }),
   z.object({ type: z.literal("retries_exhausted") }),
   z.object({ type: z.literal("budget_reached") }),
@@ -140,6 +146,9 @@ export const SessionEventSchema = z
     storedEvent("user.message", "UserMessageEvent", userMessageFields, { queued: true }),
     storedEvent("user.interrupt", "UserInterruptEvent", userInterruptFields, { queued: true }),
     storedEvent("user.tool_confirmation", "UserToolConfirmationEvent", toolConfirmationFields, {
+      queued: true,
+    }),
+    storedEvent("user.custom_tool_result", "UserCustomToolResultEvent", customToolResultFields, {
       queued: true,
     }),
     // The session's lifecycle.
@@ -194,6 +203,15 @@ export const SessionEventSchema = z
       content: TextContentSchema,
       is_error: z.boolean(),
     }),
+    storedEvent(
+      "agent.custom_tool_use",
+      "AgentCustomToolUseEvent",
+      { name: z.string(), input: z.record(z.string(), z.unknown()) },
+      {
+        description:
+          "The agent called one of its custom tools: the client runs it and answers with `user.custom_tool_result`.",
+      },
+    ),
     /*
      * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not
      * know a type skip it, the official SDKs included). Emitted only by a turn that has to start

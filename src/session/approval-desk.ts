@@ -1,7 +1,8 @@
 /**
- * The session's side of tool approvals (`always_ask`): what happens when OpenClaw asks, when
- * the user answers, when an answer comes after the run that asked is gone, and when a gate
- * outside OpenClaw (the MCP proxy) checks a call.
+ * The session's side of tool calls that wait for the user: approvals (`always_ask`) and calls
+ * of the agent's custom tools. What happens when OpenClaw asks (or a custom tool is called),
+ * when the user answers, when an answer comes after the run that asked is gone, and when a
+ * gate outside OpenClaw (the MCP proxy) checks a call.
  *
  * The durable state is the {@link ApprovalBook}; this desk holds the rules and the one timer
  * (parking a run before OpenClaw's own approval deadline). The session object gives it its
@@ -11,7 +12,7 @@
 import { log } from "../lib/log";
 import type { McpToolCall } from "../mcp/proxy";
 import type { AgentTool } from "../schemas/agent-tools";
-import { type ApprovalBook, canonicalInput } from "./approvals";
+import { type ApprovalBook, type CustomToolAnswer, canonicalInput, type PendingApproval } from "./approvals";
 import { decisionFor, gatewayToolPolicy, mcpToolName } from "./tool-policy";
 import { cmaToolName } from "./turn-translator";
 
@@ -22,6 +23,12 @@ import { cmaToolName } from "./turn-translator";
 const PARK_MARGIN_MS = 20_000;
 /** OpenClaw's default approval timeout, for a request that names no deadline. */
 const DEFAULT_APPROVAL_MS = 120_000;
+/**
+ * How long a run waits, blocked in the runtime, for the answer to a custom tool call before it
+ * is parked like an approval (OpenClaw's own cap on approvals, 10 min): the turn's time limit
+ * and its wall-time quota run while a run waits, not while it is parked.
+ */
+const CUSTOM_TOOL_WAIT_MS = 600_000;
 
 /** `plugin.approval.requested` as OpenClaw sends it (only the fields used here). */
 export interface ApprovalRequest {
@@ -60,6 +67,11 @@ export interface DeskHost {
    * the agent is told as the call's result. False when the gateway no longer holds it.
    */
   answer(call: ApprovalCall, allow: boolean, denyMessage?: string): Promise<boolean>;
+  /**
+   * Hands a custom tool call (OpenClaw's `toolCallId`) its answer. False when the runtime did
+   * not take it.
+   */
+  answerCustom(toolCallId: string, answer: CustomToolAnswer): Promise<boolean>;
   /** Stops a run (its turn then ends as aborted). */
   abort(runId: string): void;
   /** Idle with `requires_action` naming these `agent.tool_use` events. */
@@ -124,44 +136,120 @@ export class ApprovalDesk {
     this.host.waitForUser(this.book.pending().map((p) => p.toolUseId));
   }
 
-  /** The user's answer to a pending call (already validated and echoed). */
+  /**
+   * The agent called one of its custom tools (reported as `agent.custom_tool_use` event
+   * `toolUseId`): its run now waits in the runtime. The repeat of a call the client already
+   * answered (a resumed turn) gets that answer at once; otherwise the session goes idle with
+   * `requires_action` naming the event.
+   */
+  onCustomToolUse(call: {
+    toolCallId: string;
+    toolUseId: string;
+    name: string;
+    input: Record<string, unknown>;
+  }): void {
+    const turn = this.host.turn();
+    if (!turn) return;
+    const inputKey = canonicalInput(call.input);
+    const decided = this.book.takeDecision(call.name, inputKey, true)?.custom;
+    if (decided) {
+      void this.host.answerCustom(call.toolCallId, decided);
+      return;
+    }
+    this.book.add({
+      toolUseId: call.toolUseId,
+      toolName: call.name,
+      inputKey,
+      approvalId: "",
+      toolCallId: call.toolCallId,
+      runId: turn.runId,
+      eventId: turn.eventId,
+      expiresAt: Date.now() + CUSTOM_TOOL_WAIT_MS,
+      custom: true,
+    });
+    this.armParkTimer(turn);
+    this.host.waitForUser(this.book.pending().map((p) => p.toolUseId));
+  }
+
+  /** Whether `toolUseId` is a pending call of the given kind (an approval, or a custom tool's). */
+  awaits(toolUseId: string, kind: "approval" | "custom"): boolean {
+    const pending = this.book.find(toolUseId);
+    return pending !== undefined && (pending.custom === true) === (kind === "custom");
+  }
+
+  /** The user's answer to a pending `always_ask` call (already validated and echoed). */
   confirm(toolUseId: string, allow: boolean, denyMessage?: string): void {
     const pending = this.book.find(toolUseId);
-    if (!pending) return;
-    this.book.remove(toolUseId);
+    if (!pending || pending.custom) return;
+    const call = { approvalId: pending.approvalId, toolCallId: pending.toolCallId };
+    this.settle(pending, {
+      deliver: () => {
+        if (allow) this.book.allowOnce(pending.toolName, pending.inputKey);
+        return this.host.answer(call, allow, denyMessage);
+      },
+      keep: () =>
+        this.book.decide({ toolName: pending.toolName, inputKey: pending.inputKey, allow, denyMessage }),
+    });
+  }
+
+  /** The client's `user.custom_tool_result` for a pending custom tool call (validated, echoed). */
+  answerCustom(toolUseId: string, answer: CustomToolAnswer): void {
+    const pending = this.book.find(toolUseId);
+    if (!pending?.custom) return;
+    this.settle(pending, {
+      deliver: () => this.host.answerCustom(pending.toolCallId, answer),
+      keep: () =>
+        this.book.decide({
+          toolName: pending.toolName,
+          inputKey: pending.inputKey,
+          allow: true,
+          custom: answer,
+        }),
+    });
+  }
+
+  /**
+   * Settles one pending call with its answer. While the run that made the call is live, the
+   * answer goes to the runtime (`deliver`), and the session runs again once nothing else of the
+   * turn is pending. Otherwise, or when the runtime no longer holds the call, the answer is kept
+   * (`keep`) for the repeat of the call in the turn's next run.
+   */
+  private settle(pending: PendingApproval, answer: { deliver(): Promise<boolean>; keep(): void }): void {
+    this.book.remove(pending.toolUseId);
     const turn = this.host.turn();
     const live = turn !== undefined && turn.runId === pending.runId && !turn.parked;
     const remaining = this.book.pendingFor(pending.eventId).length;
-    const keep = () =>
-      this.book.decide({ toolName: pending.toolName, inputKey: pending.inputKey, allow, denyMessage });
     if (live) {
-      if (allow) this.book.allowOnce(pending.toolName, pending.inputKey);
       if (remaining === 0) {
         this.clearParkTimer();
         this.host.resumeRunning();
       }
-      const call = { approvalId: pending.approvalId, toolCallId: pending.toolCallId };
-      void this.host.answer(call, allow, denyMessage).then((ok) => {
+      void answer.deliver().then((ok) => {
         if (ok) return;
-        // OpenClaw no longer holds the request: keep the answer for a re-run of the turn.
-        keep();
+        // The runtime no longer holds the call: keep the answer for a re-run of the turn.
+        answer.keep();
         if (this.host.turn() === turn) this.park(turn);
       });
       return;
     }
     // The run that asked is gone (parked, evicted, runtime restarted): answer the repeat of the
     // call, and run the turn again once nothing else is pending.
-    keep();
+    answer.keep();
     if (remaining === 0) this.host.kick();
   }
 
   /**
    * What a resumed turn tells the agent: the user's answers to its parked calls (it then
-   * repeats an approved call, which the stored decision lets through at once). Null when the
-   * turn is not a resumption.
+   * repeats an approved call, which the stored decision lets through at once, and a repeated
+   * custom tool call gets the client's stored result at once). Null when the turn is not a
+   * resumption.
    */
   resumeNote(): string | null {
     const answers = this.book.decisions().map((d) => {
+      if (d.custom) {
+        const how = d.custom.isError ? "failed with" : "returned";
+        return `Your ${d.toolName} call ${d.inputKey} ${how}: ${d.custom.text}`;
+      }
       const call = `${cmaToolName(d.toolName)} call ${d.inputKey}`;
       return d.allow
         ? `The user approved your ${call}. Run it now.`

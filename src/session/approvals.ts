@@ -1,6 +1,6 @@
 /**
- * Tool calls waiting for the user (`always_ask`), kept in the session's Durable Object storage
- * so they outlive the object and the runtime.
+ * Tool calls waiting for the user (`always_ask`, and calls of the agent's custom tools), kept
+ * in the session's Durable Object storage so they outlive the object and the runtime.
  *
  * A pending approval is the CMA `agent.tool_use` event the user must answer plus what is
  * needed to answer it: OpenClaw's plugin-approval id (valid only while the run that asked is
@@ -9,6 +9,10 @@
  * parked before OpenClaw's own approval timeout), the answer is kept as a decision for that
  * exact call; the turn is run again, and when the agent repeats the call the decision answers
  * OpenClaw's new approval request at once, without asking the user twice.
+ *
+ * A custom tool call waits the same way for the client's `user.custom_tool_result`; its answer,
+ * given after its run is gone, is kept as a decision carrying the result, which answers the
+ * repeat of the call in the turn's next run.
  */
 
 const STORAGE_KEY = "approvals";
@@ -20,15 +24,23 @@ export interface PendingApproval {
   toolName: string;
   /** Canonical JSON of the call's input: how a repeated call is recognised. */
   inputKey: string;
-  /** OpenClaw's approval id; answerable only while `runId` runs in this object. */
+  /** OpenClaw's approval id; answerable only while `runId` runs in this object ("" for custom). */
   approvalId: string;
   /** OpenClaw's id of the tool call (its tool-policy plugin takes the answer by it). */
   toolCallId: string;
   runId: string;
   /** The queued user message whose turn asked. */
   eventId: string;
-  /** When OpenClaw stops waiting and denies (ms since epoch). */
+  /** When OpenClaw stops waiting and denies (ms since epoch); for custom, when the run parks. */
   expiresAt: number;
+  /** A call of a custom tool: the client answers it with `user.custom_tool_result`. */
+  custom?: true;
+}
+
+/** The client's answer to a custom tool call, as the tool's result (text, or an error). */
+export interface CustomToolAnswer {
+  text: string;
+  isError: boolean;
 }
 
 export interface ApprovalDecision {
@@ -37,6 +49,8 @@ export interface ApprovalDecision {
   allow: boolean;
   /** Why the user denied (`deny_message`), told to the agent with the call's result. */
   denyMessage?: string;
+  /** A custom tool call's answer (then `allow` is true and means nothing). */
+  custom?: CustomToolAnswer;
 }
 
 interface Stored {
@@ -63,6 +77,11 @@ export function canonicalInput(value: unknown): string {
     return v;
   };
   return JSON.stringify(sort(value ?? {}));
+}
+
+/** Whether a decision is about this call: same tool, same input, same kind (custom or not). */
+function sameCall(d: ApprovalDecision, toolName: string, inputKey: string, custom: boolean): boolean {
+  return d.toolName === toolName && d.inputKey === inputKey && (d.custom !== undefined) === custom;
 }
 
 export class ApprovalBook {
@@ -123,16 +142,16 @@ export class ApprovalBook {
   decide(decision: ApprovalDecision): void {
     const stored = this.load();
     stored.decisions = stored.decisions.filter(
-      (d) => !(d.toolName === decision.toolName && d.inputKey === decision.inputKey),
+      (d) => !sameCall(d, decision.toolName, decision.inputKey, decision.custom !== undefined),
     );
     stored.decisions.push(decision);
     this.save(stored);
   }
 
-  /** Takes (once) the decision made earlier for this exact call, if any. */
-  takeDecision(toolName: string, inputKey: string): ApprovalDecision | undefined {
+  /** Takes (once) the decision made earlier for this exact call (an approval's, or a custom tool's). */
+  takeDecision(toolName: string, inputKey: string, custom = false): ApprovalDecision | undefined {
     const stored = this.load();
-    const found = stored.decisions.find((d) => d.toolName === toolName && d.inputKey === inputKey);
+    const found = stored.decisions.find((d) => sameCall(d, toolName, inputKey, custom));
     if (!found) return undefined;
     stored.decisions = stored.decisions.filter((d) => d !== found);
     this.save(stored);

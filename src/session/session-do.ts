@@ -75,6 +75,7 @@ export class SessionDO extends DurableObject<Env> {
       sessionKey: () => openclawSessionKey(this.mustRecord().id),
       agentTools: () => this.mustRecord().agent.tools,
       answer: (call, allow, denyMessage) => this.runtime.answerApproval(call, allow, denyMessage),
+      answerCustom: (toolCallId, answer) => this.runtime.answerCustomTool(toolCallId, answer),
       abort: (runId) => void this.runtime.abort(this.mustRecord().id, runId),
       waitForUser: (toolUseIds) => {
         this.setStatus("idle");
@@ -335,13 +336,14 @@ export class SessionDO extends DurableObject<Env> {
       throw new ApiError("session_terminated", `session ${record.id} is terminated and accepts no events`);
     }
     // Refuse the whole batch before changing anything, so a bad event never half-applies it.
-    // A tool confirmation must answer a call that is waiting for one; custom tools do not exist
-    // here, so no custom tool result is ever awaited.
+    // A tool confirmation must answer an approval that is waiting, a custom tool result a custom
+    // tool call that is waiting; each once.
     const answered = new Set<string>();
     inputs.forEach((input, i) => {
       if (input.type !== "user.tool_confirmation" && input.type !== "user.custom_tool_result") return;
-      const ref = input.type === "user.tool_confirmation" ? input.tool_use_id : input.custom_tool_use_id;
-      if (input.type === "user.tool_confirmation" && this.approvals.book.find(ref) && !answered.has(ref)) {
+      const custom = input.type === "user.custom_tool_result";
+      const ref = custom ? input.custom_tool_use_id : input.tool_use_id;
+      if (this.approvals.awaits(ref, custom ? "custom" : "approval") && !answered.has(ref)) {
         answered.add(ref);
         return;
       }
@@ -376,6 +378,19 @@ export class SessionDO extends DurableObject<Env> {
           }),
         );
         this.approvals.confirm(input.tool_use_id, input.result === "allow", input.deny_message);
+      } else if (input.type === "user.custom_tool_result") {
+        echoed.push(
+          this.emit({
+            type: "user.custom_tool_result",
+            custom_tool_use_id: input.custom_tool_use_id,
+            ...(input.content !== undefined ? { content: input.content } : {}),
+            ...(input.is_error !== undefined ? { is_error: input.is_error } : {}),
+          }),
+        );
+        this.approvals.answerCustom(input.custom_tool_use_id, {
+          text: textOf(input.content ?? []),
+          isError: input.is_error === true,
+        });
       } else if (input.type === "user.interrupt") {
         echoed.push(
           this.emit({

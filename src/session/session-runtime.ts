@@ -20,6 +20,7 @@ import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/d
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { selectRuntime } from "../runtime/select-runtime";
 import type { ApprovalCall } from "./approval-desk";
+import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
 import { type LinkState, openLink } from "./gateway-link";
 import { networkingOf, type SessionRecord } from "./session-record";
@@ -111,6 +112,8 @@ export class SessionRuntime {
           [TOOLS_CONFIG_ENV]: JSON.stringify(openclawToolsConfig(policy)),
           // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
           [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
+          // The agent's custom tools, for the custom-tools plugin to offer under their own names.
+          [CUSTOM_TOOLS_ENV]: JSON.stringify(customToolDefinitions(record.agent.tools)),
         };
       },
       onStart,
@@ -186,6 +189,26 @@ export class SessionRuntime {
       return allow ? false : resolve("deny");
     }
     return resolve("allow-once");
+  }
+
+  /**
+   * Hands the client's answer to a custom tool call waiting in the runtime's custom-tools
+   * plugin (container/plugins/clawplane-custom-tools). False when there is no link or the
+   * gateway did not take it: the caller then keeps the answer for a re-run of the turn.
+   */
+  async answerCustomTool(toolCallId: string, answer: { text: string; isError: boolean }): Promise<boolean> {
+    const client = this.link?.client;
+    if (!client) return false;
+    try {
+      await client.request(CUSTOM_TOOL_ANSWER_METHOD, { toolCallId, ...answer });
+      return true;
+    } catch (err) {
+      log("warn", "the custom-tools plugin did not take the answer", {
+        tool_call_id: toolCallId,
+        ...describeError(err),
+      });
+      return false;
+    }
   }
 
   /** Closes the link and stops the runtime (gracefully, or destroyed with its disk). */

@@ -17,8 +17,10 @@
  * OpenClaw offers the model at all (no schema in the prompt, no call to refuse), and the plugin
  * still decides every call that is made (ask, and anything the first gate let through).
  */
+import { RUNTIME_TOOL_NAMES } from "../domain/agent-tools";
 import type { AgentTool } from "../schemas/agent-tools";
 import type { EvaluatedPermission } from "../schemas/session-events";
+import { customToolNames } from "./custom-tools";
 
 /** What the policy decides for one call (reported on tool events as `evaluated_permission`). */
 export type ToolDecision = EvaluatedPermission;
@@ -110,6 +112,9 @@ export function gatewayToolPolicy(tools: readonly AgentTool[]): GatewayToolPolic
     }
   }
   if (Object.keys(policy.mcp).length > 0) for (const name of DISCOVERY_TOOLS) policy.tools[name] = "allow";
+  // Custom tools have no permission policy in CMA: the client that answers a call decides it.
+  // Never under a runtime tool's name (refused on create; this keeps an older agent safe too).
+  for (const name of customToolNames(tools)) if (!RUNTIME_TOOL_NAMES.has(name)) policy.tools[name] = "allow";
   const toolset = tools.find((tool) => tool.type === "agent_toolset_20260401");
   if (!toolset) return policy;
   for (const config of toolset.configs) {

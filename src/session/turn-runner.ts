@@ -35,6 +35,7 @@ import type { SessionStatus } from "../schemas/sessions";
 import type { ApprovalDesk } from "./approval-desk";
 import { type EventLog, newEventId } from "./event-log";
 import type { InputQueue, QueuedInput } from "./input-queue";
+import { customToolNames } from "./custom-tools";
 import { withRestoredContext } from "./restored-context";
 import { RuntimeProgress } from "./runtime-progress";
 import { type SessionRecord, usageToWire } from "./session-record";
@@ -68,7 +69,10 @@ export interface TurnHost {
   setStatus(status: SessionStatus): void;
   events: Pick<EventLog, "markProcessed" | "transcript">;
   queue: Pick<InputQueue, "markAttempt" | "remove">;
-  approvals: Pick<ApprovalDesk, "resumeNote" | "isWaiting" | "clearParkTimer" | "endTurn">;
+  approvals: Pick<
+    ApprovalDesk,
+    "resumeNote" | "isWaiting" | "clearParkTimer" | "endTurn" | "onCustomToolUse"
+  >;
   runtime: TurnRuntime;
   /** Called as each turn starts, before anything else (a rollout's newer agent version). */
   beforeTurn(): Promise<void>;
@@ -178,6 +182,10 @@ export class TurnRunner {
       ? withRestoredContext(this.host.events.transcript(), note ? `${input.text}\n\n${note}` : input.text)
       : (note ?? input.text);
     const runId = `${input.eventId}:${attempt}`;
+    // A run of this message may still be waiting in the runtime (a custom tool call or an
+    // approval whose session object was evicted meanwhile): it is stopped, so the new run is
+    // not queued behind it. Stopping a run that is gone does nothing.
+    if (attempt > 1) await this.host.runtime.abort(record.id, `${input.eventId}:${attempt - 1}`);
     const startedAt = Date.now();
     const outcome = await this.race(input, runId, startedAt, (end) =>
       link.client
@@ -333,6 +341,9 @@ export class TurnRunner {
       newEventId,
       permission: (tool: string, input: Record<string, unknown>) => decisionFor(policy, tool, input),
       mcpServers: record.agent.mcp_servers.map((server) => server.name),
+      customTools: customToolNames(record.agent.tools),
+      customToolUse: (call: Parameters<ApprovalDesk["onCustomToolUse"]>[0]) =>
+        this.host.approvals.onCustomToolUse(call),
     };
   }
 }

@@ -32,6 +32,15 @@ export interface TurnSink {
   permission(openclawTool: string, input: Record<string, unknown>): ToolDecision;
   /** Names of the agent's MCP servers: calls of their tools are reported as MCP events. */
   mcpServers: readonly string[];
+  /** Names of the agent's custom tools: their calls are the client's to answer. */
+  customTools: ReadonlySet<string>;
+  /** A custom tool call was reported as `agent.custom_tool_use` (event `toolUseId`). */
+  customToolUse(call: {
+    toolCallId: string;
+    toolUseId: string;
+    name: string;
+    input: Record<string, unknown>;
+  }): void;
 }
 
 export type TurnOutcome = { kind: "end_turn" } | { kind: "aborted" } | { kind: "error"; message: string };
@@ -127,6 +136,10 @@ export class TurnTranslator {
     const callId = String(data.toolCallId ?? "");
     // The dispatcher of deferred tools is not reported: the call it dispatches is.
     if (String(data.name ?? "") === DISPATCH_TOOL) return;
+    if (this.sink.customTools.has(String(data.name ?? ""))) {
+      this.onCustomTool(callId, data);
+      return;
+    }
     if (data.phase === "start") {
       const name = String(data.name ?? "");
       const input = (data.args as Record<string, unknown>) ?? {};
@@ -160,6 +173,21 @@ export class TurnTranslator {
         this.sink.emit({ type: "agent.tool_result", tool_use_id: useId, content, is_error: isError });
       }
     }
+  }
+
+  /**
+   * A call of one of the agent's custom tools: reported as `agent.custom_tool_use` when it
+   * starts, and handed to the session, which waits for the client's answer. Its result is the
+   * client's own `user.custom_tool_result`, already in the log: nothing more is reported.
+   */
+  private onCustomTool(callId: string, data: Record<string, unknown>): void {
+    if (data.phase !== "start") return;
+    const name = String(data.name ?? "");
+    const input = (data.args as Record<string, unknown>) ?? {};
+    this.toolInputs.set(callId, input);
+    const event = this.sink.emit({ type: "agent.custom_tool_use", name, input });
+    this.toolUseIds.set(callId, event.id);
+    this.sink.customToolUse({ toolCallId: callId, toolUseId: event.id, name, input });
   }
 
   /** The `agent.tool_use` event id reported for OpenClaw's tool call `toolCallId`, if any. */

@@ -3,66 +3,36 @@
  * the OpenClaw side is in test/runtime/permissions-quotas.test.ts). A parked turn waits for
  * the user's answer, whoever constructs the object next.
  */
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ApprovalBook } from "../../src/session/approvals";
-import type { EventLog } from "../../src/session/event-log";
-import type { InputQueue } from "../../src/session/input-queue";
-import type { SessionDO } from "../../src/session/session-do";
-import { callJson, MINIMAL_AGENT } from "../helpers/api";
+import { callJson } from "../helpers/api";
 import { sessionObject } from "../helpers/session-object";
 import { waitFor } from "../helpers/wait";
+import { plantWaitingTurn, sessionWithTools } from "../helpers/waiting-call";
 
-async function newSession(): Promise<string> {
-  const agent = (
-    await callJson("/v1/agents", {
-      body: {
-        ...MINIMAL_AGENT,
-        tools: [
-          {
-            type: "agent_toolset_20260401",
-            configs: [{ name: "bash", permission_policy: { type: "always_ask" } }],
-          },
-        ],
-      },
-    })
-  ).body;
-  const environment = (
-    await callJson("/v1/environments", { body: { name: `approvals-${crypto.randomUUID()}` } })
-  ).body;
-  return (await callJson("/v1/sessions", { body: { agent: agent.id, environment_id: environment.id } })).body
-    .id;
-}
+const newSession = () =>
+  sessionWithTools([
+    {
+      type: "agent_toolset_20260401",
+      configs: [{ name: "bash", permission_policy: { type: "always_ask" } }],
+    },
+  ]);
 
 /** A turn parked on an always_ask call, as the object leaves it when the run is gone. */
 async function plantParkedTurn(sessionId: string) {
-  return runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
-    const internals = instance as unknown as {
-      events: EventLog;
-      queue: InputQueue;
-      approvals: { book: ApprovalBook };
-    };
-    const { event: message } = internals.events.append(
-      { type: "user.message", content: [{ type: "text", text: "go" }] },
-      null,
-    );
-    internals.queue.enqueue(message.id, "go");
-    const { event: use } = internals.events.append(
-      { type: "agent.tool_use", name: "bash", input: { command: "ls" }, evaluated_permission: "ask" },
-      Date.now(),
-    );
-    internals.approvals.book.add({
-      toolUseId: use.id,
+  const { messageId, useId } = await plantWaitingTurn(
+    sessionId,
+    "go",
+    { type: "agent.tool_use", name: "bash", input: { command: "ls" }, evaluated_permission: "ask" },
+    {
       toolName: "exec",
       inputKey: '{"command":"ls"}',
       approvalId: "plugin:gone",
       toolCallId: "call_gone",
-      runId: `${message.id}:1`,
-      eventId: message.id,
       expiresAt: Date.now() + 600_000,
-    });
-    return { messageId: message.id, toolUseId: use.id };
-  });
+    },
+  );
+  return { messageId, toolUseId: useId };
 }
 
 const events = async (sessionId: string) =>

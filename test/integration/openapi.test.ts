@@ -46,6 +46,17 @@ describe("OpenAPI and docs", () => {
     expect(body.components.schemas.AgentCreate.required).toEqual(expect.arrayContaining(["name", "model"]));
   });
 
+  it("documents the custom tool events in the session event catalog", async () => {
+    const { body } = await callJson("/openapi.json", { key: null });
+    const schemas = body.components.schemas;
+    const catalog = JSON.stringify(schemas.SessionEvent);
+    for (const name of ["AgentCustomToolUseEvent", "UserCustomToolResultEvent"]) {
+      expect(catalog).toContain(`#/components/schemas/${name}`);
+    }
+    expect(schemas.AgentCustomToolUseEvent.properties).toHaveProperty("input");
+    expect(schemas.UserCustomToolResultEvent.properties).toHaveProperty("custom_tool_use_id");
+  });
+
   it("declares the statuses the shared layers return, on every route they apply to", async () => {
     const { body } = await callJson("/openapi.json", { key: null });
     const missing: string[] = [];

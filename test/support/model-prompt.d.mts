@@ -18,7 +18,7 @@ export function planReply(
   mode: ModelMode,
 ):
   | { kind: "text"; text: string }
-  | { kind: "tool_call"; name: string; arguments: string }
+  | { kind: "tool_call"; name: string; arguments: string; calls: Array<{ name: string; arguments: string }> }
   | { kind: "error"; status: number; message: string };
 export function estimateTokens(text: string): number;
 export function usageFor(

@@ -107,8 +107,9 @@ export function textReply(body) {
 }
 
 /**
- * Decides what to answer: `{ kind: "text", text }`, `{ kind: "tool_call", name, arguments }`
- * or `{ kind: "error", status, message }`.
+ * Decides what to answer: `{ kind: "text", text }`, `{ kind: "tool_call", name, arguments,
+ * calls }` (`calls`: every call of the reply, the first one's name and arguments repeated at the
+ * top) or `{ kind: "error", status, message }`.
  * @param {object} body chat.completions request body
  * @param {import("./model-server.mjs").ModelMode} mode
  */
@@ -125,7 +126,11 @@ export function planReply(body, mode) {
     if (results.length > 0) {
       return { kind: "text", text: `tool result: ${results.map((r) => r.text).join("\n")}` };
     }
-    return { kind: "tool_call", name: mode.name, arguments: JSON.stringify(mode.arguments ?? {}) };
+    const calls = [mode, ...(mode.also ?? [])].map((call) => ({
+      name: call.name,
+      arguments: JSON.stringify(call.arguments ?? {}),
+    }));
+    return { kind: "tool_call", ...calls[0], calls };
   }
   return { kind: "text", text: textReply(body) };
 }

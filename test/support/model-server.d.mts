@@ -5,7 +5,13 @@ export type ModelMode =
   | { kind: "burst" }
   | { kind: "tokens"; tokenDelayMs?: number }
   | { kind: "slow"; chunkDelayMs?: number; chunks?: number }
-  | { kind: "tool_call"; name: string; arguments?: Record<string, unknown> }
+  | {
+      kind: "tool_call";
+      name: string;
+      arguments?: Record<string, unknown>;
+      /** Further calls in the same reply (parallel tool calls). */
+      also?: Array<{ name: string; arguments?: Record<string, unknown> }>;
+    }
   | { kind: "error"; status?: number; message?: string; retryAfterSeconds?: number };
 
 export interface RecordedRequest {

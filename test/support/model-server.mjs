@@ -24,7 +24,8 @@ import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs"
  *   | { kind: "burst" }
  *   | { kind: "tokens", tokenDelayMs?: number }
  *   | { kind: "slow", chunkDelayMs?: number, chunks?: number }
- *   | { kind: "tool_call", name: string, arguments?: Record<string, unknown> }
+ *   | { kind: "tool_call", name: string, arguments?: Record<string, unknown>,
+ *       also?: Array<{ name: string, arguments?: Record<string, unknown> }> }
  *   | { kind: "error", status?: 500 | 429 | number, message?: string, retryAfterSeconds?: number }} ModelMode
  * normal: streams `echo: <text>` (or a recall list) in a few chunks.
  * burst: the normal reply, every chunk of the stream (through `[DONE]`) in one network write,
@@ -33,8 +34,9 @@ import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs"
  *   slower than OpenClaw's 75 ms live-text pacing, so each token is its own live frame).
  * slow: the normal reply, then `chunks` filler chunks spaced `chunkDelayMs` apart
  *   (defaults 150 × 200 ms = 30 s); stops writing as soon as the client disconnects.
- * tool_call: asks for tool `name` with `arguments`; once the request carries the tool result,
- *   replies `tool result: <content>`.
+ * tool_call: asks for tool `name` with `arguments` (and, in the same reply, for each call in
+ *   `also`: parallel tool calls); once the request carries the tool results, replies
+ *   `tool result: <content>` (the results joined by newlines).
  * error: answers HTTP `status` with an OpenAI error body (429 adds `retry-after`).
  */
 
@@ -147,7 +149,8 @@ function completion(res, body, record, mode) {
   const id = `chatcmpl-clawplane-${record.seq}`;
   const created = Math.floor(record.receivedAt / 1000);
   const model = body.model ?? MODEL_ID;
-  const completionText = plan.kind === "text" ? plan.text : plan.name + plan.arguments;
+  const completionText =
+    plan.kind === "text" ? plan.text : plan.calls.map((call) => call.name + call.arguments).join("");
   const usage = usageFor(body, completionText);
 
   if (!body.stream) {
@@ -155,7 +158,7 @@ function completion(res, body, record, mode) {
     const message =
       plan.kind === "text"
         ? { role: "assistant", content: plan.text, refusal: null }
-        : { role: "assistant", content: null, refusal: null, tool_calls: [toolCall(record.seq, plan)] };
+        : { role: "assistant", content: null, refusal: null, tool_calls: toolCalls(record.seq, plan) };
     const finish_reason = plan.kind === "text" ? "stop" : "tool_calls";
     return sendJson(res, 200, {
       id,
@@ -181,17 +184,21 @@ function completion(res, body, record, mode) {
   /** @type {object[]} */
   const frames = [];
   if (plan.kind === "tool_call") {
-    const call = toolCall(record.seq, plan);
-    frames.push(
-      chunk({
-        role: "assistant",
-        content: null,
-        tool_calls: [{ index: 0, ...call, function: { name: call.function.name, arguments: "" } }],
-      }),
-    );
-    for (const piece of chunkText(plan.arguments, CONTENT_CHUNK_CHARS)) {
-      frames.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
-    }
+    // As OpenAI streams parallel calls: each call opens with its id and name at its index,
+    // then its arguments follow in pieces.
+    toolCalls(record.seq, plan).forEach((call, index) => {
+      const opening = { index, ...call, function: { name: call.function.name, arguments: "" } };
+      frames.push(
+        chunk(
+          index === 0
+            ? { role: "assistant", content: null, tool_calls: [opening] }
+            : { tool_calls: [opening] },
+        ),
+      );
+      for (const piece of chunkText(call.function.arguments, CONTENT_CHUNK_CHARS)) {
+        frames.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+      }
+    });
     frames.push(chunk({}, "tool_calls"));
   }
   /** @type {object[]} text chunks, written as they are due in tokens mode */
@@ -264,13 +271,13 @@ function paced(res, record, frames, delayMs, write, finish) {
   });
 }
 
-/** The assistant tool call for a tool_call plan; the id is unique per request. */
-function toolCall(seq, plan) {
-  return {
-    id: `call_clawplane${seq}`,
+/** The assistant tool calls of a tool_call plan; ids are unique per request and call. */
+function toolCalls(seq, plan) {
+  return plan.calls.map((call, index) => ({
+    id: index === 0 ? `call_clawplane${seq}` : `call_clawplane${seq}x${index}`,
     type: "function",
-    function: { name: plan.name, arguments: plan.arguments },
-  };
+    function: { name: call.name, arguments: call.arguments },
+  }));
 }
 
 function errorBody(message, type, code = null) {

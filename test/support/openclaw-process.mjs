@@ -14,6 +14,7 @@ import { createServer } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installCustomTools } from "../../container/plugins/clawplane-custom-tools/install.mjs";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OPENCLAW_ENTRY = join(REPO_ROOT, "container/node_modules/openclaw/openclaw.mjs");
@@ -49,7 +50,8 @@ const EMBEDDING_ENV = {
  * @param {Record<string, string>} [options.env] extra env (e.g. OPENCLAW_LOG_LEVEL); its
  *   CLAWPLANE_MCP_CONFIG (OpenClaw's `mcp` block, JSON) and CLAWPLANE_TOOLS_CONFIG (the tool
  *   allow/deny lists) are written to clawplane-mcp.json and clawplane-tools.json beside the
- *   config, as container/entrypoint.sh does
+ *   config, and CLAWPLANE_CUSTOM_TOOLS installed as the custom-tools plugin in the state dir,
+ *   as container/entrypoint.sh does
  * @param {number} [options.readyTimeoutMs] default 120 000
  * @param {boolean} [options.waitForReady] default true; false resolves right after spawn
  *   (await `handle.ready()` later, e.g. to exercise connects during startup)
@@ -76,6 +78,7 @@ export async function startOpenClaw(options) {
   await writeFile(join(stateDir, "clawplane-mcp.json"), `${mcpConfig}\n`);
   const toolsConfig = options.env?.CLAWPLANE_TOOLS_CONFIG || "{}";
   await writeFile(join(stateDir, "clawplane-tools.json"), `${toolsConfig}\n`);
+  await installCustomTools(join(stateDir, "clawplane-custom-tools"), options.env?.CLAWPLANE_CUSTOM_TOOLS);
   const port = options.port ?? (await freePort());
   const bind = options.bind ?? "loopback";
 

@@ -153,6 +153,11 @@ describe("agentSpecFromCreate", () => {
     ],
     ["duplicate custom tool names", { tools: [weatherTool, weatherTool] }, "tools.1.name"],
     [
+      "a custom tool named like a runtime tool",
+      { tools: [{ ...weatherTool, name: "exec" }] },
+      "tools.0.name",
+    ],
+    [
       "two agent toolsets",
       { tools: [{ type: "agent_toolset_20260401" }, { type: "agent_toolset_20260401" }] },
       "tools.1",

@@ -11,7 +11,7 @@ import {
   type DeskHost,
   type DeskTurn,
 } from "../../src/session/approval-desk";
-import { ApprovalBook } from "../../src/session/approvals";
+import { ApprovalBook, type CustomToolAnswer } from "../../src/session/approvals";
 import { mcpToolName } from "../../src/session/tool-policy";
 import { waitFor } from "../helpers/wait";
 import { withObjectStorage } from "./support";
@@ -46,6 +46,7 @@ function desk(storage: DurableObjectStorage, opts: { answerHeld?: boolean } = {}
   const seen = {
     turn: turnOf("run-1") as DeskTurn | undefined,
     answers: [] as Array<{ call: ApprovalCall; allow: boolean; denyMessage?: string }>,
+    customAnswers: [] as Array<{ toolCallId: string; answer: CustomToolAnswer }>,
     waiting: [] as string[][],
     aborted: [] as string[],
     resumed: 0,
@@ -57,6 +58,10 @@ function desk(storage: DurableObjectStorage, opts: { answerHeld?: boolean } = {}
     agentTools: () => TOOLS,
     answer: async (call, allow, denyMessage) => {
       seen.answers.push({ call, allow, denyMessage });
+      return opts.answerHeld ?? true;
+    },
+    answerCustom: async (toolCallId, answer) => {
+      seen.customAnswers.push({ toolCallId, answer });
       return opts.answerHeld ?? true;
     },
     abort: (runId) => void seen.aborted.push(runId),
@@ -71,6 +76,13 @@ const request = (id: string, toolCallId: string, extra: Record<string, unknown> 
   id,
   expiresAtMs: Date.now() + 120_000,
   request: { toolName: "exec", toolCallId, sessionKey: SESSION_KEY, runId: "run-1", ...extra },
+});
+
+const customCall = (toolCallId: string, input: Record<string, unknown> = { city: "Paris" }) => ({
+  toolCallId,
+  toolUseId: `sevt_custom_${toolCallId}`,
+  name: "get_weather",
+  input,
 });
 
 describe("ApprovalDesk", () => {
@@ -145,6 +157,49 @@ describe("ApprovalDesk", () => {
       expect(seen.waiting).toEqual([["sevt_use_call_1"]]); // only the first request asked the user
       d.endTurn("sevt_msg");
       expect(d.resumeNote()).toBeNull();
+    }));
+
+  it("waits for the client on a custom tool call, and hands the runtime the client's result", () =>
+    withObjectStorage(async (storage) => {
+      const { desk: d, seen } = desk(storage);
+      d.onCustomToolUse(customCall("call_a"));
+      d.onCustomToolUse(customCall("call_b", { city: "Oslo" }));
+      expect(seen.waiting.at(-1)).toEqual(["sevt_custom_call_a", "sevt_custom_call_b"]);
+      expect(d.awaits("sevt_custom_call_a", "custom")).toBe(true);
+      // A tool confirmation cannot answer a custom tool call, nor a custom result an approval.
+      expect(d.awaits("sevt_custom_call_a", "approval")).toBe(false);
+
+      d.answerCustom("sevt_custom_call_a", { text: "18 C", isError: false });
+      expect(seen.resumed).toBe(0); // one call of the turn still waits
+      d.answerCustom("sevt_custom_call_b", { text: "no such city", isError: true });
+      d.answerCustom("sevt_custom_call_b", { text: "again", isError: false }); // answered already
+      expect(seen.customAnswers).toEqual([
+        { toolCallId: "call_a", answer: { text: "18 C", isError: false } },
+        { toolCallId: "call_b", answer: { text: "no such city", isError: true } },
+      ]);
+      expect(seen.resumed).toBe(1);
+      expect(d.isWaiting("sevt_msg")).toBe(false);
+      d.clearParkTimer();
+    }));
+
+  it("keeps a custom tool result given after the run is gone, and answers the call's repeat with it", () =>
+    withObjectStorage(async (storage) => {
+      const { desk: d, seen } = desk(storage);
+      d.onCustomToolUse(customCall("call_a"));
+      d.clearParkTimer();
+      seen.turn = undefined; // the runtime restarted while the call waited
+      d.answerCustom("sevt_custom_call_a", { text: "18 C", isError: false });
+      expect(seen.customAnswers).toEqual([]);
+      expect(seen.kicked).toBe(1);
+      expect(d.resumeNote()).toContain('get_weather call {"city":"Paris"} returned: 18 C');
+
+      seen.turn = turnOf("run-2");
+      d.onCustomToolUse({ ...customCall("call_z"), toolUseId: "sevt_repeat" });
+      expect(seen.customAnswers).toEqual([
+        { toolCallId: "call_z", answer: { text: "18 C", isError: false } },
+      ]);
+      expect(seen.waiting).toEqual([["sevt_custom_call_a"]]); // the repeat asked nobody
+      expect(d.isWaiting("sevt_msg")).toBe(false);
     }));
 
   it("parks the run when OpenClaw no longer holds the request it answers", () =>

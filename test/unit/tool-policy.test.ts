@@ -114,6 +114,20 @@ describe("tools offered to the model", () => {
     const mcp = offered(expandTools([{ type: "mcp_toolset", mcp_server_name: "docs" }] as never, []));
     expect(mcp.allow).toEqual(["bundle-mcp", "tool_call", "tool_describe", "tool_search"]);
   });
+
+  it("offers and allows the agent's custom tools, never a runtime tool under a custom tool's name", () => {
+    const custom = (name: string) => ({
+      type: "custom",
+      name,
+      description: "d",
+      input_schema: { type: "object" },
+    });
+    const policy = gatewayToolPolicy([custom("get_weather"), custom("exec")] as never);
+    expect(decisionFor(policy, "get_weather")).toBe("allow");
+    // An agent stored before such names were refused still gets no shell.
+    expect(decisionFor(policy, "exec")).toBe("deny");
+    expect(openclawToolsConfig(policy).allow).toEqual(["get_weather"]);
+  });
 });
 
 describe("the gateway plugin's rule", () => {

@@ -105,6 +105,7 @@ function harness(options: { agent?: SessionAgent; turnLimitMs?: number; activeMs
         isWaiting: () => false,
         clearParkTimer: () => {},
         endTurn: () => {},
+        onCustomToolUse: () => {},
       },
       runtime,
       beforeTurn: async () => {},

@@ -29,6 +29,7 @@ type Out = Record<string, any>;
 /** A translator whose sink records every stored event and preview, in order. */
 function recordingTranslator(runId: string) {
   const out: Out[] = [];
+  const customCalls: Array<{ toolCallId: string; toolUseId: string; name: string }> = [];
   let n = 0;
   const t = new TurnTranslator(runId, {
     emit: (body, id) => {
@@ -40,8 +41,10 @@ function recordingTranslator(runId: string) {
     newEventId: () => `sevt_${++n}`,
     permission: () => "allow",
     mcpServers: [],
+    customTools: new Set(["get_weather"]),
+    customToolUse: (call) => void customCalls.push(call),
   });
-  return { t, out };
+  return { t, out, customCalls };
 }
 const translator = () => recordingTranslator(RUN);
 
@@ -240,6 +243,24 @@ describe("TurnTranslator on the runs recorded in OBSERVED-EVENTS.md", () => {
     });
     // The blanking delta and the message-less final change nothing: the reply is stored once.
     expect(expectPreviewsBeforeMessages(out)).toEqual([TOOL_REPLY]);
+  });
+
+  it("a custom tool call: reported as agent.custom_tool_use and handed to the session; its result is not reported", () => {
+    const { t, out, customCalls } = translator();
+    for (const f of [
+      modelStart(),
+      agent("tool", { phase: "start", name: "get_weather", toolCallId: "c1", args: { city: "Paris" } }),
+      agent("tool", { phase: "result", name: "get_weather", toolCallId: "c1", result: { content: "18 C" } }),
+    ])
+      t.handle(f);
+    const uses = out.filter((e) => e.type === "agent.custom_tool_use");
+    expect(uses).toEqual([
+      { type: "agent.custom_tool_use", name: "get_weather", input: { city: "Paris" }, id: uses[0]?.id },
+    ]);
+    expect(customCalls).toEqual([
+      { toolCallId: "c1", toolUseId: uses[0]?.id, name: "get_weather", input: { city: "Paris" } },
+    ]);
+    expect(out.some((e) => e.type === "agent.tool_use" || e.type === "agent.tool_result")).toBe(false);
   });
 
   it("an abort mid-reply: the open span ends as an error, no message is stored, the turn is aborted", () => {

@@ -58,7 +58,8 @@ export function summarize(e: StreamEvent): string {
   if (text !== undefined) return text;
   if (e.type === "session.error") return e.error?.message ?? "";
   if (e.type === "session.status_idle") return e.stop_reason?.type ?? "";
-  if (e.type === "agent.tool_use") return `${e.name ?? ""} ${JSON.stringify(e.input ?? {})}`;
+  if (e.type === "agent.tool_use" || e.type === "agent.custom_tool_use")
+    return `${e.name ?? ""} ${JSON.stringify(e.input ?? {})}`;
   if (e.type === "span.runtime_start") return "starting runtime…";
   if (e.type === "span.runtime_ready") return runtimeReady(e);
   if (e.type === "event_delta") return e.delta?.content?.text ?? "";

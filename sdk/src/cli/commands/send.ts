@@ -73,6 +73,8 @@ export function registerSend(sessions: Command, ctx: Context): void {
             progress.show("thinking");
           } else if (e.type === "agent.tool_use") {
             progress.show(`running tool ${e.name ?? ""}`);
+          } else if (e.type === "agent.custom_tool_use") {
+            progress.note(`custom tool call ${e.name} ${JSON.stringify(e.input)} (${e.id})`);
           } else if (e.type === "event_delta" && !asJson) {
             streamed.add(e.event_id);
             write(e.delta.content.text);
@@ -87,8 +89,12 @@ export function registerSend(sessions: Command, ctx: Context): void {
             ctx.io.stderr.write(`${retrying ? "retrying" : "error"}: ${error?.message ?? ""}\n`);
             reported = !retrying;
           } else if (e.type === "session.status_idle" && running) {
-            const stop = e.stop_reason?.type;
-            if (stop !== "end_turn" && !failure) failure = `the turn ended: ${stop ?? "unknown"}`;
+            const stop = e.stop_reason;
+            if (stop?.type === "requires_action" && !failure) {
+              failure = `the turn waits for an answer to ${stop.event_ids.join(", ")}`;
+            } else if (stop?.type !== "end_turn" && !failure) {
+              failure = `the turn ended: ${stop?.type ?? "unknown"}`;
+            }
             finished = true;
             break;
           }
