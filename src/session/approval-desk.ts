@@ -13,6 +13,7 @@ import { log } from "../lib/log";
 import type { McpToolCall } from "../mcp/proxy";
 import type { AgentTool } from "../schemas/agent-tools";
 import { type ApprovalBook, type CustomToolAnswer, canonicalInput, type PendingApproval } from "./approvals";
+import type { CustomToolCall } from "./custom-tools";
 import { decisionFor, gatewayToolPolicy, mcpToolName } from "./tool-policy";
 import { cmaToolName } from "./turn-translator";
 
@@ -142,12 +143,7 @@ export class ApprovalDesk {
    * answered (a resumed turn) gets that answer at once; otherwise the session goes idle with
    * `requires_action` naming the event.
    */
-  onCustomToolUse(call: {
-    toolCallId: string;
-    toolUseId: string;
-    name: string;
-    input: Record<string, unknown>;
-  }): void {
+  onCustomToolUse(call: CustomToolCall): void {
     const turn = this.host.turn();
     if (!turn) return;
     const inputKey = canonicalInput(call.input);

@@ -18,6 +18,17 @@ export const CUSTOM_TOOLS_ENV = "CLAWPLANE_CUSTOM_TOOLS";
 /** The plugin's gateway method that takes a call's answer (`{ toolCallId, text, isError }`). */
 export const CUSTOM_TOOL_ANSWER_METHOD = "clawplane.customTools.answer";
 
+/**
+ * A call of a custom tool as the turn reports it: OpenClaw's `toolCallId` (how its answer is
+ * handed back) and the `agent.custom_tool_use` event `toolUseId` the client answers.
+ */
+export interface CustomToolCall {
+  toolCallId: string;
+  toolUseId: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+
 /** The agent's custom tools, as the plugin registers them. */
 export function customToolDefinitions(tools: readonly AgentTool[]): Omit<CustomTool, "type">[] {
   return tools.flatMap((tool) =>

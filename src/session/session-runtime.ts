@@ -20,8 +20,9 @@ import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/d
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { selectRuntime } from "../runtime/select-runtime";
 import type { ApprovalCall } from "./approval-desk";
-import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
+import type { CustomToolAnswer } from "./approvals";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
+import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { type LinkState, openLink } from "./gateway-link";
 import { networkingOf, type SessionRecord } from "./session-record";
 import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
@@ -196,7 +197,7 @@ export class SessionRuntime {
    * plugin (container/plugins/clawplane-custom-tools). False when there is no link or the
    * gateway did not take it: the caller then keeps the answer for a re-run of the turn.
    */
-  async answerCustomTool(toolCallId: string, answer: { text: string; isError: boolean }): Promise<boolean> {
+  async answerCustomTool(toolCallId: string, answer: CustomToolAnswer): Promise<boolean> {
     const client = this.link?.client;
     if (!client) return false;
     try {

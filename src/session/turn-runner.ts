@@ -33,9 +33,9 @@ import {
 } from "../schemas/session-events";
 import type { SessionStatus } from "../schemas/sessions";
 import type { ApprovalDesk } from "./approval-desk";
+import { type CustomToolCall, customToolNames } from "./custom-tools";
 import { type EventLog, newEventId } from "./event-log";
 import type { InputQueue, QueuedInput } from "./input-queue";
-import { customToolNames } from "./custom-tools";
 import { withRestoredContext } from "./restored-context";
 import { RuntimeProgress } from "./runtime-progress";
 import { type SessionRecord, usageToWire } from "./session-record";
@@ -342,8 +342,7 @@ export class TurnRunner {
       permission: (tool: string, input: Record<string, unknown>) => decisionFor(policy, tool, input),
       mcpServers: record.agent.mcp_servers.map((server) => server.name),
       customTools: customToolNames(record.agent.tools),
-      customToolUse: (call: Parameters<ApprovalDesk["onCustomToolUse"]>[0]) =>
-        this.host.approvals.onCustomToolUse(call),
+      customToolUse: (call: CustomToolCall) => this.host.approvals.onCustomToolUse(call),
     };
   }
 }

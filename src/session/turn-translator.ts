@@ -20,6 +20,7 @@
 
 import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
 import type { PreviewFrame, SessionEvent, SessionEventBody, SessionEventOf } from "../schemas/session-events";
+import type { CustomToolCall } from "./custom-tools";
 import { DISPATCH_TOOL, mcpCallOf, type ToolDecision } from "./tool-policy";
 
 export interface TurnSink {
@@ -35,12 +36,7 @@ export interface TurnSink {
   /** Names of the agent's custom tools: their calls are the client's to answer. */
   customTools: ReadonlySet<string>;
   /** A custom tool call was reported as `agent.custom_tool_use` (event `toolUseId`). */
-  customToolUse(call: {
-    toolCallId: string;
-    toolUseId: string;
-    name: string;
-    input: Record<string, unknown>;
-  }): void;
+  customToolUse(call: CustomToolCall): void;
 }
 
 export type TurnOutcome = { kind: "end_turn" } | { kind: "aborted" } | { kind: "error"; message: string };
