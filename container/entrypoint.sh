@@ -68,5 +68,8 @@ if [ -r "$cf_ca" ]; then
   fi
 fi
 cd "$CLAWPLANE_WORKSPACE_DIR"
+# The workspace archive endpoint (port 18790, gateway token required): the session's object saves
+# /workspace through it after each turn and puts it back into a fresh container.
+node /app/workspace-archive.mjs &
 # --bind lan: listen on 0.0.0.0 so the platform can reach port 18789 from outside the container.
 exec openclaw gateway run --port 18789 --bind lan "$@"

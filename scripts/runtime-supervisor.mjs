@@ -10,20 +10,27 @@
 //   POST   /runtimes/{id}/start {env}    → 201 spawned | 200 already starting/running; 400 {error}
 //   GET    /runtimes/{id}                → {running, pid, port, startedAt, readyAt, exitCode, error}; 404
 //   GET    /runtimes/{id}/logs           → the gateway's recent output (text)
+//   GET    /runtimes/{id}/exit           → waits until the running gateway exits: {exitCode, signal}
+//                                           (at once with the last exit when none runs)
+//   *      /runtimes/{id}/workspace/<path> → the workspace archive endpoint of the running gateway
+//                                           (container/workspace-archive.mjs, the container's port 18790)
 //   POST   /runtimes/{id}/stop {graceMs} → SIGTERM, SIGKILL after graceMs; keeps the state dir
 //   DELETE /runtimes/{id}                → kill and remove the state dir
 //   *      /runtimes/{id}/proxy/<path>   → the gateway's /<path>: HTTP (streamed) and WebSocket upgrades
 //
+// Like a container's disk, a runtime's workspace does not outlive its process: each start
+// begins with an empty one (the session's object restores the saved workspace into it).
 // The gateway sees exactly the env given to start plus the embedding defaults and the
 // per-runtime paths (test/support/openclaw-process.mjs): never this process's environment.
 
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { workspaceArchiveHandler } from "../container/workspace-archive.mjs";
 import { startOpenClaw } from "../test/support/openclaw-process.mjs";
 
 /** Per-runtime paths the supervisor owns; a start env cannot redirect them. */
@@ -57,7 +64,10 @@ export async function startSupervisor(options = {}) {
   /** @type {Map<string, Runtime>} */
   const runtimes = new Map();
   const server = createServer((req, res) => {
-    handle(runtimes, req, res).catch((error) => reply(res, 500, { error: String(error?.message ?? error) }));
+    handle(runtimes, req, res).catch((error) => {
+      if (!res.headersSent) reply(res, 500, { error: String(error?.message ?? error) });
+      else res.destroy(error);
+    });
   });
   server.on("upgrade", (req, socket, head) => proxyUpgrade(runtimes, req, socket, head));
   await new Promise((resolve, reject) => {
@@ -86,7 +96,9 @@ class Runtime {
     this.startedAt = undefined;
     this.readyAt = undefined;
     this.exitCode = null;
+    this.signal = null;
     this.error = undefined;
+    this.workspace = undefined; // archive handler of the current gateway's workspace
   }
 
   get running() {
@@ -102,6 +114,7 @@ class Runtime {
       startedAt: this.startedAt ?? null,
       readyAt: this.readyAt ?? null,
       exitCode: this.exitCode,
+      signal: this.signal,
       error: this.error ?? null,
     };
   }
@@ -114,13 +127,20 @@ class Runtime {
     }
     this.starting = (async () => {
       this.stateDir ??= await mkdtemp(join(tmpdir(), `clawplane-runtime-${safe(this.id)}-`));
+      await this.gateway?.stop(); // reaps a gateway that died and its helpers, if any are left
       Object.assign(this, {
         startedAt: new Date().toISOString(),
         readyAt: undefined,
         exitCode: null,
+        signal: null,
         error: undefined,
       });
       const { OPENCLAW_GATEWAY_TOKEN, CLAWPLANE_LLM_BASE_URL, CLAWPLANE_SESSION_TOKEN, ...rest } = env;
+      // A fresh, empty workspace, as a container's disk is on every start.
+      const workspace = join(this.stateDir, "workspace");
+      await rm(workspace, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      await mkdir(workspace, { recursive: true });
+      this.workspace = workspaceArchiveHandler({ dir: workspace, token: OPENCLAW_GATEWAY_TOKEN });
       const gateway = await startOpenClaw({
         token: OPENCLAW_GATEWAY_TOKEN,
         modelBaseUrl: CLAWPLANE_LLM_BASE_URL,
@@ -131,6 +151,12 @@ class Runtime {
         readyTimeoutMs: SUPERVISOR_READY_TIMEOUT_MS,
       });
       this.gateway = gateway;
+      gateway.exited().then(({ code, signal }) => {
+        if (this.gateway !== gateway || this.exitCode !== null) return;
+        // As a container reports it: a process killed by a signal exits 128 + its number.
+        this.exitCode = code ?? 128 + (constants.signals[signal] ?? 0);
+        this.signal = signal;
+      });
       gateway.ready().then(
         () => {
           if (this.gateway === gateway) this.readyAt = new Date().toISOString();
@@ -150,6 +176,15 @@ class Runtime {
     } finally {
       this.starting = undefined;
     }
+  }
+
+  /** Resolves with `{exitCode, signal}` once the current gateway has exited (at once if none runs). */
+  async exit() {
+    await this.starting?.catch(() => {});
+    const gateway = this.gateway;
+    if (gateway) await gateway.exited();
+    // The exit handler above runs first (registered earlier on the same promise).
+    return { exitCode: this.exitCode, signal: this.signal };
   }
 
   /** SIGTERM, SIGKILL to the process group after `graceMs`; resolves once it exited. */
@@ -179,13 +214,21 @@ class Runtime {
 async function handle(runtimes, req, res) {
   const url = new URL(req.url ?? "/", "http://supervisor");
   if (url.pathname === "/healthz") return reply(res, 200, { ok: true, runtimes: runtimes.size });
-  const match = /^\/runtimes\/([^/]+)(\/start|\/stop|\/logs|\/proxy(\/.*)?)?$/.exec(url.pathname);
+  const match = /^\/runtimes\/([^/]+)(\/start|\/stop|\/logs|\/exit|\/(proxy|workspace)(\/.*)?)?$/.exec(
+    url.pathname,
+  );
   if (!match) return reply(res, 404, { error: `no route for ${req.method} ${url.pathname}` });
   const id = decodeURIComponent(match[1]);
-  const action = match[2]?.startsWith("/proxy") ? "/proxy" : (match[2] ?? "");
+  const action = match[3] ? `/${match[3]}` : (match[2] ?? "");
   const runtime = runtimes.get(id);
 
-  if (action === "/proxy") return proxyHttp(runtime, `${match[3] ?? "/"}${url.search}`, req, res);
+  if (action === "/proxy") return proxyHttp(runtime, `${match[4] ?? "/"}${url.search}`, req, res);
+  if (action === "/workspace") {
+    // Only a running gateway's workspace: like the container's port, gone with its process.
+    if (!runtime?.running || !runtime.workspace)
+      return reply(res, 503, { error: "runtime not running" }, { [ERROR_HEADER]: "not-running" });
+    return runtime.workspace(req, res, `${match[4] ?? "/"}${url.search}`);
+  }
   if (req.method === "POST" && action === "/start") {
     const body = await readJson(req);
     const problem = invalidEnv(body?.env);
@@ -198,6 +241,7 @@ async function handle(runtimes, req, res) {
   }
   if (!runtime) return reply(res, 404, { error: `unknown runtime ${id}`, running: false });
   if (req.method === "GET" && action === "") return reply(res, 200, runtime.status());
+  if (req.method === "GET" && action === "/exit") return reply(res, 200, await runtime.exit());
   if (req.method === "GET" && action === "/logs") {
     res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
     return res.end(runtime.gateway?.logs() ?? "");

@@ -32,6 +32,16 @@ export const RUNTIME_READY_DEADLINE_MS = 180_000;
 export const DEFAULT_SLEEP_AFTER_SECONDS = 600;
 export const MIN_SLEEP_AFTER_SECONDS = 60;
 export const MAX_SLEEP_AFTER_SECONDS = 86_400;
+/**
+ * Durable workspace: the most an environment's sessions may keep in their runtime's working
+ * directory (`config.workspace_max_mb`, regular files' sizes added up). The workspace is saved
+ * after every turn and restored into a fresh runtime; one over its cap is not saved (the session
+ * says so with `session.error` `workspace_too_large`). At most 2 GiB: a save streams through the
+ * session's Durable Object into R2, and a restore has to finish before the next turn runs.
+ */
+export const DEFAULT_WORKSPACE_MAX_MB = 100;
+export const MIN_WORKSPACE_MAX_MB = 1;
+export const MAX_WORKSPACE_MAX_MB = 2048;
 /** Watchdog: while work is pending, the session's alarm re-checks it this often. */
 export const SESSION_WATCHDOG_MS = 30_000;
 /** Default wall-clock limit of one turn (30 min); `TURN_TIMEOUT_SECONDS` overrides it. */

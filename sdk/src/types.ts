@@ -144,6 +144,8 @@ export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, {
 export type RuntimeStartEvent = SessionEventOf<"span.runtime_start">;
 /** …and this once the runtime is ready (`ready_ms` after the start), before its first model call. */
 export type RuntimeReadyEvent = SessionEventOf<"span.runtime_ready">;
+/** The session's runtime exited on its own (crash, out-of-memory kill, restart), with its `exit_code`. */
+export type RuntimeExitedEvent = SessionEventOf<"session.runtime_exited">;
 export type UserEventParams = z.input<typeof UserEventParamsSchema>;
 export type SendEventsParams = z.input<typeof SendEventsSchema>;
 export type EventListParams = KnownKeys<

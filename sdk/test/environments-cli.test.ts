@@ -44,6 +44,8 @@ describe("clawplane environments", () => {
       "pip:rich",
       "--sleep-after",
       "1800",
+      "--workspace-max-mb",
+      "250",
     );
     expect(created).toMatchObject({ code: 0, err: "" });
     const id = created.out.match(/^id: +(env_\S+)$/m)?.[1];
@@ -51,6 +53,7 @@ describe("clawplane environments", () => {
     expect(created.out).toMatch(/^networking: +limited: api\.github\.com, \*\.pypi\.org, package managers$/m);
     expect(created.out).toMatch(/^packages: +npm:@scope\/tool@1\.2 pip:requests pip:rich$/m);
     expect(created.out).toMatch(/^sleep after: +1800 s idle$/m);
+    expect(created.out).toMatch(/^workspace cap: +250 MB$/m);
 
     const stored = await client().environments.retrieve(id!);
     expect(stored).toMatchObject({
@@ -66,6 +69,7 @@ describe("clawplane environments", () => {
         },
         packages: { pip: ["requests", "rich"], npm: ["@scope/tool@1.2"], apt: [] },
         sleep_after_seconds: 1800,
+        workspace_max_mb: 250,
       },
     });
 

@@ -6,7 +6,7 @@
  * list. Create builds one from a request body; update derives the next one from the current one
  * and reports whether anything changed.
  */
-import { DEFAULT_SLEEP_AFTER_SECONDS } from "../config";
+import { DEFAULT_SLEEP_AFTER_SECONDS, DEFAULT_WORKSPACE_MAX_MB } from "../config";
 import { ApiError } from "../errors";
 import type {
   CloudConfig,
@@ -86,6 +86,10 @@ function resolveConfig(
       params.sleep_after_seconds === undefined
         ? (base?.sleep_after_seconds ?? DEFAULT_SLEEP_AFTER_SECONDS)
         : (params.sleep_after_seconds ?? DEFAULT_SLEEP_AFTER_SECONDS),
+    workspace_max_mb:
+      params.workspace_max_mb === undefined
+        ? (base?.workspace_max_mb ?? DEFAULT_WORKSPACE_MAX_MB)
+        : (params.workspace_max_mb ?? DEFAULT_WORKSPACE_MAX_MB),
   };
 }
 
@@ -95,16 +99,22 @@ function defaultConfig(): EnvironmentConfig {
     networking: { type: "unrestricted" },
     packages: emptyPackages(),
     sleep_after_seconds: DEFAULT_SLEEP_AFTER_SECONDS,
+    workspace_max_mb: DEFAULT_WORKSPACE_MAX_MB,
   };
 }
 
 /**
- * A stored config as the current code reads it: configs stored before `sleep_after_seconds`
- * existed get the default they have always had.
+ * A stored config as the current code reads it: configs stored before `sleep_after_seconds` or
+ * `workspace_max_mb` existed get the defaults.
  */
 export function withConfigDefaults(config: EnvironmentConfig): EnvironmentConfig {
-  if (config.type !== "cloud" || config.sleep_after_seconds !== undefined) return config;
-  return { ...config, sleep_after_seconds: DEFAULT_SLEEP_AFTER_SECONDS };
+  if (config.type !== "cloud") return config;
+  if (config.sleep_after_seconds !== undefined && config.workspace_max_mb !== undefined) return config;
+  return {
+    ...config,
+    sleep_after_seconds: config.sleep_after_seconds ?? DEFAULT_SLEEP_AFTER_SECONDS,
+    workspace_max_mb: config.workspace_max_mb ?? DEFAULT_WORKSPACE_MAX_MB,
+  };
 }
 
 /** Under limited networking, packages can only be installed if package registries are reachable. */

@@ -11,6 +11,19 @@ import type { EgressPolicy } from "../egress/policy";
 
 /** Port the OpenClaw gateway listens on inside the runtime (WS control plane + HTTP). */
 export const OPENCLAW_PORT = 18789;
+/**
+ * Port of the workspace archive endpoint inside the runtime (container/workspace-archive.mjs):
+ * the agent's working directory as a tar.gz, out and back in.
+ */
+export const WORKSPACE_PORT = 18790;
+
+/** How a runtime's process ended, as the platform reports it. */
+export interface RuntimeExit {
+  /** The exit code; a process killed by a signal reports 128 + its number (137 for SIGKILL). Null when unknown. */
+  exitCode: number | null;
+  /** The signal that ended it (`SIGKILL`, …), where the runtime knows it. */
+  signal: string | null;
+}
 
 export interface RuntimeStartOptions {
   /** Environment for the gateway process: per-session values only, never provider keys. */
@@ -44,6 +57,12 @@ export interface AgentRuntime {
   stop(graceMs?: number): Promise<void>;
   /** Hard stop at once (SIGKILL semantics). Idempotent. */
   destroy(reason?: string): Promise<void>;
+  /**
+   * Resolves once the running runtime's process exits, for whatever reason (a crash, a kill, a
+   * stop), with how it exited; at once when it is not running. Rejects only when the runtime
+   * cannot be watched (e.g. the local supervisor went away).
+   */
+  monitor(): Promise<RuntimeExit>;
 }
 
 /** Raised when a runtime cannot be started or does not become ready; `reason` is user-safe. */

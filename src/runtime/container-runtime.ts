@@ -27,7 +27,12 @@
  */
 
 import { type EgressPolicy, LLM_PROXY_HOST, MCP_PROXY_HOST } from "../egress/policy";
-import { type AgentRuntime, RuntimeStartError, type RuntimeStartOptions } from "./agent-runtime";
+import {
+  type AgentRuntime,
+  type RuntimeExit,
+  RuntimeStartError,
+  type RuntimeStartOptions,
+} from "./agent-runtime";
 
 export { LLM_PROXY_HOST, MCP_PROXY_HOST };
 
@@ -40,6 +45,41 @@ export const CONTAINER_STOP_GRACE_MS = 15_000;
 
 /** SIGTERM: OpenClaw drains and exits cleanly on it. */
 const SIGTERM = 15;
+
+/**
+ * How `ctx.container.monitor()` words a non-zero exit: it rejects with one of these followed by
+ * the code (the messages `@cloudflare/containers` 0.3.7 parses the same way, `getExitCodeFromError`).
+ */
+const EXIT_MESSAGES = [
+  "container exited with unexpected exit code:",
+  "runtime signalled the container to exit:",
+] as const;
+
+/** The exit a rejected `monitor()` reports: its code when the message carries one, else null. */
+export function exitFromMonitorError(error: unknown): RuntimeExit {
+  const message = (error instanceof Error ? error.message : String(error)).toLowerCase();
+  for (const prefix of EXIT_MESSAGES) {
+    const at = message.indexOf(prefix);
+    if (at < 0) continue;
+    const code = Number.parseInt(message.slice(at + prefix.length).trim(), 10);
+    if (Number.isInteger(code)) return { exitCode: code, signal: code > 128 ? signalName(code - 128) : null };
+  }
+  return { exitCode: null, signal: null };
+}
+
+/** Exit codes above 128 are, by convention, 128 + the number of the signal that killed the process. */
+const SIGNAL_NAMES: Record<number, string> = {
+  1: "SIGHUP",
+  2: "SIGINT",
+  6: "SIGABRT",
+  9: "SIGKILL",
+  11: "SIGSEGV",
+  15: "SIGTERM",
+};
+
+function signalName(signo: number): string | null {
+  return SIGNAL_NAMES[signo] ?? null;
+}
 
 /** One host (name, glob, IP, IP:port or CIDR) whose container HTTP goes to a Worker entrypoint. */
 export interface OutboundRoute {
@@ -150,6 +190,18 @@ export class ContainerRuntime implements AgentRuntime {
     const exitedInTime = await Promise.race([exited, graceOver]);
     clearTimeout(timer);
     if (!exitedInTime) await this.destroy("did not exit within the stop grace period");
+  }
+
+  /**
+   * The container's exit: `monitor()` resolves on a clean exit (code 0) and rejects with the code
+   * in its message otherwise. A container that is not running has nothing to watch.
+   */
+  async monitor(): Promise<RuntimeExit> {
+    if (!this.container.running) return { exitCode: null, signal: null };
+    return this.container.monitor().then(
+      () => ({ exitCode: 0, signal: null }),
+      (error) => exitFromMonitorError(error),
+    );
   }
 
   /** Hard stop at once; a no-op when the container is not running. */

@@ -9,6 +9,8 @@
  * Supervisor API used here (all JSON):
  *   POST   /runtimes/{id}/start  {env}       → 200/201 status; 400 {error} for an invalid env
  *   GET    /runtimes/{id}                    → {running, pid, port, startedAt, exitCode}; 404 unknown
+ *   GET    /runtimes/{id}/exit               → once the gateway exited: {exitCode, signal}
+ *   *      /runtimes/{id}/workspace/<path>   → the workspace archive endpoint (the container's port 18790)
  *   POST   /runtimes/{id}/stop   {graceMs}   → SIGTERM, SIGKILL after graceMs; keeps the state dir
  *   DELETE /runtimes/{id}                    → kill and remove the state dir
  *   *      /runtimes/{id}/proxy/<path>       → the gateway's <path> (HTTP and WebSocket upgrades)
@@ -17,8 +19,10 @@
 import {
   type AgentRuntime,
   OPENCLAW_PORT,
+  type RuntimeExit,
   RuntimeStartError,
   type RuntimeStartOptions,
+  WORKSPACE_PORT,
 } from "./agent-runtime";
 
 /** Header the supervisor sets on responses it generates itself (not the gateway's). */
@@ -86,11 +90,15 @@ export class LocalProcessRuntime implements AgentRuntime {
    * Rejects, as a container does, when the gateway is not running or not listening yet.
    */
   async fetch(port: number, request: Request): Promise<Response> {
-    if (port !== OPENCLAW_PORT) {
-      throw new Error(`The local runtime exposes only the gateway port ${OPENCLAW_PORT}, not ${port}.`);
+    // The supervisor serves the two ports a container exposes under two prefixes.
+    const prefix = port === OPENCLAW_PORT ? "proxy" : port === WORKSPACE_PORT ? "workspace" : undefined;
+    if (!prefix) {
+      throw new Error(
+        `The local runtime exposes only the ports ${OPENCLAW_PORT} and ${WORKSPACE_PORT}, not ${port}.`,
+      );
     }
     const { pathname, search } = new URL(request.url);
-    const forwarded = new Request(`${this.base}/proxy${pathname}${search}`, request);
+    const forwarded = new Request(`${this.base}/${prefix}${pathname}${search}`, request);
     // Redirects belong to the caller, as with a container port.
     const response = await this.fetcher(forwarded, { redirect: "manual" });
     if (response.headers.has(SUPERVISOR_ERROR_HEADER)) {
@@ -110,6 +118,17 @@ export class LocalProcessRuntime implements AgentRuntime {
   async destroy(_reason?: string): Promise<void> {
     const response = await this.control("DELETE", "");
     if (response.status !== 404) await this.json(response);
+  }
+
+  /**
+   * Long-polls the supervisor until the gateway exits. No timeout: it may run for as long as the
+   * runtime lives; the caller drops it with its object.
+   */
+  async monitor(): Promise<RuntimeExit> {
+    const response = await this.fetcher(`${this.base}/exit`);
+    if (response.status === 404) return { exitCode: null, signal: null };
+    const exit = await this.json<{ exitCode?: number | null; signal?: string | null }>(response);
+    return { exitCode: exit.exitCode ?? null, signal: exit.signal ?? null };
   }
 
   /** One control call; a supervisor that cannot be reached becomes a RuntimeStartError with a hint. */

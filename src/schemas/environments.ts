@@ -7,7 +7,14 @@
  * `domain/environment-spec.ts` turns them into the fully populated stored form.
  */
 import { z } from "@hono/zod-openapi";
-import { DEFAULT_SLEEP_AFTER_SECONDS, MAX_SLEEP_AFTER_SECONDS, MIN_SLEEP_AFTER_SECONDS } from "../config";
+import {
+  DEFAULT_SLEEP_AFTER_SECONDS,
+  DEFAULT_WORKSPACE_MAX_MB,
+  MAX_SLEEP_AFTER_SECONDS,
+  MAX_WORKSPACE_MAX_MB,
+  MIN_SLEEP_AFTER_SECONDS,
+  MIN_WORKSPACE_MAX_MB,
+} from "../config";
 import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
@@ -77,6 +84,8 @@ export type Packages = z.infer<typeof PackagesSchema>;
 
 const SLEEP_AFTER_DESCRIPTION = `Clawplane: seconds without a turn after which a session's runtime is stopped (idle sleep); the next message starts it again with the conversation restored. ${MIN_SLEEP_AFTER_SECONDS}-${MAX_SLEEP_AFTER_SECONDS}, default ${DEFAULT_SLEEP_AFTER_SECONDS}.`;
 
+const WORKSPACE_MAX_DESCRIPTION = `Clawplane: the most a session's workspace (the agent's working directory, /workspace) may hold, in MB (10^6 bytes). The workspace is saved durably after every turn and before idle sleep, and restored into a fresh runtime; a workspace over the cap is not saved and the session reports \`session.error\` with \`error_code: "workspace_too_large"\`. ${MIN_WORKSPACE_MAX_MB}-${MAX_WORKSPACE_MAX_MB}, default ${DEFAULT_WORKSPACE_MAX_MB}.`;
+
 /** `cloud` config as sent. */
 export const CloudConfigParamsSchema = z
   .strictObject({
@@ -93,6 +102,15 @@ export const CloudConfigParamsSchema = z
       .nullish()
       .openapi({
         description: `${SLEEP_AFTER_DESCRIPTION} Omitted keeps the current value; null resets it.`,
+      }),
+    workspace_max_mb: z
+      .number()
+      .int()
+      .min(MIN_WORKSPACE_MAX_MB)
+      .max(MAX_WORKSPACE_MAX_MB)
+      .nullish()
+      .openapi({
+        description: `${WORKSPACE_MAX_DESCRIPTION} Omitted keeps the current value; null resets it.`,
       }),
   })
   .openapi("CloudConfigParams");
@@ -117,6 +135,7 @@ export const CloudConfigSchema = z
     networking: z.discriminatedUnion("type", [UnrestrictedNetworkSchema, LimitedNetworkSchema]),
     packages: PackagesSchema,
     sleep_after_seconds: z.number().int().openapi({ description: SLEEP_AFTER_DESCRIPTION }),
+    workspace_max_mb: z.number().int().openapi({ description: WORKSPACE_MAX_DESCRIPTION }),
   })
   .openapi("CloudConfig");
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;

@@ -133,8 +133,12 @@ export const SessionErrorSchema = z.object({
   type: z.enum(["unknown_error", "model_request_failed_error", "billing_error"]),
   message: z.string(),
   retry_status: z.object({ type: z.enum(["retrying", "exhausted", "terminal"]) }),
-  /** Clawplane: set on a quota stop (`billing_error`). */
-  error_code: z.literal("quota_exceeded").optional(),
+  /**
+   * Clawplane: `quota_exceeded` on a quota stop (`billing_error`); `workspace_too_large` when the
+   * workspace is over its environment's `workspace_max_mb` and was not saved;
+   * `workspace_unavailable` when it could not be saved or restored (storage or runtime failure).
+   */
+  error_code: z.enum(["quota_exceeded", "workspace_too_large", "workspace_unavailable"]).optional(),
   /** Clawplane: the quota the session reached. */
   limit: z.enum(["max_cost_usd", "max_tokens", "max_wall_time_seconds"]).optional(),
 });
@@ -168,6 +172,27 @@ export const SessionEventSchema = z
       { description: "The fields an update changed, and only those." },
     ),
     storedEvent("session.deleted", "SessionDeletedEvent", {}, { description: "The last event of a stream." }),
+    /*
+     * Clawplane: the session's runtime process exited without the session stopping it (a crash,
+     * an out-of-memory kill, a platform restart). Noticed when the process exits, not only when
+     * its connection drops; a turn it was running is rescheduled, and the next turn starts a
+     * fresh runtime with the conversation and the workspace restored.
+     */
+    storedEvent(
+      "session.runtime_exited",
+      "SessionRuntimeExitedEvent",
+      {
+        /** The exit code; 128 + the signal's number when it was killed by one (137: SIGKILL). Null when unknown. */
+        exit_code: z.number().int().nullable(),
+        /** The signal that killed it, where the runtime reports one. */
+        signal: z.string().nullable(),
+        message: z.string(),
+      },
+      {
+        description:
+          "Clawplane: the session's runtime exited on its own (crash, out-of-memory kill, platform restart), with its exit code; the next turn starts a fresh one.",
+      },
+    ),
     // A turn's work.
     storedEvent("span.model_request_start", "ModelRequestStartEvent", {}),
     storedEvent("span.model_request_end", "ModelRequestEndEvent", {

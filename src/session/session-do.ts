@@ -21,6 +21,7 @@ import { ApiError, toErrorResponse } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
+import type { RuntimeExit } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import type {
   SessionEvent,
@@ -35,6 +36,7 @@ import { EventLog, type EventQuery, textOf } from "./event-log";
 import { InputQueue } from "./input-queue";
 import { PendingAgent } from "./pending-agent";
 import { capture, type RpcResult } from "./rpc-result";
+import { describeExit, runtimeExitedEvent } from "./runtime-exit";
 import { type RuntimeLogTail, runtimeLogTail } from "./runtime-logs";
 import { dropSessionIndex, syncSessionIndex } from "./session-index";
 import {
@@ -47,6 +49,7 @@ import {
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { StreamHub } from "./stream-hub";
 import { quotaErrorEvent, TurnRunner } from "./turn-runner";
+import { workspaceSaveError } from "./workspace-store";
 
 const RECORD_KEY = "session";
 
@@ -94,6 +97,7 @@ export class SessionDO extends DurableObject<Env> {
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),
       onLost: (reason) => this.turns.runtimeLost(reason),
+      onExit: (exit) => this.runtimeExited(exit),
     });
     this.turns = new TurnRunner(
       {
@@ -108,6 +112,8 @@ export class SessionDO extends DurableObject<Env> {
         runtime: this.runtime,
         // Plane oversight: a rollout's newer agent version is taken up as a turn starts.
         beforeTurn: () => this.takePendingAgent(),
+        // The turn's files are saved before the session says it is idle.
+        afterTurn: () => this.saveWorkspace(),
       },
       turnTimeoutMs(env),
     );
@@ -180,6 +186,7 @@ export class SessionDO extends DurableObject<Env> {
       this.emit({ type: "session.deleted" });
       this.hub.closeAll();
       await this.stopRuntime("deleted", true);
+      await this.runtime.deleteWorkspace(record.id);
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       await dropSessionIndex(this.env.DB, record.id);
@@ -289,7 +296,9 @@ export class SessionDO extends DurableObject<Env> {
       this.kick();
       return;
     }
-    // Idle, or parked on the user's answer (a resumed turn starts the runtime again).
+    // Idle, or parked on the user's answer (a resumed turn starts the runtime again). What the
+    // agent's processes wrote since the last turn is saved before the runtime goes.
+    await this.saveWorkspace();
     await this.stopRuntime("idle", false);
   }
 
@@ -459,6 +468,23 @@ export class SessionDO extends DurableObject<Env> {
       this.turns.finish(head, { kind: "aborted" });
       this.kick();
     }
+  }
+
+  /** Saves the workspace durably; a save that could not happen is told to the session. */
+  private async saveWorkspace(): Promise<void> {
+    const record = this.record();
+    if (!record || record.status === "terminated") return;
+    const error = workspaceSaveError(record.id, await this.runtime.saveWorkspace(record));
+    if (error) this.emit(error);
+  }
+
+  /** The runtime exited on its own: said with its exit code, and a running turn is rescheduled. */
+  private runtimeExited(exit: RuntimeExit): void {
+    const record = this.record();
+    if (!record || record.status === "terminated") return;
+    log("warn", "runtime exited", { session_id: record.id, exit_code: exit.exitCode, signal: exit.signal });
+    this.emit(runtimeExitedEvent(exit));
+    this.turns.runtimeLost(`the runtime ${describeExit(exit)}`);
   }
 
   private async stopRuntime(why: string, destroy: boolean): Promise<void> {

@@ -2,7 +2,7 @@
  * The session's own record (kept in its Durable Object) and its CMA wire form. The DO is the
  * single writer; D1 holds a denormalised index row for listing (src/db/sessions.ts).
  */
-import { DEFAULT_SLEEP_AFTER_SECONDS } from "../config";
+import { DEFAULT_SLEEP_AFTER_SECONDS, DEFAULT_WORKSPACE_MAX_MB } from "../config";
 import type { EnvironmentRecord } from "../db/environments";
 import type { AgentSpec } from "../domain/agent-spec";
 import type { Networking } from "../egress/policy";
@@ -60,6 +60,11 @@ export interface SessionRecord {
    * the runtime is stopped. Absent on records older than the setting: the default then.
    */
   sleepAfterSeconds?: number;
+  /**
+   * The environment's workspace cap when the session was created (MB). Absent on records older
+   * than the setting: the default then.
+   */
+  workspaceMaxMb?: number;
 }
 
 /** A new, idle session's record: no usage yet, network policy taken from its environment. */
@@ -95,12 +100,18 @@ export function newSessionRecord(init: {
     networking: config.type === "cloud" ? config.networking : { type: "unrestricted" },
     apiOrigin: init.apiOrigin,
     sleepAfterSeconds: config.type === "cloud" ? config.sleep_after_seconds : DEFAULT_SLEEP_AFTER_SECONDS,
+    workspaceMaxMb: config.type === "cloud" ? config.workspace_max_mb : DEFAULT_WORKSPACE_MAX_MB,
   };
 }
 
 /** How long the session's runtime may sit idle before it is stopped (see `sleepAfterSeconds`). */
 export function sleepAfterMs(record: Pick<SessionRecord, "sleepAfterSeconds">): number {
   return (record.sleepAfterSeconds ?? DEFAULT_SLEEP_AFTER_SECONDS) * 1000;
+}
+
+/** The most the session's workspace may hold, in bytes (see `workspaceMaxMb`). */
+export function workspaceMaxBytes(record: Pick<SessionRecord, "workspaceMaxMb">): number {
+  return (record.workspaceMaxMb ?? DEFAULT_WORKSPACE_MAX_MB) * 1_000_000;
 }
 
 /** The session's networking; records from before egress policies fall back to `enableInternet`. */

@@ -1,7 +1,8 @@
 /**
  * A session's OpenClaw runtime as its Durable Object uses it: the per-session secrets (gateway
  * token, LLM proxy token, device identity; minted once, kept in DO storage, never returned by
- * the API), the live link to the gateway, and starting and stopping the runtime.
+ * the API), the live link to the gateway, starting and stopping the runtime, watching for its
+ * exit, and carrying its workspace across runtimes (workspace-store.ts).
  */
 
 import { egressPolicyFor, packageRegistryHosts } from "../egress/policy";
@@ -13,7 +14,12 @@ import { makeRedactor } from "../lib/redact";
 import { mintSessionToken } from "../llm/session-token";
 import { chooseUpstream, missingProviderMessage } from "../llm/upstreams";
 import { MCP_CONFIG_ENV, openclawMcpConfig } from "../mcp/config";
-import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../runtime/agent-runtime";
+import {
+  type AgentRuntime,
+  OPENCLAW_PORT,
+  type RuntimeExit,
+  RuntimeStartError,
+} from "../runtime/agent-runtime";
 import { LLM_PROXY_HOST, MCP_PROXY_HOST } from "../runtime/container-runtime";
 import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
@@ -24,8 +30,9 @@ import type { CustomToolAnswer } from "./approvals";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
 import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { type LinkState, openLink } from "./gateway-link";
-import { networkingOf, type SessionRecord } from "./session-record";
+import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
 import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
+import { type WorkspaceSave, WorkspaceStore } from "./workspace-store";
 
 const SECRETS_KEY = "runtime-secrets";
 
@@ -60,10 +67,19 @@ export interface RuntimeHooks {
   onEvent: (frame: EventFrame) => void;
   /** The link to the gateway dropped (runtime died, restarted or was stopped). */
   onLost: (reason: string) => void;
+  /** The runtime's process exited without this session stopping it. */
+  onExit: (exit: RuntimeExit) => void;
+}
+
+/** One runtime watched for its exit; `expected` once this session stops it itself. */
+interface ExitWatch {
+  expected: boolean;
 }
 
 export class SessionRuntime {
   private link: LinkState | undefined;
+  /** Runtimes watched for their exit (one per link; an earlier one may still be going down). */
+  private readonly watches = new Set<ExitWatch>();
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -124,7 +140,71 @@ export class SessionRuntime {
         this.hooks.onLost(`gateway connection closed (${reason})`);
       },
     });
-    return this.link;
+    const link = this.link;
+    this.watchExit(runtime, link);
+    try {
+      await this.workspace(record.id).restore(runtime, secrets.gatewayToken);
+    } catch (err) {
+      // No turn on a workspace that silently lacks the user's files: this turn fails, the
+      // next one tries again (the runtime keeps running, its workspace still unrestored).
+      if (this.link === link) this.link = undefined;
+      link.client.close(1000, "workspace restore failed");
+      log("warn", "workspace restore failed", { session_id: record.id, ...describeError(err) });
+      throw new RuntimeStartError(
+        `The session's workspace could not be restored into its runtime: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+    return link;
+  }
+
+  /**
+   * Saves the running runtime's workspace durably (skipped when no runtime is linked: nothing
+   * new can have been written since the last save).
+   */
+  async saveWorkspace(record: SessionRecord): Promise<WorkspaceSave> {
+    if (!this.link) return { kind: "skipped", reason: "no runtime is linked" };
+    const secrets = await this.secrets(record.id);
+    return this.workspace(record.id).save(
+      this.runtime(record.id),
+      secrets.gatewayToken,
+      workspaceMaxBytes(record),
+    );
+  }
+
+  /** Deletes the session's saved workspace (the session is deleted). */
+  async deleteWorkspace(sessionId: string): Promise<void> {
+    await this.workspace(sessionId)
+      .delete()
+      .catch((err) =>
+        log("warn", "workspace delete failed", { session_id: sessionId, ...describeError(err) }),
+      );
+  }
+
+  /**
+   * Watches the runtime just linked for its process to exit. An exit this session did not ask
+   * for (a crash, a kill, a platform restart) is reported through `onExit`, even when the
+   * connection's close was noticed first; one it asked for (`stop`) is not.
+   */
+  private watchExit(runtime: AgentRuntime, link: LinkState): void {
+    const watch: ExitWatch = { expected: false };
+    this.watches.add(watch);
+    runtime
+      .monitor()
+      .then(
+        (exit) => {
+          if (watch.expected) return;
+          // The link to the exited runtime is dead even if its close was not noticed yet.
+          if (this.link === link) this.link = undefined;
+          this.hooks.onExit(exit);
+        },
+        (err) => log("warn", "runtime exit monitor failed", describeError(err)),
+      )
+      .finally(() => this.watches.delete(watch));
+  }
+
+  private workspace(sessionId: string): WorkspaceStore {
+    return new WorkspaceStore(this.env.WORKSPACES, this.ctx.storage.kv, sessionId);
   }
 
   /**
@@ -216,6 +296,8 @@ export class SessionRuntime {
   async stop(sessionId: string, why: string, destroy: boolean): Promise<void> {
     const link = this.link;
     this.link = undefined;
+    // Its exit is this session's doing, not news.
+    for (const watch of this.watches) watch.expected = true;
     link?.client.close(1000, why);
     try {
       const runtime = this.runtime(sessionId);

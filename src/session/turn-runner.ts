@@ -76,6 +76,11 @@ export interface TurnHost {
   runtime: TurnRuntime;
   /** Called as each turn starts, before anything else (a rollout's newer agent version). */
   beforeTurn(): Promise<void>;
+  /**
+   * Called when a turn that ran on a live runtime ends, before the session goes idle (saving
+   * the workspace). It may emit events of its own; it does not throw.
+   */
+  afterTurn(): Promise<void>;
 }
 
 /** The running turn (ApprovalDesk reads it as its `DeskTurn`). */
@@ -217,6 +222,7 @@ export class TurnRunner {
       return;
     }
     const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
+    await this.host.afterTurn();
     this.finish(input, failed ? { kind: "error", message: failure } : outcome);
   }
 

@@ -106,7 +106,7 @@ beforeAll(async () => {
         EgressEntrypoint: entrypoint,
       },
     } as unknown as DurableObjectState;
-    const runtime = new SessionRuntime(ctx, env, { onEvent: () => {}, onLost: () => {} });
+    const runtime = new SessionRuntime(ctx, env, { onEvent: () => {}, onLost: () => {}, onExit: () => {} });
     const record = state.storage.kv.get<SessionRecord>("session");
     if (!record) throw new Error("session record missing");
     return runtime.connect(record).then(

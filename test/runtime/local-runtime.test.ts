@@ -28,6 +28,7 @@ function fakeRuntime(answers: Array<number | Error>, running: () => boolean = ()
     start: async () => {},
     stop: async () => {},
     destroy: async () => {},
+    monitor: () => new Promise(() => {}),
     fetch: async (port, request) => {
       expect(port).toBe(OPENCLAW_PORT);
       expect(new URL(request.url).pathname).toBe("/readyz");

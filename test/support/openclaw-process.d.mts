@@ -27,6 +27,8 @@ export interface OpenClawProcess {
   /** ms from spawn to the first /readyz 200. */
   bootMs: number;
   ready(): Promise<void>;
+  /** Resolves once the gateway process has exited, for whatever reason. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   logs(): string;
   rssKiB(): Promise<number | undefined>;
   stop(): Promise<void>;

@@ -136,6 +136,8 @@ export async function startOpenClaw(options) {
     bootMs: 0,
     /** Resolves when /readyz answers 200; rejects (after stopping the process) on exit or deadline. */
     ready: () => readyPromise,
+    /** Resolves with `{code, signal}` once the gateway process has exited, for whatever reason. */
+    exited: () => exited,
     /** Captured stdout + stderr lines (most recent {@link LOG_LINES_KEPT}). */
     logs: () => lines.join("\n"),
     /** Resolves to the gateway process's resident set size in KiB (Linux only; else undefined). */

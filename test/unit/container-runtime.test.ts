@@ -127,3 +127,29 @@ describe("ContainerRuntime", () => {
     expect(container.running).toBe(false);
   });
 });
+
+describe("ContainerRuntime.monitor", () => {
+  // ctx.container.monitor() resolves on a clean exit and rejects with the code in its message
+  // otherwise (the wording @cloudflare/containers 0.3.7 parses too).
+  const exiting = (outcome: () => Promise<void>) =>
+    selectRuntime(containerCtx({ running: true, monitor: outcome }), {}, "sesn_abc");
+
+  it("reports the exit code of a container that exited, and 0 for a clean exit", async () => {
+    const crashed = exiting(() =>
+      Promise.reject(new Error("Container exited with unexpected exit code: 137")),
+    );
+    expect(await crashed.monitor()).toEqual({ exitCode: 137, signal: "SIGKILL" });
+    const failed = exiting(() => Promise.reject(new Error("container exited with unexpected exit code: 1")));
+    expect(await failed.monitor()).toEqual({ exitCode: 1, signal: null });
+    const signalled = exiting(() =>
+      Promise.reject(new Error("Runtime signalled the container to exit: 143")),
+    );
+    expect(await signalled.monitor()).toEqual({ exitCode: 143, signal: "SIGTERM" });
+    expect(await exiting(() => Promise.resolve()).monitor()).toEqual({ exitCode: 0, signal: null });
+  });
+
+  it("says the code is unknown when the platform's error carries none", async () => {
+    const odd = exiting(() => Promise.reject(new Error("network connection lost")));
+    expect(await odd.monitor()).toEqual({ exitCode: null, signal: null });
+  });
+});

@@ -32,6 +32,7 @@ describe("environmentSpecFromCreate", () => {
         networking: { type: "unrestricted" },
         packages: noPackages,
         sleep_after_seconds: 600,
+        workspace_max_mb: 100,
       },
       metadata: {},
       scope: "organization",
@@ -53,6 +54,7 @@ describe("environmentSpecFromCreate", () => {
       },
       packages: noPackages,
       sleep_after_seconds: 600,
+      workspace_max_mb: 100,
     });
   });
 
@@ -162,6 +164,7 @@ describe("applyEnvironmentUpdate", () => {
       },
       packages: { ...noPackages, pip: ["pandas"], npm: ["left-pad"] },
       sleep_after_seconds: 600,
+      workspace_max_mb: 100,
     });
   });
 

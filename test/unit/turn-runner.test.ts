@@ -109,6 +109,7 @@ function harness(options: { agent?: SessionAgent; turnLimitMs?: number; activeMs
       },
       runtime,
       beforeTurn: async () => {},
+      afterTurn: async () => {},
     },
     options.turnLimitMs ?? 60_000,
   );

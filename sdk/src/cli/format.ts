@@ -57,6 +57,7 @@ export function summarize(e: StreamEvent): string {
   const text = contentText(e);
   if (text !== undefined) return text;
   if (e.type === "session.error") return e.error?.message ?? "";
+  if (e.type === "session.runtime_exited") return e.message ?? "";
   if (e.type === "session.status_idle") return e.stop_reason?.type ?? "";
   if (e.type === "agent.tool_use" || e.type === "agent.custom_tool_use")
     return `${e.name ?? ""} ${JSON.stringify(e.input ?? {})}`;

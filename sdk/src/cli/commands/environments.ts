@@ -65,6 +65,7 @@ interface CreateOptions {
   allowPackageManagers?: boolean;
   package?: [PackageManager, string][];
   sleepAfter?: number;
+  workspaceMaxMb?: number;
   config?: string;
 }
 
@@ -80,6 +81,7 @@ async function configFromFlags(ctx: Context, opts: CreateOptions): Promise<Confi
     opts.networking && "--networking",
     opts.package && "--package",
     opts.sleepAfter !== undefined && "--sleep-after",
+    opts.workspaceMaxMb !== undefined && "--workspace-max-mb",
   ].filter(Boolean);
   if (opts.config) {
     if (flags.length > 0) throw new CliExit(2, `error: --config cannot be combined with ${flags.join(", ")}`);
@@ -105,6 +107,7 @@ async function configFromFlags(ctx: Context, opts: CreateOptions): Promise<Confi
     config.packages = packages;
   }
   if (opts.sleepAfter !== undefined) config.sleep_after_seconds = opts.sleepAfter;
+  if (opts.workspaceMaxMb !== undefined) config.workspace_max_mb = opts.workspaceMaxMb;
   return config;
 }
 
@@ -132,6 +135,7 @@ function environmentDetails(e: Environment): string {
     ["networking", networkingSummary(e)],
     ["packages", packagesSummary(e)],
     ["sleep after", e.config.type === "cloud" ? `${e.config.sleep_after_seconds} s idle` : "-"],
+    ["workspace cap", e.config.type === "cloud" ? `${e.config.workspace_max_mb} MB` : "-"],
     ["metadata", e.metadata],
     ["created", e.created_at],
     ["archived", e.archived_at],
@@ -219,6 +223,11 @@ export function registerEnvironments(program: Command, ctx: Context): void {
     .option(
       "--sleep-after <seconds>",
       "stop a session's runtime after this long without a turn (60-86400; default 600)",
+      positiveInt,
+    )
+    .option(
+      "--workspace-max-mb <mb>",
+      "the most a session's durable workspace may hold, in MB (1-2048; default 100)",
       positiveInt,
     )
     .option("--config <file>", "JSON file of the whole config (instead of the flags above)")
