@@ -159,17 +159,23 @@ export class SessionRuntime {
   }
 
   /**
-   * Saves the running runtime's workspace durably (skipped when no runtime is linked: nothing
-   * new can have been written since the last save).
+   * Saves the runtime's workspace durably. Without a link (this object was evicted since the
+   * last turn) a runtime still running is saved all the same: its processes may have written
+   * since. Nothing to save when no runtime runs.
    */
   async saveWorkspace(record: SessionRecord): Promise<WorkspaceSave> {
-    if (!this.link) return { kind: "skipped", reason: "no runtime is linked" };
-    const secrets = await this.secrets(record.id);
-    return this.workspace(record.id).save(
-      this.runtime(record.id),
-      secrets.gatewayToken,
-      workspaceMaxBytes(record),
-    );
+    const secrets = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
+    if (!secrets) return { kind: "skipped", reason: "the session never had a runtime" };
+    let runtime: AgentRuntime;
+    try {
+      runtime = this.runtime(record.id);
+    } catch (err) {
+      // No runtime configured for this Worker: there is nothing to save from.
+      return { kind: "skipped", reason: err instanceof Error ? err.message : String(err) };
+    }
+    if (!this.link && !(await runtime.isRunning().catch(() => false)))
+      return { kind: "skipped", reason: "no runtime is running" };
+    return this.workspace(record.id).save(runtime, secrets.gatewayToken, workspaceMaxBytes(record));
   }
 
   /** Deletes the session's saved workspace (the session is deleted). */
