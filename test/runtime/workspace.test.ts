@@ -42,7 +42,7 @@ async function bash(command: string): Promise<{ events: SessionEvent[]; output: 
       "session.status_idle",
     );
     const result = events.find((e) => e.type === "agent.tool_result");
-    expect(result, "the agent ran its bash tool").toBeDefined();
+    expect(result, `the agent ran its bash tool: ${JSON.stringify(events.map((e) => e.type))}`).toBeDefined();
     expect(result!.is_error).toBe(false);
     return { events, output: result!.content.map((b: { text?: string }) => b.text ?? "").join("") };
   } finally {
@@ -107,6 +107,11 @@ describe("a session's runtime lifecycle", () => {
     // The supervisor deletes the gateway with its whole state dir: a new runtime, nothing carried over.
     const deleted = await fetch(`${stack.supervisor.origin}/runtimes/${sessionId}`, { method: "DELETE" });
     expect(deleted.status, await deleted.text()).toBe(200);
+    // Its exit is noticed too (a clean exit on SIGTERM, this time).
+    await waitUntil(
+      async () => (await allEvents()).filter((e) => e.type === "session.runtime_exited").length === 2,
+      { timeoutMs: 30_000, intervalMs: 250, what: "the second session.runtime_exited" },
+    );
     const third = await bash("cat notes.txt && mkdir -p src && printf 'x = 1' > src/app.py");
     expect(third.events.map((e) => e.type)).toContain("span.runtime_start");
     expect(third.output).toContain("written in turn 1");
@@ -147,6 +152,6 @@ describe("a session's runtime lifecycle", () => {
     expect(after.output).not.toContain("big.bin");
     // An idle stop is the session's own doing: no exit is reported for it.
     const exits = (await allEvents()).filter((e) => e.type === "session.runtime_exited");
-    expect(exits.length).toBeLessThanOrEqual(2); // the kill, and the deleted runtime
+    expect(exits).toHaveLength(2); // the kill, and the deleted runtime
   });
 });
