@@ -107,7 +107,7 @@ describe("a session's runtime lifecycle", () => {
     // The supervisor deletes the gateway with its whole state dir: a new runtime, nothing carried over.
     const deleted = await fetch(`${stack.supervisor.origin}/runtimes/${sessionId}`, { method: "DELETE" });
     expect(deleted.status, await deleted.text()).toBe(200);
-    // Its exit is noticed too (a clean exit on SIGTERM, this time).
+    // Its exit is noticed too.
     await waitUntil(
       async () => (await allEvents()).filter((e) => e.type === "session.runtime_exited").length === 2,
       { timeoutMs: 30_000, intervalMs: 250, what: "the second session.runtime_exited" },
