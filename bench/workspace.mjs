@@ -58,7 +58,12 @@ const SHAPES = [
 /** The endpoint for one workspace directory, on a free port, as the supervisor serves it. */
 async function serve(dir) {
   const handle = workspaceArchiveHandler({ dir, token: TOKEN });
-  const server = createServer((req, res) => handle(req, res, req.url ?? "/"));
+  const server = createServer((req, res) =>
+    handle(req, res, req.url ?? "/").catch((error) => {
+      console.error(error);
+      res.destroy(error);
+    }),
+  );
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
   return { origin, close: () => new Promise((resolve) => server.close(resolve)) };

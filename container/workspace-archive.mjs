@@ -166,9 +166,18 @@ async function extract(body, dir) {
   });
   const stderr = collect(tar.stderr);
   const exited = new Promise((resolve) => tar.once("close", resolve));
-  await pipeline(body, createGunzip(), tar.stdin);
+  let piped;
+  try {
+    await pipeline(body, createGunzip(), tar.stdin);
+  } catch (error) {
+    piped = error;
+  }
   const code = await exited;
   if (code !== 0) throw new Error(`tar could not extract the archive (exit ${code}): ${stderr()}`);
+  // tar stops reading at the end-of-archive blocks and may exit before the zero padding after
+  // them has been written to it: its stdin then closes early, which is not a failure.
+  if (piped && !["ERR_STREAM_PREMATURE_CLOSE", "EPIPE"].includes(piped.code)) throw piped;
+  if (!body.readableEnded) body.resume(); // the rest of the request, so its response can go out
 }
 
 function collect(stream) {
