@@ -15,11 +15,18 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installCustomTools } from "../../container/plugins/clawplane-custom-tools/install.mjs";
+import { packageEnv } from "../../container/plugins/clawplane-packages/paths.mjs";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OPENCLAW_ENTRY = join(REPO_ROOT, "container/node_modules/openclaw/openclaw.mjs");
 const CONFIG_TEMPLATE = join(REPO_ROOT, "container/openclaw.json5");
 const PLUGINS_DIR = join(REPO_ROOT, "container/plugins");
+/**
+ * Where local gateways cache installed package sets: shared by all of them and kept across runs
+ * (CLAWPLANE_PACKAGES_CACHE_DIR of this process, read at each start, overrides it).
+ */
+const packagesCacheDir = () =>
+  process.env.CLAWPLANE_PACKAGES_CACHE_DIR || join(tmpdir(), "clawplane-packages-cache");
 
 /** /readyz took 12–20 s on 2 vCPU; leave room for a loaded CI machine. */
 const READY_TIMEOUT_MS = 120_000;
@@ -52,6 +59,8 @@ const EMBEDDING_ENV = {
  *   allow/deny lists) are written to clawplane-mcp.json and clawplane-tools.json beside the
  *   config, and CLAWPLANE_CUSTOM_TOOLS installed as the custom-tools plugin in the state dir,
  *   as container/entrypoint.sh does
+ * @param {string} [options.packagesCacheDir] where installed package sets are cached (default: one
+ *   dir under the temp dir, shared by every local gateway)
  * @param {number} [options.readyTimeoutMs] default 120 000
  * @param {boolean} [options.waitForReady] default true; false resolves right after spawn
  *   (await `handle.ready()` later, e.g. to exercise connects during startup)
@@ -82,8 +91,15 @@ export async function startOpenClaw(options) {
   const port = options.port ?? (await freePort());
   const bind = options.bind ?? "loopback";
 
+  const packagesDir = join(stateDir, "packages");
   const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    // The environment's packages, as container/entrypoint.sh sets them up (clawplane-packages/).
+    ...packageEnv(packagesDir, process.env.PATH ?? "/usr/bin:/bin"),
+    CLAWPLANE_PACKAGES_DIR: packagesDir,
+    // One cache for every gateway on this machine: a set installed once is restored after.
+    CLAWPLANE_PACKAGES_CACHE_DIR: options.packagesCacheDir ?? packagesCacheDir(),
+    // apt would change this machine's own system packages: local runtimes refuse it.
+    CLAWPLANE_PACKAGES_APT: "off",
     HOME: dirs.home,
     TMPDIR: dirs.tmp, // OpenClaw's default log file lives under the temp dir
     LANG: "C.UTF-8",
