@@ -144,6 +144,10 @@ export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, {
 export type RuntimeStartEvent = SessionEventOf<"span.runtime_start">;
 /** …and this once the runtime is ready (`ready_ms` after the start), before its first model call. */
 export type RuntimeReadyEvent = SessionEventOf<"span.runtime_ready">;
+/** The environment's packages are being installed in the session's runtime, before its first turn… */
+export type PackagesInstallStartEvent = SessionEventOf<"span.packages_install_start">;
+/** …and how long it took, per package, and the result (`failed` is followed by `session.error`). */
+export type PackagesInstallEndEvent = SessionEventOf<"span.packages_install_end">;
 export type UserEventParams = z.input<typeof UserEventParamsSchema>;
 export type SendEventsParams = z.input<typeof SendEventsSchema>;
 export type EventListParams = KnownKeys<

@@ -35,6 +35,21 @@ const READY_POLL_MS = 250;
 const STOP_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 2_000;
 
+/**
+ * The host's CA trust settings (file paths, never secrets), passed through so that tools run in
+ * a local gateway (the environment's package installers, the agent's commands) trust what the
+ * host trusts, e.g. a TLS-intercepting proxy's CA. A container trusts its own bundle instead.
+ */
+const HOST_TRUST_ENV = [
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "REQUESTS_CA_BUNDLE",
+  "PIP_CERT",
+  "CURL_CA_BUNDLE",
+  "GIT_SSL_CAINFO",
+];
+
 /** Embedding preset from OpenClaw's docs (gateway/embedding.md) plus offline mode. */
 const EMBEDDING_ENV = {
   OPENCLAW_DISABLE_BONJOUR: "1",
@@ -93,6 +108,9 @@ export async function startOpenClaw(options) {
 
   const packagesDir = join(stateDir, "packages");
   const env = {
+    ...Object.fromEntries(
+      HOST_TRUST_ENV.filter((name) => process.env[name]).map((name) => [name, process.env[name]]),
+    ),
     // The environment's packages, as container/entrypoint.sh sets them up (clawplane-packages/).
     ...packageEnv(packagesDir, process.env.PATH ?? "/usr/bin:/bin"),
     CLAWPLANE_PACKAGES_DIR: packagesDir,

@@ -1,0 +1,8 @@
+// Types for paths.mjs.
+
+export function activeDir(packagesDir: string): string;
+export const LAYOUT: Record<"npm" | "pip" | "gem" | "cargo" | "go", string>;
+export function packageEnv(
+  packagesDir: string,
+  basePath: string,
+): { PATH: string; NODE_PATH: string; PYTHONPATH: string; GEM_PATH: string };
