@@ -81,15 +81,10 @@ async function main() {
       12,
     ),
   );
-  rows.forEach((r, i) =>
-    console.log(
-      row(
-        String(i + 1),
-        [r.result.padStart(10), ms(r.installMs, 12), ms(r.bootMs, 10), ms(r.turnMs, 15)],
-        12,
-      ),
-    ),
-  );
+  for (const [i, r] of rows.entries()) {
+    const cells = [r.result.padStart(10), ms(r.installMs, 12), ms(r.bootMs, 10), ms(r.turnMs, 15)];
+    console.log(row(String(i + 1), cells, 12));
+  }
   const cold = rows[0].installMs;
   const cached = rows.slice(1).map((r) => r.installMs);
   if (cached.length > 0) {
