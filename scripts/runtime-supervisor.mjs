@@ -38,8 +38,6 @@ const OWNED_KEYS = new Set([
   "CLAWPLANE_PACKAGES_DIR",
   "CLAWPLANE_PACKAGES_CACHE_DIR",
   "CLAWPLANE_PACKAGES_APT",
-  "NODE_PATH",
-  "PYTHONPATH",
   "GEM_PATH",
 ]);
 /** Same check as container/entrypoint.sh, which exits 78 without them. */

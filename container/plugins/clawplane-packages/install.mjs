@@ -5,7 +5,8 @@
 // Layout: `<cache dir>/<key>/` holds one set (npm/, pip/, gem/, cargo/, go/; see paths.mjs),
 // written under a temporary name and renamed into place only once every package installed, so
 // a half-installed set is never found in the cache. `<packages dir>/active` then points at it,
-// which is what the agent's PATH, NODE_PATH, PYTHONPATH and GEM_PATH name (paths.mjs). A set
+// which is what the agent's PATH names (paths.mjs), as do `~/.node_modules` and a `.pth` file in
+// Python's user site (activate below). A set
 // whose entry exists is restored by that pointer alone ("cached"). apt installs system-wide,
 // outside any entry, so its packages run on every install (apt itself skips what is there).
 //
@@ -199,12 +200,50 @@ export async function isActive({ key, packagesDir }) {
   return (await readManifest(activeDir(packagesDir)))?.key === key;
 }
 
-/** Points `<packages dir>/active` at `entry`, replacing the previous pointer in one rename. */
-async function activate(entry, packagesDir) {
+/** Replaces whatever is at `path` with a symlink to `target`, in one rename. */
+async function pointAt(path, target) {
+  const next = `${path}.${process.pid}.${Date.now()}`;
+  await symlink(target, next);
+  await rename(next, path);
+}
+
+/**
+ * Points `<packages dir>/active` at `entry`, and makes the active set's libraries findable from
+ * HOME, which OpenClaw's exec passes on (unlike NODE_PATH and PYTHONPATH, see paths.mjs):
+ * `~/.node_modules` is on Node's global module path, and a `.pth` file in Python's user site
+ * adds the pip dir to `sys.path`. Both name `active/…`, so they follow every later switch.
+ */
+async function activate(entry, packagesDir, packages, env) {
   await mkdir(packagesDir, { recursive: true });
-  const next = join(packagesDir, `active.${process.pid}.${Date.now()}`);
-  await symlink(entry, next);
-  await rename(next, activeDir(packagesDir));
+  await pointAt(activeDir(packagesDir), entry);
+  if (!env.HOME) return;
+  if ((packages.npm ?? []).length > 0) {
+    await pointAt(join(env.HOME, ".node_modules"), join(activeDir(packagesDir), LAYOUT.npm, "node_modules"));
+  }
+  if ((packages.pip ?? []).length > 0) {
+    const site = await output(
+      "python3",
+      ["-c", "import site; print(site.getusersitepackages())"],
+      installerEnv(env),
+    );
+    if (site) {
+      await mkdir(site, { recursive: true });
+      await writeFile(join(site, "clawplane-packages.pth"), `${join(activeDir(packagesDir), LAYOUT.pip)}\n`);
+    }
+  }
+}
+
+/** What a short command prints (trimmed), or null when it cannot run or fails. */
+function output(command, args, env) {
+  return new Promise((resolve) => {
+    let text = "";
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "ignore"] });
+    child.stdout.on("data", (chunk) => {
+      text += chunk.toString("utf8");
+    });
+    child.once("error", () => resolve(null));
+    child.once("close", (code) => resolve(code === 0 ? text.trim() || null : null));
+  });
 }
 
 /**
@@ -281,6 +320,6 @@ export async function installPackageSet({ key, packages, packagesDir, cacheDir, 
     // Another runtime sharing the cache may have finished the same set first: keep theirs.
     await rename(staging, entry).catch(() => rm(staging, { recursive: true, force: true }));
   }
-  await activate(entry, packagesDir);
+  await activate(entry, packagesDir, packages, env);
   return { result: cached ? "cached" : "installed", steps, error: null };
 }

@@ -2,7 +2,4 @@
 
 export function activeDir(packagesDir: string): string;
 export const LAYOUT: Record<"npm" | "pip" | "gem" | "cargo" | "go", string>;
-export function packageEnv(
-  packagesDir: string,
-  basePath: string,
-): { PATH: string; NODE_PATH: string; PYTHONPATH: string; GEM_PATH: string };
+export function packageEnv(packagesDir: string, basePath: string): { PATH: string; GEM_PATH: string };

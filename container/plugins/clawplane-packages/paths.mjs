@@ -3,8 +3,10 @@
 // when the runtime boots: by container/entrypoint.sh (`eval "$(node paths.mjs)"`) and by the
 // local runtime (test/support/openclaw-process.mjs). A set installed later is made usable by
 // pointing `<packages dir>/active` at it (install.mjs); the agent's exec tool, whose commands
-// inherit the gateway's env, then finds its binaries on PATH and its libraries on NODE_PATH,
-// PYTHONPATH and GEM_PATH.
+// inherit the gateway's PATH, then finds the set's binaries. Libraries are found through HOME,
+// not env: OpenClaw's exec drops NODE_PATH, PYTHONPATH and GEM_PATH from what its commands
+// inherit (its host env security policy), so install.mjs links `~/.node_modules` (on Node's
+// global module path) and writes a `.pth` file into Python's user site instead.
 //
 //   node paths.mjs    prints `export NAME='value'` lines for CLAWPLANE_PACKAGES_DIR and PATH
 
@@ -37,8 +39,8 @@ export function packageEnv(packagesDir, basePath) {
   ];
   return {
     PATH: [...bins, basePath].filter(Boolean).join(":"),
-    NODE_PATH: join(active, LAYOUT.npm, "node_modules"),
-    PYTHONPATH: join(active, LAYOUT.pip),
+    // For the gateway's own children; the agent's commands do not inherit it (see above), so
+    // installed gems' binstubs work but `require` from the agent's ruby does not find them.
     // The trailing separator keeps RubyGems' default paths after ours.
     GEM_PATH: `${join(active, LAYOUT.gem)}:`,
   };
