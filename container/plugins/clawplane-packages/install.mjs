@@ -217,6 +217,7 @@ async function activate(entry, packagesDir, packages, env) {
   await mkdir(packagesDir, { recursive: true });
   await pointAt(activeDir(packagesDir), entry);
   if (!env.HOME) return;
+  await mkdir(env.HOME, { recursive: true });
   if ((packages.npm ?? []).length > 0) {
     await pointAt(join(env.HOME, ".node_modules"), join(activeDir(packagesDir), LAYOUT.npm, "node_modules"));
   }
