@@ -104,6 +104,38 @@ describe("environment packages: pins per manager", () => {
   });
 });
 
+describe("environment packages: networking", () => {
+  it("under limited networking need allow_package_managers (400 at config.packages), and are accepted with it", async () => {
+    const limited = { type: "limited", allowed_hosts: [], allow_mcp_servers: false };
+    const refused = await callJson("/v1/environments", {
+      body: {
+        name: uniqueName("locked"),
+        config: {
+          type: "cloud",
+          networking: { ...limited, allow_package_managers: false },
+          packages: { npm: ["is-number@7.0.0"] },
+        },
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details.errors[0]).toMatchObject({
+      path: "config.packages",
+      message: expect.stringContaining("allow_package_managers"),
+    });
+    const accepted = await callJson("/v1/environments", {
+      body: {
+        name: uniqueName("registries"),
+        config: {
+          type: "cloud",
+          networking: { ...limited, allow_package_managers: true },
+          packages: { npm: ["is-number@7.0.0"] },
+        },
+      },
+    });
+    expect(accepted.status).toBe(200);
+  });
+});
+
 describe("environment packages: install events", () => {
   it("are typed in the event catalog /openapi.json documents", async () => {
     const { body } = await callJson("/openapi.json");
