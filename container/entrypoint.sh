@@ -29,6 +29,10 @@ export OPENCLAW_STATE_DIR="${OPENCLAW_STATE_DIR:-/data/state}"
 export HOME="${HOME:-/data/home}"
 export CLAWPLANE_WORKSPACE_DIR="${CLAWPLANE_WORKSPACE_DIR:-/workspace}"
 export CLAWPLANE_PLUGINS_DIR="${CLAWPLANE_PLUGINS_DIR:-/app/plugins}"
+# The environment's packages (plugins/clawplane-packages): installed after boot, when the session
+# asks, under these dirs; the same for every session, so a pre-booted runtime serves any set.
+export CLAWPLANE_PACKAGES_DIR="${CLAWPLANE_PACKAGES_DIR:-/data/packages}"
+export CLAWPLANE_PACKAGES_CACHE_DIR="${CLAWPLANE_PACKAGES_CACHE_DIR:-/data/packages-cache}"
 
 missing=""
 for name in OPENCLAW_GATEWAY_TOKEN CLAWPLANE_LLM_BASE_URL CLAWPLANE_SESSION_TOKEN; do
@@ -67,6 +71,8 @@ if [ -r "$cf_ca" ]; then
     export SSL_CERT_FILE="$bundle" CURL_CA_BUNDLE="$bundle" REQUESTS_CA_BUNDLE="$bundle" GIT_SSL_CAINFO="$bundle"
   fi
 fi
+# The installed set's binaries and libraries within the agent's reach (PATH, NODE_PATH, ...).
+eval "$(node "$CLAWPLANE_PLUGINS_DIR/clawplane-packages/paths.mjs")"
 cd "$CLAWPLANE_WORKSPACE_DIR"
 # The workspace archive endpoint (port 18790, gateway token required): the session's object saves
 # /workspace through it after each turn and puts it back into a fresh container.

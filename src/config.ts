@@ -23,6 +23,11 @@ export const SSE_KEEPALIVE_MS = 15_000;
  */
 export const RUNTIME_READY_DEADLINE_MS = 180_000;
 /**
+ * How long a session waits for its environment's packages to install in a fresh runtime (15 min):
+ * the plugin gives each installer run 10 min, and a set of several cold installs adds up.
+ */
+export const PACKAGES_INSTALL_TIMEOUT_MS = 900_000;
+/**
  * Idle sleep: a session stops its runtime after this long without a turn, and the next message
  * starts it again (the conversation is restored from the session's log). An environment's
  * `config.sleep_after_seconds` sets it per environment within these bounds: at least a minute,

@@ -146,6 +146,10 @@ export type RuntimeStartEvent = SessionEventOf<"span.runtime_start">;
 export type RuntimeReadyEvent = SessionEventOf<"span.runtime_ready">;
 /** The session's runtime exited on its own (crash, out-of-memory kill, restart), with its `exit_code`. */
 export type RuntimeExitedEvent = SessionEventOf<"session.runtime_exited">;
+/** The environment's packages are being installed in the session's runtime, before its first turn… */
+export type PackagesInstallStartEvent = SessionEventOf<"span.packages_install_start">;
+/** …and how long it took, per package, and the result (`failed` is followed by `session.error`). */
+export type PackagesInstallEndEvent = SessionEventOf<"span.packages_install_end">;
 export type UserEventParams = z.input<typeof UserEventParamsSchema>;
 export type SendEventsParams = z.input<typeof SendEventsSchema>;
 export type EventListParams = KnownKeys<

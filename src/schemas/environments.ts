@@ -18,6 +18,7 @@ import {
 import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
+import { packageSpecProblem } from "./package-specs";
 
 /** The package managers an environment can install from, in response order. */
 export const PACKAGE_MANAGERS = ["apt", "cargo", "gem", "go", "npm", "pip"] as const;
@@ -52,18 +53,30 @@ export const LimitedNetworkSchema = z
   })
   .openapi("LimitedNetwork");
 
-const packageList = z.array(z.string().min(1).max(256));
+/** One manager's list as sent: each entry a spec in that manager's own syntax (package-specs.ts). */
+function packageList(manager: PackageManager) {
+  return z.array(
+    z
+      .string()
+      .min(1)
+      .max(256)
+      .superRefine((spec, ctx) => {
+        const problem = packageSpecProblem(manager, spec);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+  );
+}
 
 /** Packages as sent; each list is optional and nullable. */
 export const PackagesParamsSchema = z
   .strictObject({
     type: z.literal("packages").optional(),
-    apt: packageList.nullish(),
-    cargo: packageList.nullish(),
-    gem: packageList.nullish(),
-    go: packageList.nullish(),
-    npm: packageList.nullish(),
-    pip: packageList.nullish(),
+    apt: packageList("apt").nullish(),
+    cargo: packageList("cargo").nullish(),
+    gem: packageList("gem").nullish(),
+    go: packageList("go").nullish(),
+    npm: packageList("npm").nullish(),
+    pip: packageList("pip").nullish(),
   })
   .openapi("PackagesParams");
 export type PackagesParams = z.infer<typeof PackagesParamsSchema>;

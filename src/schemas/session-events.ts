@@ -6,13 +6,15 @@
  * them.
  *
  * The CMA events Clawplane emits (shapes as in the CMA contract), the echoes of the user events
- * it accepts, and its own span pair `span.runtime_start` / `span.runtime_ready`. Text blocks are
+ * it accepts, and its own spans: `span.runtime_start` / `span.runtime_ready` (a runtime start) and
+ * `span.packages_install_start` / `span.packages_install_end` (the environment's packages). Text blocks are
  * checked strictly; other block types (image, document, search_result) are accepted by shape
  * and passed to the agent as their text where they have one.
  */
 import { z } from "@hono/zod-openapi";
 import { MAX_EVENTS_PER_SEND, MAX_PAGE_LIMIT } from "../config";
 import { decimalIntQuery, PageQuery, TimestampQuery } from "./common";
+import { PACKAGE_MANAGERS } from "./environments";
 import { MetadataSchema } from "./metadata";
 
 const TextBlockSchema = z.strictObject({ type: z.literal("text"), text: z.string() });
@@ -252,6 +254,47 @@ export const SessionEventSchema = z
       started_at: z.string(),
       /** Milliseconds from the start to a runtime ready to run the turn. */
       ready_ms: z.number().int().nonnegative(),
+    }),
+    /*
+     * The environment's packages (`config.packages`), installed in the session's runtime before
+     * its first turn runs: `span.packages_install_start` says what is installed, and
+     * `span.packages_install_end` how long it took and the result, per package. Emitted when a
+     * runtime does not hold the set yet (a first turn, or a runtime started again); a failure is
+     * followed by `session.error` naming the package, and the turn does not run.
+     */
+    storedEvent("span.packages_install_start", "PackagesInstallStartEvent", {
+      /** The packages being installed, by manager (only managers with packages), as configured. */
+      packages: z.partialRecord(z.enum(PACKAGE_MANAGERS), z.array(z.string())),
+      /** The cache key: a hash of the normalized set. The same set, the same key. */
+      cache_key: z.string(),
+    }),
+    storedEvent("span.packages_install_end", "PackagesInstallEndEvent", {
+      /** The `span.packages_install_start` event this one ends. */
+      packages_install_start_id: z.string(),
+      /** `installed`: by the installers now; `cached`: the set was restored from the cache; `failed`. */
+      result: z.enum(["installed", "cached", "failed"]),
+      /** Milliseconds from the start to the set being usable (or the failure). */
+      duration_ms: z.number().int().nonnegative(),
+      /** Each installer run, in order (a cached set still runs apt, which installs system-wide). */
+      steps: z.array(
+        z.object({
+          manager: z.enum(PACKAGE_MANAGERS),
+          package: z.string(),
+          result: z.enum(["installed", "failed"]),
+          duration_ms: z.number().int().nonnegative(),
+        }),
+      ),
+      /**
+       * The package that failed and its installer's own message; null on success. `manager` and
+       * `package` are null when the install could not run at all (the message says why).
+       */
+      error: z
+        .object({
+          manager: z.enum(PACKAGE_MANAGERS).nullable(),
+          package: z.string().nullable(),
+          message: z.string(),
+        })
+        .nullable(),
     }),
   ])
   .openapi("SessionEvent");

@@ -7,6 +7,7 @@ import type { EnvironmentRecord } from "../db/environments";
 import type { AgentSpec } from "../domain/agent-spec";
 import type { Networking } from "../egress/policy";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
+import type { Packages } from "../schemas/environments";
 import type { SessionBudget } from "../schemas/session-limits";
 import type { SessionStatus, SessionWire } from "../schemas/sessions";
 
@@ -65,6 +66,11 @@ export interface SessionRecord {
    * than the setting: the default then.
    */
   workspaceMaxMb?: number;
+  /**
+   * The environment's packages when the session was created, installed in its runtime before the
+   * first turn (environment-packages.ts). Absent on records older than package installs.
+   */
+  packages?: Packages;
 }
 
 /** A new, idle session's record: no usage yet, network policy taken from its environment. */
@@ -101,6 +107,7 @@ export function newSessionRecord(init: {
     apiOrigin: init.apiOrigin,
     sleepAfterSeconds: config.type === "cloud" ? config.sleep_after_seconds : DEFAULT_SLEEP_AFTER_SECONDS,
     workspaceMaxMb: config.type === "cloud" ? config.workspace_max_mb : DEFAULT_WORKSPACE_MAX_MB,
+    packages: config.type === "cloud" ? config.packages : undefined,
   };
 }
 

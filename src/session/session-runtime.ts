@@ -24,11 +24,13 @@ import { LLM_PROXY_HOST, MCP_PROXY_HOST } from "../runtime/container-runtime";
 import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
+import type { SessionEvent, SessionEventBody } from "../schemas/session-events";
 import { selectRuntime } from "../runtime/select-runtime";
 import type { ApprovalCall } from "./approval-desk";
 import type { CustomToolAnswer } from "./approvals";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
 import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
+import { installEnvironmentPackages, normalizedPackageSet } from "./environment-packages";
 import { type LinkState, openLink } from "./gateway-link";
 import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
 import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
@@ -80,6 +82,8 @@ export class SessionRuntime {
   private link: LinkState | undefined;
   /** Runtimes watched for their exit (one per link; an earlier one may still be going down). */
   private readonly watches = new Set<ExitWatch>();
+  /** The link whose runtime holds the environment's packages (checked once per link). */
+  private packagesReadyOn: LinkState | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -222,6 +226,23 @@ export class SessionRuntime {
     if (this.env.RUNTIME_LLM_BASE_URL) return null;
     const model = record.agent.model.id;
     return chooseUpstream(model, this.env) ? null : missingProviderMessage(model);
+  }
+
+  /**
+   * Makes sure the connected runtime holds the environment's packages before a turn runs
+   * (environment-packages.ts): once per link, since a new link may be a new runtime. Null when
+   * they are usable (or there are none), else the failure naming the package.
+   */
+  async installPackages(
+    record: SessionRecord,
+    emit: (event: SessionEventBody) => SessionEvent,
+  ): Promise<string | null> {
+    const link = this.link;
+    const set = normalizedPackageSet(record.packages);
+    if (!link || this.packagesReadyOn === link || Object.keys(set).length === 0) return null;
+    const failure = await installEnvironmentPackages(link.client, set, emit);
+    if (!failure) this.packagesReadyOn = link;
+    return failure;
   }
 
   /** Forgets a link that is known to be dead; the next `connect` starts over. */

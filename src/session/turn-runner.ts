@@ -53,6 +53,14 @@ export interface TurnRuntime {
     onStart: () => void,
   ): Promise<{ client: Pick<GatewayClient, "chatSend">; freshTranscript: boolean }>;
   abort(sessionId: string, runId: string): Promise<void>;
+  /**
+   * Installs the environment's packages in the connected runtime unless it holds them already
+   * (with their progress events); null when they are usable, else the failure naming the package.
+   */
+  installPackages(
+    record: SessionRecord,
+    emit: (event: SessionEventBody) => SessionEvent,
+  ): Promise<string | null>;
   /** Forgets a link known to be dead: the next turn starts the runtime again. */
   forget(): void;
 }
@@ -177,6 +185,13 @@ export class TurnRunner {
         err instanceof RuntimeStartError ? err.reason : `could not reach the agent runtime: ${String(err)}`;
       log("warn", "runtime start failed", { session_id: record.id, reason });
       this.finish(input, { kind: "error", message: reason, errorType: "unknown_error" });
+      return;
+    }
+    // The environment's packages, before the turn: a turn never runs on a half-installed set.
+    const packagesFailure = await this.host.runtime.installPackages(record, (event) => this.host.emit(event));
+    if (packagesFailure) {
+      log("warn", "environment packages failed to install", { session_id: record.id });
+      this.finish(input, { kind: "error", message: packagesFailure, errorType: "unknown_error" });
       return;
     }
 

@@ -13,6 +13,8 @@ export interface OpenClawOptions {
   /** Default: a new temp dir, removed by stop(). */
   stateDir?: string;
   env?: Record<string, string>;
+  /** Where installed package sets are cached; default CLAWPLANE_PACKAGES_CACHE_DIR or one temp dir shared by all. */
+  packagesCacheDir?: string;
   readyTimeoutMs?: number;
   /** Default true; false resolves right after spawn (await `ready()`). */
   waitForReady?: boolean;

@@ -15,11 +15,18 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { installCustomTools } from "../../container/plugins/clawplane-custom-tools/install.mjs";
+import { packageEnv } from "../../container/plugins/clawplane-packages/paths.mjs";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OPENCLAW_ENTRY = join(REPO_ROOT, "container/node_modules/openclaw/openclaw.mjs");
 const CONFIG_TEMPLATE = join(REPO_ROOT, "container/openclaw.json5");
 const PLUGINS_DIR = join(REPO_ROOT, "container/plugins");
+/**
+ * Where local gateways cache installed package sets: shared by all of them and kept across runs
+ * (CLAWPLANE_PACKAGES_CACHE_DIR of this process, read at each start, overrides it).
+ */
+const packagesCacheDir = () =>
+  process.env.CLAWPLANE_PACKAGES_CACHE_DIR || join(tmpdir(), "clawplane-packages-cache");
 
 /** /readyz took 12–20 s on 2 vCPU; leave room for a loaded CI machine. */
 const READY_TIMEOUT_MS = 120_000;
@@ -27,6 +34,21 @@ const READY_POLL_MS = 250;
 /** Idle SIGTERM shutdown measured ~150 ms–4 s; after this the process group is SIGKILLed. */
 const STOP_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 2_000;
+
+/**
+ * The host's CA trust settings (file paths, never secrets), passed through so that tools run in
+ * a local gateway (the environment's package installers, the agent's commands) trust what the
+ * host trusts, e.g. a TLS-intercepting proxy's CA. A container trusts its own bundle instead.
+ */
+const HOST_TRUST_ENV = [
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "REQUESTS_CA_BUNDLE",
+  "PIP_CERT",
+  "CURL_CA_BUNDLE",
+  "GIT_SSL_CAINFO",
+];
 
 /** Embedding preset from OpenClaw's docs (gateway/embedding.md) plus offline mode. */
 const EMBEDDING_ENV = {
@@ -52,6 +74,8 @@ const EMBEDDING_ENV = {
  *   allow/deny lists) are written to clawplane-mcp.json and clawplane-tools.json beside the
  *   config, and CLAWPLANE_CUSTOM_TOOLS installed as the custom-tools plugin in the state dir,
  *   as container/entrypoint.sh does
+ * @param {string} [options.packagesCacheDir] where installed package sets are cached (default: one
+ *   dir under the temp dir, shared by every local gateway)
  * @param {number} [options.readyTimeoutMs] default 120 000
  * @param {boolean} [options.waitForReady] default true; false resolves right after spawn
  *   (await `handle.ready()` later, e.g. to exercise connects during startup)
@@ -82,8 +106,18 @@ export async function startOpenClaw(options) {
   const port = options.port ?? (await freePort());
   const bind = options.bind ?? "loopback";
 
+  const packagesDir = join(stateDir, "packages");
   const env = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    ...Object.fromEntries(
+      HOST_TRUST_ENV.filter((name) => process.env[name]).map((name) => [name, process.env[name]]),
+    ),
+    // The environment's packages, as container/entrypoint.sh sets them up (clawplane-packages/).
+    ...packageEnv(packagesDir, process.env.PATH ?? "/usr/bin:/bin"),
+    CLAWPLANE_PACKAGES_DIR: packagesDir,
+    // One cache for every gateway on this machine: a set installed once is restored after.
+    CLAWPLANE_PACKAGES_CACHE_DIR: options.packagesCacheDir ?? packagesCacheDir(),
+    // apt would change this machine's own system packages: local runtimes refuse it.
+    CLAWPLANE_PACKAGES_APT: "off",
     HOME: dirs.home,
     TMPDIR: dirs.tmp, // OpenClaw's default log file lives under the temp dir
     LANG: "C.UTF-8",

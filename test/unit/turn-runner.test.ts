@@ -67,6 +67,7 @@ function harness(options: { agent?: SessionAgent; turnLimitMs?: number; activeMs
       return link;
     },
     modelConfigError: () => null as string | null,
+    installPackages: async (_record: SessionRecord, _emit: unknown) => null as string | null,
     abort: async (_sessionId: string, runId: string) => {
       aborted.push(runId);
       // OpenClaw answers an abort with `chat aborted` for the run, a moment later.
@@ -252,6 +253,25 @@ describe("TurnRunner", () => {
     });
     expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
     expect(h.sent).toEqual([]);
+  });
+
+  it("runs no turn when the environment's packages fail to install: one session.error naming the package", async () => {
+    const h = harness();
+    const failure = 'Installing npm package "no-such-pkg" failed: npm error 404 Not Found';
+    h.runtime.installPackages = async () => failure;
+    await h.runner.run(h.input);
+    expect(h.sent).toEqual([]);
+    expect(h.types()).toEqual([
+      "session.status_running",
+      "span.runtime_start",
+      "span.runtime_ready",
+      "session.error",
+      "session.usage",
+      "session.status_idle",
+    ]);
+    expect(h.errors()[0]).toMatchObject({ error: { message: failure, retry_status: { type: "exhausted" } } });
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
+    expect(h.removed).toEqual([MESSAGE_ID]);
   });
 
   it("reports a runtime lost mid-turn as one retrying session.error and keeps the message queued", async () => {

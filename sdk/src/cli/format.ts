@@ -63,6 +63,8 @@ export function summarize(e: StreamEvent): string {
     return `${e.name ?? ""} ${JSON.stringify(e.input ?? {})}`;
   if (e.type === "span.runtime_start") return "starting runtime…";
   if (e.type === "span.runtime_ready") return runtimeReady(e);
+  if (e.type === "span.packages_install_start") return packagesInstalling(e);
+  if (e.type === "span.packages_install_end") return packagesInstalled(e);
   if (e.type === "event_delta") return e.delta?.content?.text ?? "";
   return "";
 }
@@ -71,6 +73,22 @@ export function summarize(e: StreamEvent): string {
 export function runtimeReady(event: object): string {
   const ms = (event as { ready_ms?: unknown }).ready_ms;
   return typeof ms === "number" ? `runtime ready in ${(ms / 1000).toFixed(1)} s` : "runtime ready";
+}
+
+/** `span.packages_install_start` in words: "installing packages: npm is-number@7.0.0". */
+export function packagesInstalling(event: object): string {
+  const packages = (event as { packages?: Record<string, string[]> }).packages ?? {};
+  const list = Object.entries(packages).map(([manager, specs]) => `${manager} ${specs.join(" ")}`);
+  return `installing packages: ${list.join(", ")}`;
+}
+
+/** `span.packages_install_end` in words: "packages installed in 4.5 s" (or restored, or failed). */
+export function packagesInstalled(event: object): string {
+  const { result, duration_ms: ms } = event as { result?: string; duration_ms?: number };
+  const took = typeof ms === "number" ? ` in ${(ms / 1000).toFixed(1)} s` : "";
+  if (result === "cached") return `packages restored from the cache${took}`;
+  if (result === "failed") return `packages failed to install${took}`;
+  return `packages installed${took}`;
 }
 
 /** The stderr line for a failed call: message, machine code, status and request id. */

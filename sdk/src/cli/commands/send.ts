@@ -6,7 +6,7 @@
  */
 import type { Command } from "commander";
 import { CliExit, type Context } from "../context.js";
-import { contentText, json, runtimeReady } from "../format.js";
+import { contentText, json, packagesInstalled, packagesInstalling, runtimeReady } from "../format.js";
 import { Progress } from "../progress.js";
 
 export function registerSend(sessions: Command, ctx: Context): void {
@@ -68,6 +68,11 @@ export function registerSend(sessions: Command, ctx: Context): void {
             progress.show("starting runtime");
           } else if (e.type === "span.runtime_ready") {
             progress.note(runtimeReady(e));
+            progress.show("agent working");
+          } else if (e.type === "span.packages_install_start") {
+            progress.show(packagesInstalling(e));
+          } else if (e.type === "span.packages_install_end") {
+            progress.note(packagesInstalled(e));
             progress.show("agent working");
           } else if (e.type === "span.model_request_start") {
             progress.show("thinking");
