@@ -28,6 +28,7 @@ import type {
   SessionEventBodyOf,
   UserEventInput,
 } from "../schemas/session-events";
+import type { SessionThreadWire, ThreadListQuery } from "../schemas/session-threads";
 import type { SessionStatus, SessionWire } from "../schemas/sessions";
 import { ApprovalDesk, type ApprovalRequest } from "./approval-desk";
 import { ApprovalBook } from "./approvals";
@@ -45,6 +46,7 @@ import {
   sleepAfterMs,
 } from "./session-record";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
+import { SessionThreads } from "./session-threads";
 import { StreamHub } from "./stream-hub";
 import { quotaErrorEvent, TurnRunner } from "./turn-runner";
 
@@ -63,6 +65,7 @@ export class SessionDO extends DurableObject<Env> {
   private readonly approvals: ApprovalDesk;
   private readonly pendingAgent: PendingAgent;
   private readonly turns: TurnRunner;
+  private readonly threads: SessionThreads;
   private pumping: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -70,6 +73,11 @@ export class SessionDO extends DurableObject<Env> {
     this.events = new EventLog(ctx.storage.sql);
     this.queue = new InputQueue(ctx.storage.sql);
     this.pendingAgent = new PendingAgent(ctx.storage.kv);
+    this.threads = new SessionThreads(ctx.storage.sql, {
+      record: () => this.mustRecord(),
+      emit: (body, threadId) => this.emit(body, undefined, threadId),
+      stopRun: (thread) => (thread.runtimeKey ? this.runtime.abortKey(thread.runtimeKey) : Promise.resolve()),
+    });
     this.approvals = new ApprovalDesk(new ApprovalBook(ctx.storage.kv), {
       turn: () => this.turns.current,
       sessionKey: () => openclawSessionKey(this.mustRecord().id),
@@ -93,7 +101,10 @@ export class SessionDO extends DurableObject<Env> {
     });
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),
-      onLost: (reason) => this.turns.runtimeLost(reason),
+      onLost: (reason) => {
+        this.threads.runtimeLost(reason);
+        this.turns.runtimeLost(reason);
+      },
     });
     this.turns = new TurnRunner(
       {
@@ -179,6 +190,7 @@ export class SessionDO extends DurableObject<Env> {
       const record = this.mustRecord();
       this.emit({ type: "session.deleted" });
       this.hub.closeAll();
+      this.threads.closeAll();
       await this.stopRuntime("deleted", true);
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
@@ -223,9 +235,16 @@ export class SessionDO extends DurableObject<Env> {
    */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    const threadPath = /^\/threads\/([^/]+)\/stream$/.exec(url.pathname);
+    let childId: string | undefined;
     try {
-      if (url.pathname !== "/stream") throw new ApiError("not_found", `no ${url.pathname} on a session`);
+      if (url.pathname !== "/stream" && !threadPath)
+        throw new ApiError("not_found", `no ${url.pathname} on a session`);
       this.mustRecord();
+      if (threadPath) {
+        const thread = this.threads.mustGet(decodeURIComponent(threadPath[1] ?? ""));
+        if (this.threads.isChild(thread)) childId = thread.id;
+      }
     } catch (err) {
       // The API's one error envelope, as the Worker's own answers are.
       if (err instanceof ApiError)
@@ -235,8 +254,41 @@ export class SessionDO extends DurableObject<Env> {
     const lastId = request.headers.get("last-event-id") ?? url.searchParams.get("last_event_id");
     const deltas = new Set(url.searchParams.getAll("event_deltas[]"));
     // Catch-up and subscription in one synchronous step: nothing can be emitted in between.
+    // A child thread's stream works the same way, over the child's own log.
+    if (childId !== undefined) {
+      const backlog = lastId ? this.events.after(this.events.get(lastId)?.seq ?? 0, childId) : [];
+      return this.threads.hub(childId).subscribe(backlog, deltas, request.signal);
+    }
     const backlog = lastId ? this.events.after(this.events.get(lastId)?.seq ?? 0) : [];
     return this.hub.subscribe(backlog, deltas, request.signal);
+  }
+
+  // ---- RPC: threads ---------------------------------------------------------------------
+
+  async listThreads(
+    query: ThreadListQuery,
+  ): Promise<RpcResult<{ data: SessionThreadWire[]; next_page: string | null }>> {
+    return capture(() => this.threads.list(query));
+  }
+
+  async getThread(threadId: string): Promise<RpcResult<SessionThreadWire>> {
+    return capture(() => this.threads.toWire(this.threads.mustGet(threadId)));
+  }
+
+  async archiveThread(threadId: string): Promise<RpcResult<SessionThreadWire>> {
+    return capture(() => this.threads.archive(threadId));
+  }
+
+  /** A thread's events: the primary's are the session's own; a child's are its own log. */
+  async listThreadEvents(
+    threadId: string,
+    query: EventQuery,
+  ): Promise<RpcResult<{ rows: Array<{ seq: number; event: SessionEvent }> }>> {
+    return capture(() => {
+      const thread = this.threads.mustGet(threadId);
+      const childId = this.threads.isChild(thread) ? thread.id : undefined;
+      return { rows: this.events.query({ ...query, threadId: childId }) };
+    });
   }
 
   // ---- RPC: LLM proxy meter -------------------------------------------------------------
@@ -309,10 +361,11 @@ export class SessionDO extends DurableObject<Env> {
     this.ctx.storage.kv.put(RECORD_KEY, record);
   }
 
-  /** Appends an event to the log and publishes it to live streams. */
-  private emit(body: SessionEventBody, id?: string): SessionEvent {
-    const { event } = this.events.append(body, Date.now(), id);
-    this.hub.publish(event);
+  /** Appends an event to the log (a child thread's, with `threadId`) and publishes it to live streams. */
+  private emit(body: SessionEventBody, id?: string, threadId?: string): SessionEvent {
+    const { event } = this.events.append(body, Date.now(), id, threadId ?? null);
+    if (threadId === undefined) this.hub.publish(event);
+    else this.threads.publish(threadId, event);
     return event;
   }
 
