@@ -393,6 +393,18 @@ export class SessionDO extends DurableObject<Env> {
     // tool call that is waiting; each once.
     const answered = new Set<string>();
     inputs.forEach((input, i) => {
+      if (input.type === "user.interrupt" && input.session_thread_id !== undefined) {
+        if (this.threads.find(input.session_thread_id)) return;
+        throw new ApiError(
+          "invalid_request",
+          `session ${record.id} has no thread ${input.session_thread_id}`,
+          {
+            fields: [
+              { path: `events.${i}.session_thread_id`, message: "no thread with this id in this session" },
+            ],
+          },
+        );
+      }
       if (input.type !== "user.tool_confirmation" && input.type !== "user.custom_tool_result") return;
       const custom = input.type === "user.custom_tool_result";
       const ref = custom ? input.custom_tool_use_id : input.tool_use_id;
@@ -451,7 +463,7 @@ export class SessionDO extends DurableObject<Env> {
             ...(input.session_thread_id ? { session_thread_id: input.session_thread_id } : {}),
           }),
         );
-        void this.interrupt();
+        void this.interrupt(input.session_thread_id);
       }
     }
     this.kick();
@@ -498,7 +510,17 @@ export class SessionDO extends DurableObject<Env> {
     this.turns.onGatewayEvent(frame);
   }
 
-  private async interrupt(): Promise<void> {
+  /**
+   * `user.interrupt`: of a child thread, stops that child only; otherwise stops the session's
+   * turn and every running child with it.
+   */
+  private async interrupt(threadId?: string): Promise<void> {
+    const target = threadId === undefined ? undefined : this.threads.find(threadId);
+    if (target && this.threads.isChild(target)) {
+      await this.threads.interrupt([target]);
+      return;
+    }
+    await this.threads.interrupt(this.threads.book.liveChildren());
     const turn = this.turns.current;
     if (turn) {
       // Pending calls of the interrupted turn are dropped with it: nothing is left to answer.

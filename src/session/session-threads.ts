@@ -82,10 +82,15 @@ export class SessionThreads {
     return this.book.primary(threadAgentOf(record.agent), record.createdAt);
   }
 
+  /** A thread of this session, or null. */
+  find(id: string): ThreadRow | null {
+    const primary = this.primary();
+    return id === primary.id ? primary : this.book.get(id);
+  }
+
   /** A thread of this session, or 404 `thread_not_found`. */
   mustGet(id: string): ThreadRow {
-    const primary = this.primary();
-    const thread = id === primary.id ? primary : this.book.get(id);
+    const thread = this.find(id);
     if (!thread)
       throw new ApiError("thread_not_found", `session ${this.host.record().id} has no thread ${id}`);
     return thread;
@@ -241,6 +246,15 @@ export class SessionThreads {
       this.book.archive(id, Date.now());
     }
     return this.toWire(this.mustGet(id));
+  }
+
+  /** Interrupts running children: each one's run is stopped and it goes idle (`end_turn`). */
+  async interrupt(children: ThreadRow[]): Promise<void> {
+    for (const child of children) {
+      if (child.status !== "running") continue;
+      await this.host.stopRun(child);
+      this.setStatus(child, "idle");
+    }
   }
 
   /**

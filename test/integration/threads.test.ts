@@ -210,3 +210,79 @@ describe("@anthropic-ai/sdk beta.sessions.threads", () => {
     expect(badStatus.body.error.message).toContain("statuses[]");
   });
 });
+
+describe("stopping child threads", () => {
+  const threadStatus = (sessionId: string, threadId: string) =>
+    client.beta.sessions.threads.retrieve(threadId, { session_id: sessionId }).then((t) => t.status);
+
+  it("user.interrupt stops every running child: each goes idle, told on the parent stream", async () => {
+    const session = await newSession();
+    const a = await plantChild(session.id, "a");
+    const b = await plantChild(session.id, "b");
+    await client.beta.sessions.events.send(session.id, { events: [{ type: "user.interrupt" }] });
+    await expect.poll(() => threadStatus(session.id, a.childId)).toBe("idle");
+    await expect.poll(() => threadStatus(session.id, b.childId)).toBe("idle");
+    const idles = [];
+    for await (const e of client.beta.sessions.events.list(session.id, {
+      types: ["session.thread_status_idle"],
+    } as never))
+      idles.push(e);
+    expect(idles.map((e) => (e as { session_thread_id: string }).session_thread_id).sort()).toEqual(
+      [a.childId, b.childId].sort(),
+    );
+    expect(idles[0]).toMatchObject({
+      stop_reason: { type: "end_turn" },
+      stop_details: null,
+      agent_name: "Researcher",
+    });
+    // Idle once: the child's usage is now shown.
+    const child = await client.beta.sessions.threads.retrieve(a.childId, { session_id: session.id });
+    expect(child.usage).toMatchObject({ input_tokens: 0, output_tokens: 0 });
+  });
+
+  it("user.interrupt naming one child stops that child only; an unknown thread is refused", async () => {
+    const session = await newSession();
+    const a = await plantChild(session.id, "a");
+    const b = await plantChild(session.id, "b");
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: "user.interrupt", session_thread_id: a.childId }],
+    });
+    await expect.poll(() => threadStatus(session.id, a.childId)).toBe("idle");
+    expect(await threadStatus(session.id, b.childId)).toBe("running");
+
+    const refused = await callJson(`/v1/sessions/${session.id}/events`, {
+      body: { events: [{ type: "user.interrupt", session_thread_id: "sthr_unknown" }] },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details.errors).toEqual([
+      { path: "events.0.session_thread_id", message: "no thread with this id in this session" },
+    ]);
+    const echoes = [];
+    for await (const e of client.beta.sessions.events.list(session.id))
+      if (e.type === "user.interrupt") echoes.push(e);
+    expect(echoes).toHaveLength(1); // nothing stored from the refused request
+  });
+
+  it("a runtime lost while a child runs ends the child terminated, with the reason in its stream", async () => {
+    const session = await newSession();
+    const { childId } = await plantChild(session.id, "long job");
+    await inside(session.id, ({ threads }) => threads.runtimeLost("gateway connection closed (test)"));
+    expect(await threadStatus(session.id, childId)).toBe("terminated");
+    const events = [];
+    for await (const e of client.beta.sessions.threads.events.list(childId, { session_id: session.id }))
+      events.push(e);
+    expect(events.slice(-2)).toMatchObject([
+      {
+        type: "session.error",
+        error: {
+          type: "unknown_error",
+          retry_status: { type: "terminal" },
+          message: expect.stringContaining("runtime stopped"),
+        },
+      },
+      { type: "session.status_terminated" },
+    ]);
+    // The session itself is untouched and takes new work.
+    expect((await client.beta.sessions.retrieve(session.id)).status).toBe("idle");
+  });
+});
