@@ -59,7 +59,11 @@ export class SessionEvents extends Resource {
  */
 export class SessionThreads extends Resource {
   /** Lists the threads, oldest first (the primary thread first). */
-  list(sessionId: string, params: ThreadListParams = {}, options?: RequestOptions): Promise<Page<SessionThread>> {
+  list(
+    sessionId: string,
+    params: ThreadListParams = {},
+    options?: RequestOptions,
+  ): Promise<Page<SessionThread>> {
     return this.paginate(`/v1/sessions/${seg(sessionId)}/threads`, params, options);
   }
 
