@@ -176,6 +176,7 @@ export class SessionDO extends DurableObject<Env> {
         this.save(record);
         this.queue.clear();
         this.approvals.book.clear();
+        await this.threads.endAll();
         this.emit({ type: "session.status_terminated" });
         await this.stopRuntime("archived", true);
         await syncSessionIndex(this.env.DB, record);

@@ -257,6 +257,14 @@ export class SessionThreads {
     }
   }
 
+  /** The session ends (archived): every child still alive ends with it, terminated. */
+  async endAll(): Promise<void> {
+    for (const child of this.book.liveChildren()) {
+      if (child.status === "running") await this.host.stopRun(child);
+      this.setStatus(child, "terminated");
+    }
+  }
+
   /**
    * The runtime went away while children ran: each running child ends, terminated, with a
    * `session.error` in its own stream saying why (its run cannot be resumed in a new runtime).

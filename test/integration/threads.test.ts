@@ -263,6 +263,17 @@ describe("stopping child threads", () => {
     expect(echoes).toHaveLength(1); // nothing stored from the refused request
   });
 
+  it("archiving the session terminates its children", async () => {
+    const session = await newSession();
+    const { childId } = await plantChild(session.id, "work");
+    await client.beta.sessions.archive(session.id);
+    expect(await threadStatus(session.id, childId)).toBe("terminated");
+    const types = [];
+    for await (const e of client.beta.sessions.events.list(session.id)) types.push(e.type);
+    // The child ends before the session does: the session's terminated status is the last word.
+    expect(types.slice(-2)).toEqual(["session.thread_status_terminated", "session.status_terminated"]);
+  });
+
   it("a runtime lost while a child runs ends the child terminated, with the reason in its stream", async () => {
     const session = await newSession();
     const { childId } = await plantChild(session.id, "long job");
