@@ -40,6 +40,7 @@ import { openAiRoutes } from "./routes/openai";
 import { planeRoutes } from "./routes/planes";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
+import { sessionThreadRoutes } from "./routes/session-threads";
 import { sessionRoutes } from "./routes/sessions";
 import { vaultRoutes } from "./routes/vaults";
 
@@ -109,6 +110,7 @@ export function createApp() {
   app.route("/v1/environments", environmentRoutes);
   app.route("/v1/sessions", sessionRoutes);
   app.route("/v1/sessions", sessionEventRoutes);
+  app.route("/v1/sessions", sessionThreadRoutes);
   app.route("/v1/vaults", vaultRoutes);
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   unsupported_environment_type: { status: 400, type: "invalid_request_error", retry: false },
   environment_archived: { status: 400, type: "invalid_request_error", retry: false },
   agent_archived: { status: 400, type: "invalid_request_error", retry: false },
+  /** The primary thread is the session: it is archived with the session, not on its own. */
+  primary_thread: { status: 400, type: "invalid_request_error", retry: false },
   api_key_revoked: { status: 400, type: "invalid_request_error", retry: false },
   vault_archived: { status: 400, type: "invalid_request_error", retry: false },
   vault_credential_archived: { status: 400, type: "invalid_request_error", retry: false },
@@ -65,6 +67,8 @@ export const ERROR_CODES = {
   environment_not_found: { status: 404, type: "not_found_error", retry: false },
   api_key_not_found: { status: 404, type: "not_found_error", retry: false },
   session_not_found: { status: 404, type: "not_found_error", retry: false },
+  /** The session has no thread by that id. */
+  thread_not_found: { status: 404, type: "not_found_error", retry: false },
   vault_not_found: { status: 404, type: "not_found_error", retry: false },
   vault_credential_not_found: { status: 404, type: "not_found_error", retry: false },
   plane_not_found: { status: 404, type: "not_found_error", retry: false },

@@ -53,6 +53,11 @@ import type {
   UpgradeCreateSchema,
 } from "../../src/schemas/planes";
 import type {
+  SessionThreadSchema,
+  THREAD_STATUSES,
+  ThreadListQuerySchema,
+} from "../../src/schemas/session-threads";
+import type {
   EventDeltaFrameSchema,
   EventListQuerySchema,
   EventStartFrameSchema,
@@ -162,6 +167,17 @@ export type EventListParams = KnownKeys<
     "created_at[lte]"?: Timestamp;
   },
   typeof EventListQuerySchema
+>;
+
+/**
+ * A thread of a session: the primary thread (the session's own agent, `parent_thread_id` null)
+ * or a sub-agent's child thread, with its agent snapshot, status, usage and stats.
+ */
+export type SessionThread = z.infer<typeof SessionThreadSchema>;
+export type SessionThreadStatus = (typeof THREAD_STATUSES)[number];
+export type ThreadListParams = KnownKeys<
+  PageParams & { "statuses[]"?: SessionThreadStatus | SessionThreadStatus[] },
+  typeof ThreadListQuerySchema
 >;
 
 /**

@@ -55,6 +55,23 @@ describe("Clawplane client", () => {
     expect(await c.sessions.delete(session.id)).toEqual({ id: session.id, type: "session_deleted" });
   });
 
+  it("reads a session's threads: the primary thread, its events, and refuses to archive it", async () => {
+    const { agent, environment } = await fixture(c);
+    const session = await c.sessions.create({ agent: agent.id, environment_id: environment.id });
+    const threads = await c.sessions.threads.list(session.id, { "statuses[]": "idle" });
+    expect(threads.data).toEqual([
+      expect.objectContaining({ type: "session_thread", session_id: session.id, parent_thread_id: null }),
+    ]);
+    const primary = threads.data[0]!;
+    expect((await c.sessions.threads.retrieve(session.id, primary.id)).agent).toMatchObject({ id: agent.id });
+    const sent = await c.sessions.events.send(session.id, message("hello"));
+    // The primary thread's events are the session's own.
+    const events = await c.sessions.threads.events(session.id, primary.id, { "types[]": "user.message" });
+    expect(events.data.map((e) => e.id)).toEqual([sent[0]!.id]);
+    const refused = await c.sessions.threads.archive(session.id, primary.id).catch((e) => e);
+    expect(refused).toMatchObject({ status: 400, code: "primary_thread" });
+  });
+
   it("creates, lists and revokes API keys, and the new key works", async () => {
     const created = await c.apiKeys.create({ name: "sdk test", scopes: ["read"] });
     expect(created.key).toMatch(/^cpk_/);

@@ -37,9 +37,15 @@ function resolveSpawn(params: SpawnParams | null | undefined, stored: Spawn | un
   if (params === undefined) return stored ?? defaultSpawn();
   if (params === null) return defaultSpawn();
   if (params.type === "disabled") return { type: "disabled" };
-  const base = stored?.type === "enabled" ? stored : defaultSpawn();
+  const base: EnabledSpawn = stored?.type === "enabled" ? stored : defaultSpawn();
+  const limits: Pick<EnabledSpawn, "max_depth" | "max_concurrent"> = {};
+  for (const key of ["max_depth", "max_concurrent"] as const) {
+    const value = params[key] === undefined ? base[key] : params[key];
+    if (value !== undefined) limits[key] = value;
+  }
   return {
     type: "enabled",
+    ...limits,
     inline_agents:
       params.inline_agents === undefined
         ? base.inline_agents

@@ -36,11 +36,24 @@ const AdvisorParamsSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("disabled") }),
 ]);
 
+/**
+ * Clawplane extension: caps on sub-agent threads, enforced by the session (never by the
+ * model). Absent: {@link DEFAULT_SPAWN_LIMITS}.
+ */
+const spawnLimitFields = {
+  /** How deep threads may nest: 1 lets the agent spawn children that spawn nothing. */
+  max_depth: z.number().int().min(1).max(5).optional(),
+  /** How many of the session's child threads may run at once. */
+  max_concurrent: z.number().int().min(1).max(16).optional(),
+};
+export const DEFAULT_SPAWN_LIMITS = { max_depth: 1, max_concurrent: 4 } as const;
+
 const spawnParams = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("enabled"),
     inline_agents: ToggleSchema.nullish(),
     predefined_agents: z.array(PredefinedAgentParamsSchema).max(20).nullish(),
+    ...spawnLimitFields,
   }),
   z.strictObject({ type: z.literal("disabled") }),
 ]);
@@ -75,6 +88,7 @@ const SpawnSchema = z.discriminatedUnion("type", [
     type: z.literal("enabled"),
     inline_agents: ToggleSchema,
     predefined_agents: z.array(PredefinedAgentSchema),
+    ...spawnLimitFields,
   }),
   z.object({ type: z.literal("disabled") }),
 ]);

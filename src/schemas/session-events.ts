@@ -146,6 +146,9 @@ export const SessionErrorSchema = z.object({
 });
 export type SessionError = z.infer<typeof SessionErrorSchema>;
 
+/** What every `session.thread_*` event names: the thread, and the agent it runs. */
+const threadFields = { session_thread_id: z.string(), agent_name: z.string() };
+
 export const SessionEventSchema = z
   .discriminatedUnion("type", [
     // Echoes of the user's events.
@@ -239,6 +242,31 @@ export const SessionEventSchema = z
           "The agent called one of its custom tools: the client runs it and answers with `user.custom_tool_result`.",
       },
     ),
+    // Multi-agent threads (src/session/thread-book.ts). The parent's stream carries each child
+    // thread's lifecycle and the messages the threads exchange; a child's own work is in its
+    // thread's stream (`/threads/{id}/stream`), where its turns report `session.status_*`.
+    storedEvent("session.thread_created", "SessionThreadCreatedEvent", {
+      ...threadFields,
+      workflow_run_id: z.null(),
+    }),
+    storedEvent("session.thread_status_running", "SessionThreadStatusRunningEvent", threadFields),
+    storedEvent("session.thread_status_idle", "SessionThreadStatusIdleEvent", {
+      ...threadFields,
+      stop_reason: StopReasonSchema,
+      stop_details: z.null(),
+    }),
+    storedEvent("session.thread_status_rescheduled", "SessionThreadStatusRescheduledEvent", threadFields),
+    storedEvent("session.thread_status_terminated", "SessionThreadStatusTerminatedEvent", threadFields),
+    storedEvent("agent.thread_message_sent", "AgentThreadMessageSentEvent", {
+      to_session_thread_id: z.string(),
+      to_agent_name: z.string().nullable().optional(),
+      content: TextContentSchema,
+    }),
+    storedEvent("agent.thread_message_received", "AgentThreadMessageReceivedEvent", {
+      from_session_thread_id: z.string(),
+      from_agent_name: z.string().nullable().optional(),
+      content: TextContentSchema,
+    }),
     /*
      * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not
      * know a type skip it, the official SDKs included). Emitted only by a turn that has to start

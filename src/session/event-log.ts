@@ -2,6 +2,10 @@
  * A session's event log in the Durable Object's SQLite: every CMA event the session emitted or
  * accepted, in order. `seq` is the monotonic position (what SSE resume and paging use); `id` is
  * the opaque `sevt_…` id clients see, identical in history and on the stream.
+ *
+ * Every event belongs to one thread (src/session/thread-book.ts): `thread_id` is null for the
+ * session's primary thread — what the session's own history and stream show, child threads'
+ * lifecycle events included — and a child thread's id for that child's own work.
  */
 import { randomBase62 } from "../lib/ids";
 import { toRfc3339 } from "../lib/time";
@@ -23,6 +27,8 @@ export interface EventQuery {
   processedGte?: number;
   processedLt?: number;
   processedLte?: number;
+  /** The child thread whose events to read; absent: the session's primary thread. */
+  threadId?: string;
 }
 
 export function newEventId(): string {
@@ -36,16 +42,27 @@ export class EventLog {
       id TEXT NOT NULL UNIQUE,
       type TEXT NOT NULL,
       processed_at INTEGER,
-      body TEXT NOT NULL
+      body TEXT NOT NULL,
+      thread_id TEXT
     )`);
+    // Logs written before threads existed lack the column: every event in them is the primary's.
+    const columns = sql.exec<{ name: string }>("PRAGMA table_info(events)").toArray();
+    if (!columns.some((c) => c.name === "thread_id"))
+      sql.exec("ALTER TABLE events ADD COLUMN thread_id TEXT");
     sql.exec("CREATE INDEX IF NOT EXISTS events_type ON events (type, seq)");
+    sql.exec("CREATE INDEX IF NOT EXISTS events_thread ON events (thread_id, seq)");
   }
 
   /**
    * Appends an event, on the wire as `{id, type, ...fields, processed_at}`; `processedAt` null
-   * marks a user event still waiting in the queue.
+   * marks a user event still waiting in the queue; `threadId` a child thread's own event.
    */
-  append(body: SessionEventBody, processedAt: number | null, id = newEventId()): LoggedEvent {
+  append(
+    body: SessionEventBody,
+    processedAt: number | null,
+    id = newEventId(),
+    threadId: string | null = null,
+  ): LoggedEvent {
     const { type, ...fields } = body;
     const event = {
       id,
@@ -55,11 +72,12 @@ export class EventLog {
     } as SessionEvent;
     const row = this.sql
       .exec<{ seq: number }>(
-        "INSERT INTO events (id, type, processed_at, body) VALUES (?, ?, ?, ?) RETURNING seq",
+        "INSERT INTO events (id, type, processed_at, body, thread_id) VALUES (?, ?, ?, ?, ?) RETURNING seq",
         id,
         type,
         processedAt,
         JSON.stringify(event),
+        threadId,
       )
       .one();
     return { seq: row.seq, event };
@@ -81,12 +99,13 @@ export class EventLog {
     return row ? { seq: row.seq, event: JSON.parse(row.body) as SessionEvent } : null;
   }
 
-  /** Events after `seq`, oldest first (stream catch-up). */
-  after(seq: number, limit = 10_000): LoggedEvent[] {
+  /** Events of one thread (absent: the primary) after `seq`, oldest first (stream catch-up). */
+  after(seq: number, threadId?: string, limit = 10_000): LoggedEvent[] {
     return this.sql
       .exec<{ seq: number; body: string }>(
-        "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        `SELECT seq, body FROM events WHERE seq > ? AND ${threadClause(threadId)} ORDER BY seq LIMIT ?`,
         seq,
+        ...threadArgs(threadId),
         limit,
       )
       .toArray()
@@ -99,8 +118,8 @@ export class EventLog {
 
   /** History with filters; fetches `limit + 1` rows so the caller can tell whether more exist. */
   query(q: EventQuery): LoggedEvent[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
+    const where: string[] = [threadClause(q.threadId)];
+    const args: unknown[] = [...threadArgs(q.threadId)];
     if (q.cursorSeq !== undefined) {
       where.push(q.order === "asc" ? "seq > ?" : "seq < ?");
       args.push(q.cursorSeq);
@@ -121,7 +140,7 @@ export class EventLog {
         args.push(value);
       }
     }
-    const sql = `SELECT seq, body FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${
+    const sql = `SELECT seq, body FROM events WHERE ${where.join(" AND ")} ORDER BY seq ${
       q.order === "asc" ? "ASC" : "DESC"
     } LIMIT ?`;
     return this.sql
@@ -134,7 +153,7 @@ export class EventLog {
   transcript(): Array<{ role: "user" | "assistant"; text: string }> {
     const rows = this.sql
       .exec<{ body: string }>(
-        "SELECT body FROM events WHERE type IN ('user.message', 'agent.message') AND processed_at IS NOT NULL ORDER BY seq",
+        "SELECT body FROM events WHERE type IN ('user.message', 'agent.message') AND processed_at IS NOT NULL AND thread_id IS NULL ORDER BY seq",
       )
       .toArray();
     return rows.map((r) => {
@@ -142,6 +161,15 @@ export class EventLog {
       return { role: event.type === "user.message" ? "user" : "assistant", text: textOf(event.content) };
     });
   }
+}
+
+/** SQL selecting one thread's rows: the primary's (`thread_id` null) unless a child is named. */
+function threadClause(threadId: string | undefined): string {
+  return threadId === undefined ? "thread_id IS NULL" : "thread_id = ?";
+}
+
+function threadArgs(threadId: string | undefined): string[] {
+  return threadId === undefined ? [] : [threadId];
 }
 
 /** Concatenates the text blocks of a content array. */

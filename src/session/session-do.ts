@@ -29,6 +29,7 @@ import type {
   SessionEventBodyOf,
   UserEventInput,
 } from "../schemas/session-events";
+import type { SessionThreadWire, ThreadListQuery } from "../schemas/session-threads";
 import type { SessionStatus, SessionWire } from "../schemas/sessions";
 import { ApprovalDesk, type ApprovalRequest } from "./approval-desk";
 import { ApprovalBook } from "./approvals";
@@ -47,6 +48,7 @@ import {
   sleepAfterMs,
 } from "./session-record";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
+import { SessionThreads } from "./session-threads";
 import { StreamHub } from "./stream-hub";
 import { quotaErrorEvent, TurnRunner } from "./turn-runner";
 import { workspaceSaveError } from "./workspace-store";
@@ -66,6 +68,7 @@ export class SessionDO extends DurableObject<Env> {
   private readonly approvals: ApprovalDesk;
   private readonly pendingAgent: PendingAgent;
   private readonly turns: TurnRunner;
+  private readonly threads: SessionThreads;
   private pumping: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -73,6 +76,11 @@ export class SessionDO extends DurableObject<Env> {
     this.events = new EventLog(ctx.storage.sql);
     this.queue = new InputQueue(ctx.storage.sql);
     this.pendingAgent = new PendingAgent(ctx.storage.kv);
+    this.threads = new SessionThreads(ctx.storage.sql, {
+      record: () => this.mustRecord(),
+      emit: (body, threadId) => this.emit(body, undefined, threadId),
+      stopRun: (thread) => (thread.runtimeKey ? this.runtime.abortKey(thread.runtimeKey) : Promise.resolve()),
+    });
     this.approvals = new ApprovalDesk(new ApprovalBook(ctx.storage.kv), {
       turn: () => this.turns.current,
       sessionKey: () => openclawSessionKey(this.mustRecord().id),
@@ -96,7 +104,10 @@ export class SessionDO extends DurableObject<Env> {
     });
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),
-      onLost: (reason) => this.turns.runtimeLost(reason),
+      onLost: (reason) => {
+        this.threads.runtimeLost(reason);
+        this.turns.runtimeLost(reason);
+      },
       onExit: (exit) => this.runtimeExited(exit),
     });
     this.turns = new TurnRunner(
@@ -171,6 +182,7 @@ export class SessionDO extends DurableObject<Env> {
         this.save(record);
         this.queue.clear();
         this.approvals.book.clear();
+        await this.threads.endAll();
         this.emit({ type: "session.status_terminated" });
         await this.stopRuntime("archived", true);
         await syncSessionIndex(this.env.DB, record);
@@ -185,6 +197,7 @@ export class SessionDO extends DurableObject<Env> {
       const record = this.mustRecord();
       this.emit({ type: "session.deleted" });
       this.hub.closeAll();
+      this.threads.closeAll();
       await this.stopRuntime("deleted", true);
       await this.runtime.deleteWorkspace(record.id);
       await this.ctx.storage.deleteAlarm();
@@ -230,9 +243,16 @@ export class SessionDO extends DurableObject<Env> {
    */
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
+    const threadPath = /^\/threads\/([^/]+)\/stream$/.exec(url.pathname);
+    let childId: string | undefined;
     try {
-      if (url.pathname !== "/stream") throw new ApiError("not_found", `no ${url.pathname} on a session`);
+      if (url.pathname !== "/stream" && !threadPath)
+        throw new ApiError("not_found", `no ${url.pathname} on a session`);
       this.mustRecord();
+      if (threadPath) {
+        const thread = this.threads.mustGet(decodeURIComponent(threadPath[1] ?? ""));
+        if (this.threads.isChild(thread)) childId = thread.id;
+      }
     } catch (err) {
       // The API's one error envelope, as the Worker's own answers are.
       if (err instanceof ApiError)
@@ -242,8 +262,41 @@ export class SessionDO extends DurableObject<Env> {
     const lastId = request.headers.get("last-event-id") ?? url.searchParams.get("last_event_id");
     const deltas = new Set(url.searchParams.getAll("event_deltas[]"));
     // Catch-up and subscription in one synchronous step: nothing can be emitted in between.
+    // A child thread's stream works the same way, over the child's own log.
+    if (childId !== undefined) {
+      const backlog = lastId ? this.events.after(this.events.get(lastId)?.seq ?? 0, childId) : [];
+      return this.threads.hub(childId).subscribe(backlog, deltas, request.signal);
+    }
     const backlog = lastId ? this.events.after(this.events.get(lastId)?.seq ?? 0) : [];
     return this.hub.subscribe(backlog, deltas, request.signal);
+  }
+
+  // ---- RPC: threads ---------------------------------------------------------------------
+
+  async listThreads(
+    query: ThreadListQuery,
+  ): Promise<RpcResult<{ data: SessionThreadWire[]; next_page: string | null }>> {
+    return capture(() => this.threads.list(query));
+  }
+
+  async getThread(threadId: string): Promise<RpcResult<SessionThreadWire>> {
+    return capture(() => this.threads.toWire(this.threads.mustGet(threadId)));
+  }
+
+  async archiveThread(threadId: string): Promise<RpcResult<SessionThreadWire>> {
+    return capture(() => this.threads.archive(threadId));
+  }
+
+  /** A thread's events: the primary's are the session's own; a child's are its own log. */
+  async listThreadEvents(
+    threadId: string,
+    query: EventQuery,
+  ): Promise<RpcResult<{ rows: Array<{ seq: number; event: SessionEvent }> }>> {
+    return capture(() => {
+      const thread = this.threads.mustGet(threadId);
+      const childId = this.threads.isChild(thread) ? thread.id : undefined;
+      return { rows: this.events.query({ ...query, threadId: childId }) };
+    });
   }
 
   // ---- RPC: LLM proxy meter -------------------------------------------------------------
@@ -318,10 +371,11 @@ export class SessionDO extends DurableObject<Env> {
     this.ctx.storage.kv.put(RECORD_KEY, record);
   }
 
-  /** Appends an event to the log and publishes it to live streams. */
-  private emit(body: SessionEventBody, id?: string): SessionEvent {
-    const { event } = this.events.append(body, Date.now(), id);
-    this.hub.publish(event);
+  /** Appends an event to the log (a child thread's, with `threadId`) and publishes it to live streams. */
+  private emit(body: SessionEventBody, id?: string, threadId?: string): SessionEvent {
+    const { event } = this.events.append(body, Date.now(), id, threadId ?? null);
+    if (threadId === undefined) this.hub.publish(event);
+    else this.threads.publish(threadId, event);
     return event;
   }
 
@@ -349,6 +403,18 @@ export class SessionDO extends DurableObject<Env> {
     // tool call that is waiting; each once.
     const answered = new Set<string>();
     inputs.forEach((input, i) => {
+      if (input.type === "user.interrupt" && input.session_thread_id !== undefined) {
+        if (this.threads.find(input.session_thread_id)) return;
+        throw new ApiError(
+          "invalid_request",
+          `session ${record.id} has no thread ${input.session_thread_id}`,
+          {
+            fields: [
+              { path: `events.${i}.session_thread_id`, message: "no thread with this id in this session" },
+            ],
+          },
+        );
+      }
       if (input.type !== "user.tool_confirmation" && input.type !== "user.custom_tool_result") return;
       const custom = input.type === "user.custom_tool_result";
       const ref = custom ? input.custom_tool_use_id : input.tool_use_id;
@@ -407,7 +473,7 @@ export class SessionDO extends DurableObject<Env> {
             ...(input.session_thread_id ? { session_thread_id: input.session_thread_id } : {}),
           }),
         );
-        void this.interrupt();
+        void this.interrupt(input.session_thread_id);
       }
     }
     this.kick();
@@ -454,7 +520,17 @@ export class SessionDO extends DurableObject<Env> {
     this.turns.onGatewayEvent(frame);
   }
 
-  private async interrupt(): Promise<void> {
+  /**
+   * `user.interrupt`: of a child thread, stops that child only; otherwise stops the session's
+   * turn and every running child with it.
+   */
+  private async interrupt(threadId?: string): Promise<void> {
+    const target = threadId === undefined ? undefined : this.threads.find(threadId);
+    if (target && this.threads.isChild(target)) {
+      await this.threads.interrupt([target]);
+      return;
+    }
+    await this.threads.interrupt(this.threads.book.liveChildren());
     const turn = this.turns.current;
     if (turn) {
       // Pending calls of the interrupted turn are dropped with it: nothing is left to answer.

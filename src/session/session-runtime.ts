@@ -257,6 +257,13 @@ export class SessionRuntime {
     });
   }
 
+  /** Stops every run of a child thread (its own OpenClaw session key); a stopped runtime has none. */
+  async abortKey(sessionKey: string): Promise<void> {
+    await this.link?.client.chatAbort({ sessionKey }).catch((err) => {
+      log("warn", "chat.abort failed", { session_key: sessionKey, ...describeError(err) });
+    });
+  }
+
   /**
    * Answers one of OpenClaw's plugin approvals. The tool-policy plugin hears the answer first
    * (container/plugins/clawplane-tool-policy): it runs an `ask` call only when told the user

@@ -7,6 +7,7 @@ import type { EgressSecrets } from "../egress/secret-substitution";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
 import type { SessionEvent, UserEventInput } from "../schemas/session-events";
+import type { SessionThreadWire, ThreadListQuery } from "../schemas/session-threads";
 import type { SessionWire } from "../schemas/sessions";
 import type { EventQuery, LoggedEvent } from "./event-log";
 import { type RpcResult, unwrap } from "./rpc-result";
@@ -35,7 +36,13 @@ export function sessionClient(env: Env, sessionId: string) {
     /** `send`, refused (409 `session_running`) unless the session is idle: the OpenAI endpoint. */
     sendWhenIdle: (events: UserEventInput[]) => rpc<SessionEvent[]>(stub.sendWhenIdle(events)),
     listEvents: (query: EventQuery) => rpc<{ rows: LoggedEvent[] }>(stub.listEvents(query)),
-    /** The SSE stream (the object's fetch handler). */
+    listThreads: (query: ThreadListQuery) =>
+      rpc<{ data: SessionThreadWire[]; next_page: string | null }>(stub.listThreads(query)),
+    getThread: (threadId: string) => rpc<SessionThreadWire>(stub.getThread(threadId)),
+    archiveThread: (threadId: string) => rpc<SessionThreadWire>(stub.archiveThread(threadId)),
+    listThreadEvents: (threadId: string, query: EventQuery) =>
+      rpc<{ rows: LoggedEvent[] }>(stub.listThreadEvents(threadId, query)),
+    /** The SSE stream (the object's fetch handler): `/stream`, or `/threads/{id}/stream`. */
     stream: (request: Request) => stub.fetch(request),
     /** LLM proxy meter: one model call granted to the session's token (null: not this session's). */
     authorizeModelCall: (token: string) => rpc<ModelCallGrant | null>(stub.authorizeModelCall(token)),

@@ -10,7 +10,10 @@ import type {
   SessionDeleted,
   SessionEvent,
   SessionListParams,
+  SessionThread,
   SessionUpdateParams,
+  StreamEvent,
+  ThreadListParams,
 } from "../types.js";
 import { Resource, seg } from "./resource.js";
 
@@ -49,8 +52,65 @@ export class SessionEvents extends Resource {
   }
 }
 
+/**
+ * A session's threads: the primary thread and one per sub-agent its agent spawned. The parent's
+ * stream (`sessions.events.stream`) carries each child's lifecycle; a child's own work is in
+ * its thread's events.
+ */
+export class SessionThreads extends Resource {
+  /** Lists the threads, oldest first (the primary thread first). */
+  list(
+    sessionId: string,
+    params: ThreadListParams = {},
+    options?: RequestOptions,
+  ): Promise<Page<SessionThread>> {
+    return this.paginate(`/v1/sessions/${seg(sessionId)}/threads`, params, options);
+  }
+
+  retrieve(sessionId: string, threadId: string, options?: RequestOptions): Promise<SessionThread> {
+    return this.http.json({
+      method: "GET",
+      path: `/v1/sessions/${seg(sessionId)}/threads/${seg(threadId)}`,
+      options,
+    });
+  }
+
+  /** Archives a child thread: its run stops and it ends terminated. */
+  archive(sessionId: string, threadId: string, options?: RequestOptions): Promise<SessionThread> {
+    return this.http.json({
+      method: "POST",
+      path: `/v1/sessions/${seg(sessionId)}/threads/${seg(threadId)}/archive`,
+      options,
+    });
+  }
+
+  /** Lists one thread's stored events, oldest first by default. */
+  events(
+    sessionId: string,
+    threadId: string,
+    params: EventListParams = {},
+    options?: RequestOptions,
+  ): Promise<Page<SessionEvent>> {
+    return this.paginate(`/v1/sessions/${seg(sessionId)}/threads/${seg(threadId)}/events`, params, options);
+  }
+
+  /** Opens one thread's live stream; it resumes with `Last-Event-ID` after a drop. */
+  stream(sessionId: string, threadId: string, options: StreamOptions = {}): Promise<EventStream> {
+    return EventStream.openTarget<StreamEvent>(
+      this.http,
+      {
+        path: `/v1/sessions/${seg(sessionId)}/threads/${seg(threadId)}/stream`,
+        query: { "event_deltas[]": options.eventDeltas },
+        isLast: (event) => event.type === "session.deleted",
+      },
+      options,
+    );
+  }
+}
+
 export class Sessions extends Resource {
   readonly events = new SessionEvents(this.http);
+  readonly threads = new SessionThreads(this.http);
 
   /** Creates a session of an agent (latest version, pinned, or with overrides) in an environment. */
   create(body: SessionCreateParams, options?: RequestOptions): Promise<Session> {
