@@ -142,7 +142,10 @@ describe("teleport connector", () => {
 
     // A beam left behind (a connector that crashed before recording it) is removed by the reaper,
     // and a run nobody drives any more is failed with the reason.
-    // (Teleport refuses a sixth creation this minute: the stray waits for the window to pass.)
+    // The twenty are cancelled (a queued run never starts), so the next minute's window is free
+    // for the stray: Teleport refuses a sixth creation this minute, so it waits for the window.
+    for (const id of waiting)
+      expect((await callJson(`/v1/beam_runs/${id}/cancel`, { method: "POST" })).status).toBe(200);
     let stray = { id: "", uuid: "" };
     await waitFor(
       async () => {
