@@ -34,6 +34,10 @@ export default defineConfig({
           ANTHROPIC_BASE_URL: inject<string>("modelServerUrl"),
           // The MCP server double (test/global-setup.ts).
           MCP_SERVER_URL: inject<string>("mcpServerUrl"),
+          // The Teleport connector on the tsh/tbot doubles (test/support/teleport/).
+          BEAMS_CONNECTOR_URL: inject<string>("beamsConnectorUrl"),
+          BEAMS_CONNECTOR_TOKEN: inject<string>("beamsConnectorToken"),
+          TELEPORT_TENANT_URL: inject<string>("teleportTenantUrl"),
         },
       },
     })),

@@ -30,6 +30,7 @@ import { routePolicy } from "./middleware/route-policy";
 import { validationHook } from "./middleware/validation";
 import { openAiErrorShape } from "./openai/errors";
 import { planeScope } from "./planes/access";
+import { beamRunRoutes, planeBeamRoutes, teleportRoutes } from "./routes/beams";
 import { agentRoutes } from "./routes/agents";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
@@ -115,6 +116,9 @@ export function createApp() {
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);
   app.route("/v1/planes", planeRoutes);
+  app.route("/v1/planes", planeBeamRoutes);
+  app.route("/v1/teleport", teleportRoutes);
+  app.route("/v1/beam_runs", beamRunRoutes);
   app.route("/v1", openAiRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

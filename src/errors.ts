@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   egress_denied: { status: 403, type: "permission_error", retry: false },
   /** The agent's tool policy does not let that MCP tool call run (now). */
   tool_not_permitted: { status: 403, type: "permission_error", retry: false },
+  beam_delegation_forbidden: { status: 403, type: "permission_error", retry: false },
   // 404: nothing by that id (or not visible to this caller)
   not_found: { status: 404, type: "not_found_error", retry: false },
   agent_not_found: { status: 404, type: "not_found_error", retry: false },
@@ -74,11 +75,14 @@ export const ERROR_CODES = {
   plane_not_found: { status: 404, type: "not_found_error", retry: false },
   plane_member_not_found: { status: 404, type: "not_found_error", retry: false },
   plane_rollout_not_found: { status: 404, type: "not_found_error", retry: false },
+  beam_run_not_found: { status: 404, type: "not_found_error", retry: false },
+  teleport_not_configured: { status: 404, type: "not_found_error", retry: false },
   /** The session's agent declares no MCP server by that name. */
   mcp_server_not_found: { status: 404, type: "not_found_error", retry: false },
   method_not_allowed: { status: 405, type: "invalid_request_error", retry: false },
   // 409: the state of the world disagrees with the request
   version_conflict: { status: 409, type: "conflict_error", retry: false },
+  beam_run_ended: { status: 409, type: "conflict_error", retry: false },
   name_conflict: { status: 409, type: "conflict_error", retry: false },
   idempotency_request_in_progress: { status: 409, type: "conflict_error", retry: true },
   session_terminated: { status: 409, type: "conflict_error", retry: false },

@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import { runRetention } from "./retention";
 
 export { EgressEntrypoint } from "./entrypoints/egress";
+export { TeleportConnectorDO } from "./beams/connector-do";
 export { LlmProxyEntrypoint } from "./entrypoints/llm-proxy";
 export { McpProxyEntrypoint } from "./entrypoints/mcp-proxy";
 export { RateLimiter } from "./rate-limit/rate-limiter-do";

@@ -10,6 +10,7 @@
 import type { TestProject } from "vitest/node";
 import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
+import { startTeleportTenant } from "./support/teleport/tenant.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,6 +18,10 @@ declare module "vitest" {
     modelServerUrl: string;
     /** The MCP double's endpoint (Streamable HTTP). */
     mcpServerUrl: string;
+    /** The Teleport connector on the tsh/tbot doubles, its token, and the tenant door. */
+    beamsConnectorUrl: string;
+    beamsConnectorToken: string;
+    teleportTenantUrl: string;
   }
 }
 
@@ -25,7 +30,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const mcp = await startMcpServer({ port: 0 });
   project.provide("modelServerUrl", server.url);
   project.provide("mcpServerUrl", mcp.url);
+  const teleport = await startTeleportTenant();
+  project.provide("beamsConnectorUrl", teleport.connectorUrl);
+  project.provide("beamsConnectorToken", teleport.token);
+  project.provide("teleportTenantUrl", teleport.doorUrl);
   return async () => {
+    await teleport.close();
     await server.close();
     await mcp.close();
   };

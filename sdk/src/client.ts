@@ -13,6 +13,7 @@ import {
 import { Agents } from "./resources/agents.js";
 import { ApiKeys } from "./resources/api-keys.js";
 import { Audit } from "./resources/audit.js";
+import { BeamRuns, Teleport } from "./resources/beams.js";
 import { Environments } from "./resources/environments.js";
 import { Planes } from "./resources/planes.js";
 import { Sessions } from "./resources/sessions.js";
@@ -46,6 +47,8 @@ export class Clawplane {
   readonly apiKeys: ApiKeys;
   readonly audit: Audit;
   readonly planes: Planes;
+  readonly beamRuns: BeamRuns;
+  readonly teleport: Teleport;
   /** The resolved base URL. */
   readonly baseURL: string;
   /** The transport, for calls the resources do not cover. */
@@ -73,5 +76,7 @@ export class Clawplane {
     this.apiKeys = new ApiKeys(this.http);
     this.audit = new Audit(this.http);
     this.planes = new Planes(this.http);
+    this.beamRuns = new BeamRuns(this.http);
+    this.teleport = new Teleport(this.http);
   }
 }

@@ -25,6 +25,13 @@ import type {
 } from "../../src/schemas/api-keys";
 import type { AuditEventSchema, AuditQuerySchema } from "../../src/schemas/audit";
 import type {
+  BeamRunListQuerySchema,
+  BeamRunSchema,
+  PlaneBeamsPutSchema,
+  TeleportConnectionPutSchema,
+  TeleportConnectionSchema,
+} from "../../src/schemas/beams";
+import type {
   EnvironmentCreateSchema,
   EnvironmentListQuerySchema,
   EnvironmentSchema,
@@ -204,6 +211,21 @@ export type AuditListParams = KnownKeys<
   PageParams & { since?: Timestamp; until?: Timestamp; action?: string; target?: string; actor?: string },
   typeof AuditQuerySchema
 >;
+
+// ---------------------------------------------------------------------------------------------
+// Delegation to Teleport Beams (`/v1/teleport/connection`, `/v1/beam_runs`).
+
+/** One delegation of a task to a beam: status, beam, timings, exit code, output (on retrieve). */
+export type BeamRun = z.infer<typeof BeamRunSchema>;
+export type BeamRunStatus = BeamRun["status"];
+export type BeamRunListParams = KnownKeys<
+  PageParams & { session_id?: string; status?: BeamRunStatus },
+  typeof BeamRunListQuerySchema
+>;
+/** The org's Teleport connection as reads return it (never its credential). */
+export type TeleportConnection = z.infer<typeof TeleportConnectionSchema>;
+export type TeleportConnectionPutParams = z.input<typeof TeleportConnectionPutSchema>;
+export type PlaneBeamsPutParams = z.input<typeof PlaneBeamsPutSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Agents Plane (`/v1/planes`): a named fleet of isolated agents, one per team member.

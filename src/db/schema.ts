@@ -361,3 +361,83 @@ export const agentUsageMonthly = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.agentId, t.month] })],
 );
+
+/**
+ * The Teleport connection delegation to beams goes through (src/beams/): one row for the
+ * deployment (`scope = "org"`) and optionally one per plane (`scope = <plane id>`), which may
+ * forbid delegation for the plane's members or bring the plane's own bot. The bot's join token
+ * or identity is stored only sealed with the vault keyring (AAD `teleport/<scope>`) and is never
+ * returned by the API or handed to any agent's container: only the connector opens it.
+ */
+export const teleportConnections = sqliteTable("teleport_connections", {
+  scope: text("scope").primaryKey(),
+  proxyAddress: text("proxy_address"),
+  botName: text("bot_name"),
+  /** `join_token` or `identity` (what `sealedCredential` holds); null when none is set. */
+  credentialType: text("credential_type"),
+  sealedCredential: text("sealed_credential"),
+  delegationAllowed: integer("delegation_allowed", { mode: "boolean" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * One delegation of a task to a Teleport Beam. The row is written (status `queued`) before the
+ * connector creates the beam, so every beam Clawplane creates has a record the reaper can
+ * compare `tsh beams ls` with. The run's output lives in `beam_run_output` (chunked: D1 rows
+ * are capped near 2 MB, a run's output at 10 MB).
+ */
+export const beamRuns = sqliteTable(
+  "beam_runs",
+  {
+    id: text("id").primaryKey(),
+    /** The connector (Durable Object) that drives it: "org" or the plane id with its own bot. */
+    connector: text("connector").notNull(),
+    sessionId: text("session_id").notNull(),
+    toolCallId: text("tool_call_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    agentVersion: integer("agent_version").notNull(),
+    planeId: text("plane_id"),
+    memberId: text("member_id"),
+    /** The Teleport identity the beam was created as (the Machine ID bot's user). */
+    botIdentity: text("bot_identity"),
+    task: text("task").notNull(),
+    /** `claude`, `codex` or `custom`; `command` is the argv run in the beam (task last). */
+    agentCli: text("agent_cli").notNull(),
+    command: text("command", { mode: "json" }).$type<string[]>().notNull(),
+    timeoutSeconds: integer("timeout_seconds").notNull(),
+    publish: integer("publish", { mode: "boolean" }).notNull(),
+    status: text("status").notNull(),
+    /** Teleport's word-pair alias (`id` in `--format=json`) and stable `uuid` (kept for the reaper). */
+    beamId: text("beam_id"),
+    beamUuid: text("beam_uuid"),
+    publishedUrl: text("published_url"),
+    exitCode: integer("exit_code"),
+    error: text("error"),
+    outputBytes: integer("output_bytes").notNull().default(0),
+    outputTruncated: integer("output_truncated", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    execStartedAt: integer("exec_started_at"),
+    endedAt: integer("ended_at"),
+    /** Wall time from beam creation to its end, the run's cost figure (ms). */
+    wallMs: integer("wall_ms"),
+  },
+  (t) => [
+    index("beam_runs_created").on(t.createdAt, t.id),
+    index("beam_runs_session").on(t.sessionId, t.createdAt),
+    index("beam_runs_status").on(t.connector, t.status, t.createdAt),
+    uniqueIndex("beam_runs_tool_call").on(t.sessionId, t.toolCallId),
+  ],
+);
+
+/** A run's output in order; chunk `seq` 0.. of at most BEAM_OUTPUT_CHUNK_BYTES each. */
+export const beamRunOutput = sqliteTable(
+  "beam_run_output",
+  {
+    runId: text("run_id").notNull(),
+    seq: integer("seq").notNull(),
+    text: text("text").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);

@@ -14,6 +14,9 @@ import {
   type AgentToolConfigParams,
   type AgentToolParams,
   type AgentToolset,
+  BEAM_DEFAULT_MAX_TIMEOUT_SECONDS,
+  BEAM_DEFAULT_TIMEOUT_SECONDS,
+  type BeamAgentTool,
   BUILTIN_TOOL_NAMES,
   type BuiltinToolName,
   type McpToolset,
@@ -39,6 +42,9 @@ export const RUNTIME_TOOL_NAMES: ReadonlySet<string> = new Set([
   ...["update_goal", "progress_card", "ask_user", "skill_workshop", "view_image", "image_generate"],
   ...["music_generate", "video_generate", "tts", "pdf", "tool_call", "tool_search", "tool_describe"],
 ]);
+
+/** The one tool a `beam_agent` tool entry gives the model (no custom tool may take its name). */
+export const BEAM_TOOL_NAME = "beam_agent";
 
 /** Most tools an agent may carry. */
 export const MAX_TOOLS = 256;
@@ -183,6 +189,38 @@ function expandMcpToolset(params: ParamsOf<"mcp_toolset">, path: string, problem
 }
 
 /**
+ * A `beam_agent` tool with its defaults: Claude Code, 5 minutes (at most 30), no publishing, and
+ * `always_ask` — a delegated agent runs with the bot's full Teleport permissions and its own
+ * model budget, so a person approves each delegation unless the agent's author says otherwise.
+ */
+function expandBeamTool(params: ParamsOf<"beam_agent">, path: string, problems: FieldError[]): BeamAgentTool {
+  const defaultAgent = params.default_agent ?? "claude";
+  const customCommand = params.custom_command ?? null;
+  const maxTimeout =
+    params.max_timeout_seconds ??
+    Math.max(BEAM_DEFAULT_MAX_TIMEOUT_SECONDS, params.default_timeout_seconds ?? 0);
+  const defaultTimeout = params.default_timeout_seconds ?? Math.min(BEAM_DEFAULT_TIMEOUT_SECONDS, maxTimeout);
+  if (defaultAgent === "custom" && !customCommand) {
+    problems.push({ path: `${path}.custom_command`, message: 'is required when default_agent is "custom"' });
+  }
+  if (defaultTimeout > maxTimeout) {
+    problems.push({
+      path: `${path}.default_timeout_seconds`,
+      message: `must not exceed max_timeout_seconds (${maxTimeout})`,
+    });
+  }
+  return {
+    type: "beam_agent",
+    default_agent: defaultAgent,
+    custom_command: customCommand,
+    default_timeout_seconds: defaultTimeout,
+    max_timeout_seconds: maxTimeout,
+    allow_publish: params.allow_publish ?? false,
+    permission_policy: { type: params.permission_policy?.type ?? "always_ask" },
+  };
+}
+
+/**
  * Expands tools as sent into their stored form, appending to `problems` anything wrong within a
  * single tool (a built-in configured twice, a URL-source filter naming an unknown tool).
  */
@@ -193,6 +231,7 @@ export function expandTools(params: AgentToolParams[], problems: FieldError[]): 
     if (tool.type === "agent_toolset_20260401")
       return expandAgentToolset(tool, path, customToolNames, problems);
     if (tool.type === "mcp_toolset") return expandMcpToolset(tool, path, problems);
+    if (tool.type === "beam_agent") return expandBeamTool(tool, path, problems);
     return tool;
   });
 }
@@ -226,13 +265,16 @@ export function toolProblems(tools: AgentTool[], mcpServers: McpServer[]): Field
   const customNames = new Set<string>();
   const toolsetServers = new Set<string>();
   let builtinToolsets = 0;
+  let beamTools = 0;
   tools.forEach((tool, i) => {
     if (tool.type === "agent_toolset_20260401" && ++builtinToolsets > 1) {
       problems.push({ path: `tools.${i}`, message: "only one agent_toolset_20260401 is allowed" });
+    } else if (tool.type === "beam_agent" && ++beamTools > 1) {
+      problems.push({ path: `tools.${i}`, message: "only one beam_agent tool is allowed" });
     } else if (tool.type === "custom") {
       if (customNames.has(tool.name)) {
         problems.push({ path: `tools.${i}.name`, message: `custom tool name "${tool.name}" is used twice` });
-      } else if (RUNTIME_TOOL_NAMES.has(tool.name)) {
+      } else if (RUNTIME_TOOL_NAMES.has(tool.name) || tool.name === BEAM_TOOL_NAME) {
         problems.push({
           path: `tools.${i}.name`,
           message: `"${tool.name}" is the name of one of the runtime's own tools; give the custom tool another name`,

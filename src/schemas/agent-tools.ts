@@ -1,6 +1,6 @@
 /**
- * Tool schemas for agents: the three tool kinds an agent may carry (`agent_toolset_20260401`,
- * `mcp_toolset`, `custom`), in request ("params") form and in the resolved response form.
+ * Tool schemas for agents: the tool kinds an agent may carry (`agent_toolset_20260401`,
+ * `mcp_toolset`, `custom`, and Clawplane's `beam_agent`), in request ("params") form and in the resolved response form.
  *
  * Request forms mirror the SDK's `*Params` types: almost everything is optional and nullable.
  * Response forms are what `agentSpecFromCreate` produces: every toolset fully expanded, every
@@ -192,6 +192,59 @@ export const CustomToolSchema = z
   .openapi("CustomTool");
 export type CustomTool = z.infer<typeof CustomToolSchema>;
 
+// --- beam_agent (Clawplane) ---------------------------------------------------------------------
+//
+// Delegation of a task to a full coding agent (Claude Code, Codex or a custom CLI) running in a
+// Teleport Beam: a Clawplane tool type beside the CMA toolsets, stored and versioned with the
+// agent; the model sees one tool, `beam_agent({task, agent?, timeout?, publish?})`
+// (container/plugins/clawplane-beams). Defaults are filled in by src/domain/agent-tools.ts.
+
+/** The agent CLIs a beam can run: two well-known ones and the agent's own command. */
+export const BEAM_AGENT_CLIS = ["claude", "codex", "custom"] as const;
+export type BeamAgentCli = (typeof BEAM_AGENT_CLIS)[number];
+
+/** Teleport purges a beam 24 h after creation, so no run may be allowed longer than that. */
+export const BEAM_MAX_TIMEOUT_SECONDS = 86_400;
+export const BEAM_DEFAULT_TIMEOUT_SECONDS = 300;
+export const BEAM_DEFAULT_MAX_TIMEOUT_SECONDS = 1_800;
+
+/** argv of a custom agent CLI; the task is appended as its last argument (never through a shell). */
+const CustomCommandSchema = z
+  .array(z.string().min(1).max(1_024))
+  .min(1)
+  .max(32)
+  .openapi({ description: "argv of the agent CLI; the task is appended as its last argument" });
+
+const timeoutSeconds = z.number().int().min(1).max(BEAM_MAX_TIMEOUT_SECONDS);
+
+/** The tool as sent on create or update. */
+export const BeamAgentToolParamsSchema = z
+  .strictObject({
+    type: z.literal("beam_agent"),
+    default_agent: z.enum(BEAM_AGENT_CLIS).optional(),
+    custom_command: CustomCommandSchema.nullish(),
+    default_timeout_seconds: timeoutSeconds.optional(),
+    max_timeout_seconds: timeoutSeconds.optional(),
+    allow_publish: z.boolean().optional(),
+    permission_policy: PermissionPolicySchema.nullish(),
+  })
+  .openapi("BeamAgentToolParams");
+export type BeamAgentToolParams = z.infer<typeof BeamAgentToolParamsSchema>;
+
+/** The tool as stored and returned: every default filled in. */
+export const BeamAgentToolSchema = z
+  .object({
+    type: z.literal("beam_agent"),
+    default_agent: z.enum(BEAM_AGENT_CLIS),
+    custom_command: z.array(z.string()).nullable(),
+    default_timeout_seconds: z.number().int(),
+    max_timeout_seconds: z.number().int(),
+    allow_publish: z.boolean(),
+    permission_policy: PermissionPolicySchema,
+  })
+  .openapi("BeamAgentTool");
+export type BeamAgentTool = z.infer<typeof BeamAgentToolSchema>;
+
 // --- unions ------------------------------------------------------------------------------------
 
 /** Any tool as sent on create or update. */
@@ -199,6 +252,7 @@ export const AgentToolParamsSchema = z.discriminatedUnion("type", [
   AgentToolsetParamsSchema,
   McpToolsetParamsSchema,
   CustomToolSchema,
+  BeamAgentToolParamsSchema,
 ]);
 export type AgentToolParams = z.infer<typeof AgentToolParamsSchema>;
 
@@ -207,5 +261,6 @@ export const AgentToolSchema = z.discriminatedUnion("type", [
   AgentToolsetSchema,
   McpToolsetSchema,
   CustomToolSchema,
+  BeamAgentToolSchema,
 ]);
 export type AgentTool = z.infer<typeof AgentToolSchema>;

@@ -17,7 +17,7 @@
  * OpenClaw offers the model at all (no schema in the prompt, no call to refuse), and the plugin
  * still decides every call that is made (ask, and anything the first gate let through).
  */
-import { RUNTIME_TOOL_NAMES } from "../domain/agent-tools";
+import { BEAM_TOOL_NAME, RUNTIME_TOOL_NAMES } from "../domain/agent-tools";
 import type { AgentTool } from "../schemas/agent-tools";
 import type { EvaluatedPermission } from "../schemas/session-events";
 import { customToolNames } from "./custom-tools";
@@ -115,6 +115,10 @@ export function gatewayToolPolicy(tools: readonly AgentTool[]): GatewayToolPolic
   // Custom tools have no permission policy in CMA: the client that answers a call decides it.
   // Never under a runtime tool's name (refused on create; this keeps an older agent safe too).
   for (const name of customToolNames(tools)) if (!RUNTIME_TOOL_NAMES.has(name)) policy.tools[name] = "allow";
+  // Delegation to a beam follows its own entry's policy (always_ask by default: approval first).
+  const beam = tools.find((tool) => tool.type === "beam_agent");
+  if (beam)
+    policy.tools[BEAM_TOOL_NAME] = decisionOf({ enabled: true, permission_policy: beam.permission_policy });
   const toolset = tools.find((tool) => tool.type === "agent_toolset_20260401");
   if (!toolset) return policy;
   for (const config of toolset.configs) {

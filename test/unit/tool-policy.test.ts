@@ -130,6 +130,19 @@ describe("tools offered to the model", () => {
   });
 });
 
+describe("the beam_agent tool", () => {
+  it("is offered with its own permission policy: approval first unless the agent says otherwise", () => {
+    const asked = gatewayToolPolicy(expandTools([{ type: "beam_agent" }] as never, []));
+    expect(decisionFor(asked, "beam_agent")).toBe("ask");
+    expect(openclawToolsConfig(asked).allow).toEqual(["beam_agent"]);
+    const allowed = gatewayToolPolicy(
+      expandTools([{ type: "beam_agent", permission_policy: { type: "always_allow" } }] as never, []),
+    );
+    expect(decisionFor(allowed, "beam_agent")).toBe("allow");
+    expect(decisionFor(gatewayToolPolicy([]), "beam_agent")).toBe("deny");
+  });
+});
+
 describe("the gateway plugin's rule", () => {
   // The one table both rules are held to: a case the two decide differently fails here.
   const toolsets = table.toolsets as Record<string, unknown[]>;

@@ -8,6 +8,7 @@
 import { Command, CommanderError } from "commander";
 import { ClawplaneError } from "../core/errors.js";
 import { registerAgents } from "./commands/agents.js";
+import { registerBeams } from "./commands/beams.js";
 import { registerEnvironments } from "./commands/environments.js";
 import { registerEventsAndAudit } from "./commands/events-audit.js";
 import { registerLogin } from "./commands/login.js";
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   registerSessions(program, ctx);
   registerEventsAndAudit(program, ctx);
   registerPlanes(program, ctx);
+  registerBeams(program, ctx);
   return program;
 }
 

@@ -42,7 +42,7 @@ export interface RequestOptions {
 export type QueryValue = string | number | boolean | Date | readonly (string | number)[] | undefined | null;
 
 export interface RequestSpec {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
   query?: object;
   body?: unknown;
