@@ -15,7 +15,7 @@ export interface ConnectorRpc {
 }
 
 export function connectorStub(env: Env, connector: string = ORG_SCOPE): ConnectorRpc | null {
-  const ns = (env as { BEAM_CONNECTORS?: DurableObjectNamespace }).BEAM_CONNECTORS;
+  const ns = env.BEAM_CONNECTORS;
   if (!ns) return null;
   return ns.get(ns.idFromName(connector)) as unknown as ConnectorRpc;
 }
