@@ -25,7 +25,7 @@ const FLOORS = [
   ["vaults"], // credential storage and sealing
   ["egress", "llm", "rate-limit"], // policy and proxy cores, each behind a port
   ["runtime"], // where OpenClaw runs: local processes or containers, and its gateway protocol
-  ["mcp"], // the MCP proxy core
+  ["mcp", "peers"], // the MCP proxy core; tailnet peers (store, A2A client, the tailnet transport)
   ["session"], // the session Durable Object and its parts
   ["planes", "openai"], // features built on sessions
   ["entrypoints"], // the proxies' ports wired to sessions; their WorkerEntrypoints

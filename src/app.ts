@@ -37,6 +37,7 @@ import { environmentRoutes } from "./routes/environments";
 import { llmProxyRoutes } from "./routes/llm-proxy";
 import { MCP_PROXY_ROUTE, mcpProxyRoutes } from "./routes/mcp-proxy";
 import { openAiRoutes } from "./routes/openai";
+import { peerRoutes } from "./routes/peers";
 import { planeRoutes } from "./routes/planes";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
@@ -113,6 +114,7 @@ export function createApp() {
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);
   app.route("/v1/planes", planeRoutes);
+  app.route("/v1/peers", peerRoutes);
   app.route("/v1", openAiRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

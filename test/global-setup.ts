@@ -2,12 +2,15 @@
  * Vitest global setup (runs in Node, outside workerd): starts the deterministic model server
  * (test/support/model-server.mjs) and the MCP server double (test/support/mcp-server.mjs) once
  * for the whole run and provides their URLs, which the config passes into workerd as the
- * `MODEL_SERVER_URL` and `MCP_SERVER_URL` bindings.
+ * `MODEL_SERVER_URL` and `MCP_SERVER_URL` bindings; and the A2A peer double
+ * (test/support/a2a-peer.mjs), reached through the tailnet transport's loopback double as
+ * `peer-b.tail0000.ts.net` (`TAILNET_LOOPBACK_HOSTS`).
  *
  * The server's mode (`POST /__mode`) is global: test files that change it must not run
  * against it concurrently with other files that depend on its normal behaviour.
  */
 import type { TestProject } from "vitest/node";
+import { startA2aPeer } from "./support/a2a-peer.mjs";
 import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
 
@@ -17,16 +20,24 @@ declare module "vitest" {
     modelServerUrl: string;
     /** The MCP double's endpoint (Streamable HTTP). */
     mcpServerUrl: string;
+    /** The A2A peer double's port (reached as `peer-b.tail0000.ts.net` through the loopback transport). */
+    a2aPeerPort: number;
   }
 }
+
+/** The token the A2A peer double expects from us (tests hand it to `POST /v1/peers`). */
+export const A2A_PEER_TOKEN = "peer-b-inbound-token-for-clawplane";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startModelServer({ port: 0 });
   const mcp = await startMcpServer({ port: 0 });
+  const peer = await startA2aPeer({ tokens: { clawplane: A2A_PEER_TOKEN }, rateLimitPerMinute: 0 });
   project.provide("modelServerUrl", server.url);
   project.provide("mcpServerUrl", mcp.url);
+  project.provide("a2aPeerPort", peer.port);
   return async () => {
     await server.close();
     await mcp.close();
+    await peer.close();
   };
 }

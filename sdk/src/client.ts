@@ -14,6 +14,7 @@ import { Agents } from "./resources/agents.js";
 import { ApiKeys } from "./resources/api-keys.js";
 import { Audit } from "./resources/audit.js";
 import { Environments } from "./resources/environments.js";
+import { Peers } from "./resources/peers.js";
 import { Planes } from "./resources/planes.js";
 import { Sessions } from "./resources/sessions.js";
 
@@ -46,6 +47,7 @@ export class Clawplane {
   readonly apiKeys: ApiKeys;
   readonly audit: Audit;
   readonly planes: Planes;
+  readonly peers: Peers;
   /** The resolved base URL. */
   readonly baseURL: string;
   /** The transport, for calls the resources do not cover. */
@@ -73,5 +75,6 @@ export class Clawplane {
     this.apiKeys = new ApiKeys(this.http);
     this.audit = new Audit(this.http);
     this.planes = new Planes(this.http);
+    this.peers = new Peers(this.http);
   }
 }

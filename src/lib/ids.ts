@@ -30,6 +30,8 @@ export const ID_PREFIX = {
   planeMember: "pmem_",
   planeRollout: "prol_",
   planeToken: "ptok_",
+  peer: "peer_",
+  peerCredential: "pcrd_",
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {
