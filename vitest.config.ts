@@ -35,6 +35,7 @@ export default defineConfig({
           // The MCP server double (test/global-setup.ts).
           MCP_SERVER_URL: inject<string>("mcpServerUrl"),
           // The tailnet transport's double: this MagicDNS name is the A2A peer double (test/global-setup.ts).
+          A2A_PUBLIC_INGRESS: "true",
           TAILNET_LOOPBACK_HOSTS: `peer-b.tail0000.ts.net=127.0.0.1:${inject<number>("a2aPeerPort")}`,
         },
       },

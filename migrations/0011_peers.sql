@@ -12,6 +12,19 @@ CREATE TABLE `peer_inbound_credentials` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `peer_inbound_credentials_hash` ON `peer_inbound_credentials` (`token_hash`);--> statement-breakpoint
 CREATE INDEX `peer_inbound_credentials_peer` ON `peer_inbound_credentials` (`peer_id`);--> statement-breakpoint
+CREATE TABLE `peer_tasks` (
+	`id` text PRIMARY KEY NOT NULL,
+	`peer_id` text NOT NULL,
+	`agent_id` text NOT NULL,
+	`context_id` text NOT NULL,
+	`session_id` text NOT NULL,
+	`state` text NOT NULL,
+	`reply` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `peer_tasks_peer` ON `peer_tasks` (`peer_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `peers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,

@@ -28,7 +28,7 @@ const FLOORS = [
   ["mcp", "peers"], // the MCP proxy core; tailnet peers (store, A2A client, the tailnet transport)
   ["session"], // the session Durable Object and its parts
   ["planes", "openai"], // features built on sessions
-  ["entrypoints"], // the proxies' ports wired to sessions; their WorkerEntrypoints
+  ["entrypoints", "a2a"], // the proxies' ports wired to sessions; the A2A server of our agents (inbound peers)
   ["middleware"], // HTTP layers of the API
   ["routes"], // HTTP routes
   ["app.ts", "retention.ts"], // the Hono app; the cron job

@@ -421,3 +421,25 @@ export const peerInboundCredentials = sqliteTable(
     index("peer_inbound_credentials_peer").on(t.peerId),
   ],
 );
+
+/**
+ * A2A tasks our agents ran for inbound peers (src/a2a/): one per `SendMessage`, in the session
+ * of its (peer, agent, contextId), kept so `GetTask` can answer after `returnImmediately`.
+ */
+export const peerTasks = sqliteTable(
+  "peer_tasks",
+  {
+    id: text("id").primaryKey(),
+    peerId: text("peer_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    contextId: text("context_id").notNull(),
+    sessionId: text("session_id").notNull(),
+    /** A2A task state: TASK_STATE_WORKING, _COMPLETED, _FAILED. */
+    state: text("state").notNull(),
+    /** The agent's answer (completed) or what went wrong (failed). */
+    reply: text("reply"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("peer_tasks_peer").on(t.peerId, t.createdAt)],
+);
