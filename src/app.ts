@@ -39,6 +39,7 @@ import { MCP_PROXY_ROUTE, mcpProxyRoutes } from "./routes/mcp-proxy";
 import { openAiRoutes } from "./routes/openai";
 import { peerRoutes } from "./routes/peers";
 import { A2A_ROUTE, a2aRoutes } from "./routes/a2a";
+import { PEER_CALLS_ROUTE, peerCallRoutes } from "./routes/peer-calls";
 import { planeRoutes } from "./routes/planes";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
@@ -107,6 +108,8 @@ export function createApp() {
   app.route("/llm/v1", llmProxyRoutes);
   // MCP calls from local session runtimes: session-token auth, no API-key layers.
   app.route(MCP_PROXY_ROUTE, mcpProxyRoutes);
+  // Peer tools of local session runtimes: session-token auth, no API-key layers.
+  app.route(PEER_CALLS_ROUTE, peerCallRoutes);
   // A2A calls from tailnet peers: their own bearer credentials, no API-key layers.
   app.route(A2A_ROUTE, a2aRoutes);
   app.route("/v1/agents", agentRoutes);

@@ -252,6 +252,10 @@ export type PlaneUpgradeParams = z.input<typeof UpgradeCreateSchema>;
 export type PlaneRolloutListParams = PageParams;
 
 // Tailnet peers (`/v1/peers`): remote agents reached over Tailscale by A2A.
+/** The agent sent a tailnet peer a message (its `peer_send` tool). */
+export type AgentPeerMessageEvent = SessionEventOf<"agent.peer_message">;
+/** A tailnet peer's answer: in the same turn when the agent waited, later when it did not. */
+export type AgentPeerReplyEvent = SessionEventOf<"agent.peer_reply">;
 export type Peer = z.infer<typeof PeerSchema>;
 /** A new peer: `inbound_token` (inbound and both peers) is the token to give the peer, shown this once. */
 export type PeerCreated = z.infer<typeof PeerCreatedSchema>;

@@ -26,10 +26,10 @@
  * substitute the secrets. Non-HTTP(S) traffic has no way out in either catch-all case.
  */
 
-import { type EgressPolicy, LLM_PROXY_HOST, MCP_PROXY_HOST } from "../egress/policy";
+import { type EgressPolicy, LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "../egress/policy";
 import { type AgentRuntime, RuntimeStartError, type RuntimeStartOptions } from "./agent-runtime";
 
-export { LLM_PROXY_HOST, MCP_PROXY_HOST };
+export { LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST };
 
 /**
  * How long `stop()` waits after SIGTERM before destroying the container (15 s). OpenClaw

@@ -14,7 +14,7 @@ import { mintSessionToken } from "../llm/session-token";
 import { chooseUpstream, missingProviderMessage } from "../llm/upstreams";
 import { MCP_CONFIG_ENV, openclawMcpConfig } from "../mcp/config";
 import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../runtime/agent-runtime";
-import { LLM_PROXY_HOST, MCP_PROXY_HOST } from "../runtime/container-runtime";
+import { LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "../runtime/container-runtime";
 import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
@@ -22,6 +22,7 @@ import { selectRuntime } from "../runtime/select-runtime";
 import type { ApprovalCall } from "./approval-desk";
 import type { CustomToolAnswer } from "./approvals";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
+import { offersPeerTools, PEERS_URL_ENV, withPeerTools } from "./peer-tools";
 import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { type LinkState, openLink } from "./gateway-link";
 import { networkingOf, type SessionRecord } from "./session-record";
@@ -86,6 +87,7 @@ export class SessionRuntime {
     const secrets = await this.secrets(record.id);
     const runtime = this.runtime(record.id);
     const credentials = await this.credentialEnv(record);
+    const peerTools = await offersPeerTools(this.env, record.agent.id);
     this.link = await openLink({
       runtime,
       gatewayToken: secrets.gatewayToken,
@@ -110,11 +112,15 @@ export class SessionRuntime {
           // The agent's allow / ask / deny per tool, for the gateway's policy plugin (no secrets).
           CLAWPLANE_TOOL_POLICY: JSON.stringify(policy),
           // The same policy as OpenClaw's tool allow/deny lists: the model is offered only these.
-          [TOOLS_CONFIG_ENV]: JSON.stringify(openclawToolsConfig(policy)),
+          [TOOLS_CONFIG_ENV]: JSON.stringify(
+            peerTools ? withPeerTools(openclawToolsConfig(policy)) : openclawToolsConfig(policy),
+          ),
           // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
           [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
           // The agent's custom tools, for the custom-tools plugin to offer under their own names.
           [CUSTOM_TOOLS_ENV]: JSON.stringify(customToolDefinitions(record.agent.tools)),
+          // Tailnet peers: where peer_send goes (the Worker, which holds the peers' tokens).
+          ...(peerTools ? { [PEERS_URL_ENV]: this.peersBaseUrl(runtime, record) } : {}),
         };
       },
       onStart,
@@ -292,6 +298,11 @@ export class SessionRuntime {
   private llmBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
     if (this.env.RUNTIME_LLM_BASE_URL) return this.env.RUNTIME_LLM_BASE_URL;
     return runtime.kind === "container" ? `http://${LLM_PROXY_HOST}/v1` : `${record.apiOrigin}/llm/v1`;
+  }
+
+  /** Where the runtime's peer tools call: the Worker's peer calls (src/a2a/outbound.ts). */
+  private peersBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
+    return runtime.kind === "container" ? `http://${PEER_CALLS_HOST}` : `${record.apiOrigin}/peers/v1`;
   }
 
   /** Where the runtime's MCP servers point: the Worker's MCP proxy, never the servers themselves. */
