@@ -10,7 +10,9 @@
  * against it concurrently with other files that depend on its normal behaviour.
  */
 import type { TestProject } from "vitest/node";
+import { A2A_PEER_TOKEN, TAILSCALE_CLIENT } from "./helpers/tailnet";
 import { startA2aPeer } from "./support/a2a-peer.mjs";
+import { startTailscaleApi } from "./support/tailscale-api.mjs";
 import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
 
@@ -22,22 +24,26 @@ declare module "vitest" {
     mcpServerUrl: string;
     /** The A2A peer double's port (reached as `peer-b.tail0000.ts.net` through the loopback transport). */
     a2aPeerPort: number;
+    /** The Tailscale API double (key minting for the tailnet connector). */
+    tailscaleApiUrl: string;
   }
 }
-
-/** The token the A2A peer double expects from us (tests hand it to `POST /v1/peers`). */
-export const A2A_PEER_TOKEN = "peer-b-inbound-token-for-clawplane";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startModelServer({ port: 0 });
   const mcp = await startMcpServer({ port: 0 });
+  const tailscale = await startTailscaleApi({
+    clients: { [TAILSCALE_CLIENT.id]: { secret: TAILSCALE_CLIENT.secret, tags: ["tag:clawplane-agent"] } },
+  });
   const peer = await startA2aPeer({ tokens: { clawplane: A2A_PEER_TOKEN }, rateLimitPerMinute: 0 });
   project.provide("modelServerUrl", server.url);
   project.provide("mcpServerUrl", mcp.url);
   project.provide("a2aPeerPort", peer.port);
+  project.provide("tailscaleApiUrl", tailscale.origin);
   return async () => {
     await server.close();
     await mcp.close();
     await peer.close();
+    await tailscale.close();
   };
 }

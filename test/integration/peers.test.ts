@@ -6,11 +6,12 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { A2A_PEER_TOKEN } from "../helpers/tailnet";
 import { call, callJson, MINIMAL_AGENT } from "../helpers/api";
 import { addMember, createPlane } from "../helpers/planes";
 
 const PEER_B = "peer-b.tail0000.ts.net";
-const OUT_TOKEN = "peer-b-inbound-token-for-clawplane";
+const OUT_TOKEN = A2A_PEER_TOKEN;
 
 let agentId: string;
 beforeAll(async () => {

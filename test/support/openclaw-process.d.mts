@@ -13,6 +13,10 @@ export interface OpenClawOptions {
   /** Default: a new temp dir, removed by stop(). */
   stateDir?: string;
   env?: Record<string, string>;
+  /** Another gateway config (JSON5) than Clawplane's template. */
+  configTemplate?: string;
+  /** Start OpenClaw's channels (default: skipped, as an embedded gateway). */
+  channels?: boolean;
   readyTimeoutMs?: number;
   /** Default true; false resolves right after spawn (await `ready()`). */
   waitForReady?: boolean;
