@@ -149,7 +149,37 @@ describe("tailnet peers against a plain OpenClaw gateway", { timeout: 400_000 },
       JSON.stringify(r.body).includes("hello from clawplane"),
     );
     expect(peerCalls.length).toBeGreaterThan(0);
-    console.log(`[peers] outbound turn ${turnMs} ms`);
+    // Round-trip overhead: the exchange as our session saw it (agent.peer_message → agent.peer_reply)
+    // against the peer's own answer time for the same message, asked directly.
+    const sent = outboundEvents.find((e) => e.type === "agent.peer_message");
+    const viaClawplane = Date.parse(reply?.processed_at) - Date.parse(sent?.processed_at);
+    const direct: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      const res = await fetch(`${gateway.origin}/a2a/v1`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${PEER_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: i,
+          method: "SendMessage",
+          params: {
+            message: {
+              messageId: crypto.randomUUID(),
+              contextId: `direct-${i}`,
+              role: "ROLE_USER",
+              parts: [{ text: "hello from clawplane" }],
+            },
+          },
+        }),
+      });
+      expect(((await res.json()) as any).result.task.status.state).toBe("TASK_STATE_COMPLETED");
+      direct.push(Date.now() - t0);
+    }
+    direct.sort((a, b) => a - b);
+    console.log(
+      `[peers] outbound turn ${turnMs} ms; peer exchange via Clawplane ${viaClawplane} ms; peer's own answer (direct, median of 3) ${direct[1]} ms; overhead ${viaClawplane - (direct[1] ?? 0)} ms`,
+    );
   });
 
   it("the peer's A2A request reaches our agent, in a session of its own, and our answer is the task result", async () => {
