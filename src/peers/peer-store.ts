@@ -11,7 +11,7 @@
  * member only the peers it added, which serve its own agent only. A peer outside the caller's
  * view answers exactly like one that does not exist.
  */
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
 import { memberConstraints, type Principal } from "../auth/principal";
 import type { Db } from "../db/client";
 import { isUniqueViolation } from "../db/constraint-errors";
@@ -22,7 +22,7 @@ import { sha256Hex } from "../lib/crypto";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId, randomBase62 } from "../lib/ids";
 import type { Keyring } from "../lib/keyring";
-import { open, seal } from "../lib/sealed-secrets";
+import { open, seal, VaultDecryptError } from "../lib/sealed-secrets";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import type { Peer, PeerCreate, PeerInboundCredential } from "../schemas/peers";
 
@@ -300,4 +300,37 @@ export async function outboundPeersOf(db: Db, agentId: string): Promise<PeerRow[
     .from(peers)
     .where(and(isNull(peers.deletedAt), inArray(peers.direction, ["outbound", "both"])));
   return rows.filter((p) => p.agentIds.includes(agentId));
+}
+
+/**
+ * Re-seals peers' outbound tokens not under the keyring's current key (the vault key rotation,
+ * `POST /v1/vaults/rotate`, sweeps these with the vault credentials). Tokens that fail to open
+ * are reported and left as they are.
+ */
+export async function reencryptPeerTokens(
+  db: Db,
+  keyring: Keyring,
+  maxRows: number,
+): Promise<{ reencrypted: number; failed: string[]; remaining: number }> {
+  const stale = and(isNotNull(peers.outboundCiphertext), ne(peers.outboundKeyId, keyring.currentId));
+  const rows = await db.select().from(peers).where(stale).orderBy(asc(peers.id)).limit(maxRows);
+  const result = { reencrypted: 0, failed: [] as string[], remaining: 0 };
+  for (const row of rows) {
+    try {
+      const token = await open(keyring, outboundAad(row.id), row.outboundCiphertext as string);
+      const { envelope, keyId } = await seal(keyring, outboundAad(row.id), token);
+      const updated = await db
+        .update(peers)
+        .set({ outboundCiphertext: envelope, outboundKeyId: keyId })
+        .where(and(eq(peers.id, row.id), eq(peers.outboundCiphertext, row.outboundCiphertext as string)))
+        .returning({ id: peers.id });
+      if (updated.length > 0) result.reencrypted++;
+    } catch (err) {
+      if (!(err instanceof VaultDecryptError)) throw err;
+      result.failed.push(row.id);
+    }
+  }
+  const [left] = await db.select({ n: count() }).from(peers).where(stale);
+  result.remaining = left?.n ?? 0;
+  return result;
 }

@@ -6,9 +6,12 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { A2A_PEER_TOKEN } from "../helpers/tailnet";
+import { createDb } from "../../src/db/client";
+import { parseKeyring } from "../../src/lib/keyring";
+import { openOutboundToken, reencryptPeerTokens } from "../../src/peers/peer-store";
 import { call, callJson, MINIMAL_AGENT } from "../helpers/api";
 import { addMember, createPlane } from "../helpers/planes";
+import { A2A_PEER_TOKEN } from "../helpers/tailnet";
 
 const PEER_B = "peer-b.tail0000.ts.net";
 const OUT_TOKEN = A2A_PEER_TOKEN;
@@ -229,5 +232,21 @@ describe("deleting a peer", () => {
       .bind(peer.id)
       .first<{ n: number }>();
     expect(live?.n).toBe(0);
+  });
+});
+
+describe("vault key rotation", () => {
+  it("re-seals peers' outbound tokens under the new current key, the token unchanged", async () => {
+    const peer = (await addPeer({ outbound_token: OUT_TOKEN })).body;
+    const [first, second] = (env as unknown as { VAULT_ENCRYPTION_KEYS: string }).VAULT_ENCRYPTION_KEYS.split(
+      ",",
+    );
+    const rotated = await parseKeyring(`${second},${first}`);
+    const db = createDb(env.DB);
+    let result = await reencryptPeerTokens(db, rotated, 1000);
+    while (result.remaining > 0) result = await reencryptPeerTokens(db, rotated, 1000);
+    const row = await db.query.peers.findFirst({ where: (p, { eq }) => eq(p.id, peer.id) });
+    expect(row?.outboundKeyId).toBe(rotated.currentId);
+    expect(await openOutboundToken(rotated, row as NonNullable<typeof row>)).toBe(OUT_TOKEN);
   });
 });
