@@ -6,8 +6,8 @@
  * has, and never holds a peer's token.
  */
 import { createDb } from "../db/client";
-import type { OpenClawToolsConfig } from "./tool-policy";
 import { outboundPeersOf } from "../peers/peer-store";
+import type { GatewayToolPolicy } from "./tool-policy";
 
 /** Env var with the base URL of the Worker's peer calls; absent = the plugin registers no tool. */
 export const PEERS_URL_ENV = "CLAWPLANE_PEERS_URL";
@@ -19,12 +19,16 @@ export async function offersPeerTools(env: Env, agentId: string): Promise<boolea
 }
 
 /**
- * The tools config with the peer tools let through: added to an allow list, and an agent with
- * no other tool (`deny: ["*"]`) offered exactly these. Without an allow list everything not
- * denied is offered already.
+ * The agent's tool policy with the peer tools allowed, for a runtime that offers them: the
+ * runtime's policy plugin then lets them run, and OpenClaw's tool lists offer them. The Worker
+ * decides each call itself (the peer must be granted to the agent), so "allow" here hides nothing.
  */
-export function withPeerTools(config: OpenClawToolsConfig): OpenClawToolsConfig {
-  const deny = config.deny.filter((n) => n !== "*");
-  if (!config.allow && deny.length === config.deny.length) return config;
-  return { allow: [...new Set([...(config.allow ?? []), ...PEER_TOOL_NAMES])].sort(), deny };
+export function withPeerTools(policy: GatewayToolPolicy): GatewayToolPolicy {
+  return {
+    ...policy,
+    tools: { ...policy.tools, ...Object.fromEntries(PEER_TOOL_NAMES.map((n) => [n, "allow" as const])) },
+  };
 }
+
+/** Whether `tool` is a peer tool (only offered by a runtime whose agent has peers). */
+export const isPeerTool = (tool: string): boolean => (PEER_TOOL_NAMES as readonly string[]).includes(tool);

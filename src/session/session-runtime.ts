@@ -22,9 +22,9 @@ import { selectRuntime } from "../runtime/select-runtime";
 import type { ApprovalCall } from "./approval-desk";
 import type { CustomToolAnswer } from "./approvals";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
-import { offersPeerTools, PEERS_URL_ENV, withPeerTools } from "./peer-tools";
 import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { type LinkState, openLink } from "./gateway-link";
+import { offersPeerTools, PEERS_URL_ENV, withPeerTools } from "./peer-tools";
 import { networkingOf, type SessionRecord } from "./session-record";
 import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
 
@@ -102,7 +102,8 @@ export class SessionRuntime {
       // Placeholders only: the egress edge swaps them for the secrets (containers only).
       substituteSecrets: Object.keys(credentials).length > 0,
       startEnv: () => {
-        const policy = gatewayToolPolicy(record.agent.tools);
+        const agentPolicy = gatewayToolPolicy(record.agent.tools);
+        const policy = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
         return {
           // First, so a credential named like one of the runtime's own variables cannot shadow it.
           ...credentials,
@@ -112,9 +113,7 @@ export class SessionRuntime {
           // The agent's allow / ask / deny per tool, for the gateway's policy plugin (no secrets).
           CLAWPLANE_TOOL_POLICY: JSON.stringify(policy),
           // The same policy as OpenClaw's tool allow/deny lists: the model is offered only these.
-          [TOOLS_CONFIG_ENV]: JSON.stringify(
-            peerTools ? withPeerTools(openclawToolsConfig(policy)) : openclawToolsConfig(policy),
-          ),
+          [TOOLS_CONFIG_ENV]: JSON.stringify(openclawToolsConfig(policy)),
           // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
           [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
           // The agent's custom tools, for the custom-tools plugin to offer under their own names.
