@@ -208,10 +208,12 @@ export function replyOf(result: unknown): PeerReply {
   const state = str(task?.status?.state);
   if (!task || !state) throw new PeerCallError("the peer's answer carries no A2A task", "protocol");
   const artifacts = Array.isArray(task.artifacts) ? task.artifacts : [];
-  const text = artifacts
-    .map((a) => textOf((a as { parts?: unknown }).parts))
-    .filter(Boolean)
-    .join("\n");
+  const statusText = textOf((task.status as { message?: { parts?: unknown } } | undefined)?.message?.parts);
+  const text =
+    artifacts
+      .map((a) => textOf((a as { parts?: unknown }).parts))
+      .filter(Boolean)
+      .join("\n") || statusText;
   return { taskId: str(task.id), contextId: str(task.contextId), state, text, terminal: TERMINAL.has(state) };
 }
 
@@ -237,6 +239,22 @@ export async function sendA2aMessage(
   timeoutMs = PEER_CALL_TIMEOUT_MS,
 ): Promise<PeerReply> {
   const deadline = Date.now() + timeoutMs;
+  let reply = await exchangeOnce(transport, target, token, message, deadline);
+  // An OpenClaw gateway's first run on a fresh state dir can fail once for reasons of its own
+  // (seen between two real gateways; its docs advise retrying FAILED tasks): retry once.
+  if (reply.state === "TASK_STATE_FAILED" && Date.now() < deadline) {
+    reply = await exchangeOnce(transport, target, token, message, deadline);
+  }
+  return reply;
+}
+
+async function exchangeOnce(
+  transport: TailnetTransport,
+  target: TailnetTarget,
+  token: string,
+  message: { text: string; contextId: string },
+  deadline: number,
+): Promise<PeerReply> {
   const params = {
     message: {
       messageId: crypto.randomUUID(),
@@ -245,7 +263,7 @@ export async function sendA2aMessage(
       parts: [{ text: message.text }],
     },
   };
-  let reply = replyOf(await rpc(transport, target, token, "SendMessage", params, timeoutMs));
+  let reply = replyOf(await rpc(transport, target, token, "SendMessage", params, deadline - Date.now()));
   let wait = 500;
   while (!reply.terminal && reply.taskId && Date.now() + wait < deadline) {
     await new Promise((r) => setTimeout(r, wait));

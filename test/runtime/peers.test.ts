@@ -137,7 +137,7 @@ describe("tailnet peers against a plain OpenClaw gateway", { timeout: 400_000 },
     outboundEvents = await sendAndWait(client, sessionId, "ask team-box", { timeoutMs: 300_000 });
     const turnMs = Date.now() - started;
     const reply = outboundEvents.find((e) => e.type === "agent.peer_reply");
-    expect(reply, JSON.stringify(outboundEvents.map((e) => e.type))).toMatchObject({
+    expect(reply, JSON.stringify(reply ?? outboundEvents.map((e) => e.type))).toMatchObject({
       peer_name: "team-box",
       state: "TASK_STATE_COMPLETED",
       is_error: false,
