@@ -12,9 +12,9 @@
 import type { TestProject } from "vitest/node";
 import { A2A_PEER_TOKEN, TAILSCALE_CLIENT } from "./helpers/tailnet";
 import { startA2aPeer } from "./support/a2a-peer.mjs";
-import { startTailscaleApi } from "./support/tailscale-api.mjs";
 import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
+import { startTailscaleApi } from "./support/tailscale-api.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -31,6 +31,15 @@ import type {
   EnvironmentUpdateSchema,
 } from "../../src/schemas/environments";
 import type {
+  PeerCreatedSchema,
+  PeerCreateSchema,
+  PeerCredentialIssuedSchema,
+  PeerDeletedSchema,
+  PeerInboundCredentialSchema,
+  PeerSchema,
+  PeerTestResultSchema,
+} from "../../src/schemas/peers";
+import type {
   LogItemSchema,
   LogsQuerySchema,
   MemberCreateSchema,
@@ -52,15 +61,6 @@ import type {
   RolloutSchema,
   UpgradeCreateSchema,
 } from "../../src/schemas/planes";
-import type {
-  PeerCreatedSchema,
-  PeerCreateSchema,
-  PeerCredentialIssuedSchema,
-  PeerDeletedSchema,
-  PeerInboundCredentialSchema,
-  PeerSchema,
-  PeerTestResultSchema,
-} from "../../src/schemas/peers";
 import type {
   EventDeltaFrameSchema,
   EventListQuerySchema,

@@ -22,7 +22,7 @@ import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
 import { openConversation } from "../openai/conversation";
 import { Turn } from "../openai/turn";
-import { peerByInboundToken, type PeerRow } from "../peers/peer-store";
+import { type PeerRow, peerByInboundToken } from "../peers/peer-store";
 
 /** A2A contextIds we accept as given (OpenClaw's rule); anything else gets a fresh one. */
 const CONTEXT_ID = /^[A-Za-z0-9._:-]{1,128}$/;

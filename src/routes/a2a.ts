@@ -11,7 +11,7 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { handleA2aCall, agentCard } from "../a2a/inbound";
+import { agentCard, handleA2aCall } from "../a2a/inbound";
 import type { AppEnv } from "../app-env";
 
 export const A2A_ROUTE = "/a2a";

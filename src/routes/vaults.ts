@@ -12,6 +12,7 @@ import { memberConstraints } from "../auth/principal";
 import { createDb } from "../db/client";
 import { keyringFromEnv } from "../lib/keyring";
 import { validationHook } from "../middleware/validation";
+import { reencryptPeerTokens } from "../peers/peer-store";
 import { COMMON_ERRORS, idParam, pageOf } from "../schemas/common";
 import {
   KeyRotationSchema,
@@ -20,7 +21,6 @@ import {
   VaultSchema,
   VaultUpdateSchema,
 } from "../schemas/vaults";
-import { reencryptPeerTokens } from "../peers/peer-store";
 import { reencryptAll } from "../vaults/secrets";
 import {
   archiveVault,

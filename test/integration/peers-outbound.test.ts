@@ -7,9 +7,9 @@
  * appears in none of what the runtime or the API client sees.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { A2A_PEER_TOKEN } from "../helpers/tailnet";
 import { call, callJson, MINIMAL_AGENT } from "../helpers/api";
 import { mintSessionToken } from "../helpers/session-token";
+import { A2A_PEER_TOKEN } from "../helpers/tailnet";
 import { waitFor } from "../helpers/wait";
 
 const OUT_TOKEN = A2A_PEER_TOKEN;
