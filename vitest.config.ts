@@ -38,6 +38,11 @@ export default defineConfig({
           BEAMS_CONNECTOR_URL: inject<string>("beamsConnectorUrl"),
           BEAMS_CONNECTOR_TOKEN: inject<string>("beamsConnectorToken"),
           TELEPORT_TENANT_URL: inject<string>("teleportTenantUrl"),
+          // The tailnet transport's double: this MagicDNS name is the A2A peer double (test/global-setup.ts).
+          A2A_PUBLIC_INGRESS: "true",
+          // The Tailscale API double (test/global-setup.ts): key minting for the tailnet connector.
+          TAILSCALE_API_DOUBLE_URL: inject<string>("tailscaleApiUrl"),
+          TAILNET_LOOPBACK_HOSTS: `peer-b.tail0000.ts.net=127.0.0.1:${inject<number>("a2aPeerPort")}`,
         },
       },
     })),

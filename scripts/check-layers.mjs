@@ -25,10 +25,10 @@ const FLOORS = [
   ["vaults"], // credential storage and sealing
   ["egress", "llm", "rate-limit"], // policy and proxy cores, each behind a port
   ["runtime"], // where OpenClaw runs: local processes or containers, and its gateway protocol
-  ["mcp", "beams"], // the MCP proxy core; delegation to Teleport Beams (runs, connector, queue)
+  ["mcp", "beams", "peers"], // the MCP proxy core; delegation to Teleport Beams (runs, connector, queue); tailnet peers (store, A2A client, the tailnet transport)
   ["session"], // the session Durable Object and its parts
   ["planes", "openai"], // features built on sessions
-  ["entrypoints"], // the proxies' ports wired to sessions; their WorkerEntrypoints
+  ["entrypoints", "a2a"], // the proxies' ports wired to sessions; the A2A server of our agents (inbound peers)
   ["middleware"], // HTTP layers of the API
   ["routes"], // HTTP routes
   ["app.ts", "retention.ts"], // the Hono app; the cron job

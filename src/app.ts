@@ -31,6 +31,7 @@ import { validationHook } from "./middleware/validation";
 import { openAiErrorShape } from "./openai/errors";
 import { planeScope } from "./planes/access";
 import { beamRunRoutes, planeBeamRoutes, teleportRoutes } from "./routes/beams";
+import { A2A_ROUTE, a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
@@ -38,6 +39,8 @@ import { environmentRoutes } from "./routes/environments";
 import { llmProxyRoutes } from "./routes/llm-proxy";
 import { MCP_PROXY_ROUTE, mcpProxyRoutes } from "./routes/mcp-proxy";
 import { openAiRoutes } from "./routes/openai";
+import { PEER_CALLS_ROUTE, peerCallRoutes } from "./routes/peer-calls";
+import { peerRoutes } from "./routes/peers";
 import { planeRoutes } from "./routes/planes";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
@@ -107,6 +110,10 @@ export function createApp() {
   app.route("/llm/v1", llmProxyRoutes);
   // MCP calls from local session runtimes: session-token auth, no API-key layers.
   app.route(MCP_PROXY_ROUTE, mcpProxyRoutes);
+  // Peer tools of local session runtimes: session-token auth, no API-key layers.
+  app.route(PEER_CALLS_ROUTE, peerCallRoutes);
+  // A2A calls from tailnet peers: their own bearer credentials, no API-key layers.
+  app.route(A2A_ROUTE, a2aRoutes);
   app.route("/v1/agents", agentRoutes);
   app.route("/v1/environments", environmentRoutes);
   app.route("/v1/sessions", sessionRoutes);
@@ -119,6 +126,7 @@ export function createApp() {
   app.route("/v1/planes", planeBeamRoutes);
   app.route("/v1/teleport", teleportRoutes);
   app.route("/v1/beam_runs", beamRunRoutes);
+  app.route("/v1/peers", peerRoutes);
   app.route("/v1", openAiRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

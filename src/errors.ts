@@ -77,6 +77,8 @@ export const ERROR_CODES = {
   plane_rollout_not_found: { status: 404, type: "not_found_error", retry: false },
   beam_run_not_found: { status: 404, type: "not_found_error", retry: false },
   teleport_not_configured: { status: 404, type: "not_found_error", retry: false },
+  peer_not_found: { status: 404, type: "not_found_error", retry: false },
+  peer_credential_not_found: { status: 404, type: "not_found_error", retry: false },
   /** The session's agent declares no MCP server by that name. */
   mcp_server_not_found: { status: 404, type: "not_found_error", retry: false },
   method_not_allowed: { status: 405, type: "invalid_request_error", retry: false },
@@ -92,6 +94,8 @@ export const ERROR_CODES = {
   vault_credential_conflict: { status: 409, type: "conflict_error", retry: false },
   plane_not_empty: { status: 409, type: "conflict_error", retry: false },
   plane_member_removed: { status: 409, type: "conflict_error", retry: false },
+  /** A peer credential revoked twice. */
+  peer_credential_revoked: { status: 409, type: "conflict_error", retry: false },
   rollout_conflict: { status: 409, type: "conflict_error", retry: false },
   // 413 / 415 / 422
   request_too_large: { status: 413, type: "request_too_large", retry: false },
@@ -111,6 +115,8 @@ export const ERROR_CODES = {
   internal_error: { status: 500, type: "api_error", retry: true },
   /** An agent's MCP server could not be reached (MCP proxy). */
   mcp_server_unreachable: { status: 502, type: "api_error", retry: true },
+  /** A tailnet peer could not be reached, or answered with something that is not A2A. */
+  peer_unreachable: { status: 502, type: "api_error", retry: true },
   service_unavailable: { status: 503, type: "overloaded_error", retry: true },
 } as const satisfies Record<string, CodeSpec>;
 

@@ -2,6 +2,7 @@
 import { createApp } from "./app";
 import { runRetention } from "./retention";
 
+export { PeerCallEntrypoint } from "./a2a/peer-call-entrypoint";
 export { EgressEntrypoint } from "./entrypoints/egress";
 export { TeleportConnectorDO } from "./beams/connector-do";
 export { LlmProxyEntrypoint } from "./entrypoints/llm-proxy";

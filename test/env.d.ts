@@ -4,5 +4,6 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
     MODEL_SERVER_URL: string;
     MCP_SERVER_URL: string;
+    TAILSCALE_API_DOUBLE_URL: string;
   }
 }

@@ -2,15 +2,20 @@
  * Vitest global setup (runs in Node, outside workerd): starts the deterministic model server
  * (test/support/model-server.mjs) and the MCP server double (test/support/mcp-server.mjs) once
  * for the whole run and provides their URLs, which the config passes into workerd as the
- * `MODEL_SERVER_URL` and `MCP_SERVER_URL` bindings.
+ * `MODEL_SERVER_URL` and `MCP_SERVER_URL` bindings; and the A2A peer double
+ * (test/support/a2a-peer.mjs), reached through the tailnet transport's loopback double as
+ * `peer-b.tail0000.ts.net` (`TAILNET_LOOPBACK_HOSTS`).
  *
  * The server's mode (`POST /__mode`) is global: test files that change it must not run
  * against it concurrently with other files that depend on its normal behaviour.
  */
 import type { TestProject } from "vitest/node";
+import { A2A_PEER_TOKEN, TAILSCALE_CLIENT } from "./helpers/tailnet";
+import { startA2aPeer } from "./support/a2a-peer.mjs";
 import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
 import { startTeleportTenant } from "./support/teleport/tenant.mjs";
+import { startTailscaleApi } from "./support/tailscale-api.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -22,21 +27,33 @@ declare module "vitest" {
     beamsConnectorUrl: string;
     beamsConnectorToken: string;
     teleportTenantUrl: string;
+    /** The A2A peer double's port (reached as `peer-b.tail0000.ts.net` through the loopback transport). */
+    a2aPeerPort: number;
+    /** The Tailscale API double (key minting for the tailnet connector). */
+    tailscaleApiUrl: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startModelServer({ port: 0 });
   const mcp = await startMcpServer({ port: 0 });
+  const tailscale = await startTailscaleApi({
+    clients: { [TAILSCALE_CLIENT.id]: { secret: TAILSCALE_CLIENT.secret, tags: ["tag:clawplane-agent"] } },
+  });
+  const peer = await startA2aPeer({ tokens: { clawplane: A2A_PEER_TOKEN }, rateLimitPerMinute: 0 });
   project.provide("modelServerUrl", server.url);
   project.provide("mcpServerUrl", mcp.url);
   const teleport = await startTeleportTenant();
   project.provide("beamsConnectorUrl", teleport.connectorUrl);
   project.provide("beamsConnectorToken", teleport.token);
   project.provide("teleportTenantUrl", teleport.doorUrl);
+  project.provide("a2aPeerPort", peer.port);
+  project.provide("tailscaleApiUrl", tailscale.origin);
   return async () => {
     await teleport.close();
     await server.close();
     await mcp.close();
+    await peer.close();
+    await tailscale.close();
   };
 }

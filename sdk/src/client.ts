@@ -15,6 +15,7 @@ import { ApiKeys } from "./resources/api-keys.js";
 import { Audit } from "./resources/audit.js";
 import { BeamRuns, Teleport } from "./resources/beams.js";
 import { Environments } from "./resources/environments.js";
+import { Peers } from "./resources/peers.js";
 import { Planes } from "./resources/planes.js";
 import { Sessions } from "./resources/sessions.js";
 
@@ -49,6 +50,7 @@ export class Clawplane {
   readonly planes: Planes;
   readonly beamRuns: BeamRuns;
   readonly teleport: Teleport;
+  readonly peers: Peers;
   /** The resolved base URL. */
   readonly baseURL: string;
   /** The transport, for calls the resources do not cover. */
@@ -78,5 +80,6 @@ export class Clawplane {
     this.planes = new Planes(this.http);
     this.beamRuns = new BeamRuns(this.http);
     this.teleport = new Teleport(this.http);
+    this.peers = new Peers(this.http);
   }
 }

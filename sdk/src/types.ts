@@ -38,6 +38,15 @@ import type {
   EnvironmentUpdateSchema,
 } from "../../src/schemas/environments";
 import type {
+  PeerCreatedSchema,
+  PeerCreateSchema,
+  PeerCredentialIssuedSchema,
+  PeerDeletedSchema,
+  PeerInboundCredentialSchema,
+  PeerSchema,
+  PeerTestResultSchema,
+} from "../../src/schemas/peers";
+import type {
   LogItemSchema,
   LogsQuerySchema,
   MemberCreateSchema,
@@ -285,3 +294,19 @@ export type PlaneRollout = z.infer<typeof RolloutSchema>;
 export type PlaneRolloutStatus = PlaneRollout["status"];
 export type PlaneUpgradeParams = z.input<typeof UpgradeCreateSchema>;
 export type PlaneRolloutListParams = PageParams;
+
+// Tailnet peers (`/v1/peers`): remote agents reached over Tailscale by A2A.
+/** The agent sent a tailnet peer a message (its `peer_send` tool). */
+export type AgentPeerMessageEvent = SessionEventOf<"agent.peer_message">;
+/** A tailnet peer's answer: in the same turn when the agent waited, later when it did not. */
+export type AgentPeerReplyEvent = SessionEventOf<"agent.peer_reply">;
+export type Peer = z.infer<typeof PeerSchema>;
+/** A new peer: `inbound_token` (inbound and both peers) is the token to give the peer, shown this once. */
+export type PeerCreated = z.infer<typeof PeerCreatedSchema>;
+export type PeerCreateParams = z.input<typeof PeerCreateSchema>;
+export type PeerListParams = PageParams & { agent_id?: string };
+export type PeerDeleted = z.infer<typeof PeerDeletedSchema>;
+export type PeerTestResult = z.infer<typeof PeerTestResultSchema>;
+export type PeerInboundCredential = z.infer<typeof PeerInboundCredentialSchema>;
+/** An issued inbound credential: `token` is shown this once. */
+export type PeerCredentialIssued = z.infer<typeof PeerCredentialIssuedSchema>;

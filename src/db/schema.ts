@@ -441,3 +441,85 @@ export const beamRunOutput = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.seq] })],
 );
+
+/**
+ * Tailnet peers (src/peers/): remote agents reached over Tailscale, by A2A or OpenClaw's
+ * `/tools/invoke`. A peer belongs to the org (`plane_id` null) or to one plane member, whose own
+ * agent is then the only one it serves. The token we present to the peer is write-only: sealed
+ * under the vault keyring, bound to the peer's id (src/peers/peer-store.ts), never returned.
+ * Deleting a peer keeps its row (`deleted_at`) so audit rows and session events still name it.
+ */
+export const peers = sqliteTable(
+  "peers",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    planeId: text("plane_id"),
+    memberId: text("member_id"),
+    /** Where the name must be unique: `org`, or the member's id (a member's peers are its own). */
+    nameScope: text("name_scope").notNull(),
+    /** MagicDNS name or tailnet IPv4 (100.64.0.0/10), as validated by the wire schema. */
+    address: text("address").notNull(),
+    port: integer("port").notNull(),
+    protocol: text("protocol", { enum: ["a2a", "openclaw_tools_invoke"] }).notNull(),
+    direction: text("direction", { enum: ["outbound", "inbound", "both"] }).notNull(),
+    agentIds: text("agent_ids", { mode: "json" }).$type<string[]>().notNull(),
+    rateLimitPerMinute: integer("rate_limit_per_minute").notNull(),
+    /** The sealed outbound token, or null for an inbound-only peer. */
+    outboundCiphertext: text("outbound_ciphertext"),
+    outboundKeyId: text("outbound_key_id"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [
+    index("peers_created").on(t.createdAt, t.id),
+    index("peers_plane").on(t.planeId, t.memberId),
+    // One live peer per name in a scope (the org, or one member): tools address peers by name.
+    uniqueIndex("peers_live_name").on(t.nameScope, t.name).where(sql`deleted_at IS NULL`),
+  ],
+);
+
+/** Credentials we issue to a peer for calling our agents (inbound): only the SHA-256 is kept. */
+export const peerInboundCredentials = sqliteTable(
+  "peer_inbound_credentials",
+  {
+    id: text("id").primaryKey(),
+    peerId: text("peer_id")
+      .notNull()
+      .references(() => peers.id),
+    tokenHash: text("token_hash").notNull(),
+    tokenPrefix: text("token_prefix").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("peer_inbound_credentials_hash").on(t.tokenHash),
+    index("peer_inbound_credentials_peer").on(t.peerId),
+  ],
+);
+
+/**
+ * A2A tasks our agents ran for inbound peers (src/a2a/): one per `SendMessage`, in the session
+ * of its (peer, agent, contextId), kept so `GetTask` can answer after `returnImmediately`.
+ */
+export const peerTasks = sqliteTable(
+  "peer_tasks",
+  {
+    id: text("id").primaryKey(),
+    peerId: text("peer_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    contextId: text("context_id").notNull(),
+    sessionId: text("session_id").notNull(),
+    /** A2A task state: TASK_STATE_WORKING, _COMPLETED, _FAILED. */
+    state: text("state").notNull(),
+    /** The agent's answer (completed) or what went wrong (failed). */
+    reply: text("reply"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("peer_tasks_peer").on(t.peerId, t.createdAt)],
+);

@@ -14,6 +14,8 @@
 export const LLM_PROXY_HOST = "llm.clawplane.internal";
 /** The container's MCP host (`http://mcp.clawplane.internal/<server name>`); see `McpProxyEntrypoint`. */
 export const MCP_PROXY_HOST = "mcp.clawplane.internal";
+/** The container's host for the peer tools (`peer_send`, `peer_list`); see `PeerCallEntrypoint`. */
+export const PEER_CALLS_HOST = "peers.clawplane.internal";
 
 /**
  * Registries `allow_package_managers` opens by default (pip, cargo, gem, go). Deployments add
@@ -61,6 +63,7 @@ export type AllowedVia =
   | "unrestricted"
   | "llm_proxy"
   | "mcp_proxy"
+  | "peer_calls"
   | "allowed_hosts"
   | "mcp_server"
   | "package_manager";
@@ -131,6 +134,7 @@ export function decideEgress(policy: EgressPolicy, url: string | URL): EgressDec
   if (!host) return { allow: false, host: String(url), reason: "the request has no valid host" };
   if (host === LLM_PROXY_HOST) return { allow: true, host, via: "llm_proxy" };
   if (host === MCP_PROXY_HOST) return { allow: true, host, via: "mcp_proxy" };
+  if (host === PEER_CALLS_HOST) return { allow: true, host, via: "peer_calls" };
   if (policy.type === "unrestricted") return { allow: true, host, via: "unrestricted" };
   if (policy.allowedHosts.some((p) => hostMatches(p, host)))
     return { allow: true, host, via: "allowed_hosts" };

@@ -31,6 +31,8 @@ export const ID_PREFIX = {
   planeRollout: "prol_",
   planeToken: "ptok_",
   beamRun: "beam_",
+  peer: "peer_",
+  peerCredential: "pcrd_",
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

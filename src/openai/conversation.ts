@@ -39,6 +39,8 @@ export interface ConversationRequest {
   apiOrigin: string;
   /** Where new sessions run instead of the shared default (a plane member's own environment). */
   environmentId?: string;
+  /** Title and metadata of a new session (default: the OpenAI endpoint's). */
+  label?: { title: string; metadata: Record<string, string> };
 }
 
 /** Finds or creates the session for a request; returns it as it is before the turn. */
@@ -142,8 +144,11 @@ async function createSession(req: ConversationRequest, sessionId: string): Promi
     id: sessionId,
     agent: { id: req.agent.id, type: "agent", ...req.agent.spec, version: req.agent.version },
     environment,
-    title: "OpenAI chat completions",
-    metadata: { source: "openai", ...(req.user === undefined ? {} : { user: req.user }) },
+    title: req.label?.title ?? "OpenAI chat completions",
+    metadata: req.label?.metadata ?? {
+      source: "openai",
+      ...(req.user === undefined ? {} : { user: req.user }),
+    },
     apiOrigin: req.apiOrigin,
   });
   return sessionClient(req.env, sessionId).create(record, []);

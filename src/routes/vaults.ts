@@ -12,6 +12,7 @@ import { memberConstraints } from "../auth/principal";
 import { createDb } from "../db/client";
 import { keyringFromEnv } from "../lib/keyring";
 import { validationHook } from "../middleware/validation";
+import { reencryptPeerTokens } from "../peers/peer-store";
 import { COMMON_ERRORS, idParam, pageOf } from "../schemas/common";
 import {
   KeyRotationSchema,
@@ -63,8 +64,20 @@ vaultRoutes.openapi(
   }),
   async (c) => {
     const keyring = await keyringFromEnv(c.env);
-    const result = await reencryptAll(createDb(c.env.DB), keyring, { maxRows: ROTATE_MAX_ROWS_PER_CALL });
-    return c.json({ type: "vault_key_rotation" as const, current_key_id: keyring.currentId, ...result }, 200);
+    const db = createDb(c.env.DB);
+    const result = await reencryptAll(db, keyring, { maxRows: ROTATE_MAX_ROWS_PER_CALL });
+    // Tailnet peers' outbound tokens are sealed under the same keyring: the sweep covers them too.
+    const peerTokens = await reencryptPeerTokens(db, keyring, ROTATE_MAX_ROWS_PER_CALL);
+    return c.json(
+      {
+        type: "vault_key_rotation" as const,
+        current_key_id: keyring.currentId,
+        reencrypted: result.reencrypted + peerTokens.reencrypted,
+        failed: [...result.failed, ...peerTokens.failed],
+        remaining: result.remaining + peerTokens.remaining,
+      },
+      200,
+    );
   },
 );
 

@@ -26,7 +26,7 @@
  * substitute the secrets. Non-HTTP(S) traffic has no way out in either catch-all case.
  */
 
-import { type EgressPolicy, LLM_PROXY_HOST, MCP_PROXY_HOST } from "../egress/policy";
+import { type EgressPolicy, LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "../egress/policy";
 import {
   type AgentRuntime,
   type RuntimeExit,
@@ -34,7 +34,7 @@ import {
   type RuntimeStartOptions,
 } from "./agent-runtime";
 
-export { LLM_PROXY_HOST, MCP_PROXY_HOST };
+export { LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST };
 
 /**
  * How long `stop()` waits after SIGTERM before destroying the container (15 s). OpenClaw

@@ -4,7 +4,7 @@
  */
 
 import { type AgentRuntime, RuntimeStartError } from "./agent-runtime";
-import { ContainerRuntime, LLM_PROXY_HOST, MCP_PROXY_HOST } from "./container-runtime";
+import { ContainerRuntime, LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "./container-runtime";
 import { LocalProcessRuntime } from "./local-runtime";
 
 /**
@@ -29,6 +29,8 @@ export function selectRuntime(
       interceptHttp: [
         { host: LLM_PROXY_HOST, fetcher: ctx.exports.LlmProxyEntrypoint({ props }) },
         { host: MCP_PROXY_HOST, fetcher: ctx.exports.McpProxyEntrypoint({ props }) },
+        // The agent's peer tools (src/a2a/outbound.ts): the Worker holds the peers' tokens.
+        { host: PEER_CALLS_HOST, fetcher: ctx.exports.PeerCallEntrypoint({ props }) },
       ],
       egress: (policy, { substituteSecrets }) =>
         ctx.exports.EgressEntrypoint({

@@ -268,6 +268,37 @@ export const SessionEventSchema = z
       content: TextContentSchema,
     }),
     /*
+     * Tailnet peers (Clawplane's own, README "Tailnet peers"): the agent's `peer_send` reached
+     * the peer (`agent.peer_message`), and the peer's answer (`agent.peer_reply`) — in the same
+     * turn when the agent waited for it, later (the turn may be over) when it did not.
+     */
+    storedEvent(
+      "agent.peer_message",
+      "AgentPeerMessageEvent",
+      {
+        peer_id: z.string(),
+        peer_name: z.string(),
+        context_id: z.string(),
+        content: TextContentSchema,
+        wait: z.boolean(),
+      },
+      { description: "The agent sent a message to a tailnet peer (its `peer_send` tool)." },
+    ),
+    storedEvent(
+      "agent.peer_reply",
+      "AgentPeerReplyEvent",
+      {
+        peer_message_id: z.string(),
+        peer_id: z.string(),
+        peer_name: z.string(),
+        /** The A2A task state the peer reported (`TASK_STATE_COMPLETED`, ...), or `unreachable`/`refused`. */
+        state: z.string(),
+        content: TextContentSchema,
+        is_error: z.boolean(),
+      },
+      { description: "A tailnet peer's answer to an `agent.peer_message`." },
+    ),
+    /*
      * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not
      * know a type skip it, the official SDKs included). Emitted only by a turn that has to start
      * the session's runtime, before the turn's first model call: `span.runtime_start` when the

@@ -620,6 +620,29 @@ export class SessionDO extends DurableObject<Env> {
     return capture(() => runtimeLogTail(this.runtime, this.mustRecord(), query));
   }
 
+  // ---- tailnet peers (src/peers/outbound.ts) ----------------------------------------------
+
+  /** The session and agent behind a runtime's session token, for its `peer_send` calls (null: not this session's). */
+  async authorizePeerCall(token: string): Promise<RpcResult<{ sessionId: string; agentId: string } | null>> {
+    return capture(async () => {
+      const record = this.record();
+      if (!record || record.status === "terminated") return null;
+      if (!(await this.runtime.acceptsModelToken(token))) return null;
+      return { sessionId: record.id, agentId: record.agent.id };
+    });
+  }
+
+  /** Logs and streams a peer exchange event (`agent.peer_message`, `agent.peer_reply`); returns its id. */
+  async recordPeerEvent(
+    body: SessionEventBodyOf<"agent.peer_message"> | SessionEventBodyOf<"agent.peer_reply">,
+  ): Promise<RpcResult<string | null>> {
+    return capture(() => {
+      const record = this.record();
+      if (!record || record.status === "terminated") return null;
+      return this.emit(body).id;
+    });
+  }
+
   // ---- egress secrets
 
   /**

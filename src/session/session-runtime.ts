@@ -20,7 +20,7 @@ import {
   type RuntimeExit,
   RuntimeStartError,
 } from "../runtime/agent-runtime";
-import { LLM_PROXY_HOST, MCP_PROXY_HOST } from "../runtime/container-runtime";
+import { LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "../runtime/container-runtime";
 import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
@@ -32,6 +32,7 @@ import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders }
 import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { installEnvironmentPackages, normalizedPackageSet } from "./environment-packages";
 import { type LinkState, openLink } from "./gateway-link";
+import { offersPeerTools, PEERS_URL_ENV, withPeerTools } from "./peer-tools";
 import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
 import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
 import { type WorkspaceSave, WorkspaceStore } from "./workspace-store";
@@ -106,6 +107,7 @@ export class SessionRuntime {
     const secrets = await this.secrets(record.id);
     const runtime = this.runtime(record.id);
     const credentials = await this.credentialEnv(record);
+    const peerTools = await offersPeerTools(this.env, record.agent.id);
     this.link = await openLink({
       runtime,
       gatewayToken: secrets.gatewayToken,
@@ -120,7 +122,8 @@ export class SessionRuntime {
       // Placeholders only: the egress edge swaps them for the secrets (containers only).
       substituteSecrets: Object.keys(credentials).length > 0,
       startEnv: () => {
-        const policy = gatewayToolPolicy(record.agent.tools);
+        const agentPolicy = gatewayToolPolicy(record.agent.tools);
+        const policy = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
         return {
           // First, so a credential named like one of the runtime's own variables cannot shadow it.
           ...credentials,
@@ -135,6 +138,8 @@ export class SessionRuntime {
           [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
           // The agent's custom tools, for the custom-tools plugin to offer under their own names.
           [CUSTOM_TOOLS_ENV]: JSON.stringify(customToolDefinitions(record.agent.tools)),
+          // Tailnet peers: where peer_send goes (the Worker, which holds the peers' tokens).
+          ...(peerTools ? { [PEERS_URL_ENV]: this.peersBaseUrl(runtime, record) } : {}),
         };
       },
       onStart,
@@ -408,6 +413,11 @@ export class SessionRuntime {
   private llmBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
     if (this.env.RUNTIME_LLM_BASE_URL) return this.env.RUNTIME_LLM_BASE_URL;
     return runtime.kind === "container" ? `http://${LLM_PROXY_HOST}/v1` : `${record.apiOrigin}/llm/v1`;
+  }
+
+  /** Where the runtime's peer tools call: the Worker's peer calls (src/a2a/outbound.ts). */
+  private peersBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
+    return runtime.kind === "container" ? `http://${PEER_CALLS_HOST}` : `${record.apiOrigin}/peers/v1`;
   }
 
   /** Where the runtime's MCP servers point: the Worker's MCP proxy, never the servers themselves. */

@@ -36,6 +36,7 @@ import type { ApprovalDesk } from "./approval-desk";
 import { type CustomToolCall, customToolNames } from "./custom-tools";
 import { type EventLog, newEventId } from "./event-log";
 import type { InputQueue, QueuedInput } from "./input-queue";
+import { isPeerTool } from "./peer-tools";
 import { withRestoredContext } from "./restored-context";
 import { RuntimeProgress } from "./runtime-progress";
 import { type SessionRecord, usageToWire } from "./session-record";
@@ -360,7 +361,9 @@ export class TurnRunner {
       emit: (event: SessionEventBody, id?: string) => this.host.emit(event, id),
       preview: (forType: string, frame: PreviewFrame) => this.host.preview(forType, frame),
       newEventId,
-      permission: (tool: string, input: Record<string, unknown>) => decisionFor(policy, tool, input),
+      // Peer tools exist only in runtimes of agents granted peers; the Worker checks each call.
+      permission: (tool: string, input: Record<string, unknown>) =>
+        isPeerTool(tool) ? "allow" : decisionFor(policy, tool, input),
       mcpServers: record.agent.mcp_servers.map((server) => server.name),
       customTools: customToolNames(record.agent.tools),
       customToolUse: (call: CustomToolCall) => this.host.approvals.onCustomToolUse(call),

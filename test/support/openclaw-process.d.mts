@@ -15,6 +15,10 @@ export interface OpenClawOptions {
   env?: Record<string, string>;
   /** Where installed package sets are cached; default CLAWPLANE_PACKAGES_CACHE_DIR or one temp dir shared by all. */
   packagesCacheDir?: string;
+  /** Another gateway config (JSON5) than Clawplane's template. */
+  configTemplate?: string;
+  /** Start OpenClaw's channels (default: skipped, as an embedded gateway). */
+  channels?: boolean;
   readyTimeoutMs?: number;
   /** Default true; false resolves right after spawn (await `ready()`). */
   waitForReady?: boolean;

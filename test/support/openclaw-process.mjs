@@ -76,6 +76,8 @@ const EMBEDDING_ENV = {
  *   as container/entrypoint.sh does
  * @param {string} [options.packagesCacheDir] where installed package sets are cached (default: one
  *   dir under the temp dir, shared by every local gateway)
+ * @param {string} [options.configTemplate] another gateway config (JSON5) than Clawplane's
+ * @param {boolean} [options.channels] start OpenClaw's channels (default: skipped, as embedded)
  * @param {number} [options.readyTimeoutMs] default 120 000
  * @param {boolean} [options.waitForReady] default true; false resolves right after spawn
  *   (await `handle.ready()` later, e.g. to exercise connects during startup)
@@ -95,7 +97,7 @@ export async function startOpenClaw(options) {
   // Each gateway gets its own copy of the template: OpenClaw writes beside its config file
   // (`<config>.last-good`), which must land in this gateway's state, not in the repo.
   const configPath = join(stateDir, "openclaw.json5");
-  await copyFile(CONFIG_TEMPLATE, configPath);
+  await copyFile(options.configTemplate ?? CONFIG_TEMPLATE, configPath);
   // The template includes the MCP block and the tool lists from beside itself (see
   // container/entrypoint.sh).
   const mcpConfig = options.env?.CLAWPLANE_MCP_CONFIG || "{}";
@@ -123,6 +125,8 @@ export async function startOpenClaw(options) {
     LANG: "C.UTF-8",
     TZ: "UTC",
     ...EMBEDDING_ENV,
+    // A gateway serving channels (the A2A peer of test/runtime/peers.test.ts) must start them.
+    ...(options.channels ? { OPENCLAW_SKIP_CHANNELS: "0" } : {}),
     OPENCLAW_CONFIG_PATH: configPath,
     OPENCLAW_STATE_DIR: stateDir,
     OPENCLAW_GATEWAY_TOKEN: options.token,

@@ -55,6 +55,9 @@ export function contentText(event: object): string | undefined {
 /** A short description of what an event says, for tables and `stream`. */
 export function summarize(e: StreamEvent): string {
   const text = contentText(e);
+  if (e.type === "agent.peer_message") return `→ ${e.peer_name}: ${text ?? ""}`;
+  if (e.type === "agent.peer_reply")
+    return `← ${e.peer_name}${e.is_error ? ` (${e.state})` : ""}: ${text ?? ""}`;
   if (text !== undefined) return text;
   if (e.type === "session.error") return e.error?.message ?? "";
   if (e.type === "session.runtime_exited") return e.message ?? "";

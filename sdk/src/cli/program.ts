@@ -12,6 +12,7 @@ import { registerBeams } from "./commands/beams.js";
 import { registerEnvironments } from "./commands/environments.js";
 import { registerEventsAndAudit } from "./commands/events-audit.js";
 import { registerLogin } from "./commands/login.js";
+import { registerPeers } from "./commands/peers.js";
 import { registerPlanes } from "./commands/planes.js";
 import { registerSessions } from "./commands/sessions.js";
 import { CliExit, Context } from "./context.js";
@@ -24,7 +25,9 @@ export const CLI_VERSION = "0.1.0";
 export function buildProgram(io: CliIo): Command {
   const ctx = new Context(io);
   const program = new Command("clawplane")
-    .description("Clawplane from the command line: agents, environments, sessions, events, audit, planes")
+    .description(
+      "Clawplane from the command line: agents, environments, sessions, events, audit, planes, peers",
+    )
     .version(CLI_VERSION, "-V, --cli-version", "print the CLI version")
     .option(
       "--base-url <url>",
@@ -43,6 +46,7 @@ export function buildProgram(io: CliIo): Command {
   registerEventsAndAudit(program, ctx);
   registerPlanes(program, ctx);
   registerBeams(program, ctx);
+  registerPeers(program, ctx);
   return program;
 }
 
