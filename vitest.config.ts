@@ -34,6 +34,8 @@ export default defineConfig({
           ANTHROPIC_BASE_URL: inject<string>("modelServerUrl"),
           // The MCP server double (test/global-setup.ts).
           MCP_SERVER_URL: inject<string>("mcpServerUrl"),
+          // The chat platform doubles (test/support/*-double.mjs).
+          TELEGRAM_API_BASE_URL: inject<string>("telegramApiUrl"),
         },
       },
     })),

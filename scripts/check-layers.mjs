@@ -27,7 +27,7 @@ const FLOORS = [
   ["runtime"], // where OpenClaw runs: local processes or containers, and its gateway protocol
   ["mcp"], // the MCP proxy core
   ["session"], // the session Durable Object and its parts
-  ["planes", "openai"], // features built on sessions
+  ["planes", "openai", "channels"], // features built on sessions
   ["entrypoints"], // the proxies' ports wired to sessions; their WorkerEntrypoints
   ["middleware"], // HTTP layers of the API
   ["routes"], // HTTP routes

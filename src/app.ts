@@ -33,6 +33,8 @@ import { planeScope } from "./planes/access";
 import { agentRoutes } from "./routes/agents";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
+import { channelWebhookRoutes } from "./routes/channel-webhooks";
+import { channelRoutes } from "./routes/channels";
 import { environmentRoutes } from "./routes/environments";
 import { llmProxyRoutes } from "./routes/llm-proxy";
 import { MCP_PROXY_ROUTE, mcpProxyRoutes } from "./routes/mcp-proxy";
@@ -113,6 +115,9 @@ export function createApp() {
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);
   app.route("/v1/planes", planeRoutes);
+  app.route("/v1/channels", channelRoutes);
+  // Chat platforms' deliveries: verified with each channel's own secret, no API-key layers.
+  app.route("/channels", channelWebhookRoutes);
   app.route("/v1", openAiRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

@@ -2,6 +2,7 @@
 import { createApp } from "./app";
 import { runRetention } from "./retention";
 
+export { ChatDO } from "./channels/chat-do";
 export { EgressEntrypoint } from "./entrypoints/egress";
 export { LlmProxyEntrypoint } from "./entrypoints/llm-proxy";
 export { McpProxyEntrypoint } from "./entrypoints/mcp-proxy";

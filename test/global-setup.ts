@@ -10,6 +10,7 @@
 import type { TestProject } from "vitest/node";
 import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
+import { startTelegramDouble } from "./support/telegram-double.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,6 +18,8 @@ declare module "vitest" {
     modelServerUrl: string;
     /** The MCP double's endpoint (Streamable HTTP). */
     mcpServerUrl: string;
+    /** The Telegram Bot API double's origin. */
+    telegramApiUrl: string;
   }
 }
 
@@ -25,8 +28,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const mcp = await startMcpServer({ port: 0 });
   project.provide("modelServerUrl", server.url);
   project.provide("mcpServerUrl", mcp.url);
+  const telegram = await startTelegramDouble();
+  project.provide("telegramApiUrl", telegram.origin);
   return async () => {
     await server.close();
     await mcp.close();
+    await telegram.close();
   };
 }

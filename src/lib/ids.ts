@@ -30,6 +30,7 @@ export const ID_PREFIX = {
   planeMember: "pmem_",
   planeRollout: "prol_",
   planeToken: "ptok_",
+  channel: "chan_",
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {
