@@ -36,6 +36,8 @@ export default defineConfig({
           MCP_SERVER_URL: inject<string>("mcpServerUrl"),
           // The chat platform doubles (test/support/*-double.mjs).
           TELEGRAM_API_BASE_URL: inject<string>("telegramApiUrl"),
+          SLACK_API_BASE_URL: inject<string>("slackApiUrl"),
+          WHATSAPP_API_BASE_URL: inject<string>("whatsappApiUrl"),
         },
       },
     })),

@@ -10,7 +10,9 @@
 import type { TestProject } from "vitest/node";
 import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
+import { startSlackDouble } from "./support/slack-double.mjs";
 import { startTelegramDouble } from "./support/telegram-double.mjs";
+import { startWhatsAppDouble } from "./support/whatsapp-double.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,6 +22,10 @@ declare module "vitest" {
     mcpServerUrl: string;
     /** The Telegram Bot API double's origin. */
     telegramApiUrl: string;
+    /** The Slack Web API double's API base (…/api). */
+    slackApiUrl: string;
+    /** The WhatsApp Cloud API (Graph) double's origin. */
+    whatsappApiUrl: string;
   }
 }
 
@@ -30,9 +36,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("mcpServerUrl", mcp.url);
   const telegram = await startTelegramDouble();
   project.provide("telegramApiUrl", telegram.origin);
+  const slack = await startSlackDouble();
+  project.provide("slackApiUrl", `${slack.origin}/api`);
+  const whatsapp = await startWhatsAppDouble();
+  project.provide("whatsappApiUrl", whatsapp.origin);
   return async () => {
     await server.close();
     await mcp.close();
     await telegram.close();
+    await slack.close();
+    await whatsapp.close();
   };
 }

@@ -146,7 +146,26 @@ export function formatForPlatform(markdown: string, platform: FormatPlatform): s
   return out.join("\n");
 }
 
+/**
+ * Longest message as sent, where markup can make it longer than its Markdown: Slack's escapes.
+ * (Telegram counts text after entity parsing, which never exceeds the Markdown's length.)
+ */
+const SENT_LIMIT: Record<FormatPlatform, number> = {
+  telegram: Number.POSITIVE_INFINITY,
+  slack: 4000,
+  whatsapp: 4096,
+};
+
 /** The agent's reply as the messages to send, in order. */
-export function replyMessages(markdown: string, platform: FormatPlatform): string[] {
-  return splitMarkdown(markdown, MESSAGE_LIMIT[platform]).map((part) => formatForPlatform(part, platform));
+export function replyMessages(
+  markdown: string,
+  platform: FormatPlatform,
+  limit = MESSAGE_LIMIT[platform],
+): string[] {
+  return splitMarkdown(markdown, limit).flatMap((part) => {
+    const sent = formatForPlatform(part, platform);
+    if (sent.length <= SENT_LIMIT[platform] || limit < 400) return [sent];
+    // Escapes made it too long: cut this part smaller, in proportion.
+    return replyMessages(part, platform, Math.floor((limit * SENT_LIMIT[platform] * 0.95) / sent.length));
+  });
 }

@@ -2,8 +2,13 @@
  * Channel tests in workerd: the platform doubles' control endpoints (they run in Node, started
  * by test/global-setup.ts), webhook calls through the Worker, and the chat objects.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { ChatDO } from "../../src/channels/chat-do";
+import type { EventLog } from "../../src/session/event-log";
+import type { SessionDO } from "../../src/session/session-do";
 import { call, callJson, MINIMAL_AGENT } from "./api";
+import { sessionObject } from "./session-object";
 
 export interface DoubleCall {
   method: string;
@@ -65,4 +70,30 @@ export async function sessionEvents(sessionId: string): Promise<Array<Record<str
 export async function auditRows(action: string, target: string): Promise<Array<Record<string, any>>> {
   return (await callJson(`/v1/audit?action=${encodeURIComponent(action)}&target=${target}&limit=100`)).body
     .data;
+}
+
+/**
+ * Appends events to a session's log as its own turn would (`build` gets the id of each event
+ * appended before it), and has the chat follow the log from just before them.
+ */
+export async function plantEvents(
+  sessionId: string,
+  chat: ReturnType<typeof chatObject>,
+  build: Array<(ids: string[]) => Record<string, unknown>>,
+): Promise<string[]> {
+  const planted = await runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
+    const log = (instance as unknown as { events: EventLog }).events;
+    const before = log.query({ limit: 1, order: "desc" })[0]?.seq ?? 0;
+    const ids: string[] = [];
+    for (const make of build) ids.push(log.append(make(ids) as never, Date.now()).event.id);
+    return { before, ids };
+  });
+  await runInDurableObject(chat, async (_instance: ChatDO, state) => {
+    const s = (await state.storage.get<Record<string, any>>("state")) ?? {};
+    s.sessionId = sessionId;
+    s.turn = { sessionId, cursorSeq: planted.before, chat: s.chat, startedAt: Date.now(), calls: {} };
+    await state.storage.put("state", s);
+    await state.storage.setAlarm(Date.now());
+  });
+  return planted.ids;
 }

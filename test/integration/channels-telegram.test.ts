@@ -7,11 +7,7 @@
  * the agent to answer. A real gateway answers in test/runtime/channels.test.ts.
  */
 import { inject } from "vitest";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ChatDO } from "../../src/channels/chat-do";
-import type { EventLog } from "../../src/session/event-log";
-import type { SessionDO } from "../../src/session/session-do";
 import { telegramMessage, telegramPress } from "../support/chat-webhooks.mjs";
 import { telegramHtmlText } from "../support/telegram-double.mjs";
 import { callJson } from "../helpers/api";
@@ -23,10 +19,10 @@ import {
   deliver,
   doubleCalls,
   injectFault,
+  plantEvents,
   registerAccount,
   sessionEvents,
 } from "../helpers/channels";
-import { sessionObject } from "../helpers/session-object";
 import { waitFor } from "../helpers/wait";
 import { plantWaitingTurn } from "../helpers/waiting-call";
 
@@ -331,32 +327,6 @@ describe("telegram channels", { timeout: 30_000 }, () => {
     expect((await auditRows("channels.delete", channel.id))[0]).toMatchObject({ outcome: "success" });
   });
 });
-
-/**
- * Appends events to a session's log as its own turn would (`build` gets the id of each event
- * appended before it), and has the chat follow the log from just before them.
- */
-async function plantEvents(
-  sessionId: string,
-  chat: ReturnType<typeof chatObject>,
-  build: Array<(ids: string[]) => Record<string, unknown>>,
-): Promise<string[]> {
-  const planted = await runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
-    const log = (instance as unknown as { events: EventLog }).events;
-    const before = log.query({ limit: 1, order: "desc" })[0]?.seq ?? 0;
-    const ids: string[] = [];
-    for (const make of build) ids.push(log.append(make(ids) as never, Date.now()).event.id);
-    return { before, ids };
-  });
-  await runInDurableObject(chat, async (_instance: ChatDO, state) => {
-    const s = (await state.storage.get<Record<string, any>>("state")) ?? {};
-    s.sessionId = sessionId;
-    s.turn = { sessionId, cursorSeq: planted.before, chat: s.chat, startedAt: Date.now(), calls: {} };
-    await state.storage.put("state", s);
-    await state.storage.setAlarm(Date.now());
-  });
-  return planted.ids;
-}
 
 /** The agent asks to run a tool and waits (its run gone, as after an eviction); the chat follows. */
 async function plantAsk(sessionId: string, chat: ReturnType<typeof chatObject>): Promise<string> {
