@@ -12,6 +12,7 @@ import {
 } from "./core/http.js";
 import { Agents } from "./resources/agents.js";
 import { ApiKeys } from "./resources/api-keys.js";
+import { Channels } from "./resources/channels.js";
 import { Audit } from "./resources/audit.js";
 import { Environments } from "./resources/environments.js";
 import { Planes } from "./resources/planes.js";
@@ -44,6 +45,7 @@ export class Clawplane {
   readonly environments: Environments;
   readonly sessions: Sessions;
   readonly apiKeys: ApiKeys;
+  readonly channels: Channels;
   readonly audit: Audit;
   readonly planes: Planes;
   /** The resolved base URL. */
@@ -71,6 +73,7 @@ export class Clawplane {
     this.environments = new Environments(this.http);
     this.sessions = new Sessions(this.http);
     this.apiKeys = new ApiKeys(this.http);
+    this.channels = new Channels(this.http);
     this.audit = new Audit(this.http);
     this.planes = new Planes(this.http);
   }

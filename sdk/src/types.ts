@@ -25,6 +25,12 @@ import type {
 } from "../../src/schemas/api-keys";
 import type { AuditEventSchema, AuditQuerySchema } from "../../src/schemas/audit";
 import type {
+  ChannelCreateSchema,
+  ChannelDeletedSchema,
+  ChannelListQuerySchema,
+  ChannelSchema,
+} from "../../src/schemas/channels";
+import type {
   EnvironmentCreateSchema,
   EnvironmentListQuerySchema,
   EnvironmentSchema,
@@ -176,6 +182,11 @@ export type ApiKeyListParams = KnownKeys<
   PageParams & { include_revoked?: boolean },
   typeof ApiKeyListQuerySchema
 >;
+
+export type Channel = z.infer<typeof ChannelSchema>;
+export type ChannelCreateParams = z.input<typeof ChannelCreateSchema>;
+export type ChannelDeleted = z.infer<typeof ChannelDeletedSchema>;
+export type ChannelListParams = KnownKeys<PageParams, typeof ChannelListQuerySchema>;
 
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export type AuditListParams = KnownKeys<

@@ -8,6 +8,7 @@
 import { Command, CommanderError } from "commander";
 import { ClawplaneError } from "../core/errors.js";
 import { registerAgents } from "./commands/agents.js";
+import { registerChannels } from "./commands/channels.js";
 import { registerEnvironments } from "./commands/environments.js";
 import { registerEventsAndAudit } from "./commands/events-audit.js";
 import { registerLogin } from "./commands/login.js";
@@ -23,7 +24,9 @@ export const CLI_VERSION = "0.1.0";
 export function buildProgram(io: CliIo): Command {
   const ctx = new Context(io);
   const program = new Command("clawplane")
-    .description("Clawplane from the command line: agents, environments, sessions, events, audit, planes")
+    .description(
+      "Clawplane from the command line: agents, environments, sessions, events, audit, planes, channels",
+    )
     .version(CLI_VERSION, "-V, --cli-version", "print the CLI version")
     .option(
       "--base-url <url>",
@@ -38,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerLogin(program, ctx);
   registerAgents(program, ctx);
   registerEnvironments(program, ctx);
+  registerChannels(program, ctx);
   registerSessions(program, ctx);
   registerEventsAndAudit(program, ctx);
   registerPlanes(program, ctx);
