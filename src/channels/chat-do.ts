@@ -64,14 +64,21 @@ interface Turn {
   calls: Record<string, string>;
 }
 
-interface State {
+/**
+ * What `ingest` writes. Kept apart from `State`, which only the alarm writes: ingest runs
+ * between the alarm's awaits, and one writer per key means neither overwrites the other.
+ */
+interface Intake {
   ctx?: IngestContext;
   /** Where this chat's replies go (from its latest delivery). */
   chat?: ChatRef;
+  bucket?: { tokens: number; at: number; noticeAt?: number };
+}
+
+interface State {
   sessionId?: string;
   turn?: Turn;
   approvals: Record<string, { sessionId: string; toolUseId: string }>;
-  bucket?: { tokens: number; at: number; noticeAt?: number };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -120,7 +127,7 @@ export class ChatDO extends DurableObject<Env> {
     items: Inbound[],
     ratePerMinute = DEFAULT_RATE_PER_MINUTE,
   ): Promise<Array<"queued" | "duplicate" | "rate_limited">> {
-    const state = await this.state();
+    const state = (await this.ctx.storage.get<Intake>("intake")) ?? {};
     state.ctx = context;
     state.chat = items.at(-1)?.chat ?? state.chat;
     const now = Date.now();
@@ -162,14 +169,14 @@ export class ChatDO extends DurableObject<Env> {
       }
     }
     this.ctx.storage.sql.exec("DELETE FROM seen WHERE at < ?", now - DEDUP_KEEP_MS);
-    await this.save(state);
+    await this.ctx.storage.put("intake", state);
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now);
     this.wake?.();
     return results;
   }
 
   /** Token bucket: `perMinute` messages a minute, bursts of the same size. */
-  private take(state: State, perMinute: number, now: number): boolean {
+  private take(state: Intake, perMinute: number, now: number): boolean {
     const bucket = state.bucket ?? { tokens: perMinute, at: now };
     bucket.tokens = Math.min(perMinute, bucket.tokens + ((now - bucket.at) / 60_000) * perMinute);
     bucket.at = now;
@@ -180,12 +187,12 @@ export class ChatDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const state = await this.state();
-    if (!state.ctx) return;
+    const intake = await this.ctx.storage.get<Intake>("intake");
+    if (!intake?.ctx) return;
     const db = createDb(this.env.DB);
     let channel: ChannelRow;
     try {
-      channel = await getChannel(db, state.ctx.channelId);
+      channel = await getChannel(db, intake.ctx.channelId);
     } catch (err) {
       if (err instanceof ApiError && err.code === "channel_not_found") {
         // Removed: nothing more is delivered.
@@ -195,7 +202,7 @@ export class ChatDO extends DurableObject<Env> {
       throw err;
     }
     const client = await channelClient(this.env, channel);
-    const pump = new Pump((s) => this.save(s), this.env, channel, client, state.ctx);
+    const pump = new Pump((s) => this.save(s), this.env, channel, client, intake.ctx);
     const deadline = Date.now() + PUMP_BUDGET_MS;
     try {
       while (Date.now() < deadline) {

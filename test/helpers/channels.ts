@@ -91,7 +91,8 @@ export async function plantEvents(
   await runInDurableObject(chat, async (_instance: ChatDO, state) => {
     const s = (await state.storage.get<Record<string, any>>("state")) ?? {};
     s.sessionId = sessionId;
-    s.turn = { sessionId, cursorSeq: planted.before, chat: s.chat, startedAt: Date.now(), calls: {} };
+    const chat = (await state.storage.get<Record<string, any>>("intake"))?.chat;
+    s.turn = { sessionId, cursorSeq: planted.before, chat, startedAt: Date.now(), calls: {} };
     await state.storage.put("state", s);
     await state.storage.setAlarm(Date.now());
   });

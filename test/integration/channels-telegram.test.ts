@@ -210,6 +210,37 @@ describe("telegram channels", { timeout: 30_000 }, () => {
     ]);
   });
 
+  it("limits each chat's messages per minute, telling the sender once", async () => {
+    const { channel, token, secret } = await newChannel({ rate_limit_per_minute: 2 });
+    for (const text of ["one", "two", "three", "four"])
+      expect((await send(channel.id, secret, message(508, text))).status).toBe(200);
+    // Another chat has its own allowance.
+    await send(channel.id, secret, message(509, "elsewhere"));
+    const notice =
+      "You are sending messages faster than this bot accepts; some were ignored. Please wait a minute.";
+    await waitFor(async () => (await sent(token, 508)).some((c) => c.params.text === notice), {
+      timeoutMs: 15_000,
+      what: "the notice",
+    });
+    await waitFor(async () => (await channelSessions(channel.id)).length === 2, {
+      timeoutMs: 15_000,
+      what: "both chats' sessions",
+    });
+    const session = (await channelSessions(channel.id)).find((s) => s.metadata.chat === "508");
+    await waitFor(
+      async () => (await sessionEvents(session?.id)).filter((e) => e.type === "user.message").length === 2,
+      {
+        timeoutMs: 15_000,
+        what: "the admitted messages",
+      },
+    );
+    const texts = (await sessionEvents(session?.id))
+      .filter((e) => e.type === "user.message")
+      .map((e) => e.content[0].text);
+    expect(texts).toEqual(["one", "two"]);
+    expect((await sent(token, 508)).filter((c) => c.params.text === notice)).toHaveLength(1);
+  });
+
   it("turns an approval into Allow/Deny buttons that only allowed users can press", async () => {
     const { channel, token, secret } = await newChannel({ allowed_users: [String(OWNER), "112"] });
     await send(channel.id, secret, message(504, "run ls"));
