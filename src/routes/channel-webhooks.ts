@@ -9,10 +9,23 @@ import { handleDelivery, handleHandshake, type WebhookAnswer, type WebhookCall }
 import { getChannel } from "../db/channels";
 import { createDb } from "../db/client";
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ApiError } from "../errors";
 import { validationHook } from "../middleware/validation";
 import { idParam } from "../schemas/common";
 
 export const channelWebhookRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+// The platforms send small JSON (a Telegram update, a Slack event, a batch of WhatsApp
+// messages): the API's body limit applies here too, before the body is read for verification.
+channelWebhookRoutes.use("*", async (c, next) =>
+  bodyLimit({
+    maxSize: c.get("config").maxBodyBytes,
+    onError: () => {
+      throw new ApiError("request_too_large", `request body exceeds ${c.get("config").maxBodyBytes} bytes`);
+    },
+  })(c, next),
+);
 
 const params = idParam("channel_id", "chan_");
 const responses = {

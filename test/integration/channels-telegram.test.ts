@@ -128,6 +128,15 @@ describe("telegram channels", { timeout: 30_000 }, () => {
     expect((await callJson(`/v1/channels/${channel.id}`)).body.stats.refused).toBe(2);
   });
 
+  it("refuses an oversized delivery before reading it, and an unknown channel with 404", async () => {
+    const { channel, secret } = await newChannel();
+    const huge = JSON.stringify(message(510, "x".repeat(2_000_000)));
+    const res = await send(channel.id, secret, JSON.parse(huge));
+    expect(res.status).toBe(413);
+    expect((await send("chan_unknown", secret, message(510, "hi"))).status).toBe(404);
+    expect(await channelSessions(channel.id)).toEqual([]);
+  });
+
   it("turns a message into a user.message on the chat's session, tells the failure in one sentence, and runs a retried update once", async () => {
     const { channel, token, secret } = await newChannel();
     const update = message(502, "hello agent");
