@@ -195,21 +195,39 @@ describe("chat channels with a real gateway", { timeout: 600_000 }, () => {
     expect(existsSync(marker)).toBe(true);
     expect(telegram.calls(TG_TOKEN, "answerCallbackQuery").at(-1)?.params.text).toBe("Allowed.");
 
-    // The model echoes: a 10,000-character message comes back as a ~10,000-character reply.
+    // The model echoes: a 10,000-character message comes back as a reply of over 10,000
+    // characters, which the chat receives whole, in order, in parts within Telegram's limit.
     const long = "x".repeat(10_000);
     const sentLong = await say(long);
-    await waitUntil(
-      () =>
-        telegram.calls(TG_TOKEN, "sendMessage").filter((c) => c.at >= sentLong.started && c.answered === 200)
-          .length >= 3,
-      { timeoutMs: 240_000, what: "the long reply" },
+    const session = (await api("/v1/sessions?limit=100")).body.data.find(
+      (s: any) => s.metadata?.channel_id === channelId,
     );
-    const parts = telegram
-      .calls(TG_TOKEN, "sendMessage")
-      .filter((c) => c.at >= sentLong.started && c.answered === 200)
-      .map((c) => telegramHtmlText(c.params.text).text ?? "");
+    const replyText = async () => {
+      const page = await api(`/v1/sessions/${session.id}/events?types[]=agent.message&order=desc&limit=1`);
+      return page.body.data[0]?.content.map((b: { text: string }) => b.text).join("") as string;
+    };
+    const longParts = () =>
+      telegram
+        .calls(TG_TOKEN, "sendMessage")
+        .filter((c) => c.at >= sentLong.started && c.answered === 200)
+        .map((c) => telegramHtmlText(c.params.text).text ?? "");
+    await waitUntil(async () => (await replyText())?.startsWith("echo: xxx"), {
+      timeoutMs: 240_000,
+      what: "the long reply",
+    });
+    const said = await replyText();
+    expect(said.length).toBeGreaterThan(10_000);
+    await waitUntil(() => longParts().join("").length >= said.length, {
+      timeoutMs: 60_000,
+      what: "every part",
+    });
+    const parts = longParts();
+    console.log(
+      `[telegram figures] a ${said.length}-character reply arrived as parts of ${parts.map((p) => p.length).join(", ")}`,
+    );
+    expect(parts.length).toBeGreaterThanOrEqual(3);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
-    expect(parts.join("")).toBe(`echo: ${long}`);
+    expect(parts.join("")).toBe(said);
     await endSessions(channelId);
   });
 
