@@ -6,8 +6,8 @@
  * hears in one sentence; replies are planted in the session's own event log where a test needs
  * the agent to answer. A real gateway answers in test/runtime/channels.test.ts.
  */
-import { inject } from "vitest";
-import { describe, expect, it } from "vitest";
+import { evictDurableObject } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
 import { telegramMessage, telegramPress } from "../support/chat-webhooks.mjs";
 import { telegramHtmlText } from "../support/telegram-double.mjs";
 import { callJson } from "../helpers/api";
@@ -164,7 +164,8 @@ describe("telegram channels", { timeout: 30_000 }, () => {
       (await doubleCalls(TG, token, "sendChatAction")).some((c) => String(c.params.chat_id) === "502"),
     ).toBe(true);
 
-    // The next message reuses the session; /new starts another.
+    // The next message reuses the session, even after the chat's object was evicted; /new starts another.
+    await evictDurableObject(chatObject(channel.id, "502"));
     await send(channel.id, secret, message(502, "again"));
     await waitFor(async () => (await sent(token, 502)).length >= 2, {
       timeoutMs: 15_000,
