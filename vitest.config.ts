@@ -43,6 +43,10 @@ export default defineConfig({
           // The Tailscale API double (test/global-setup.ts): key minting for the tailnet connector.
           TAILSCALE_API_DOUBLE_URL: inject<string>("tailscaleApiUrl"),
           TAILNET_LOOPBACK_HOSTS: `peer-b.tail0000.ts.net=127.0.0.1:${inject<number>("a2aPeerPort")}`,
+          // The chat platform doubles (test/support/*-double.mjs).
+          TELEGRAM_API_BASE_URL: inject<string>("telegramApiUrl"),
+          SLACK_API_BASE_URL: inject<string>("slackApiUrl"),
+          WHATSAPP_API_BASE_URL: inject<string>("whatsappApiUrl"),
         },
       },
     })),

@@ -35,6 +35,8 @@ import { A2A_ROUTE, a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
+import { channelWebhookRoutes } from "./routes/channel-webhooks";
+import { channelRoutes } from "./routes/channels";
 import { environmentRoutes } from "./routes/environments";
 import { llmProxyRoutes } from "./routes/llm-proxy";
 import { MCP_PROXY_ROUTE, mcpProxyRoutes } from "./routes/mcp-proxy";
@@ -127,6 +129,9 @@ export function createApp() {
   app.route("/v1/teleport", teleportRoutes);
   app.route("/v1/beam_runs", beamRunRoutes);
   app.route("/v1/peers", peerRoutes);
+  app.route("/v1/channels", channelRoutes);
+  // Chat platforms' deliveries: verified with each channel's own secret, no API-key layers.
+  app.route("/channels", channelWebhookRoutes);
   app.route("/v1", openAiRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   // 400: the request itself is wrong
   invalid_request: { status: 400, type: "invalid_request_error", retry: false },
   invalid_json: { status: 400, type: "invalid_request_error", retry: false },
+  /** A chat platform refused the channel's credentials when the channel was created. */
+  channel_credentials_rejected: { status: 400, type: "invalid_request_error", retry: false },
   invalid_metadata: { status: 400, type: "invalid_request_error", retry: false },
   invalid_cursor: { status: 400, type: "invalid_request_error", retry: false },
   invalid_config_type_change: { status: 400, type: "invalid_request_error", retry: false },
@@ -79,6 +81,7 @@ export const ERROR_CODES = {
   teleport_not_configured: { status: 404, type: "not_found_error", retry: false },
   peer_not_found: { status: 404, type: "not_found_error", retry: false },
   peer_credential_not_found: { status: 404, type: "not_found_error", retry: false },
+  channel_not_found: { status: 404, type: "not_found_error", retry: false },
   /** The session's agent declares no MCP server by that name. */
   mcp_server_not_found: { status: 404, type: "not_found_error", retry: false },
   method_not_allowed: { status: 405, type: "invalid_request_error", retry: false },
@@ -117,6 +120,8 @@ export const ERROR_CODES = {
   mcp_server_unreachable: { status: 502, type: "api_error", retry: true },
   /** A tailnet peer could not be reached, or answered with something that is not A2A. */
   peer_unreachable: { status: 502, type: "api_error", retry: true },
+  /** A chat platform refused or failed a call made for a channel (its answer is in the message). */
+  channel_platform_error: { status: 502, type: "api_error", retry: true },
   service_unavailable: { status: 503, type: "overloaded_error", retry: true },
 } as const satisfies Record<string, CodeSpec>;
 

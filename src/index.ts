@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import { runRetention } from "./retention";
 
 export { PeerCallEntrypoint } from "./a2a/peer-call-entrypoint";
+export { ChatDO } from "./channels/chat-do";
 export { EgressEntrypoint } from "./entrypoints/egress";
 export { TeleportConnectorDO } from "./beams/connector-do";
 export { LlmProxyEntrypoint } from "./entrypoints/llm-proxy";

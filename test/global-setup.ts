@@ -16,6 +16,9 @@ import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
 import { startTeleportTenant } from "./support/teleport/tenant.mjs";
 import { startTailscaleApi } from "./support/tailscale-api.mjs";
+import { startSlackDouble } from "./support/slack-double.mjs";
+import { startTelegramDouble } from "./support/telegram-double.mjs";
+import { startWhatsAppDouble } from "./support/whatsapp-double.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -31,6 +34,12 @@ declare module "vitest" {
     a2aPeerPort: number;
     /** The Tailscale API double (key minting for the tailnet connector). */
     tailscaleApiUrl: string;
+    /** The Telegram Bot API double's origin. */
+    telegramApiUrl: string;
+    /** The Slack Web API double's API base (…/api). */
+    slackApiUrl: string;
+    /** The WhatsApp Cloud API (Graph) double's origin. */
+    whatsappApiUrl: string;
   }
 }
 
@@ -49,11 +58,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("teleportTenantUrl", teleport.doorUrl);
   project.provide("a2aPeerPort", peer.port);
   project.provide("tailscaleApiUrl", tailscale.origin);
+  const telegram = await startTelegramDouble();
+  project.provide("telegramApiUrl", telegram.origin);
+  const slack = await startSlackDouble();
+  project.provide("slackApiUrl", `${slack.origin}/api`);
+  const whatsapp = await startWhatsAppDouble();
+  project.provide("whatsappApiUrl", whatsapp.origin);
   return async () => {
     await teleport.close();
     await server.close();
     await mcp.close();
     await peer.close();
     await tailscale.close();
+    await telegram.close();
+    await slack.close();
+    await whatsapp.close();
   };
 }

@@ -12,6 +12,7 @@ import {
 } from "./core/http.js";
 import { Agents } from "./resources/agents.js";
 import { ApiKeys } from "./resources/api-keys.js";
+import { Channels } from "./resources/channels.js";
 import { Audit } from "./resources/audit.js";
 import { BeamRuns, Teleport } from "./resources/beams.js";
 import { Environments } from "./resources/environments.js";
@@ -46,6 +47,7 @@ export class Clawplane {
   readonly environments: Environments;
   readonly sessions: Sessions;
   readonly apiKeys: ApiKeys;
+  readonly channels: Channels;
   readonly audit: Audit;
   readonly planes: Planes;
   readonly beamRuns: BeamRuns;
@@ -76,6 +78,7 @@ export class Clawplane {
     this.environments = new Environments(this.http);
     this.sessions = new Sessions(this.http);
     this.apiKeys = new ApiKeys(this.http);
+    this.channels = new Channels(this.http);
     this.audit = new Audit(this.http);
     this.planes = new Planes(this.http);
     this.beamRuns = new BeamRuns(this.http);

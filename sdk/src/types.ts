@@ -32,6 +32,12 @@ import type {
   TeleportConnectionSchema,
 } from "../../src/schemas/beams";
 import type {
+  ChannelCreateSchema,
+  ChannelDeletedSchema,
+  ChannelListQuerySchema,
+  ChannelSchema,
+} from "../../src/schemas/channels";
+import type {
   EnvironmentCreateSchema,
   EnvironmentListQuerySchema,
   EnvironmentSchema,
@@ -214,6 +220,11 @@ export type ApiKeyListParams = KnownKeys<
   PageParams & { include_revoked?: boolean },
   typeof ApiKeyListQuerySchema
 >;
+
+export type Channel = z.infer<typeof ChannelSchema>;
+export type ChannelCreateParams = z.input<typeof ChannelCreateSchema>;
+export type ChannelDeleted = z.infer<typeof ChannelDeletedSchema>;
+export type ChannelListParams = KnownKeys<PageParams, typeof ChannelListQuerySchema>;
 
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export type AuditListParams = KnownKeys<

@@ -148,6 +148,8 @@ export interface CliHarnessOptions {
   ttyStderr?: boolean;
   /** Files `--template` may name. */
   files?: Record<string, string>;
+  /** The process environment the CLI sees (platform secrets for `channels add`). */
+  env?: Record<string, string>;
   /** Stands for Ctrl-C. */
   signal?: AbortSignal;
   /** Called after every write to stdout, with everything printed so far. */
@@ -174,7 +176,7 @@ export function cliOn(options: CliHarnessOptions) {
       },
       isTTY: options.ttyStderr === true,
     },
-    env: {},
+    env: options.env ?? {},
     config: memoryStore({
       baseURL: options.baseURL ?? FAKE_BASE_URL,
       apiKey: options.apiKey ?? "test-admin-key",

@@ -523,3 +523,36 @@ export const peerTasks = sqliteTable(
   },
   (t) => [index("peer_tasks_peer").on(t.peerId, t.createdAt)],
 );
+
+/**
+ * Chat channels (src/channels/): a Telegram bot, Slack app or WhatsApp number bound to an agent.
+ * `config` is the public part (allowlist, group rule, rate limit, what the platform told us
+ * about the bot); the platform secrets live only in `secret_ciphertext`, sealed with the vault
+ * keyring and bound to the channel id (src/vaults/channel-secrets.ts). The counters and last
+ * error are written by the chats' objects as they talk to the platform. Removing a channel keeps
+ * its row (`deleted_at`) so audit rows and sessions still name something.
+ */
+export const channels = sqliteTable(
+  "channels",
+  {
+    id: text("id").primaryKey(),
+    platform: text("platform").notNull(),
+    agentId: text("agent_id").notNull(),
+    environmentId: text("environment_id").notNull(),
+    /** The plane of the member whose agent this is (null: an org agent). */
+    planeId: text("plane_id"),
+    displayName: text("display_name"),
+    config: text("config", { mode: "json" }).notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    keyId: text("key_id").notNull(),
+    messagesIn: integer("messages_in").notNull().default(0),
+    repliesOut: integer("replies_out").notNull().default(0),
+    refused: integer("refused").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    lastError: text("last_error"),
+    lastErrorAt: integer("last_error_at"),
+    createdAt: integer("created_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("channels_created").on(t.createdAt, t.id), index("channels_agent").on(t.agentId)],
+);

@@ -33,6 +33,7 @@ export const ID_PREFIX = {
   beamRun: "beam_",
   peer: "peer_",
   peerCredential: "pcrd_",
+  channel: "chan_",
 } as const;
 
 export function newId(kind: keyof typeof ID_PREFIX): string {

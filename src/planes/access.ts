@@ -13,19 +13,21 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { isOrgAdmin, memberConstraints, type PlaneConstraints, type Principal } from "../auth/principal";
+import { channelOfAgent } from "../db/channels";
 import { createDb, type Db } from "../db/client";
 import { sessionRunsAgent } from "../db/sessions";
 import { ApiError, type ErrorCode } from "../errors";
 import { assertWithinBudget } from "./budget";
 import { getPlane, type PlaneRow } from "./plane-store";
 
-type IdParam = "agent_id" | "environment_id" | "vault_id" | "session_id";
+type IdParam = "agent_id" | "environment_id" | "vault_id" | "session_id" | "channel_id";
 
 const NOT_FOUND: Record<IdParam, [ErrorCode, string]> = {
   agent_id: ["agent_not_found", "agent"],
   environment_id: ["environment_not_found", "environment"],
   vault_id: ["vault_not_found", "vault"],
   session_id: ["session_not_found", "session"],
+  channel_id: ["channel_not_found", "channel"],
 };
 
 function denied(principal: Principal): ApiError {
@@ -58,7 +60,9 @@ async function assertOwns(
         ? id === own.environmentId
         : param === "vault_id"
           ? id === own.vaultId
-          : await sessionRunsAgent(db, id, own.agentId);
+          : param === "channel_id"
+            ? await channelOfAgent(db, id, own.agentId)
+            : await sessionRunsAgent(db, id, own.agentId);
   if (mine) return;
   const [code, kind] = NOT_FOUND[param];
   throw new ApiError(

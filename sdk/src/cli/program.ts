@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { ClawplaneError } from "../core/errors.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerBeams } from "./commands/beams.js";
+import { registerChannels } from "./commands/channels.js";
 import { registerEnvironments } from "./commands/environments.js";
 import { registerEventsAndAudit } from "./commands/events-audit.js";
 import { registerLogin } from "./commands/login.js";
@@ -26,7 +27,7 @@ export function buildProgram(io: CliIo): Command {
   const ctx = new Context(io);
   const program = new Command("clawplane")
     .description(
-      "Clawplane from the command line: agents, environments, sessions, events, audit, planes, peers",
+      "Clawplane from the command line: agents, environments, sessions, events, audit, planes, peers, beams, channels",
     )
     .version(CLI_VERSION, "-V, --cli-version", "print the CLI version")
     .option(
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerLogin(program, ctx);
   registerAgents(program, ctx);
   registerEnvironments(program, ctx);
+  registerChannels(program, ctx);
   registerSessions(program, ctx);
   registerEventsAndAudit(program, ctx);
   registerPlanes(program, ctx);

@@ -1,0 +1,2 @@
+import type { DoubleServer } from "./chat-double-server.mjs";
+export function startSlackDouble(): Promise<DoubleServer>;
