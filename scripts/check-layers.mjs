@@ -27,7 +27,8 @@ const FLOORS = [
   ["runtime"], // where OpenClaw runs: local processes or containers, and its gateway protocol
   ["mcp", "beams", "peers"], // the MCP proxy core; delegation to Teleport Beams (runs, connector, queue); tailnet peers (store, A2A client, the tailnet transport)
   ["session"], // the session Durable Object and its parts
-  ["planes", "openai", "channels"], // features built on sessions
+  ["planes", "openai"], // features built on sessions
+  ["channels"], // chat channels: sessions per chat, spending a member's plane budget
   ["entrypoints", "a2a"], // the proxies' ports wired to sessions; the A2A server of our agents (inbound peers)
   ["middleware"], // HTTP layers of the API
   ["routes"], // HTTP routes

@@ -23,6 +23,7 @@ import { type ChannelRow, countChannel, getChannel } from "../db/channels";
 import { createDb } from "../db/client";
 import { ApiError } from "../errors";
 import { describeError, log } from "../lib/log";
+import { assertWithinBudget } from "../planes/budget";
 import { textOf } from "../session/event-log";
 import { sessionClient } from "../session/stub";
 import { channelClient } from "./channel-client";
@@ -347,6 +348,10 @@ class Pump {
     }
     await countChannel(this.db, this.channel.id, { messagesIn: 1 });
     try {
+      // A member's channel spends the member's plane budget, as the API's member routes do: past
+      // it, the chat is told why (the ApiError's message) and no turn starts.
+      if (this.channel.planeId)
+        await assertWithinBudget(this.db, { planeId: this.channel.planeId, agentId: this.channel.agentId });
       let sessionId = await liveSession(this.env, state.sessionId);
       if (!sessionId) {
         sessionId = await newChatSession(

@@ -17,7 +17,7 @@ export function usd(amount: number): string {
 
 export async function assertWithinBudget(
   db: Db,
-  own: Required<PlaneConstraints>,
+  own: Pick<Required<PlaneConstraints>, "planeId" | "agentId">,
   now = Date.now(),
 ): Promise<void> {
   const plane = await db.query.planes.findFirst({

@@ -3,10 +3,14 @@
  * channels (the environment defaults to theirs; anyone-may-talk is refused), and another
  * member's channel is invisible to them, as every member resource is.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { callJson } from "../helpers/api";
-import { auditRows } from "../helpers/channels";
-import { addMember, createPlane } from "../helpers/planes";
+import { auditRows, channelSessions, deliver, doubleCalls, registerAccount } from "../helpers/channels";
+import { addMember, createPlane, memberSession, modelCall, runTurn, unique } from "../helpers/planes";
+import { waitFor } from "../helpers/wait";
+import { whatsappSignature } from "../support/chat-webhooks.mjs";
+
+const WA = inject("whatsappApiUrl");
 
 const whatsapp = (agentId: string, extra: Record<string, unknown> = {}) => ({
   platform: "whatsapp",
@@ -58,5 +62,61 @@ describe("a plane member's channels", () => {
     expect(
       (await callJson(`/v1/channels/${mine.body.id}`, { key: alice.token, method: "DELETE" })).status,
     ).toBe(200);
+  });
+
+  it("spend the member's plane budget: past it, the chat is told why and no turn starts", async () => {
+    const plane = await createPlane({ monthly_budget_usd: 0.000001 });
+    const alice = await addMember(plane.id, "alice");
+    // Spend past the budget through an ordinary session of the member's agent.
+    const spent = await memberSession(alice);
+    await runTurn(spent.id, alice.token);
+    expect((await modelCall(spent.id, unique("channel-budget"))).status).toBe(200);
+
+    const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12));
+    const token = `EAAG${crypto.randomUUID().replaceAll("-", "")}`;
+    await registerAccount(WA, { account: phoneNumberId, token });
+    const created = await callJson("/v1/channels", {
+      key: alice.token,
+      body: whatsapp(alice.agent_id, { phone_number_id: phoneNumberId, access_token: token }),
+    });
+    expect(created.status).toBe(201);
+    const raw = JSON.stringify({
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: "102290129340398",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
+                messages: [
+                  {
+                    from: "16505551234",
+                    id: `wamid.${unique("b")}`,
+                    timestamp: "1700000000",
+                    type: "text",
+                    text: { body: "hi" },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const delivered = await deliver(created.body.id, raw, await whatsappSignature("member-app-secret", raw));
+    expect(delivered.status).toBe(200);
+
+    const replies = async () =>
+      (await doubleCalls(WA, phoneNumberId, "messages")).filter(
+        (c) => c.params.to === "16505551234" && c.params.type === "text",
+      );
+    await waitFor(async () => (await replies()).length > 0, { timeoutMs: 15_000, what: "the chat's answer" });
+    expect((await replies())[0]?.params.text.body).toMatch(
+      /^Sorry, that did not work: monthly budget exhausted/,
+    );
+    expect(await channelSessions(created.body.id)).toEqual([]);
   });
 });
