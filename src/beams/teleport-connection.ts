@@ -4,12 +4,12 @@
  * scope (a ciphertext copied onto another row does not open), and only {@link openConnection}
  * — called by the connector, never by a route that answers a caller — reads it back.
  */
-import { eq } from "drizzle-orm";
+import { and, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { teleportConnections } from "../db/schema";
 import { ApiError } from "../errors";
 import type { Keyring } from "../lib/keyring";
-import { open, seal } from "../lib/sealed-secrets";
+import { envelopeKeyId, open, resealRows, seal } from "../lib/sealed-secrets";
 import { toRfc3339 } from "../lib/time";
 import type { TeleportConnectionWire } from "../schemas/beams";
 
@@ -132,4 +132,37 @@ export async function assertDelegationAllowed(db: Db, planeId: string | null): P
     }
   }
   return org;
+}
+
+/**
+ * The key rotation sweep's part for Teleport connections (`POST /v1/vaults/rotate`): re-seals
+ * every bot credential still under an older key. One row per scope (the org and each plane), so
+ * all of them in one call; the key id is read off the envelope, as the row keeps no copy.
+ */
+export async function reencryptTeleportCredentials(
+  db: Db,
+  keyring: Keyring,
+): Promise<{ reencrypted: number; failed: string[]; remaining: number }> {
+  const rows = await db
+    .select()
+    .from(teleportConnections)
+    .where(isNotNull(teleportConnections.sealedCredential));
+  const stale = rows
+    .filter((row) => envelopeKeyId(row.sealedCredential as string) !== keyring.currentId)
+    .map((row) => ({
+      id: row.scope,
+      aad: credentialAad(row.scope),
+      envelope: row.sealedCredential as string,
+    }));
+  const result = await resealRows(keyring, stale, async (row, { envelope }) => {
+    const updated = await db
+      .update(teleportConnections)
+      .set({ sealedCredential: envelope })
+      .where(
+        and(eq(teleportConnections.scope, row.id), eq(teleportConnections.sealedCredential, row.envelope)),
+      )
+      .returning({ scope: teleportConnections.scope });
+    return updated.length > 0;
+  });
+  return { ...result, remaining: result.failed.length };
 }

@@ -94,3 +94,34 @@ export async function open(keyring: Keyring, aad: string, envelope: string): Pro
     throw new VaultDecryptError(`ciphertext failed authentication under key '${keyId}'`);
   }
 }
+
+/** One sealed secret a key rotation sweep moves onto the current key. */
+export interface SealedRow {
+  id: string;
+  aad: string;
+  envelope: string;
+}
+
+/**
+ * Re-seals each row's secret under the keyring's current key (the secret itself unchanged).
+ * `store` swaps the new envelope in, compare-and-swap on the old one, and says whether it did
+ * (false: a concurrent write re-sealed the row already). Rows that do not open are reported in
+ * `failed` and left as they are, never overwritten.
+ */
+export async function resealRows(
+  keyring: Keyring,
+  rows: readonly SealedRow[],
+  store: (row: SealedRow, sealed: { envelope: string; keyId: string }) => Promise<boolean>,
+): Promise<{ reencrypted: number; failed: string[] }> {
+  const result = { reencrypted: 0, failed: [] as string[] };
+  for (const row of rows) {
+    try {
+      const secret = await open(keyring, row.aad, row.envelope);
+      if (await store(row, await seal(keyring, row.aad, secret))) result.reencrypted++;
+    } catch (err) {
+      if (!(err instanceof VaultDecryptError)) throw err;
+      result.failed.push(row.id);
+    }
+  }
+  return result;
+}

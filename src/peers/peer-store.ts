@@ -22,7 +22,7 @@ import { sha256Hex } from "../lib/crypto";
 import { type CursorPosition, decodeCursor, toPage } from "../lib/cursor";
 import { newId, randomBase62 } from "../lib/ids";
 import type { Keyring } from "../lib/keyring";
-import { open, seal, VaultDecryptError } from "../lib/sealed-secrets";
+import { open, resealRows, seal } from "../lib/sealed-secrets";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import type { Peer, PeerCreate, PeerInboundCredential } from "../schemas/peers";
 
@@ -314,22 +314,22 @@ export async function reencryptPeerTokens(
 ): Promise<{ reencrypted: number; failed: string[]; remaining: number }> {
   const stale = and(isNotNull(peers.outboundCiphertext), ne(peers.outboundKeyId, keyring.currentId));
   const rows = await db.select().from(peers).where(stale).orderBy(asc(peers.id)).limit(maxRows);
-  const result = { reencrypted: 0, failed: [] as string[], remaining: 0 };
-  for (const row of rows) {
-    try {
-      const token = await open(keyring, outboundAad(row.id), row.outboundCiphertext as string);
-      const { envelope, keyId } = await seal(keyring, outboundAad(row.id), token);
+  const sealed = rows.map((row) => ({
+    id: row.id,
+    aad: outboundAad(row.id),
+    envelope: row.outboundCiphertext as string,
+  }));
+  const result = {
+    ...(await resealRows(keyring, sealed, async (row, { envelope, keyId }) => {
       const updated = await db
         .update(peers)
         .set({ outboundCiphertext: envelope, outboundKeyId: keyId })
-        .where(and(eq(peers.id, row.id), eq(peers.outboundCiphertext, row.outboundCiphertext as string)))
+        .where(and(eq(peers.id, row.id), eq(peers.outboundCiphertext, row.envelope)))
         .returning({ id: peers.id });
-      if (updated.length > 0) result.reencrypted++;
-    } catch (err) {
-      if (!(err instanceof VaultDecryptError)) throw err;
-      result.failed.push(row.id);
-    }
-  }
+      return updated.length > 0;
+    })),
+    remaining: 0,
+  };
   const [left] = await db.select({ n: count() }).from(peers).where(stale);
   result.remaining = left?.n ?? 0;
   return result;

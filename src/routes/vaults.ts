@@ -12,6 +12,7 @@ import { memberConstraints } from "../auth/principal";
 import { createDb } from "../db/client";
 import { keyringFromEnv } from "../lib/keyring";
 import { validationHook } from "../middleware/validation";
+import { reencryptTeleportCredentials } from "../beams/teleport-connection";
 import { reencryptPeerTokens } from "../peers/peer-store";
 import { COMMON_ERRORS, idParam, pageOf } from "../schemas/common";
 import {
@@ -21,6 +22,7 @@ import {
   VaultSchema,
   VaultUpdateSchema,
 } from "../schemas/vaults";
+import { reencryptChannelSecrets } from "../vaults/channel-secrets";
 import { reencryptAll } from "../vaults/secrets";
 import {
   archiveVault,
@@ -65,16 +67,21 @@ vaultRoutes.openapi(
   async (c) => {
     const keyring = await keyringFromEnv(c.env);
     const db = createDb(c.env.DB);
-    const result = await reencryptAll(db, keyring, { maxRows: ROTATE_MAX_ROWS_PER_CALL });
-    // Tailnet peers' outbound tokens are sealed under the same keyring: the sweep covers them too.
-    const peerTokens = await reencryptPeerTokens(db, keyring, ROTATE_MAX_ROWS_PER_CALL);
+    // Everything sealed under the vault keyring moves with it: vault credentials, tailnet peers'
+    // outbound tokens, chat channels' platform secrets and Teleport bot credentials.
+    const sweeps = [
+      await reencryptAll(db, keyring, { maxRows: ROTATE_MAX_ROWS_PER_CALL }),
+      await reencryptPeerTokens(db, keyring, ROTATE_MAX_ROWS_PER_CALL),
+      await reencryptChannelSecrets(db, keyring, ROTATE_MAX_ROWS_PER_CALL),
+      await reencryptTeleportCredentials(db, keyring),
+    ];
     return c.json(
       {
         type: "vault_key_rotation" as const,
         current_key_id: keyring.currentId,
-        reencrypted: result.reencrypted + peerTokens.reencrypted,
-        failed: [...result.failed, ...peerTokens.failed],
-        remaining: result.remaining + peerTokens.remaining,
+        reencrypted: sweeps.reduce((n, s) => n + s.reencrypted, 0),
+        failed: sweeps.flatMap((s) => s.failed),
+        remaining: sweeps.reduce((n, s) => n + s.remaining, 0),
       },
       200,
     );
