@@ -104,6 +104,7 @@ beforeAll(async () => {
         LlmProxyEntrypoint: entrypoint,
         McpProxyEntrypoint: entrypoint,
         EgressEntrypoint: entrypoint,
+        PeerCallEntrypoint: entrypoint,
       },
     } as unknown as DurableObjectState;
     const runtime = new SessionRuntime(ctx, env, { onEvent: () => {}, onLost: () => {}, onExit: () => {} });
