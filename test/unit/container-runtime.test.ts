@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { egressPolicyFor } from "../../src/egress/policy";
 import { RuntimeStartError } from "../../src/runtime/agent-runtime";
-import { LLM_PROXY_HOST, MCP_PROXY_HOST } from "../../src/runtime/container-runtime";
+import { LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "../../src/runtime/container-runtime";
 import { selectRuntime } from "../../src/runtime/select-runtime";
 
 function recordingContainer(opts: { failIntercept?: boolean } = {}) {
@@ -46,6 +46,7 @@ function containerCtx(container: unknown): DurableObjectState {
       LlmProxyEntrypoint: entrypoint("llm"),
       McpProxyEntrypoint: entrypoint("mcp"),
       EgressEntrypoint: entrypoint("egress"),
+      PeerCallEntrypoint: entrypoint("peers"),
     },
   } as unknown as DurableObjectState;
 }
@@ -58,10 +59,14 @@ const env = {
 const proxies: Array<[string, unknown]> = [
   ["intercept", { host: LLM_PROXY_HOST, fetcher: { entrypoint: "llm", props: { sessionId: "sesn_abc" } } }],
   ["intercept", { host: MCP_PROXY_HOST, fetcher: { entrypoint: "mcp", props: { sessionId: "sesn_abc" } } }],
+  [
+    "intercept",
+    { host: PEER_CALLS_HOST, fetcher: { entrypoint: "peers", props: { sessionId: "sesn_abc" } } },
+  ],
 ];
 
 describe("ContainerRuntime", () => {
-  it("routes the model and MCP hosts to the session's proxies, then starts with exactly the given env", async () => {
+  it("routes the model, MCP and peer-call hosts to the session's proxies, then starts with exactly the given env", async () => {
     const { container, calls } = recordingContainer();
     const runtime = selectRuntime(containerCtx(container), {}, "sesn_abc");
     expect(runtime.kind).toBe("container");
@@ -70,7 +75,7 @@ describe("ContainerRuntime", () => {
     expect(calls).toEqual([...proxies, ["start", { env, enableInternet: true }]]);
     // A second start while running does nothing.
     await runtime.start({ env, enableInternet: true });
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(proxies.length + 1);
   });
 
   it("under limited networking turns the internet off and sends all other HTTP and HTTPS to the egress edge", async () => {
