@@ -35,6 +35,37 @@ export async function injectFault(
   await fetch(`${origin}/__fail`, { method: "POST", body: JSON.stringify(fault) });
 }
 
+/** A WhatsApp number registered with the Graph double (test/support/whatsapp-double.mjs), and its token. */
+export async function whatsappAccount(origin: string): Promise<{ phoneNumberId: string; token: string }> {
+  const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12));
+  const token = `EAAG${crypto.randomUUID().replaceAll("-", "")}`;
+  await registerAccount(origin, { account: phoneNumberId, token });
+  return { phoneNumberId, token };
+}
+
+/** A WhatsApp Cloud API `messages` webhook delivery to `phoneNumberId`, in Meta's documented shape. */
+export function whatsappPayload(phoneNumberId: string, messages: unknown[], contacts?: unknown[]) {
+  return {
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "102290129340398",
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
+              ...(contacts ? { contacts } : {}),
+              messages,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
 /** A new agent and environment for a channel. */
 export async function channelAgent(extra: Record<string, unknown> = {}) {
   const agent = (await callJson("/v1/agents", { body: { ...MINIMAL_AGENT, ...extra } })).body;

@@ -5,7 +5,14 @@
  */
 import { describe, expect, inject, it } from "vitest";
 import { callJson } from "../helpers/api";
-import { auditRows, channelSessions, deliver, doubleCalls, registerAccount } from "../helpers/channels";
+import {
+  auditRows,
+  channelSessions,
+  deliver,
+  doubleCalls,
+  whatsappAccount,
+  whatsappPayload,
+} from "../helpers/channels";
 import { addMember, createPlane, memberSession, modelCall, runTurn, unique } from "../helpers/planes";
 import { waitFor } from "../helpers/wait";
 import { whatsappSignature } from "../support/chat-webhooks.mjs";
@@ -72,40 +79,23 @@ describe("a plane member's channels", () => {
     await runTurn(spent.id, alice.token);
     expect((await modelCall(spent.id, unique("channel-budget"))).status).toBe(200);
 
-    const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12));
-    const token = `EAAG${crypto.randomUUID().replaceAll("-", "")}`;
-    await registerAccount(WA, { account: phoneNumberId, token });
+    const { phoneNumberId, token } = await whatsappAccount(WA);
     const created = await callJson("/v1/channels", {
       key: alice.token,
       body: whatsapp(alice.agent_id, { phone_number_id: phoneNumberId, access_token: token }),
     });
     expect(created.status).toBe(201);
-    const raw = JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
+    const raw = JSON.stringify(
+      whatsappPayload(phoneNumberId, [
         {
-          id: "102290129340398",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
-                messages: [
-                  {
-                    from: "16505551234",
-                    id: `wamid.${unique("b")}`,
-                    timestamp: "1700000000",
-                    type: "text",
-                    text: { body: "hi" },
-                  },
-                ],
-              },
-            },
-          ],
+          from: "16505551234",
+          id: `wamid.${unique("b")}`,
+          timestamp: "1700000000",
+          type: "text",
+          text: { body: "hi" },
         },
-      ],
-    });
+      ]),
+    );
     const delivered = await deliver(created.body.id, raw, await whatsappSignature("member-app-secret", raw));
     expect(delivered.status).toBe(200);
 

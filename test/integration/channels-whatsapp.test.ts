@@ -14,8 +14,9 @@ import {
   deliver,
   doubleCalls,
   plantEvents,
-  registerAccount,
   sessionEvents,
+  whatsappAccount,
+  whatsappPayload,
 } from "../helpers/channels";
 import { waitFor } from "../helpers/wait";
 import { plantWaitingTurn } from "../helpers/waiting-call";
@@ -27,10 +28,8 @@ const STRANGER = "16505559999";
 let seq = 1;
 
 async function newChannel() {
-  const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12));
-  const token = `EAAG${crypto.randomUUID().replaceAll("-", "")}`;
+  const { phoneNumberId, token } = await whatsappAccount(WA);
   const appSecret = crypto.randomUUID().replaceAll("-", "");
-  await registerAccount(WA, { account: phoneNumberId, token });
   const { agentId, environmentId } = await channelAgent();
   const res = await callJson("/v1/channels", {
     body: {
@@ -48,27 +47,8 @@ async function newChannel() {
   return { channel: res.body, phoneNumberId, appSecret, token };
 }
 
-function payload(phoneNumberId: string, messages: unknown[]) {
-  return {
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550783881", phone_number_id: phoneNumberId },
-              contacts: [{ profile: { name: "Kerry Fisher" }, wa_id: OWNER }],
-              messages,
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+const payload = (phoneNumberId: string, messages: unknown[]) =>
+  whatsappPayload(phoneNumberId, messages, [{ profile: { name: "Kerry Fisher" }, wa_id: OWNER }]);
 
 const text = (body: string, from = OWNER) => ({
   from,

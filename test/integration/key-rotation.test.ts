@@ -12,16 +12,14 @@ import { parseKeyring } from "../../src/lib/keyring";
 import { envelopeKeyId } from "../../src/lib/sealed-secrets";
 import { openChannelSecrets, reencryptChannelSecrets } from "../../src/vaults/channel-secrets";
 import { callJson } from "../helpers/api";
-import { channelAgent, registerAccount } from "../helpers/channels";
+import { channelAgent, whatsappAccount } from "../helpers/channels";
 
 const WA = inject("whatsappApiUrl");
 
 describe("key rotation", () => {
   it("re-seals channel secrets and the Teleport credential under the current key", async () => {
     const db = createDb(env.DB);
-    const phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e12));
-    const token = `EAAG${crypto.randomUUID().replaceAll("-", "")}`;
-    await registerAccount(WA, { account: phoneNumberId, token });
+    const { phoneNumberId, token } = await whatsappAccount(WA);
     const { agentId, environmentId } = await channelAgent();
     const channel = await callJson("/v1/channels", {
       body: {
