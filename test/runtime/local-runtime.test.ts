@@ -73,7 +73,12 @@ describe("waitForGatewayReady (fake runtime)", () => {
 describe("selectRuntime", () => {
   // A container session also binds the LLM proxy entrypoint for its outbound model calls.
   const bound = (opts: unknown) => ({ boundTo: opts });
-  const exports = { LlmProxyEntrypoint: bound, McpProxyEntrypoint: bound, EgressEntrypoint: bound };
+  const exports = {
+    LlmProxyEntrypoint: bound,
+    McpProxyEntrypoint: bound,
+    EgressEntrypoint: bound,
+    PeerCallEntrypoint: bound,
+  };
   const ctx = (container?: unknown) => ({ container, exports }) as unknown as DurableObjectState;
 
   it("prefers the container, else the local supervisor, else explains how to configure one", () => {
