@@ -48,13 +48,13 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-/** Model server → supervisor → Worker (LLM proxy pointing at the model server). */
-export async function startPlatform() {
+/** Model server → supervisor → Worker (LLM proxy pointing at the model server); `vars` added to the Worker's. */
+export async function startPlatform(vars = {}) {
   const stack = await startLocalStack({
     adminKey: ADMIN_KEY,
     providerKey: PROVIDER_KEY,
     // Keep the limiter in the path but never trip it (100 SSE subscribers open at once).
-    vars: { RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_BURST: "100000000" },
+    vars: { RATE_LIMIT_PER_MINUTE: "100000000", RATE_LIMIT_BURST: "100000000", ...vars },
     onStarted: onCleanup,
   });
   return { model: stack.model, supervisor: stack.supervisor, worker: stack.worker };

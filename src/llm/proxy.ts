@@ -53,6 +53,15 @@ export interface ProxyOptions {
   requestId?: string;
 }
 
+/** When a call passed the proxy's stages (epoch ms), for the "llm call" log line. */
+interface CallClock {
+  started: number;
+  /** Authorised and its body read: the upstream request starts now. */
+  authorizedAt: number;
+  /** The provider's response headers arrived. */
+  headersAt?: number;
+}
+
 interface Authorized {
   grant: ModelCallGrant;
   meter: SessionMeter;
@@ -78,7 +87,7 @@ export async function proxyChatCompletion(request: Request, options: ProxyOption
       await reportFailure(auth, failure, started);
       return proxyErrors.modelNotConfigured(failure);
     }
-    return await forward(body, auth, upstream, options, started);
+    return await forward(body, auth, upstream, options, { started, authorizedAt: Date.now() });
   } catch (err) {
     log("error", "llm proxy: unexpected failure", { request_id: options.requestId, ...describeError(err) });
     return proxyErrors.internal();
@@ -141,8 +150,9 @@ async function forward(
   { grant, meter }: Authorized,
   upstream: Upstream,
   options: ProxyOptions,
-  started: number,
+  clock: CallClock,
 ): Promise<Response> {
+  const { started } = clock;
   const streaming = body.stream === true;
   const outgoing: Record<string, unknown> = { ...body, model: grant.model };
   if (streaming) {
@@ -189,6 +199,10 @@ async function forward(
       cache_write_tokens: tokens.cacheWriteTokens,
       cost_usd: record.costUsd,
       duration_ms: record.durationMs,
+      // Where the call's time went (from the proxy receiving it): the proxy's own share is
+      // authorize_ms; the rest is the provider's (headers_ms, then the stream).
+      authorize_ms: clock.authorizedAt - started,
+      headers_ms: clock.headersAt === undefined ? null : clock.headersAt - started,
     });
     const recorded = recordCall({ grant, meter }, record);
     options.waitUntil?.(recorded);
@@ -208,6 +222,7 @@ async function forward(
       body: JSON.stringify(outgoing),
       signal: abort.signal,
     });
+    clock.headersAt = Date.now();
   } catch (err) {
     if (!(err instanceof UpstreamUnreachable)) {
       settle("aborted", null, 499);

@@ -145,6 +145,7 @@ export class TurnRunner {
    * meets; a throw is a bug the caller ends the turn for.
    */
   async run(input: QueuedInput): Promise<void> {
+    const pickedAt = Date.now();
     const attempt = this.host.queue.markAttempt(input.eventId);
     await this.host.beforeTurn();
     if (attempt > MAX_TURN_ATTEMPTS) {
@@ -238,8 +239,20 @@ export class TurnRunner {
       return;
     }
     const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
+    const endedAt = Date.now();
     await this.host.afterTurn();
+    const savedAt = Date.now();
     this.finish(input, failed ? { kind: "error", message: failure } : outcome);
+    // Where a turn's time went on the session's side (epoch ms), for tracing and bench/turn-tax.mjs.
+    log("info", "turn timing", {
+      session_id: record.id,
+      event_id: input.eventId,
+      picked_at: pickedAt,
+      sent_at: startedAt,
+      ended_at: endedAt,
+      saved_at: savedAt,
+      idle_at: Date.now(),
+    });
   }
 
   /**

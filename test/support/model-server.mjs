@@ -43,7 +43,7 @@ import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs"
 /**
  * @typedef {{ seq: number, receivedAt: number, method: string, path: string,
  *   authorization: string | undefined, body: any,
- *   outcome: "pending" | "completed" | "aborted" | "error" }} RecordedRequest
+ *   outcome: "pending" | "completed" | "aborted" | "error", completedAt?: number }} RecordedRequest
  */
 
 const CONTENT_CHUNK_CHARS = 8; // small pieces so OpenClaw emits several chat deltas per reply
@@ -155,6 +155,7 @@ function completion(res, body, record, mode) {
 
   if (!body.stream) {
     record.outcome = "completed";
+    record.completedAt = Date.now();
     const message =
       plan.kind === "text"
         ? { role: "assistant", content: plan.text, refusal: null }
@@ -236,6 +237,7 @@ function completion(res, body, record, mode) {
   if (mode.kind === "burst") {
     res.end([...frames, ...content, ...tail].map(sse).join("") + done);
     record.outcome = "completed";
+    record.completedAt = Date.now();
     return;
   }
   const write = (frame) => res.write(sse(frame));
@@ -243,6 +245,7 @@ function completion(res, body, record, mode) {
     for (const frame of tail) write(frame);
     res.end(done);
     record.outcome = "completed";
+    record.completedAt = Date.now();
   };
   for (const frame of frames) write(frame);
   if (mode.kind === "tokens")
