@@ -70,9 +70,18 @@ export async function startDirectGateway(modelUrl, { token, sessionToken }) {
   const dir = await mkdtemp(join(tmpdir(), "clawplane-bench-config-"));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   await copyFile(CONFIG_TEMPLATE, join(dir, "base.json5"));
+  // What the template includes from beside itself: no MCP servers, OpenClaw's default tools.
+  await writeFile(join(dir, "clawplane-mcp.json"), "{}\n");
+  await writeFile(join(dir, "clawplane-tools.json"), "{}\n");
   const config = {
     $include: "./base.json5",
-    gateway: { http: { endpoints: { chatCompletions: { enabled: true } } } },
+    // OpenClaw checks gateway.mode in the config file itself, before resolving includes.
+    gateway: {
+      mode: "local",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an OpenClaw env substitution, not JS
+      auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
+      http: { endpoints: { chatCompletions: { enabled: true } } },
+    },
   };
   await writeFile(join(dir, "openclaw.json5"), JSON.stringify(config));
   const gateway = await startOpenClaw({

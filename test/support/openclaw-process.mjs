@@ -28,6 +28,16 @@ const PLUGINS_DIR = join(REPO_ROOT, "container/plugins");
 const packagesCacheDir = () =>
   process.env.CLAWPLANE_PACKAGES_CACHE_DIR || join(tmpdir(), "clawplane-packages-cache");
 
+/**
+ * Node's compile cache for every local gateway on this machine (CLAWPLANE_COMPILE_CACHE_DIR of
+ * this process overrides it). OpenClaw's launcher would put it under TMPDIR, which is each
+ * gateway's own and removed with it, so every boot compiled OpenClaw's modules from scratch; a
+ * container ships the cache baked into its image (container/Dockerfile) for the same reason.
+ * Node keys the cache by its own version and each file's content, so sharing it is safe.
+ */
+const compileCacheDir = () =>
+  process.env.CLAWPLANE_COMPILE_CACHE_DIR || join(tmpdir(), "clawplane-node-compile-cache");
+
 /** /readyz took 12–20 s on 2 vCPU; leave room for a loaded CI machine. */
 const READY_TIMEOUT_MS = 120_000;
 const READY_POLL_MS = 250;
@@ -124,6 +134,12 @@ export async function startOpenClaw(options) {
     TMPDIR: dirs.tmp, // OpenClaw's default log file lives under the temp dir
     LANG: "C.UTF-8",
     TZ: "UTC",
+    // Node enables the cache from this at startup. The second variable is the marker OpenClaw's
+    // launcher (openclaw.mjs) sets in the child it respawns into a versioned subdirectory of a
+    // NODE_COMPILE_CACHE: with it, the gateway stays one process (its pid is the supervisor's
+    // and the exit monitor's) and Node's cache keys already separate versions.
+    NODE_COMPILE_CACHE: compileCacheDir(),
+    OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED: "1",
     ...EMBEDDING_ENV,
     // A gateway serving channels (the A2A peer of test/runtime/peers.test.ts) must start them.
     ...(options.channels ? { OPENCLAW_SKIP_CHANNELS: "0" } : {}),

@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+/**
+ * Cold-boot benchmark: a local OpenClaw gateway started the way the runtime supervisor starts
+ * one (test/support/openclaw-process.mjs, Clawplane's config and plugins), spawn → `/readyz`
+ * and its first turn, for start options side by side in one run, boots interleaved so the
+ * machine's load hits every variant alike:
+ *
+ *   per-gateway cache   Node's compile cache under the gateway's own TMPDIR (each boot compiles
+ *                       OpenClaw's ~thousand modules from scratch): how local gateways started
+ *                       before the shared cache
+ *   shared cache        what openclaw-process.mjs does now: one compile cache for every local
+ *                       gateway on the machine (as the image ships one baked in)
+ *
+ * The first turn is a streamed `POST /v1/chat/completions` to the gateway itself (enabled by a
+ * wrapper config, as in bench/sessions.mjs) against the deterministic model server: first
+ * token and done, from the request. The gateway's own startup trace
+ * (OPENCLAW_GATEWAY_STARTUP_TRACE) is summed per phase, to show where a boot goes.
+ *
+ *   node bench/cold-boot.mjs [--boots 3]        (npm run bench:cold-boot)
+ *
+ * One gateway runs at a time; each is stopped (and its state dir removed) before the next.
+ */
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startModelServer } from "../test/support/model-server.mjs";
+import { startOpenClaw } from "../test/support/openclaw-process.mjs";
+import { SseSubscriber } from "./lib/sse.mjs";
+import { cleanup, onCleanup } from "./lib/stack.mjs";
+import { ms, row, summary } from "./lib/stats.mjs";
+
+const { values: args } = parseArgs({ options: { boots: { type: "string", default: "3" } } });
+const BOOTS = Number(args.boots);
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const TOKEN = "bench-cold-boot-token";
+const TURN_TIMEOUT_MS = 180_000;
+const log = (line) => console.error(`[bench] ${line}`);
+
+/** Each variant's start env on top of what openclaw-process.mjs sets. */
+function variants() {
+  return [
+    {
+      label: "per-gateway cache",
+      // Node's compile cache where OpenClaw puts it by default: under TMPDIR, which is the
+      // gateway's own (removed with its state dir), so every boot starts cold.
+      env: () => ({ NODE_COMPILE_CACHE: "", OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED: "" }),
+    },
+    { label: "shared cache", env: () => ({}) },
+  ];
+}
+
+async function boot(variant, configPath, modelUrl) {
+  const gateway = await startOpenClaw({
+    token: TOKEN,
+    modelBaseUrl: modelUrl,
+    env: { OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_GATEWAY_STARTUP_TRACE: "1", ...variant.env() },
+    waitForReady: false,
+  });
+  onCleanup(() => gateway.stop());
+  try {
+    await gateway.ready();
+    const turnStart = performance.now();
+    const sub = await SseSubscriber.open(`${gateway.origin}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "openclaw/default",
+        stream: true,
+        user: "bench-cold-boot",
+        messages: [{ role: "user", content: "hello after boot" }],
+      }),
+    });
+    const first = await sub.waitFor((e) => Boolean(e.data?.choices?.[0]?.delta?.content), TURN_TIMEOUT_MS);
+    const done = await sub.waitFor((e) => e.data === "[DONE]", TURN_TIMEOUT_MS);
+    sub.close();
+    return {
+      bootMs: gateway.bootMs,
+      firstMs: first.at - turnStart,
+      doneMs: done.at - turnStart,
+      trace: startupTrace(gateway.logs()),
+    };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+/** `startup trace: <phase> <n>ms` lines of OpenClaw's gateway startup trace, by phase. */
+function startupTrace(logs) {
+  const phases = new Map();
+  for (const match of logs.matchAll(/startup trace: (\S+) ([\d.]+)ms/g)) {
+    phases.set(match[1], (phases.get(match[1]) ?? 0) + Number(match[2]));
+  }
+  return phases;
+}
+
+function report(results, load) {
+  const labels = [...results.keys()];
+  const out = [
+    "",
+    `Gateway cold boot, ${BOOTS} boots per variant, interleaved (one gateway at a time)`,
+    `load average at start ${load.start.map((l) => l.toFixed(2)).join(" ")}, ` +
+      `at end ${load.end.map((l) => l.toFixed(2)).join(" ")} (2 cores; shared machine)`,
+    "",
+    row(
+      "median ms",
+      labels.map((l) => l.padStart(20)),
+    ),
+  ];
+  for (const [label, key] of [
+    ["spawn → /readyz", "bootMs"],
+    ["first turn: first token", "firstMs"],
+    ["first turn: done", "doneMs"],
+  ]) {
+    out.push(
+      row(
+        label,
+        labels.map((l) => ms(summary(results.get(l).map((r) => r[key])).p50, 20)),
+      ),
+    );
+  }
+  // The slowest phases of the gateway's own startup trace (median over boots, first variant's order).
+  const phaseMedian = (label, phase) => summary(results.get(label).map((r) => r.trace.get(phase) ?? 0)).p50;
+  const phases = [...new Set(results.get(labels[0]).flatMap((r) => [...r.trace.keys()]))]
+    .sort((a, b) => phaseMedian(labels[0], b) - phaseMedian(labels[0], a))
+    .slice(0, 12);
+  if (phases.length) {
+    out.push("", "slowest startup-trace phases (median ms; phases overlap, so they do not sum to the boot)");
+    for (const phase of phases) {
+      out.push(
+        row(
+          `  ${phase}`,
+          labels.map((l) => ms(phaseMedian(l, phase), 20)),
+        ),
+      );
+    }
+  }
+  console.log(out.join("\n"));
+}
+
+try {
+  const load = { start: loadavg() };
+  const model = await startModelServer();
+  onCleanup(() => model.close());
+  const dir = await mkdtemp(join(tmpdir(), "clawplane-bench-cold-"));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  // Clawplane's config plus the gateway's own chat completions endpoint, for the first turn
+  // (copied beside a wrapper that includes it, as bench/lib/stack.mjs does; no MCP, default tools).
+  await copyFile(join(REPO_ROOT, "container/openclaw.json5"), join(dir, "base.json5"));
+  await writeFile(join(dir, "clawplane-mcp.json"), "{}\n");
+  await writeFile(join(dir, "clawplane-tools.json"), "{}\n");
+  const configPath = join(dir, "openclaw.json5");
+  await writeFile(
+    configPath,
+    JSON.stringify({
+      $include: "./base.json5",
+      // OpenClaw checks gateway.mode in the config file itself, before resolving includes.
+      gateway: {
+        mode: "local",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an OpenClaw env substitution, not JS
+      auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
+        http: { endpoints: { chatCompletions: { enabled: true } } },
+      },
+    }),
+  );
+  const list = variants();
+  // One boot first, unmeasured: it fills the shared cache as any first gateway on a machine does.
+  log("warm-up boot (fills the shared compile cache)…");
+  await boot(list[1], configPath, model.url);
+  const results = new Map(list.map((v) => [v.label, []]));
+  for (let i = 0; i < BOOTS; i++) {
+    for (const variant of list) {
+      const result = await boot(variant, configPath, model.url);
+      results.get(variant.label).push(result);
+      log(
+        `${variant.label} ${i + 1}/${BOOTS}: ready ${ms(result.bootMs, 0)} ms, first token ${ms(result.firstMs, 0)} ms`,
+      );
+    }
+  }
+  load.end = loadavg();
+  report(results, load);
+} catch (error) {
+  console.error(`benchmark failed: ${error?.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
