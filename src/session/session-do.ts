@@ -124,7 +124,7 @@ export class SessionDO extends DurableObject<Env> {
         // Plane oversight: a rollout's newer agent version is taken up as a turn starts.
         beforeTurn: () => this.takePendingAgent(),
         // The turn's files are saved before the session says it is idle.
-        afterTurn: () => this.saveWorkspace(),
+        afterTurn: async () => (await this.saveWorkspace()) === null,
       },
       turnTimeoutMs(env),
     );
@@ -546,12 +546,16 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
-  /** Saves the workspace durably; a save that could not happen is told to the session. */
-  private async saveWorkspace(): Promise<void> {
+  /**
+   * Saves the workspace durably; a save that could not happen is told to the session, and its
+   * error event returned (null when saved, unchanged, or nothing to save).
+   */
+  private async saveWorkspace(): Promise<SessionEventBody | null> {
     const record = this.record();
-    if (!record || record.status === "terminated") return;
+    if (!record || record.status === "terminated") return null;
     const error = workspaceSaveError(record.id, await this.runtime.saveWorkspace(record));
     if (error) this.emit(error);
+    return error;
   }
 
   /** The runtime exited on its own: said with its exit code, and a running turn is rescheduled. */

@@ -86,10 +86,12 @@ export interface TurnHost {
   /** Called as each turn starts, before anything else (a rollout's newer agent version). */
   beforeTurn(): Promise<void>;
   /**
-   * Called when a turn that ran on a live runtime ends, before the session goes idle (saving
-   * the workspace). It may emit events of its own; it does not throw.
+   * Called when a turn that ran on a live runtime and ran a tool ends, before the session goes
+   * idle (saving the workspace). It may emit events of its own; it does not throw. True when
+   * the workspace is now saved as it is (or there is nothing to save); false to try again after
+   * the next turn.
    */
-  afterTurn(): Promise<void>;
+  afterTurn(): Promise<boolean>;
 }
 
 /** The running turn (ApprovalDesk reads it as its `DeskTurn`). */
@@ -127,6 +129,14 @@ export function quotaErrorEvent(breach: QuotaBreach): SessionEventBodyOf<"sessio
 
 export class TurnRunner {
   private turn: ActiveTurn | undefined;
+  /**
+   * Whether the agent may have changed its workspace since the last save: it writes files only
+   * through its tools, so a turn that ran none (a chat turn) has nothing new to save and goes
+   * idle without the save's round trip to the runtime. Unknown, so true, in a new object; a
+   * failed save leaves it true. What a background process writes between turns is saved with
+   * the next tool turn and always before idle sleep.
+   */
+  private workspaceTouched = true;
 
   constructor(
     private readonly host: TurnHost,
@@ -240,7 +250,7 @@ export class TurnRunner {
     }
     const failed = failure !== undefined && (outcome.kind === "error" || outcome.kind === "aborted");
     const endedAt = Date.now();
-    await this.host.afterTurn();
+    if (this.workspaceTouched) this.workspaceTouched = !(await this.host.afterTurn());
     const savedAt = Date.now();
     this.finish(input, failed ? { kind: "error", message: failure } : outcome);
     // Where a turn's time went on the session's side (epoch ms), for tracing and bench/turn-tax.mjs.
@@ -371,7 +381,11 @@ export class TurnRunner {
     // One turn runs one agent version: its tool policy is computed once, not per tool event.
     const policy = gatewayToolPolicy(record.agent.tools);
     return {
-      emit: (event: SessionEventBody, id?: string) => this.host.emit(event, id),
+      emit: (event: SessionEventBody, id?: string) => {
+        if (event.type === "agent.tool_use" || event.type === "agent.mcp_tool_use")
+          this.workspaceTouched = true;
+        return this.host.emit(event, id);
+      },
       preview: (forType: string, frame: PreviewFrame) => this.host.preview(forType, frame),
       newEventId,
       // Peer tools exist only in runtimes of agents granted peers; the Worker checks each call.

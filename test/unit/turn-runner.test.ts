@@ -11,7 +11,7 @@ import type { SessionEventBody } from "../../src/schemas/session-events";
 import type { QueuedInput } from "../../src/session/input-queue";
 import { newSessionRecord, type SessionAgent, type SessionRecord } from "../../src/session/session-record";
 import { TurnRunner } from "../../src/session/turn-runner";
-import { PLAIN_REPLY, plainTurn, RUN } from "./fixtures/observed-frames";
+import { PLAIN_REPLY, plainTurn, RUN, toolTurn } from "./fixtures/observed-frames";
 
 type Logged = SessionEventBody & { id: string };
 
@@ -34,7 +34,15 @@ function agent(limits: Partial<NonNullable<SessionAgent["session_limits"]>> = {}
  * memory; the runtime records what it is asked and, once a run is sent, hands its frames to
  * `gateway` (set by a test) so a test can answer the way OpenClaw does.
  */
-function harness(options: { agent?: SessionAgent; turnLimitMs?: number; activeMs?: number } = {}) {
+function harness(
+  options: {
+    agent?: SessionAgent;
+    turnLimitMs?: number;
+    activeMs?: number;
+    /** The host's workspace save: true when saved (the default). */
+    afterTurn?: () => Promise<boolean>;
+  } = {},
+) {
   let record: SessionRecord = {
     ...newSessionRecord({
       id: "sesn_1",
@@ -110,7 +118,7 @@ function harness(options: { agent?: SessionAgent; turnLimitMs?: number; activeMs
       },
       runtime,
       beforeTurn: async () => {},
-      afterTurn: async () => {},
+      afterTurn: options.afterTurn ?? (async () => true),
     },
     options.turnLimitMs ?? 60_000,
   );
@@ -307,4 +315,58 @@ describe("TurnRunner", () => {
     ]);
     expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
   });
+
+  it("saves the workspace after a turn that ran a tool, and goes idle without a save after a chat turn", async () => {
+    const saves = savingHarness();
+    await saves.turn(plainTurn()); // a new session object cannot know what changed: it saves
+    expect(saves.count()).toBe(1);
+    await saves.turn(plainTurn()); // nothing ran that could write a file
+    expect(saves.count()).toBe(1);
+    await saves.turn(toolTurn());
+    expect(saves.count()).toBe(2);
+  });
+
+  it("tries a failed workspace save again after the next turn, even one that ran no tool", async () => {
+    const saves = savingHarness();
+    saves.fail(true);
+    await saves.turn(plainTurn());
+    expect(saves.count()).toBe(1);
+    saves.fail(false);
+    await saves.turn(plainTurn());
+    expect(saves.count()).toBe(2);
+    await saves.turn(plainTurn());
+    expect(saves.count()).toBe(2);
+  });
 });
+
+/** A harness counting workspace saves, running turns of its message one after another. */
+function savingHarness() {
+  let count = 0;
+  let failing = false;
+  const h = harness({
+    afterTurn: async () => {
+      count++;
+      return !failing;
+    },
+  });
+  return {
+    count: () => count,
+    fail: (next: boolean) => {
+      failing = next;
+    },
+    /** Runs the next turn, answered with `frames` (re-keyed to its run); it must end idle. */
+    async turn(frames: EventFrame[]) {
+      const before = h.sent.length;
+      const done = h.runner.run(h.input);
+      await vi.waitFor(() => expect(h.sent).toHaveLength(before + 1));
+      const runId = h.sent.at(-1)?.idempotencyKey ?? "";
+      for (const frame of JSON.parse(JSON.stringify(frames).replaceAll(RUN, runId)) as EventFrame[])
+        h.feed(frame);
+      await done;
+      expect(h.events.at(-1)).toMatchObject({
+        type: "session.status_idle",
+        stop_reason: { type: "end_turn" },
+      });
+    },
+  };
+}
