@@ -8,8 +8,10 @@
  *   per-gateway cache   Node's compile cache under the gateway's own TMPDIR (each boot compiles
  *                       OpenClaw's ~thousand modules from scratch): how local gateways started
  *                       before the shared cache
- *   shared cache        what openclaw-process.mjs does now: one compile cache for every local
- *                       gateway on the machine (as the image ships one baked in)
+ *   shared, respawned   one NODE_COMPILE_CACHE for every gateway, as the image had it: OpenClaw's
+ *                       launcher then respawns itself into a versioned subdirectory of it
+ *   shared cache        what openclaw-process.mjs and the image do now: the same shared cache,
+ *                       used by the gateway process itself (no respawn)
  *
  * The first turn is a streamed `POST /v1/chat/completions` to the gateway itself (enabled by a
  * wrapper config, as in bench/sessions.mjs) against the deterministic model server: first
@@ -38,16 +40,24 @@ const TOKEN = "bench-cold-boot-token";
 const TURN_TIMEOUT_MS = 180_000;
 const log = (line) => console.error(`[bench] ${line}`);
 
-/** Each variant's start env on top of what openclaw-process.mjs sets. */
+/** Each variant's start env on top of what openclaw-process.mjs sets; `warm`: its cache persists. */
 function variants() {
   return [
     {
       label: "per-gateway cache",
       // Node's compile cache where OpenClaw puts it by default: under TMPDIR, which is the
       // gateway's own (removed with its state dir), so every boot starts cold.
-      env: () => ({ NODE_COMPILE_CACHE: "", OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED: "" }),
+      env: { NODE_COMPILE_CACHE: "", OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED: "" },
+      warm: false,
     },
-    { label: "shared cache", env: () => ({}) },
+    {
+      label: "shared, respawned",
+      // A shared NODE_COMPILE_CACHE without the launcher's marker: OpenClaw's launcher respawns
+      // itself into a versioned subdirectory (two Node processes), as the image did.
+      env: { OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED: "" },
+      warm: true,
+    },
+    { label: "shared cache", env: {}, warm: true },
   ];
 }
 
@@ -55,7 +65,7 @@ async function boot(variant, configPath, modelUrl) {
   const gateway = await startOpenClaw({
     token: TOKEN,
     modelBaseUrl: modelUrl,
-    env: { OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_GATEWAY_STARTUP_TRACE: "1", ...variant.env() },
+    env: { OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_GATEWAY_STARTUP_TRACE: "1", ...variant.env },
     waitForReady: false,
   });
   onCleanup(() => gateway.stop());
@@ -159,15 +169,18 @@ try {
       gateway: {
         mode: "local",
         // biome-ignore lint/suspicious/noTemplateCurlyInString: an OpenClaw env substitution, not JS
-      auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
+        auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
         http: { endpoints: { chatCompletions: { enabled: true } } },
       },
     }),
   );
   const list = variants();
-  // One boot first, unmeasured: it fills the shared cache as any first gateway on a machine does.
-  log("warm-up boot (fills the shared compile cache)…");
-  await boot(list[1], configPath, model.url);
+  // One boot first per persistent cache, unmeasured: it fills the cache as any first gateway on a
+  // machine (or the image's bake step) does.
+  for (const variant of list.filter((v) => v.warm)) {
+    log(`warm-up boot: ${variant.label}…`);
+    await boot(variant, configPath, model.url);
+  }
   const results = new Map(list.map((v) => [v.label, []]));
   for (let i = 0; i < BOOTS; i++) {
     for (const variant of list) {
