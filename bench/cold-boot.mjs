@@ -66,6 +66,7 @@ async function boot(variant, configPath, modelUrl) {
     token: TOKEN,
     modelBaseUrl: modelUrl,
     env: { OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_GATEWAY_STARTUP_TRACE: "1", ...variant.env },
+    readyTimeoutMs: 300_000, // a loaded 2-core machine
     waitForReady: false,
   });
   onCleanup(() => gateway.stop());

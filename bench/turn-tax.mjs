@@ -256,15 +256,15 @@ try {
   const environment = await client.beta.environments.create({ name: `turn-tax-${Date.now()}` });
   const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
   ctx = { ...platform, client, sessionId: session.id };
-  log("booting the session's gateway and the direct gateway…");
-  const [direct] = await Promise.all([
-    startDirectGateway(platform.model.url, {
-      token: DIRECT_GATEWAY_TOKEN,
-      sessionToken: DIRECT_SESSION_TOKEN,
-    }),
-    clawplaneTurn("boot: hello clawplane", COLD_TIMEOUT_MS),
-  ]);
-  ctx.direct = direct;
+  // One gateway boot at a time: two at once on a loaded 2-core machine can take minutes each.
+  log("booting the session's gateway…");
+  await clawplaneTurn("boot: hello clawplane", COLD_TIMEOUT_MS);
+  log("booting the direct gateway…");
+  ctx.direct = await startDirectGateway(platform.model.url, {
+    token: DIRECT_GATEWAY_TOKEN,
+    sessionToken: DIRECT_SESSION_TOKEN,
+    readyTimeoutMs: COLD_TIMEOUT_MS,
+  });
   for (let i = 0; i < WARMUP; i++) {
     await clawplaneTurn(`warm-up ${i}: hello clawplane`, COLD_TIMEOUT_MS);
     await directTurn(`warm-up ${i}: hello clawplane`, COLD_TIMEOUT_MS);

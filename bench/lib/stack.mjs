@@ -66,7 +66,7 @@ export async function startPlatform(vars = {}) {
  * template is copied next to a small wrapper config that `$include`s it, so nothing in the
  * repo changes.
  */
-export async function startDirectGateway(modelUrl, { token, sessionToken }) {
+export async function startDirectGateway(modelUrl, { token, sessionToken, readyTimeoutMs }) {
   const dir = await mkdtemp(join(tmpdir(), "clawplane-bench-config-"));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   await copyFile(CONFIG_TEMPLATE, join(dir, "base.json5"));
@@ -89,6 +89,7 @@ export async function startDirectGateway(modelUrl, { token, sessionToken }) {
     sessionToken,
     modelBaseUrl: modelUrl,
     env: { OPENCLAW_CONFIG_PATH: join(dir, "openclaw.json5") },
+    readyTimeoutMs,
     waitForReady: false, // register the stop before the (long) boot, so a signal cleans it up
   });
   onCleanup(() => gateway.stop());
