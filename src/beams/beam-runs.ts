@@ -3,7 +3,7 @@
  * can tell ours from strangers' and orphans from live runs), moved through its statuses only
  * forward, and its output kept in order in bounded chunks.
  */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { beyondCursor } from "../db/paging";
 import { beamRunOutput, beamRuns } from "../db/schema";
@@ -160,6 +160,21 @@ async function nextSeq(db: Db, runId: string): Promise<number> {
     .where(eq(beamRunOutput.runId, runId))
     .get();
   return row?.n ?? 0;
+}
+
+/** Output from chunk `fromSeq` on, and the chunk to read from next (for following a run as it goes). */
+export async function readBeamOutputFrom(
+  db: Db,
+  runId: string,
+  fromSeq: number,
+): Promise<{ text: string; nextSeq: number }> {
+  const rows = await db
+    .select({ seq: beamRunOutput.seq, text: beamRunOutput.text })
+    .from(beamRunOutput)
+    .where(and(eq(beamRunOutput.runId, runId), gte(beamRunOutput.seq, fromSeq)))
+    .orderBy(asc(beamRunOutput.seq))
+    .all();
+  return { text: rows.map((r) => r.text).join(""), nextSeq: (rows.at(-1)?.seq ?? fromSeq - 1) + 1 };
 }
 
 export async function readBeamOutput(db: Db, runId: string): Promise<string> {
