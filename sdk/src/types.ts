@@ -26,6 +26,8 @@ import type {
 import type { AuditEventSchema, AuditQuerySchema } from "../../src/schemas/audit";
 import type {
   BeamRunListQuerySchema,
+  BeamUsageQuerySchema,
+  BeamUsageSchema,
   BeamRunSchema,
   PlaneBeamsPutSchema,
   TeleportConnectionPutSchema,
@@ -239,8 +241,14 @@ export type AuditListParams = KnownKeys<
 export type BeamRun = z.infer<typeof BeamRunSchema>;
 export type BeamRunStatus = BeamRun["status"];
 export type BeamRunListParams = KnownKeys<
-  PageParams & { session_id?: string; status?: BeamRunStatus },
+  PageParams & { session_id?: string; member_id?: string; plane_id?: string; status?: BeamRunStatus },
   typeof BeamRunListQuerySchema
+>;
+/** Delegation cost of a session, plane member or plane: runs and their beams' wall time. */
+export type BeamUsage = z.infer<typeof BeamUsageSchema>;
+export type BeamUsageParams = KnownKeys<
+  { session_id?: string; member_id?: string; plane_id?: string },
+  typeof BeamUsageQuerySchema
 >;
 /** The org's Teleport connection as reads return it (never its credential). */
 export type TeleportConnection = z.infer<typeof TeleportConnectionSchema>;

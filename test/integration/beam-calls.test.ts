@@ -10,6 +10,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, callJson, MINIMAL_AGENT } from "../helpers/api";
+import { addMember, createPlane, memberSession } from "../helpers/planes";
 import { mintSessionToken } from "../helpers/session-token";
 import { waitFor } from "../helpers/wait";
 
@@ -175,6 +176,34 @@ describe("beam_agent calls of a session's runtime", { timeout: 240_000 }, () => 
     await waitFor(async () => !(await tenantBeams()).some((b) => b.id === running.beam.id), {
       timeoutMs: 30_000,
     });
+  });
+
+  it("records each run's wall time against its session, plane member and plane", async () => {
+    const plane = await createPlane({
+      template: { model: "claude-sonnet-4-6", system: "You delegate.", tools: [BEAM_TOOL] },
+    });
+    const member = await addMember(plane.id, "ada");
+    const session = await memberSession(member);
+    const token = (await mintSessionToken(session.id)) as string;
+    const res = await delegate(token, {
+      tool_call_id: "call_cost",
+      task: "costed job [lines 2] [sleep 1500]",
+    });
+    expect(res.body, JSON.stringify(res.body)).toMatchObject({ status: "succeeded" });
+    const [run] = (await callJson(`/v1/beam_runs?plane_id=${plane.id}`)).body.data;
+    expect(run).toMatchObject({ id: res.body.beam_run_id, member_id: member.id, plane_id: plane.id });
+    expect(run.wall_ms).toBeGreaterThanOrEqual(1_500);
+    for (const query of [`session_id=${session.id}`, `member_id=${member.id}`, `plane_id=${plane.id}`]) {
+      const usage = await callJson(`/v1/beam_runs/usage?${query}`);
+      expect(usage.body, query).toMatchObject({
+        type: "beam_usage",
+        runs: 1,
+        ended_runs: 1,
+        wall_ms: run.wall_ms,
+      });
+    }
+    const other = await callJson("/v1/beam_runs/usage?member_id=pmem_nobody");
+    expect(other.body).toMatchObject({ runs: 0, ended_runs: 0, wall_ms: 0 });
   });
 
   it("an org that turned delegation off refuses the call, and nothing is recorded", async () => {
