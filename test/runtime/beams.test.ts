@@ -205,13 +205,13 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
     expect(secrets.length).toBe(2);
     const everything = [...seen, ...turns.map(turnText)];
     for (const text of everything) for (const s of secrets) expect(text).not.toContain(s);
-    // Our runtimes: every gateway process holding a Clawplane session token.
+    // This file's runtimes: every gateway process pointed at this Worker's beam calls.
     let runtimes = 0;
     for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
       const environ = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
-      if (!environ.includes("CLAWPLANE_SESSION_TOKEN=cpst_")) continue;
+      if (!environ.includes(`CLAWPLANE_BEAMS_URL=${stack.worker.origin}/beams/v1`)) continue;
       runtimes++;
-      expect(environ).toContain("CLAWPLANE_BEAMS_URL=");
+      expect(environ).toContain("CLAWPLANE_SESSION_TOKEN=cpst_");
       for (const s of secrets) expect(environ).not.toContain(s);
     }
     expect(runtimes).toBeGreaterThan(0);
