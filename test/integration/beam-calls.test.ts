@@ -120,6 +120,7 @@ describe("beam_agent calls of a session's runtime", { timeout: 240_000 }, () => 
 
   it("runs the task in a beam, streams its stdout into the session and answers with the output", async () => {
     const { sessionId, token } = await newSession([BEAM_TOOL]);
+    const calledAt = Date.now();
     const res = await delegate(token, { tool_call_id: "call_fix", task: "fix the flaky test [lines 4]" });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ status: "succeeded", exit_code: 0, error: null, truncated: false });
@@ -150,6 +151,9 @@ describe("beam_agent calls of a session's runtime", { timeout: 240_000 }, () => 
     expect(run.beam.id).toBeTruthy();
     // The beam is gone: nothing left in the tenant under this run's beam.
     expect((await tenantBeams()).map((b) => b.id)).not.toContain(run.beam.id);
+    // The Worker's part of the delegation overhead: the call arriving → `tsh beams exec` starting
+    // (record, queue, `tsh beams add` on the double; no gateway in between here).
+    console.log(`[beams figures] beam call → exec start ${Date.parse(run.exec_started_at) - calledAt} ms`);
   });
 
   it("user.interrupt on the session cancels its running run and removes the beam", async () => {
