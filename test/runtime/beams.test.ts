@@ -137,7 +137,9 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
     expect((await tenantBeams()).map((b) => b.id)).not.toContain(run.beam.id);
     // Delegation overhead: the tool call (the gateway's tool event) → `tsh beams exec` starting.
     const overheadMs = Date.parse(run.exec_started_at) - Date.parse(use!.processed_at);
-    console.log(`[beams figures] tool call → beam exec start ${overheadMs} ms (queue position 0, warm tbot)`);
+    console.log(
+      `[beams figures] tool call → beam exec start ${overheadMs} ms (first run: includes the tbot join)`,
+    );
   });
 
   it("always_ask: the call waits for the user's approval and creates nothing before it", async () => {
