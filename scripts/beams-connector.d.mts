@@ -10,6 +10,8 @@ export declare function startBeamsConnector(opts: {
   tbot: string;
   stateDir: string;
   port?: number;
+  /** Listen address (default 127.0.0.1; the container image sets 0.0.0.0). */
+  host?: string;
   env?: Record<string, string>;
   tbotArgs?: string[];
 }): Promise<BeamsConnector>;

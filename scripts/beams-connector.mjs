@@ -1,6 +1,6 @@
 // The Teleport connector: the one process that holds the bot's identity and runs `tbot` and
-// `tsh`. In production it runs in the connector's container (container/connector/Dockerfile is
-// NOT yet written — see README); locally and in tests it is this process, started like the
+// `tsh`. In production it runs in the connector's container (container/beams-connector/Dockerfile);
+// locally and in tests it is this process, started like the
 // runtime supervisor. Its only caller is the org's TeleportConnectorDO (src/beams/connector-do.ts),
 // authenticated with a shared bearer token; no agent's container can reach it.
 //
@@ -14,7 +14,7 @@
 //   DELETE /runs/:run_id → stops that run's exec (the stream then reports and removes the beam)
 //   GET /beams → `tsh beams ls --format=json`;  DELETE /beams/:id → `tsh beams rm <id>`
 //
-//   node scripts/beams-connector.mjs   (PORT, BEAMS_CONNECTOR_TOKEN, TSH, TBOT, BEAMS_STATE_DIR)
+//   node scripts/beams-connector.mjs   (PORT, HOST, BEAMS_CONNECTOR_TOKEN, TSH, TBOT, BEAMS_STATE_DIR)
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -190,7 +190,9 @@ export async function startBeamsConnector(opts) {
       res.end();
     }
   });
-  await new Promise((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
+  // Loopback unless told otherwise: in its container image (HOST=0.0.0.0) the Durable Object's
+  // container port reaches it; locally nothing but this machine should.
+  await new Promise((r) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", r));
   const url = `http://127.0.0.1:${server.address().port}`;
   return {
     url,
@@ -207,6 +209,7 @@ export async function startBeamsConnector(opts) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const c = await startBeamsConnector({
     port: Number(process.env.PORT ?? 8790),
+    host: process.env.HOST ?? "127.0.0.1",
     token: process.env.BEAMS_CONNECTOR_TOKEN,
     tsh: process.env.TSH ?? "tsh",
     tbot: process.env.TBOT ?? "tbot",

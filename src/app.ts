@@ -42,6 +42,7 @@ import { llmProxyRoutes } from "./routes/llm-proxy";
 import { MCP_PROXY_ROUTE, mcpProxyRoutes } from "./routes/mcp-proxy";
 import { openAiRoutes } from "./routes/openai";
 import { PEER_CALLS_ROUTE, peerCallRoutes } from "./routes/peer-calls";
+import { BEAM_CALLS_ROUTE, beamCallRoutes } from "./routes/beam-calls";
 import { peerRoutes } from "./routes/peers";
 import { planeRoutes } from "./routes/planes";
 import { publicRoutes } from "./routes/public";
@@ -114,6 +115,8 @@ export function createApp() {
   app.route(MCP_PROXY_ROUTE, mcpProxyRoutes);
   // Peer tools of local session runtimes: session-token auth, no API-key layers.
   app.route(PEER_CALLS_ROUTE, peerCallRoutes);
+  // The beam_agent tool of local session runtimes: session-token auth, no API-key layers.
+  app.route(BEAM_CALLS_ROUTE, beamCallRoutes);
   // A2A calls from tailnet peers: their own bearer credentials, no API-key layers.
   app.route(A2A_ROUTE, a2aRoutes);
   app.route("/v1/agents", agentRoutes);

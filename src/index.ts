@@ -4,6 +4,7 @@ import { runRetention } from "./retention";
 
 export { PeerCallEntrypoint } from "./a2a/peer-call-entrypoint";
 export { ChatDO } from "./channels/chat-do";
+export { BeamCallEntrypoint } from "./entrypoints/beam-calls";
 export { EgressEntrypoint } from "./entrypoints/egress";
 export { TeleportConnectorDO } from "./beams/connector-do";
 export { LlmProxyEntrypoint } from "./entrypoints/llm-proxy";

@@ -26,6 +26,8 @@ import type {
 import type { AuditEventSchema, AuditQuerySchema } from "../../src/schemas/audit";
 import type {
   BeamRunListQuerySchema,
+  BeamUsageQuerySchema,
+  BeamUsageSchema,
   BeamRunSchema,
   PlaneBeamsPutSchema,
   TeleportConnectionPutSchema,
@@ -239,8 +241,14 @@ export type AuditListParams = KnownKeys<
 export type BeamRun = z.infer<typeof BeamRunSchema>;
 export type BeamRunStatus = BeamRun["status"];
 export type BeamRunListParams = KnownKeys<
-  PageParams & { session_id?: string; status?: BeamRunStatus },
+  PageParams & { session_id?: string; member_id?: string; plane_id?: string; status?: BeamRunStatus },
   typeof BeamRunListQuerySchema
+>;
+/** Delegation cost of a session, plane member or plane: runs and their beams' wall time. */
+export type BeamUsage = z.infer<typeof BeamUsageSchema>;
+export type BeamUsageParams = KnownKeys<
+  { session_id?: string; member_id?: string; plane_id?: string },
+  typeof BeamUsageQuerySchema
 >;
 /** The org's Teleport connection as reads return it (never its credential). */
 export type TeleportConnection = z.infer<typeof TeleportConnectionSchema>;
@@ -311,6 +319,13 @@ export type PlaneRolloutListParams = PageParams;
 export type AgentPeerMessageEvent = SessionEventOf<"agent.peer_message">;
 /** A tailnet peer's answer: in the same turn when the agent waited, later when it did not. */
 export type AgentPeerReplyEvent = SessionEventOf<"agent.peer_reply">;
+// Delegation to Teleport Beams: a `beam_agent` call's run, as the parent session's events show it.
+/** The agent's `beam_agent` call became a beam run (queued or starting). */
+export type AgentBeamRunStartedEvent = SessionEventOf<"agent.beam_run_started">;
+/** What the delegated agent printed since the last output event (throttled). */
+export type AgentBeamRunOutputEvent = SessionEventOf<"agent.beam_run_output">;
+/** The run ended; its output is the call's tool result. */
+export type AgentBeamRunEndedEvent = SessionEventOf<"agent.beam_run_ended">;
 export type Peer = z.infer<typeof PeerSchema>;
 /** A new peer: `inbound_token` (inbound and both peers) is the token to give the peer, shown this once. */
 export type PeerCreated = z.infer<typeof PeerCreatedSchema>;

@@ -1,5 +1,5 @@
 /**
- * `clawplane beams ls|show|cancel` and `client.beamRuns`/`client.teleport`, in-process against the
+ * `clawplane beams ls|show|cancel|usage` and `client.beamRuns`/`client.teleport`, in-process against the
  * real Worker (workerd, D1). Runs are recorded straight into D1 here, as the connector would
  * before creating their beams (the delegation path itself is tested in the Worker's tests).
  */
@@ -60,6 +60,29 @@ describe("clawplane beams", () => {
     expect(again.err).toContain("already ended");
     const json = await c.run("--json", "beams", "show", queued);
     expect(JSON.parse(json.out)).toMatchObject({ id: queued, status: "cancelled" });
+  });
+
+  it("totals a session's runs and their beams' wall time", async () => {
+    const session = `sesn_${crypto.randomUUID().slice(0, 8)}`;
+    const first = await recordRun(session, "succeeded");
+    await recordRun(session, "running");
+    const db = (env as unknown as { DB: D1Database }).DB;
+    await db
+      .prepare("UPDATE beam_runs SET wall_ms = 1500, ended_at = ? WHERE id = ?")
+      .bind(Date.now(), first)
+      .run();
+    const usage = await cli().run("beams", "usage", "--session", session);
+    expect(usage).toMatchObject({ code: 0, err: "" });
+    expect(usage.out).toMatch(/^runs: +2$/m);
+    expect(usage.out).toMatch(/^ended: +1$/m);
+    expect(usage.out).toMatch(/^wall time: +1\.5 s$/m);
+    expect(await client().beamRuns.usage({ session_id: session })).toMatchObject({
+      type: "beam_usage",
+      session_id: session,
+      runs: 2,
+      ended_runs: 1,
+      wall_ms: 1500,
+    });
   });
 
   it("sets the Teleport connection through the SDK without ever reading the credential back", async () => {

@@ -3,7 +3,7 @@
  * can tell ours from strangers' and orphans from live runs), moved through its statuses only
  * forward, and its output kept in order in bounded chunks.
  */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { beyondCursor } from "../db/paging";
 import { beamRunOutput, beamRuns } from "../db/schema";
@@ -65,7 +65,7 @@ export async function getBeamRun(db: Db, id: string): Promise<BeamRunRow> {
 
 export async function listBeamRuns(
   db: Db,
-  q: { limit: number; page?: string; sessionId?: string; status?: BeamRunStatus },
+  q: { limit: number; page?: string; status?: BeamRunStatus } & RunOwner,
 ): Promise<{ data: BeamRunRow[]; next_page: string | null }> {
   const after = q.page ? decodeCursor(q.page) : null;
   const rows = await db
@@ -73,7 +73,7 @@ export async function listBeamRuns(
     .from(beamRuns)
     .where(
       and(
-        q.sessionId ? eq(beamRuns.sessionId, q.sessionId) : undefined,
+        ...ownerFilter(q),
         q.status ? eq(beamRuns.status, q.status) : undefined,
         beyondCursor(beamRuns.createdAt, beamRuns.id, after),
       ),
@@ -81,6 +81,38 @@ export async function listBeamRuns(
     .orderBy(desc(beamRuns.createdAt), desc(beamRuns.id))
     .limit(q.limit + 1);
   return toPage(rows, q.limit, (r) => ({ key: r.createdAt, id: r.id }));
+}
+
+/** Whose runs (any combination; none: every run of the org). */
+export interface RunOwner {
+  sessionId?: string;
+  memberId?: string;
+  planeId?: string;
+}
+
+function ownerFilter(q: RunOwner) {
+  return [
+    q.sessionId ? eq(beamRuns.sessionId, q.sessionId) : undefined,
+    q.memberId ? eq(beamRuns.memberId, q.memberId) : undefined,
+    q.planeId ? eq(beamRuns.planeId, q.planeId) : undefined,
+  ];
+}
+
+/** Runs and their recorded beam wall time for a session, member or plane (the cost figure). */
+export async function beamUsage(
+  db: Db,
+  q: RunOwner,
+): Promise<{ runs: number; endedRuns: number; wallMs: number }> {
+  const row = await db
+    .select({
+      runs: sql<number>`count(*)`,
+      endedRuns: sql<number>`count(${beamRuns.endedAt})`,
+      wallMs: sql<number>`coalesce(sum(${beamRuns.wallMs}), 0)`,
+    })
+    .from(beamRuns)
+    .where(and(...ownerFilter(q)))
+    .get();
+  return { runs: row?.runs ?? 0, endedRuns: row?.endedRuns ?? 0, wallMs: row?.wallMs ?? 0 };
 }
 
 /** The runs of one connector in these statuses, oldest first (the queue's order). */
@@ -160,6 +192,21 @@ async function nextSeq(db: Db, runId: string): Promise<number> {
     .where(eq(beamRunOutput.runId, runId))
     .get();
   return row?.n ?? 0;
+}
+
+/** Output from chunk `fromSeq` on, and the chunk to read from next (for following a run as it goes). */
+export async function readBeamOutputFrom(
+  db: Db,
+  runId: string,
+  fromSeq: number,
+): Promise<{ text: string; nextSeq: number }> {
+  const rows = await db
+    .select({ seq: beamRunOutput.seq, text: beamRunOutput.text })
+    .from(beamRunOutput)
+    .where(and(eq(beamRunOutput.runId, runId), gte(beamRunOutput.seq, fromSeq)))
+    .orderBy(asc(beamRunOutput.seq))
+    .all();
+  return { text: rows.map((r) => r.text).join(""), nextSeq: (rows.at(-1)?.seq ?? fromSeq - 1) + 1 };
 }
 
 export async function readBeamOutput(db: Db, runId: string): Promise<string> {

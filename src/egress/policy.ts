@@ -16,6 +16,8 @@ export const LLM_PROXY_HOST = "llm.clawplane.internal";
 export const MCP_PROXY_HOST = "mcp.clawplane.internal";
 /** The container's host for the peer tools (`peer_send`, `peer_list`); see `PeerCallEntrypoint`. */
 export const PEER_CALLS_HOST = "peers.clawplane.internal";
+/** The container's host for the `beam_agent` tool; see `BeamCallEntrypoint`. */
+export const BEAM_CALLS_HOST = "beams.clawplane.internal";
 
 /**
  * Registries `allow_package_managers` opens by default (pip, cargo, gem, go). Deployments add
@@ -63,6 +65,7 @@ export type AllowedVia =
   | "unrestricted"
   | "llm_proxy"
   | "mcp_proxy"
+  | "beam_calls"
   | "peer_calls"
   | "allowed_hosts"
   | "mcp_server"
@@ -135,6 +138,7 @@ export function decideEgress(policy: EgressPolicy, url: string | URL): EgressDec
   if (host === LLM_PROXY_HOST) return { allow: true, host, via: "llm_proxy" };
   if (host === MCP_PROXY_HOST) return { allow: true, host, via: "mcp_proxy" };
   if (host === PEER_CALLS_HOST) return { allow: true, host, via: "peer_calls" };
+  if (host === BEAM_CALLS_HOST) return { allow: true, host, via: "beam_calls" };
   if (policy.type === "unrestricted") return { allow: true, host, via: "unrestricted" };
   if (policy.allowedHosts.some((p) => hostMatches(p, host)))
     return { allow: true, host, via: "allowed_hosts" };

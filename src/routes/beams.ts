@@ -7,7 +7,7 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
-import { getBeamRun, listBeamRuns, readBeamOutput, beamRunToWire } from "../beams/beam-runs";
+import { beamRunToWire, beamUsage, getBeamRun, listBeamRuns, readBeamOutput } from "../beams/beam-runs";
 import { cancelBeamRun, queuePositions } from "../beams/connector-client";
 import {
   ORG_SCOPE,
@@ -25,6 +25,8 @@ import { validationHook } from "../middleware/validation";
 import {
   BeamRunListQuerySchema,
   BeamRunSchema,
+  BeamUsageQuerySchema,
+  BeamUsageSchema,
   PlaneBeamsPutSchema,
   TeleportConnectionPutSchema,
   TeleportConnectionSchema,
@@ -149,6 +151,8 @@ beamRunRoutes.openapi(
       limit: q.limit,
       page: q.page,
       sessionId: q.session_id,
+      memberId: q.member_id,
+      planeId: q.plane_id,
       status: q.status,
     });
     const positions = await queuePositions(db, page.data);
@@ -156,6 +160,39 @@ beamRunRoutes.openapi(
       {
         data: page.data.map((r) => beamRunToWire(r, { queuePosition: positions.get(r.id) })),
         next_page: page.next_page,
+      },
+      200,
+    );
+  },
+);
+
+beamRunRoutes.openapi(
+  defineRoute({
+    method: "get",
+    path: "/usage",
+    tags,
+    summary: "Delegation cost of a session, plane member or plane: runs and beam wall time",
+    scope: "read",
+    audit: false,
+    request: { query: BeamUsageQuerySchema },
+    responses: { 200: jsonResponse(BeamUsageSchema, "Runs and their beams' wall time"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const usage = await beamUsage(createDb(c.env.DB), {
+      sessionId: q.session_id,
+      memberId: q.member_id,
+      planeId: q.plane_id,
+    });
+    return c.json(
+      {
+        type: "beam_usage" as const,
+        session_id: q.session_id ?? null,
+        member_id: q.member_id ?? null,
+        plane_id: q.plane_id ?? null,
+        runs: usage.runs,
+        ended_runs: usage.endedRuns,
+        wall_ms: usage.wallMs,
       },
       200,
     );

@@ -26,7 +26,13 @@
  * substitute the secrets. Non-HTTP(S) traffic has no way out in either catch-all case.
  */
 
-import { type EgressPolicy, LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "../egress/policy";
+import {
+  BEAM_CALLS_HOST,
+  type EgressPolicy,
+  LLM_PROXY_HOST,
+  MCP_PROXY_HOST,
+  PEER_CALLS_HOST,
+} from "../egress/policy";
 import {
   type AgentRuntime,
   type RuntimeExit,
@@ -34,7 +40,7 @@ import {
   type RuntimeStartOptions,
 } from "./agent-runtime";
 
-export { LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST };
+export { BEAM_CALLS_HOST, LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST };
 
 /**
  * How long `stop()` waits after SIGTERM before destroying the container (15 s). OpenClaw

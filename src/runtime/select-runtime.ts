@@ -4,7 +4,13 @@
  */
 
 import { type AgentRuntime, RuntimeStartError } from "./agent-runtime";
-import { ContainerRuntime, LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "./container-runtime";
+import {
+  BEAM_CALLS_HOST,
+  ContainerRuntime,
+  LLM_PROXY_HOST,
+  MCP_PROXY_HOST,
+  PEER_CALLS_HOST,
+} from "./container-runtime";
 import { LocalProcessRuntime } from "./local-runtime";
 
 /**
@@ -31,6 +37,8 @@ export function selectRuntime(
         { host: MCP_PROXY_HOST, fetcher: ctx.exports.McpProxyEntrypoint({ props }) },
         // The agent's peer tools (src/a2a/outbound.ts): the Worker holds the peers' tokens.
         { host: PEER_CALLS_HOST, fetcher: ctx.exports.PeerCallEntrypoint({ props }) },
+        // The agent's `beam_agent` tool (src/entrypoints/beam-calls.ts): the connector holds Teleport's identity.
+        { host: BEAM_CALLS_HOST, fetcher: ctx.exports.BeamCallEntrypoint({ props }) },
       ],
       egress: (policy, { substituteSecrets }) =>
         ctx.exports.EgressEntrypoint({

@@ -121,12 +121,41 @@ export const BeamRunSchema = z
   .openapi("BeamRun");
 export type BeamRunWire = z.infer<typeof BeamRunSchema>;
 
+/** Whose runs: a session's, a plane member's, a plane's (any combination; none: the org's). */
+const RunOwnerQuery = {
+  session_id: z.string().min(1).max(128).optional(),
+  member_id: z.string().min(1).max(128).optional(),
+  plane_id: z.string().min(1).max(128).optional(),
+};
+
 export const BeamRunListQuerySchema = z.object({
   limit: LimitQuery,
   page: PageQuery,
-  session_id: z.string().min(1).max(128).optional(),
+  ...RunOwnerQuery,
   status: z.enum(BEAM_RUN_STATUSES).optional(),
 });
+
+export const BeamUsageQuerySchema = z.object(RunOwnerQuery);
+
+/**
+ * What delegation cost, as recorded per run: beam wall time (creation to end; a beam bills by
+ * its life, the delegated agent's model use is its own account's) over the runs that got a beam.
+ */
+export const BeamUsageSchema = z
+  .object({
+    type: z.literal("beam_usage"),
+    session_id: z.string().nullable(),
+    member_id: z.string().nullable(),
+    plane_id: z.string().nullable(),
+    runs: z.number().int().openapi({ description: "Runs recorded (every status)" }),
+    ended_runs: z
+      .number()
+      .int()
+      .openapi({ description: "Runs that ended (succeeded, failed, timed_out, cancelled)" }),
+    wall_ms: z.number().int().openapi({ description: "Total wall time of the runs' beams (ms)" }),
+  })
+  .openapi("BeamUsage");
+export type BeamUsageWire = z.infer<typeof BeamUsageSchema>;
 
 /** What the `beam_agent` tool sends (the model's arguments, plus OpenClaw's tool call id). */
 export const BeamCallSchema = z

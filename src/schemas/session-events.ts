@@ -15,6 +15,7 @@ import { z } from "@hono/zod-openapi";
 import { MAX_EVENTS_PER_SEND, MAX_PAGE_LIMIT } from "../config";
 import { decimalIntQuery, PageQuery, TimestampQuery } from "./common";
 import { PACKAGE_MANAGERS } from "./environments";
+import { BEAM_AGENT_CLIS } from "./agent-tools";
 import { MetadataSchema } from "./metadata";
 
 const TextBlockSchema = z.strictObject({ type: z.literal("text"), text: z.string() });
@@ -297,6 +298,54 @@ export const SessionEventSchema = z
         is_error: z.boolean(),
       },
       { description: "A tailnet peer's answer to an `agent.peer_message`." },
+    ),
+    /*
+     * Delegation to Teleport Beams (Clawplane's own, README "Delegation to Teleport Beams"): the
+     * agent's `beam_agent` call became a beam run (`agent.beam_run_started`), the delegated
+     * agent's stdout as it streams (`agent.beam_run_output`, at most one event a second, the
+     * streamed total bounded; the full output is on the run) and the run's end
+     * (`agent.beam_run_ended`), before the call's tool result.
+     */
+    storedEvent(
+      "agent.beam_run_started",
+      "AgentBeamRunStartedEvent",
+      {
+        beam_run_id: z.string(),
+        tool_call_id: z.string(),
+        task: z.string(),
+        agent_cli: z.enum(BEAM_AGENT_CLIS),
+        timeout_seconds: z.number().int(),
+        /** 1-based place in the tenant's queue when the run must wait for Teleport's limits; else null. */
+        queue_position: z.number().int().nullable(),
+      },
+      { description: "The agent delegated a task to a Teleport Beam (its `beam_agent` tool): a beam run." },
+    ),
+    storedEvent(
+      "agent.beam_run_output",
+      "AgentBeamRunOutputEvent",
+      {
+        beam_run_id: z.string(),
+        /** The stdout that arrived since the previous one (in order). */
+        text: z.string(),
+        /** Set on the last output event when the streamed total reached its bound (the run keeps all). */
+        elided: z.boolean(),
+      },
+      { description: "What the delegated agent printed since the last output event (throttled)." },
+    ),
+    storedEvent(
+      "agent.beam_run_ended",
+      "AgentBeamRunEndedEvent",
+      {
+        beam_run_id: z.string(),
+        status: z.enum(["succeeded", "failed", "timed_out", "cancelled"]),
+        exit_code: z.number().int().nullable(),
+        error: z.string().nullable(),
+        /** Beam creation to the end (ms): the run's cost figure. Null when it never got a beam. */
+        wall_ms: z.number().int().nullable(),
+        output_bytes: z.number().int(),
+        output_truncated: z.boolean(),
+      },
+      { description: "A beam run ended; its output is the `beam_agent` call's tool result." },
     ),
     /*
      * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not

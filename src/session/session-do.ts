@@ -31,6 +31,7 @@ import type {
 } from "../schemas/session-events";
 import type { SessionThreadWire, ThreadListQuery } from "../schemas/session-threads";
 import type { SessionStatus, SessionWire } from "../schemas/sessions";
+import { type BeamCaller, type BeamRunEventBody, beamToolOf, cancelBeamRunsOf } from "./beam-tools";
 import { ApprovalDesk, type ApprovalRequest } from "./approval-desk";
 import { ApprovalBook } from "./approvals";
 import { EventLog, type EventQuery, textOf } from "./event-log";
@@ -184,6 +185,7 @@ export class SessionDO extends DurableObject<Env> {
         this.approvals.book.clear();
         await this.threads.endAll();
         this.emit({ type: "session.status_terminated" });
+        await cancelBeamRunsOf(this.env, record.id, "the session was archived");
         await this.stopRuntime("archived", true);
         await syncSessionIndex(this.env.DB, record);
       }
@@ -198,6 +200,7 @@ export class SessionDO extends DurableObject<Env> {
       this.emit({ type: "session.deleted" });
       this.hub.closeAll();
       this.threads.closeAll();
+      await cancelBeamRunsOf(this.env, record.id, "the session was deleted");
       await this.stopRuntime("deleted", true);
       await this.runtime.deleteWorkspace(record.id);
       await this.ctx.storage.deleteAlarm();
@@ -531,6 +534,8 @@ export class SessionDO extends DurableObject<Env> {
       return;
     }
     await this.threads.interrupt(this.threads.book.liveChildren());
+    // Delegated work stops with the turn that asked for it: its beams are removed.
+    await cancelBeamRunsOf(this.env, this.mustRecord().id, "the session was interrupted");
     const turn = this.turns.current;
     if (turn) {
       // Pending calls of the interrupted turn are dropped with it: nothing is left to answer.
@@ -640,6 +645,32 @@ export class SessionDO extends DurableObject<Env> {
   async recordPeerEvent(
     body: SessionEventBodyOf<"agent.peer_message"> | SessionEventBodyOf<"agent.peer_reply">,
   ): Promise<RpcResult<string | null>> {
+    return capture(() => {
+      const record = this.record();
+      if (!record || record.status === "terminated") return null;
+      return this.emit(body).id;
+    });
+  }
+
+  // ---- delegation to beams (src/entrypoints/beam-calls.ts) --------------------------------
+
+  /** The session, agent and `beam_agent` entry behind a runtime's session token (null: not this session's). */
+  async authorizeBeamCall(token: string): Promise<RpcResult<BeamCaller | null>> {
+    return capture(async () => {
+      const record = this.record();
+      if (!record || record.status === "terminated") return null;
+      if (!(await this.runtime.acceptsModelToken(token))) return null;
+      return {
+        sessionId: record.id,
+        agentId: record.agent.id,
+        agentVersion: record.agent.version,
+        tool: beamToolOf(record.agent.tools),
+      };
+    });
+  }
+
+  /** Logs and streams a beam run event (started, output, ended); returns its id. */
+  async recordBeamEvent(body: BeamRunEventBody): Promise<RpcResult<string | null>> {
     return capture(() => {
       const record = this.record();
       if (!record || record.status === "terminated") return null;

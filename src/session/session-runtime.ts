@@ -20,7 +20,12 @@ import {
   type RuntimeExit,
   RuntimeStartError,
 } from "../runtime/agent-runtime";
-import { LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "../runtime/container-runtime";
+import {
+  BEAM_CALLS_HOST,
+  LLM_PROXY_HOST,
+  MCP_PROXY_HOST,
+  PEER_CALLS_HOST,
+} from "../runtime/container-runtime";
 import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
@@ -32,6 +37,7 @@ import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders }
 import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { installEnvironmentPackages, normalizedPackageSet } from "./environment-packages";
 import { type LinkState, openLink } from "./gateway-link";
+import { BEAMS_URL_ENV, beamToolOf } from "./beam-tools";
 import { offersPeerTools, PEERS_URL_ENV, withPeerTools } from "./peer-tools";
 import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
 import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
@@ -140,6 +146,8 @@ export class SessionRuntime {
           [CUSTOM_TOOLS_ENV]: JSON.stringify(customToolDefinitions(record.agent.tools)),
           // Tailnet peers: where peer_send goes (the Worker, which holds the peers' tokens).
           ...(peerTools ? { [PEERS_URL_ENV]: this.peersBaseUrl(runtime, record) } : {}),
+          // Delegation to beams: where beam_agent goes (the Worker; Teleport's identity stays in the connector).
+          ...(beamToolOf(record.agent.tools) ? { [BEAMS_URL_ENV]: this.beamsBaseUrl(runtime, record) } : {}),
         };
       },
       onStart,
@@ -418,6 +426,11 @@ export class SessionRuntime {
   /** Where the runtime's peer tools call: the Worker's peer calls (src/a2a/outbound.ts). */
   private peersBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
     return runtime.kind === "container" ? `http://${PEER_CALLS_HOST}` : `${record.apiOrigin}/peers/v1`;
+  }
+
+  /** Where the runtime's `beam_agent` tool calls: the Worker's beam calls (src/entrypoints/beam-calls.ts). */
+  private beamsBaseUrl(runtime: AgentRuntime, record: SessionRecord): string {
+    return runtime.kind === "container" ? `http://${BEAM_CALLS_HOST}` : `${record.apiOrigin}/beams/v1`;
   }
 
   /** Where the runtime's MCP servers point: the Worker's MCP proxy, never the servers themselves. */

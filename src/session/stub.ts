@@ -9,6 +9,7 @@ import type { McpGrant, McpToolCall } from "../mcp/proxy";
 import type { SessionEvent, SessionEventBodyOf, UserEventInput } from "../schemas/session-events";
 import type { SessionThreadWire, ThreadListQuery } from "../schemas/session-threads";
 import type { SessionWire } from "../schemas/sessions";
+import type { BeamCaller, BeamRunEventBody } from "./beam-tools";
 import type { EventQuery, LoggedEvent } from "./event-log";
 import { type RpcResult, unwrap } from "./rpc-result";
 import type { RuntimeLogTail } from "./runtime-logs";
@@ -58,6 +59,10 @@ export function sessionClient(env: Env, sessionId: string) {
     recordPeerEvent: (
       body: SessionEventBodyOf<"agent.peer_message"> | SessionEventBodyOf<"agent.peer_reply">,
     ) => rpc<string | null>(stub.recordPeerEvent(body)),
+    /** Beam calls: the session, its agent and its `beam_agent` entry behind a runtime's token (null: not this session's). */
+    authorizeBeamCall: (token: string) => rpc<BeamCaller | null>(stub.authorizeBeamCall(token)),
+    /** Beam calls: logs a beam run event; its id (null: the session is gone). */
+    recordBeamEvent: (body: BeamRunEventBody) => rpc<string | null>(stub.recordBeamEvent(body)),
     /** Egress edge: the session's placeholder → secret table (null: none). */
     egressSecrets: () => rpc<EgressSecrets | null>(stub.egressSecrets()),
     /** Agents Plane rollouts: a newer agent version the session takes up at its next turn. */

@@ -105,6 +105,7 @@ beforeAll(async () => {
         McpProxyEntrypoint: entrypoint,
         EgressEntrypoint: entrypoint,
         PeerCallEntrypoint: entrypoint,
+        BeamCallEntrypoint: entrypoint,
       },
     } as unknown as DurableObjectState;
     const runtime = new SessionRuntime(ctx, env, { onEvent: () => {}, onLost: () => {}, onExit: () => {} });

@@ -78,6 +78,7 @@ describe("selectRuntime", () => {
     McpProxyEntrypoint: bound,
     EgressEntrypoint: bound,
     PeerCallEntrypoint: bound,
+    BeamCallEntrypoint: bound,
   };
   const ctx = (container?: unknown) => ({ container, exports }) as unknown as DurableObjectState;
 

@@ -6,7 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { egressPolicyFor } from "../../src/egress/policy";
 import { RuntimeStartError } from "../../src/runtime/agent-runtime";
-import { LLM_PROXY_HOST, MCP_PROXY_HOST, PEER_CALLS_HOST } from "../../src/runtime/container-runtime";
+import {
+  BEAM_CALLS_HOST,
+  LLM_PROXY_HOST,
+  MCP_PROXY_HOST,
+  PEER_CALLS_HOST,
+} from "../../src/runtime/container-runtime";
 import { selectRuntime } from "../../src/runtime/select-runtime";
 
 function recordingContainer(opts: { failIntercept?: boolean } = {}) {
@@ -47,6 +52,7 @@ function containerCtx(container: unknown): DurableObjectState {
       McpProxyEntrypoint: entrypoint("mcp"),
       EgressEntrypoint: entrypoint("egress"),
       PeerCallEntrypoint: entrypoint("peers"),
+      BeamCallEntrypoint: entrypoint("beams"),
     },
   } as unknown as DurableObjectState;
 }
@@ -63,10 +69,14 @@ const proxies: Array<[string, unknown]> = [
     "intercept",
     { host: PEER_CALLS_HOST, fetcher: { entrypoint: "peers", props: { sessionId: "sesn_abc" } } },
   ],
+  [
+    "intercept",
+    { host: BEAM_CALLS_HOST, fetcher: { entrypoint: "beams", props: { sessionId: "sesn_abc" } } },
+  ],
 ];
 
 describe("ContainerRuntime", () => {
-  it("routes the model, MCP and peer-call hosts to the session's proxies, then starts with exactly the given env", async () => {
+  it("routes the model, MCP, peer-call and beam-call hosts to the session's proxies, then starts with exactly the given env", async () => {
     const { container, calls } = recordingContainer();
     const runtime = selectRuntime(containerCtx(container), {}, "sesn_abc");
     expect(runtime.kind).toBe("container");

@@ -58,6 +58,10 @@ export function summarize(e: StreamEvent): string {
   if (e.type === "agent.peer_message") return `→ ${e.peer_name}: ${text ?? ""}`;
   if (e.type === "agent.peer_reply")
     return `← ${e.peer_name}${e.is_error ? ` (${e.state})` : ""}: ${text ?? ""}`;
+  if (e.type === "agent.beam_run_started") return `beam run ${e.beam_run_id} (${e.agent_cli}): ${e.task}`;
+  if (e.type === "agent.beam_run_output") return e.text;
+  if (e.type === "agent.beam_run_ended")
+    return `beam run ${e.beam_run_id} ${e.status}${e.exit_code === null ? "" : ` (exit ${e.exit_code})`}`;
   if (text !== undefined) return text;
   if (e.type === "session.error") return e.error?.message ?? "";
   if (e.type === "session.runtime_exited") return e.message ?? "";

@@ -7,6 +7,8 @@ import type { Page } from "../core/pagination.js";
 import type {
   BeamRun,
   BeamRunListParams,
+  BeamUsage,
+  BeamUsageParams,
   PlaneBeamsPutParams,
   TeleportConnection,
   TeleportConnectionPutParams,
@@ -17,6 +19,11 @@ export class BeamRuns extends Resource {
   /** Lists runs, newest first; a queued run carries its `queue_position`. */
   list(params: BeamRunListParams = {}, options?: RequestOptions): Promise<Page<BeamRun>> {
     return this.paginate("/v1/beam_runs", params, options);
+  }
+
+  /** Runs and their beams' total wall time for a session, plane member or plane (the cost figure). */
+  usage(params: BeamUsageParams = {}, options?: RequestOptions): Promise<BeamUsage> {
+    return this.http.json({ method: "GET", path: "/v1/beam_runs/usage", query: params, options });
   }
 
   /** One run with its output (bounded at 10 MB; `output.truncated` marks a cut). */

@@ -7,6 +7,8 @@ export interface TeleportTenant {
   token: string;
   /** GET /beams: `tsh beams ls --format=json`; POST /add: a beam nobody records (a crash leftover). */
   doorUrl: string;
+  /** Where the connector's tbot keeps the bot's identity (what must never reach an agent). */
+  identityFile: string;
   close(): Promise<void>;
 }
 export declare function startTeleportTenant(opts?: {

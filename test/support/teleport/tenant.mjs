@@ -54,6 +54,7 @@ export async function startTeleportTenant({ token = "connector-test-token", tbot
     connectorUrl: connector.url,
     token,
     doorUrl: `http://127.0.0.1:${door.address().port}`,
+    identityFile: join(dir, "connector", "machine-id", "identity"),
     async close() {
       await connector.close();
       await new Promise((r) => door.close(r));

@@ -1,4 +1,4 @@
-/** `clawplane beams ls|show|cancel`: delegations to Teleport Beams. */
+/** `clawplane beams ls|show|cancel|usage`: delegations to Teleport Beams. */
 import type { Command } from "commander";
 import type { BeamRun } from "../../types.js";
 import { type Context, DEFAULT_LIST_LIMIT, MAX_PAGE_SIZE, positiveInt, take } from "../context.js";
@@ -70,6 +70,26 @@ export function registerBeams(program: Command, ctx: Context): void {
     .action(async (id: string, _opts: unknown, command: Command) => {
       const run = await (await ctx.client(command)).beamRuns.retrieve(id);
       ctx.print(command, run, () => details(run));
+    });
+  beams
+    .command("usage")
+    .description("runs and their beams' total wall time, for a session, plane member or plane")
+    .option("--session <id>", "only runs of this session")
+    .option("--member <id>", "only runs of this plane member's agent")
+    .option("--plane <id>", "only runs in this plane")
+    .action(async (opts: { session?: string; member?: string; plane?: string }, command: Command) => {
+      const usage = await (await ctx.client(command)).beamRuns.usage({
+        session_id: opts.session,
+        member_id: opts.member,
+        plane_id: opts.plane,
+      });
+      ctx.print(command, usage, () =>
+        keyValues([
+          ["runs", usage.runs],
+          ["ended", usage.ended_runs],
+          ["wall time", `${(usage.wall_ms / 1000).toFixed(1)} s`],
+        ]),
+      );
     });
   beams
     .command("cancel")
