@@ -171,6 +171,8 @@ export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, {
 export type RuntimeStartEvent = SessionEventOf<"span.runtime_start">;
 /** …and this once the runtime is ready (`ready_ms` after the start), before its first model call. */
 export type RuntimeReadyEvent = SessionEventOf<"span.runtime_ready">;
+/** Whether a runtime start was served by a warm (pre-booted) runtime, or booted cold and why. */
+export type RuntimeWarmPoolEvent = SessionEventOf<"span.runtime_warm_pool">;
 /** The session's runtime exited on its own (crash, out-of-memory kill, restart), with its `exit_code`. */
 export type RuntimeExitedEvent = SessionEventOf<"session.runtime_exited">;
 /** The environment's packages are being installed in the session's runtime, before its first turn… */
