@@ -204,6 +204,21 @@ export class RuntimePool {
     await applied;
   }
 
+  /**
+   * New settings at run time (`PUT /pool`): idle members beyond the new max are destroyed, the
+   * pool refills to the new min. Members warming stay (they count toward max until they settle).
+   */
+  resize(settings) {
+    this.settings = settings;
+    while (this.idle.length + this.warming.size > settings.max && this.idle.length) {
+      const member = this.idle.pop();
+      clearTimeout(member.ttlTimer);
+      member.state = "destroyed";
+      this.destroy(member);
+    }
+    this.fill();
+  }
+
   /** Stops refilling and destroys every member still in the pool. */
   async close() {
     this.closed = true;

@@ -14,6 +14,7 @@
 // API (JSON unless noted):
 //   GET    /healthz                      → {ok, runtimes}
 //   GET    /pool                         → the warm pool: size, members, claims, misses, refills
+//   PUT    /pool {min, max, ttlMs?}      → resizes it (0 = off); answers its status
 //   POST   /runtimes/{id}/start {env, pool?} → 201 spawned or claimed | 200 already starting/running;
 //                                           400 {error}. With pool: true, `pool` in the answer is
 //                                           {outcome: "claimed", member, apply_ms} or
@@ -148,6 +149,8 @@ class Runtime {
       signal: this.signal,
       error: this.error ?? null,
       pool_member: this.poolMember ?? null,
+      // Where the gateway's config files are (the session's document among them): local only.
+      config_dir: this.gateway?.configDir ?? null,
     };
   }
 
@@ -247,6 +250,13 @@ async function handle(runtimes, pool, req, res) {
   const url = new URL(req.url ?? "/", "http://supervisor");
   if (url.pathname === "/healthz") return reply(res, 200, { ok: true, runtimes: runtimes.size });
   if (req.method === "GET" && url.pathname === "/pool") return reply(res, 200, pool.status());
+  if (req.method === "PUT" && url.pathname === "/pool") {
+    const body = await readJson(req);
+    if (!body || typeof body !== "object")
+      return reply(res, 400, { error: 'body must be {"min": N, "max": N}' });
+    pool.resize(poolSettings({ ttlMs: pool.settings.ttlMs, ...body }));
+    return reply(res, 200, pool.status());
+  }
   if (req.method === "POST" && url.pathname === `${WARMUP_STUB_PATH}/chat/completions`)
     return answerWarmupCompletion(await readJson(req), res);
   const match = /^\/runtimes\/([^/]+)(\/start|\/stop|\/logs|\/exit|\/(proxy|workspace)(\/.*)?)?$/.exec(
