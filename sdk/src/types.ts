@@ -23,6 +23,7 @@ import type {
   ApiKeyListQuerySchema,
   ApiKeySchema,
 } from "../../src/schemas/api-keys";
+import type { RuntimePoolStatusSchema } from "../../src/schemas/runtime-pool";
 import type { AuditEventSchema, AuditQuerySchema } from "../../src/schemas/audit";
 import type {
   BeamRunListQuerySchema,
@@ -286,6 +287,8 @@ export type PlaneToken = z.infer<typeof PlaneTokenSchema>;
 export type PlaneAdminToken = z.infer<typeof PlaneAdminTokenSchema>;
 
 export type PlaneStatus = z.infer<typeof PlaneStatusSchema>;
+/** The warm pool's status (`GET /v1/runtime_pool`, and `runtime_pool` of a plane's status). */
+export type RuntimePoolStatus = z.infer<typeof RuntimePoolStatusSchema>;
 /** One member's row of a plane's status. */
 export type PlaneMemberStatus = PlaneStatus["members"][number];
 /** A running (or the last) rollout's progress, as the status shows it. */
