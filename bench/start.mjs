@@ -8,7 +8,7 @@
  * Measured, side by side in one run, with one stack:
  *   1. cold:  pool off (`PUT /pool {min:0,max:0}`); `sessions.create` → first token, --cold
  *             sessions one after another (each boots its own gateway);
- *   2. warm:  pool of --pool; before each session the pool is full again (waiting for the refill
+ *   2. warm:  pool of --pool; before each session a warm runtime is idle (waiting for the refill
  *             is not counted); `sessions.create` → first token, --warm sessions; and claim →
  *             config applied (`apply_ms` of `span.runtime_warm_pool`);
  *   3. burst: 2 × --pool sessions created at once on a full pool: how many were served warm, the
@@ -51,11 +51,12 @@ async function pool(method = "GET", body) {
   return res.json();
 }
 
-async function poolFull() {
+/** Waits until `count` warm runtimes are idle (the wait is not part of any figure). */
+async function poolIdle(count) {
   const deadline = Date.now() + POOL_FILL_TIMEOUT_MS;
   for (;;) {
     const status = await pool();
-    if (status.idle >= POOL) return status;
+    if (status.idle >= count) return status;
     if (Date.now() > deadline) throw new Error(`the pool did not refill: ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -126,7 +127,7 @@ async function main() {
   await pool("PUT", { min: POOL, max: POOL });
   const warm = [];
   for (let i = 0; i < WARM; i++) {
-    await poolFull();
+    await poolIdle(1);
     const turn = await firstTurn(`warm ${i}`);
     warm.push(turn);
     log(
@@ -134,7 +135,7 @@ async function main() {
     );
   }
 
-  await poolFull();
+  await poolIdle(POOL);
   const burstStarted = performance.now();
   const burst = await Promise.all(Array.from({ length: 2 * POOL }, (_, i) => firstTurn(`burst ${i}`)));
   const burstMs = performance.now() - burstStarted;
