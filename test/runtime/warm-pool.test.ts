@@ -270,6 +270,9 @@ describe("the warm pool", () => {
         async () => {
           const status = await poolStatus();
           const replaced = status.replaced > before!.replaced;
+          // The replacement: a member that was not in the pool before the kill (booting or warm).
+          const known = new Set(before!.members.map((m) => m.id));
+          if (!status.members.some((m) => !known.has(m.id))) return undefined;
           const fresh = status.members.find(
             (m) => m.state === "idle" && m.id !== victim.id && m.pid !== victim.pid,
           );
