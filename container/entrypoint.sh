@@ -10,6 +10,11 @@
 #   CLAWPLANE_LLM_BASE_URL   the Worker's LLM proxy (OpenAI-compatible, ends in /v1)
 #   CLAWPLANE_SESSION_TOKEN  per-session token the LLM proxy accepts (never a provider key)
 # Optional:
+#   CLAWPLANE_SESSION_CONFIG the session's half of the gateway config (JSON, `${VAR}` references for
+#                            the values above; src/runtime/openclaw/session-config.ts): gateway
+#                            token, LLM proxy identity, tools, tool policy, MCP, peers, prompt.
+#                            Written to clawplane-session.json; the root config includes the
+#                            generic template first and this second (later wins)
 #   CLAWPLANE_MCP_CONFIG     OpenClaw's `mcp` block as JSON (the agent's MCP servers, pointed at
 #                            the Worker's MCP proxy; no secrets); written to clawplane-mcp.json
 #   CLAWPLANE_TOOLS_CONFIG   the tools OpenClaw may offer the model (`allow`/`deny`, JSON);
@@ -47,8 +52,16 @@ fi
 
 mkdir -p "$OPENCLAW_STATE_DIR" "$HOME" "$CLAWPLANE_WORKSPACE_DIR"
 
-# openclaw.json5 includes the MCP block and the tool lists from beside itself.
-config_dir="$(dirname "$OPENCLAW_CONFIG_PATH")"
+# The root config: the generic template (OPENCLAW_CONFIG_PATH as given), then the session's document.
+template="$OPENCLAW_CONFIG_PATH"
+config_dir="$(dirname "$template")"
+session_config="${CLAWPLANE_SESSION_CONFIG:-}"
+[ -n "$session_config" ] || session_config='{}'
+printf '%s\n' "$session_config" > "$config_dir/clawplane-session.json"
+printf '{"$include":["./%s","./clawplane-session.json"]}\n' "$(basename "$template")" > "$config_dir/openclaw.json"
+export OPENCLAW_CONFIG_PATH="$config_dir/openclaw.json"
+# The template includes the MCP block and the tool lists from beside itself (older Workers still
+# send them as env; a current one puts them in the session's document).
 mcp_config="${CLAWPLANE_MCP_CONFIG:-}"
 [ -n "$mcp_config" ] || mcp_config='{}'
 printf '%s\n' "$mcp_config" > "$config_dir/clawplane-mcp.json"

@@ -6,7 +6,9 @@
  *    (generates random ones the first time).
  * 2. Applies the D1 migrations to the local database.
  * 3. Starts the local runtime supervisor (one real OpenClaw gateway per session, on 127.0.0.1),
- *    standing in for Cloudflare Containers, which workerd cannot run here.
+ *    standing in for Cloudflare Containers, which workerd cannot run here, with a warm pool of
+ *    one pre-booted gateway (at most two), so a new user's first session starts warm
+ *    (CLAWPLANE_POOL_MIN / CLAWPLANE_POOL_MAX change it; 0 turns it off).
  * 4. Starts `wrangler dev` pointed at it (extra arguments pass through: `npm run dev -- --port 9000`).
  *
  * Model calls go through the Worker's LLM proxy to the provider configured in `.dev.vars`
@@ -33,11 +35,17 @@ function ensureDevVar(name, make) {
   return { value, created: true };
 }
 
+/** The dev pool: one warm gateway kept ready (~1.2 GB), at most two; the env overrides it. */
+const DEV_POOL_MIN = process.env.CLAWPLANE_POOL_MIN ?? "1";
+const DEV_POOL_MAX = process.env.CLAWPLANE_POOL_MAX ?? String(Math.max(2, Number(DEV_POOL_MIN) || 0));
+
 /** Starts the supervisor and resolves with the origin it prints as its first JSON line. */
 function startSupervisor() {
-  const child = spawn(process.execPath, ["scripts/runtime-supervisor.mjs"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["scripts/runtime-supervisor.mjs", "--pool-min", DEV_POOL_MIN, "--pool-max", DEV_POOL_MAX],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error("the runtime supervisor did not start")),
@@ -72,7 +80,10 @@ const supervisor = await startSupervisor();
 console.log(
   `\nClawplane admin API key (${admin.created ? "new, saved in" : "from"} ${DEV_VARS}): ${admin.value}`,
 );
-console.log(`Local agent runtimes: ${supervisor.origin} (one OpenClaw process per session)\n`);
+console.log(
+  `Local agent runtimes: ${supervisor.origin} (one OpenClaw process per session; warm pool ` +
+    `${DEV_POOL_MIN}–${DEV_POOL_MAX}, status at ${supervisor.origin}/pool)\n`,
+);
 const dev = spawn(
   "wrangler",
   ["dev", "--var", `LOCAL_AGENT_ORIGIN:${supervisor.origin}`, ...process.argv.slice(2)],

@@ -3,11 +3,22 @@
 // reachable over HTTP on 127.0.0.1. It stands in for Cloudflare Containers in development and
 // tests, where workerd runs none; src/runtime/local-runtime.ts is its client.
 //
-//   node scripts/runtime-supervisor.mjs [--port N]   (Node 24; prints {"origin": ...} on stdout)
+//   node scripts/runtime-supervisor.mjs [--port N] [--pool-min N] [--pool-max N] [--pool-ttl-seconds N]
+//   (Node 24; prints {"origin": ...} on stdout; the pool flags default to CLAWPLANE_POOL_MIN,
+//   CLAWPLANE_POOL_MAX and CLAWPLANE_POOL_TTL_SECONDS, and the pool to off)
+//
+// With a pool (scripts/runtime-pool.mjs) the supervisor keeps warmed gateways with no session's
+// secrets; a start that asks for one (`"pool": true`) claims one and applies the session's config
+// to it instead of booting a gateway, and says how in its answer (`pool`).
 //
 // API (JSON unless noted):
 //   GET    /healthz                      → {ok, runtimes}
-//   POST   /runtimes/{id}/start {env}    → 201 spawned | 200 already starting/running; 400 {error}
+//   GET    /pool                         → the warm pool: size, members, claims, misses, refills
+//   PUT    /pool {min, max, ttlMs?}      → resizes it (0 = off); answers its status
+//   POST   /runtimes/{id}/start {env, pool?} → 201 spawned or claimed | 200 already starting/running;
+//                                           400 {error}. With pool: true, `pool` in the answer is
+//                                           {outcome: "claimed", member, apply_ms} or
+//                                           {outcome: "missed", code, reason} (then booted cold)
 //   GET    /runtimes/{id}                → {running, pid, port, startedAt, readyAt, exitCode, error}; 404
 //   GET    /runtimes/{id}/logs           → the gateway's recent output (text)
 //   GET    /runtimes/{id}/exit           → waits until the running gateway exits: {exitCode, signal}
@@ -32,6 +43,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { workspaceArchiveHandler } from "../container/workspace-archive.mjs";
 import { startOpenClaw } from "../test/support/openclaw-process.mjs";
+import { answerWarmupCompletion, poolSettings, RuntimePool, WARMUP_STUB_PATH } from "./runtime-pool.mjs";
 
 /** Per-runtime paths the supervisor owns; a start env cannot redirect them. */
 const OWNED_KEYS = new Set([
@@ -61,14 +73,26 @@ const ERROR_HEADER = "x-runtime-supervisor-error"; // see SUPERVISOR_ERROR_HEADE
 
 /**
  * Starts the supervisor's HTTP server on 127.0.0.1.
- * @param {{ port?: number }} [options] default: a free port
- * @returns {Promise<{ origin: string, close: () => Promise<void> }>} close() stops every gateway
+ * @param {{ port?: number, pool?: { min?: number, max?: number, ttlMs?: number } }} [options]
+ *   port default: a free port; pool default: off
+ * @returns {Promise<{ origin: string, pool: RuntimePool, close: () => Promise<void> }>} close()
+ *   stops every gateway, the pool's too
  */
 export async function startSupervisor(options = {}) {
   /** @type {Map<string, Runtime>} */
   const runtimes = new Map();
+  let origin = "";
+  const pool = new RuntimePool(poolSettings(options.pool), {
+    spawn: async (id, env) => {
+      const runtime = new Runtime(id);
+      await runtime.start(env);
+      return runtime;
+    },
+    stubUrl: () => `${origin}${WARMUP_STUB_PATH}`,
+    log: (line) => process.stderr.write(`runtime-supervisor: ${line}\n`),
+  });
   const server = createServer((req, res) => {
-    handle(runtimes, req, res).catch((error) => {
+    handle(runtimes, pool, req, res).catch((error) => {
       if (!res.headersSent) reply(res, 500, { error: String(error?.message ?? error) });
       else res.destroy(error);
     });
@@ -78,12 +102,15 @@ export async function startSupervisor(options = {}) {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", resolve);
   });
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  origin = `http://127.0.0.1:${server.address().port}`;
+  pool.fill();
   return {
     origin,
+    pool,
     async close() {
       server.close();
       server.closeAllConnections();
+      await pool.close();
       await Promise.all([...runtimes.values()].map((runtime) => runtime.remove()));
       runtimes.clear();
     },
@@ -103,6 +130,7 @@ class Runtime {
     this.signal = null;
     this.error = undefined;
     this.workspace = undefined; // archive handler of the current gateway's workspace
+    this.poolMember = undefined; // the pool member id this runtime was claimed as, if it was
   }
 
   get running() {
@@ -120,6 +148,9 @@ class Runtime {
       exitCode: this.exitCode,
       signal: this.signal,
       error: this.error ?? null,
+      pool_member: this.poolMember ?? null,
+      // Where the gateway's config files are (the session's document among them): local only.
+      config_dir: this.gateway?.configDir ?? null,
     };
   }
 
@@ -215,9 +246,19 @@ class Runtime {
   }
 }
 
-async function handle(runtimes, req, res) {
+async function handle(runtimes, pool, req, res) {
   const url = new URL(req.url ?? "/", "http://supervisor");
   if (url.pathname === "/healthz") return reply(res, 200, { ok: true, runtimes: runtimes.size });
+  if (req.method === "GET" && url.pathname === "/pool") return reply(res, 200, pool.status());
+  if (req.method === "PUT" && url.pathname === "/pool") {
+    const body = await readJson(req);
+    if (!body || typeof body !== "object")
+      return reply(res, 400, { error: 'body must be {"min": N, "max": N}' });
+    pool.resize(poolSettings({ ttlMs: pool.settings.ttlMs, ...body }));
+    return reply(res, 200, pool.status());
+  }
+  if (req.method === "POST" && url.pathname === `${WARMUP_STUB_PATH}/chat/completions`)
+    return answerWarmupCompletion(await readJson(req), res);
   const match = /^\/runtimes\/([^/]+)(\/start|\/stop|\/logs|\/exit|\/(proxy|workspace)(\/.*)?)?$/.exec(
     url.pathname,
   );
@@ -238,10 +279,22 @@ async function handle(runtimes, req, res) {
     const problem = invalidEnv(body?.env);
     if (problem) return reply(res, 400, { error: problem });
     const env = Object.fromEntries(Object.entries(body.env).filter(([key]) => !OWNED_KEYS.has(key)));
-    const target = runtime ?? new Runtime(id);
+    let poolOutcome;
+    if (body.pool === true && !runtime?.running) {
+      const claimed = await claim(runtimes, pool, id, env);
+      if (claimed.runtime) {
+        return reply(res, 201, { started: true, pool: claimed.outcome, ...claimed.runtime.status() });
+      }
+      poolOutcome = claimed.outcome;
+    }
+    const target = runtimes.get(id) ?? new Runtime(id);
     runtimes.set(id, target);
     const started = await target.start(env);
-    return reply(res, started ? 201 : 200, { started, ...target.status() });
+    return reply(res, started ? 201 : 200, {
+      started,
+      ...(poolOutcome ? { pool: poolOutcome } : {}),
+      ...target.status(),
+    });
   }
   if (!runtime) return reply(res, 404, { error: `unknown runtime ${id}`, running: false });
   if (req.method === "GET" && action === "") return reply(res, 200, runtime.status());
@@ -263,6 +316,41 @@ async function handle(runtimes, req, res) {
     return reply(res, 200, { deleted: true, ...runtime.status() });
   }
   return reply(res, 405, { error: `${req.method} not allowed on ${url.pathname}` });
+}
+
+/**
+ * Hands a warm pool member to runtime `id` and applies the session's config to it. Resolves with
+ * the claimed runtime, or with why it booted cold: no member (pool off, empty, the session's
+ * inputs cannot be applied to a running gateway) or the apply failed (the member is destroyed).
+ */
+async function claim(runtimes, pool, id, env) {
+  const taken = pool.take(env);
+  if (!taken.member) return { outcome: { outcome: "missed", code: taken.code, reason: taken.reason } };
+  const member = taken.member;
+  const runtime = member.runtime;
+  const previous = runtimes.get(id);
+  runtime.id = id;
+  runtime.poolMember = member.id;
+  // Only the session's token opens its workspace, as with a cold start.
+  runtime.workspace = workspaceArchiveHandler({
+    dir: join(runtime.stateDir, "workspace"),
+    token: env.OPENCLAW_GATEWAY_TOKEN,
+  });
+  const started = Date.now();
+  try {
+    await pool.apply(member, env);
+  } catch (error) {
+    await runtime.remove();
+    const reason = `the warm runtime could not take the session's config: ${error?.message ?? error}`;
+    return { outcome: { outcome: "missed", code: "claim_failed", reason } };
+  }
+  // A stopped runtime of this id (idle sleep) is replaced: its state goes with it.
+  if (previous && previous !== runtime) {
+    runtimes.delete(id);
+    await previous.remove();
+  }
+  runtimes.set(id, runtime);
+  return { runtime, outcome: { outcome: "claimed", member: member.id, apply_ms: Date.now() - started } };
 }
 
 /** Why an env cannot be used, or undefined. Mirrors the container entrypoint's exit 78. */
@@ -379,8 +467,21 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // CLI: print the origin for a parent process, stop every gateway on SIGINT/SIGTERM or when
 // the parent dies (the supervisor is then re-parented, so process.ppid changes).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { port: { type: "string" } } });
-  const supervisor = await startSupervisor({ port: values.port ? Number(values.port) : undefined });
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      "pool-min": { type: "string" },
+      "pool-max": { type: "string" },
+      "pool-ttl-seconds": { type: "string" },
+    },
+  });
+  const min = values["pool-min"] ?? process.env.CLAWPLANE_POOL_MIN;
+  const max = values["pool-max"] ?? process.env.CLAWPLANE_POOL_MAX;
+  const ttl = values["pool-ttl-seconds"] ?? process.env.CLAWPLANE_POOL_TTL_SECONDS;
+  const supervisor = await startSupervisor({
+    port: values.port ? Number(values.port) : undefined,
+    pool: { min, max, ttlMs: ttl === undefined ? undefined : Number(ttl) * 1000 },
+  });
   process.stdout.write(`${JSON.stringify({ origin: supervisor.origin })}\n`);
   const parent = process.ppid;
   let closing = false;

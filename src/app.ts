@@ -35,6 +35,7 @@ import { A2A_ROUTE, a2aRoutes } from "./routes/a2a";
 import { agentRoutes } from "./routes/agents";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditRoutes } from "./routes/audit";
+import { runtimePoolRoutes } from "./routes/runtime-pool";
 import { channelWebhookRoutes } from "./routes/channel-webhooks";
 import { channelRoutes } from "./routes/channels";
 import { environmentRoutes } from "./routes/environments";
@@ -127,6 +128,7 @@ export function createApp() {
   app.route("/v1/vaults", vaultRoutes);
   app.route("/v1/api_keys", apiKeyRoutes);
   app.route("/v1/audit", auditRoutes);
+  app.route("/v1/runtime_pool", runtimePoolRoutes);
   app.route("/v1/planes", planeRoutes);
   app.route("/v1/planes", planeBeamRoutes);
   app.route("/v1/teleport", teleportRoutes);

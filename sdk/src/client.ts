@@ -14,6 +14,7 @@ import { Agents } from "./resources/agents.js";
 import { ApiKeys } from "./resources/api-keys.js";
 import { Channels } from "./resources/channels.js";
 import { Audit } from "./resources/audit.js";
+import { RuntimePool } from "./resources/runtime-pool.js";
 import { BeamRuns, Teleport } from "./resources/beams.js";
 import { Environments } from "./resources/environments.js";
 import { Peers } from "./resources/peers.js";
@@ -49,6 +50,7 @@ export class Clawplane {
   readonly apiKeys: ApiKeys;
   readonly channels: Channels;
   readonly audit: Audit;
+  readonly runtimePool: RuntimePool;
   readonly planes: Planes;
   readonly beamRuns: BeamRuns;
   readonly teleport: Teleport;
@@ -80,6 +82,7 @@ export class Clawplane {
     this.apiKeys = new ApiKeys(this.http);
     this.channels = new Channels(this.http);
     this.audit = new Audit(this.http);
+    this.runtimePool = new RuntimePool(this.http);
     this.planes = new Planes(this.http);
     this.beamRuns = new BeamRuns(this.http);
     this.teleport = new Teleport(this.http);

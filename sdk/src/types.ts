@@ -23,6 +23,7 @@ import type {
   ApiKeyListQuerySchema,
   ApiKeySchema,
 } from "../../src/schemas/api-keys";
+import type { RuntimePoolStatusSchema } from "../../src/schemas/runtime-pool";
 import type { AuditEventSchema, AuditQuerySchema } from "../../src/schemas/audit";
 import type {
   BeamRunListQuerySchema,
@@ -173,6 +174,8 @@ export type SessionEventOf<T extends SessionEventType> = Extract<SessionEvent, {
 export type RuntimeStartEvent = SessionEventOf<"span.runtime_start">;
 /** …and this once the runtime is ready (`ready_ms` after the start), before its first model call. */
 export type RuntimeReadyEvent = SessionEventOf<"span.runtime_ready">;
+/** Whether a runtime start was served by a warm (pre-booted) runtime, or booted cold and why. */
+export type RuntimeWarmPoolEvent = SessionEventOf<"span.runtime_warm_pool">;
 /** The session's runtime exited on its own (crash, out-of-memory kill, restart), with its `exit_code`. */
 export type RuntimeExitedEvent = SessionEventOf<"session.runtime_exited">;
 /** The environment's packages are being installed in the session's runtime, before its first turn… */
@@ -292,6 +295,8 @@ export type PlaneToken = z.infer<typeof PlaneTokenSchema>;
 export type PlaneAdminToken = z.infer<typeof PlaneAdminTokenSchema>;
 
 export type PlaneStatus = z.infer<typeof PlaneStatusSchema>;
+/** The warm pool's status (`GET /v1/runtime_pool`, and `runtime_pool` of a plane's status). */
+export type RuntimePoolStatus = z.infer<typeof RuntimePoolStatusSchema>;
 /** One member's row of a plane's status. */
 export type PlaneMemberStatus = PlaneStatus["members"][number];
 /** A running (or the last) rollout's progress, as the status shows it. */

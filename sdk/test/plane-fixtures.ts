@@ -71,6 +71,24 @@ export const MEMBER: PlaneMember = {
 
 export const MEMBER_CREATED: PlaneMemberCreated = { ...MEMBER, token: "cpm_secretmember0123456789" };
 
+/** A local deployment's warm pool, as plane status reports it. */
+export const RUNTIME_POOL: PlaneStatus["runtime_pool"] = {
+  type: "runtime_pool",
+  runtime: "local",
+  enabled: true,
+  note: null,
+  min_idle: 1,
+  max: 2,
+  ttl_seconds: 1800,
+  idle: 1,
+  warming: 0,
+  claims: 3,
+  misses: 1,
+  refills: 4,
+  replaced: 0,
+  expired: 0,
+};
+
 export const STATUS: PlaneStatus = {
   type: "plane_status",
   plane: { id: PLANE.id, name: PLANE.name, template_version: 2, runtime_version: "2026.10.1" },
@@ -119,6 +137,7 @@ export const STATUS: PlaneStatus = {
     members_upgraded: 1,
     sessions_pending: 1,
   },
+  runtime_pool: RUNTIME_POOL,
 };
 
 export const OTHER_STATUS: PlaneStatus = {
@@ -127,6 +146,7 @@ export const OTHER_STATUS: PlaneStatus = {
   members: [],
   totals: { members: 0, sessions_active: 0, sessions_total: 0, cost_this_month_usd: 0 },
   rollout: null,
+  runtime_pool: RUNTIME_POOL,
 };
 
 export const ROLLOUT: PlaneRollout = {

@@ -32,7 +32,7 @@ export async function planeStatus(
   plane: PlaneRow,
   members: MemberRow[],
   now = Date.now(),
-): Promise<PlaneStatus> {
+): Promise<Omit<PlaneStatus, "runtime_pool">> {
   const agentIds = members.map((m) => m.agentId);
   const [stats, usage, versions, rollout] = await Promise.all([
     sessionStatsByAgent(db, agentIds),

@@ -14,6 +14,7 @@ import { assertOrgAdmin, visiblePlane } from "../planes/access";
 import { activeMembers, getMember } from "../planes/members";
 import { createPlane, deletePlane, listPlanes, planeToWire, updatePlane } from "../planes/plane-store";
 import { planeStatus } from "../planes/status";
+import { runtimePoolStatus } from "../runtime/pool-status";
 import {
   adminTokenToWire,
   listAdminTokens,
@@ -241,7 +242,11 @@ planeRoutes.openapi(
     const plane = await visiblePlane(db, c.get("principal"), c.req.valid("param").plane);
     const only = c.req.valid("query").member;
     const members = only ? [await getMember(db, plane, only)] : await activeMembers(db, plane.id);
-    return c.json(await planeStatus(db, plane, members), 200);
+    const [status, runtimePool] = await Promise.all([
+      planeStatus(db, plane, members),
+      runtimePoolStatus(c.env),
+    ]);
+    return c.json({ ...status, runtime_pool: runtimePool }, 200);
   },
 );
 

@@ -42,6 +42,25 @@ export interface RuntimeStartOptions {
    * networking, so the edge can substitute them. Local runtimes ignore it (placeholders stay).
    */
   substituteSecrets?: boolean;
+  /**
+   * The runtime may be served from a warm pool: a pre-booted gateway that takes the session's
+   * config (the env's CLAWPLANE_SESSION_CONFIG, its references resolved from the env) instead of
+   * a boot. Runtimes without a pool ignore it.
+   */
+  warmPool?: boolean;
+}
+
+/** How a pooled start went: a warm runtime claimed, or why the runtime booted cold. */
+export type WarmPoolOutcome =
+  | { outcome: "claimed"; member: string; applyMs: number }
+  | { outcome: "missed"; code: WarmPoolMissCode; reason: string };
+
+/** Why a start could not be served warm (user-safe reasons go with each). */
+export type WarmPoolMissCode = "pool_off" | "pool_empty" | "not_applicable" | "claim_failed";
+
+export interface RuntimeStartResult {
+  /** Present when the start asked for a warm runtime and the runtime has a pool. */
+  pool?: WarmPoolOutcome;
 }
 
 export interface AgentRuntime {
@@ -49,8 +68,11 @@ export interface AgentRuntime {
   readonly kind: "container" | "local";
   /** Whether the runtime's process is up (not necessarily ready to serve). */
   isRunning(): Promise<boolean>;
-  /** Starts the runtime if it is not running. Returns once the start was requested. */
-  start(options: RuntimeStartOptions): Promise<void>;
+  /**
+   * Starts the runtime if it is not running. Returns once the start was requested (a warm claim:
+   * once the session's config is applied), saying how a pooled start went.
+   */
+  start(options: RuntimeStartOptions): Promise<RuntimeStartResult | undefined>;
   /** HTTP (and WebSocket upgrade) into the runtime on `port`; the URL's host is ignored. */
   fetch(port: number, request: Request): Promise<Response>;
   /** Graceful stop: SIGTERM, then a hard stop if it has not exited within `graceMs`. */

@@ -130,8 +130,8 @@ export class ContainerRuntime implements AgentRuntime {
    * The outbound routes are installed first, so the gateway's first model call is already
    * intercepted; a route that cannot be installed fails the start (no silent egress to nowhere).
    */
-  async start(options: RuntimeStartOptions): Promise<void> {
-    if (this.container.running) return;
+  async start(options: RuntimeStartOptions): Promise<undefined> {
+    if (this.container.running) return undefined;
     const intercept = async (what: string, install: () => Promise<void>) => {
       try {
         await install();
@@ -165,6 +165,8 @@ export class ContainerRuntime implements AgentRuntime {
     } catch (error) {
       throw new RuntimeStartError("The agent container could not be started.", { cause: error });
     }
+    // No warm pool for containers yet (README, "Warm pool"): every start boots.
+    return undefined;
   }
 
   /**

@@ -7,7 +7,7 @@
  * Workers code (fetch only), so it also runs under Node in the runtime tests.
  *
  * Supervisor API used here (all JSON):
- *   POST   /runtimes/{id}/start  {env}       → 200/201 status; 400 {error} for an invalid env
+ *   POST   /runtimes/{id}/start  {env, pool} → 200/201 status (+ `pool`: claimed or why not); 400 {error}
  *   GET    /runtimes/{id}                    → {running, pid, port, startedAt, exitCode}; 404 unknown
  *   GET    /runtimes/{id}/exit               → once the gateway exited: {exitCode, signal}
  *   *      /runtimes/{id}/workspace/<path>   → the workspace archive endpoint (the container's port 18790)
@@ -22,6 +22,8 @@ import {
   type RuntimeExit,
   RuntimeStartError,
   type RuntimeStartOptions,
+  type RuntimeStartResult,
+  type WarmPoolOutcome,
   WORKSPACE_PORT,
 } from "./agent-runtime";
 
@@ -36,6 +38,31 @@ const CONTROL_TIMEOUT_MS = 30_000;
 
 /** Default SIGTERM grace, as for containers: OpenClaw's idle shutdown takes ~150 ms–4 s. */
 const LOCAL_STOP_GRACE_MS = 15_000;
+
+/** A claim applies the session's config to a warm gateway: ~1–2 s, up to 30 s under load. */
+const CLAIM_TIMEOUT_MS = 60_000;
+
+/** The supervisor's `pool` answer (scripts/runtime-supervisor.mjs), snake_case on the wire. */
+interface SupervisorPoolAnswer {
+  outcome?: string;
+  member?: string;
+  apply_ms?: number;
+  code?: string;
+  reason?: string;
+}
+
+const MISS_CODES = new Set(["pool_off", "pool_empty", "not_applicable", "claim_failed"]);
+
+function warmPoolOutcome(answer: SupervisorPoolAnswer): WarmPoolOutcome {
+  if (answer.outcome === "claimed")
+    return { outcome: "claimed", member: String(answer.member ?? ""), applyMs: Number(answer.apply_ms ?? 0) };
+  const code = MISS_CODES.has(String(answer.code)) ? (answer.code as "pool_empty") : "claim_failed";
+  return {
+    outcome: "missed",
+    code,
+    reason: String(answer.reason ?? "the warm pool did not serve this start"),
+  };
+}
 
 export interface LocalProcessRuntimeOptions {
   /** fetch implementation (default: the global one); tests may inject a fake. */
@@ -76,11 +103,21 @@ export class LocalProcessRuntime implements AgentRuntime {
     return status.running === true;
   }
 
-  /** Asks the supervisor to spawn the gateway; a no-op when it is already starting or running. */
-  async start(options: RuntimeStartOptions): Promise<void> {
+  /**
+   * Asks the supervisor for the gateway: a warm one from its pool when `warmPool` (the session's
+   * config applied by the time this resolves), else a spawned one; a no-op when it is already
+   * starting or running.
+   */
+  async start(options: RuntimeStartOptions): Promise<RuntimeStartResult> {
     // enableInternet has no local equivalent: the gateway shares the host's network.
-    const response = await this.control("POST", "/start", { env: options.env });
-    await this.json(response);
+    const response = await this.control(
+      "POST",
+      "/start",
+      { env: options.env, pool: options.warmPool === true },
+      CLAIM_TIMEOUT_MS,
+    );
+    const status = await this.json<{ pool?: SupervisorPoolAnswer }>(response);
+    return status.pool ? { pool: warmPoolOutcome(status.pool) } : {};
   }
 
   /**

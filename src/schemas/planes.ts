@@ -1,4 +1,5 @@
 /** Wire shapes of the Agents Plane API (`/v1/planes…`); see planes-api.md for the contract. */
+import { RuntimePoolStatusSchema } from "./runtime-pool";
 import { z } from "@hono/zod-openapi";
 import { AGENT_CREATE_FIELDS, AGENT_UPDATE_FIELDS, AgentSchema } from "./agents";
 import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
@@ -238,6 +239,8 @@ export const PlaneStatusSchema = z
       cost_this_month_usd: z.number(),
     }),
     rollout: RolloutProgressSchema.nullable(),
+    /** The deployment's warm pool, which serves this plane's new sessions too. */
+    runtime_pool: RuntimePoolStatusSchema,
   })
   .openapi("PlaneStatus");
 export type PlaneStatus = z.infer<typeof PlaneStatusSchema>;

@@ -364,6 +364,29 @@ export const SessionEventSchema = z
       ready_ms: z.number().int().nonnegative(),
     }),
     /*
+     * Warm pool: how the start of this turn's runtime was served, right after `span.runtime_start`.
+     * `claimed`: a pre-booted runtime took the session's config (`apply_ms`) instead of a boot.
+     * `missed`: it boots cold, and `code`/`reason` say why (pool off, none free, the session's
+     * inputs cannot be applied to a running gateway, the claim failed). Only runtimes that have a
+     * pool emit it (the local supervisor's; containers have none yet).
+     */
+    storedEvent(
+      "span.runtime_warm_pool",
+      "RuntimeWarmPoolEvent",
+      {
+        outcome: z.enum(["claimed", "missed"]),
+        /** Why the start was not served warm; null when claimed. */
+        code: z.enum(["pool_off", "pool_empty", "not_applicable", "claim_failed"]).nullable(),
+        reason: z.string().nullable(),
+        /** Milliseconds from the claim to the session's config applied in the warm runtime; null when missed. */
+        apply_ms: z.number().int().nonnegative().nullable(),
+      },
+      {
+        description:
+          "Clawplane: whether this runtime start was served by a warm (pre-booted) runtime, or booted cold and why.",
+      },
+    ),
+    /*
      * The environment's packages (`config.packages`), installed in the session's runtime before
      * its first turn runs: `span.packages_install_start` says what is installed, and
      * `span.packages_install_end` how long it took and the result, per package. Emitted when a

@@ -26,9 +26,6 @@ export type BeamRunEventBody =
   | SessionEventBodyOf<"agent.beam_run_output">
   | SessionEventBodyOf<"agent.beam_run_ended">;
 
-/** Env var with the base URL of the Worker's beam calls; absent = the plugin registers no tool. */
-export const BEAMS_URL_ENV = "CLAWPLANE_BEAMS_URL";
-
 /** The agent's `beam_agent` entry (at most one; see src/domain/agent-tools.ts), if any. */
 export function beamToolOf(tools: readonly AgentTool[]): BeamAgentTool | null {
   return (tools.find((tool) => tool.type === "beam_agent") as BeamAgentTool | undefined) ?? null;

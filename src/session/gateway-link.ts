@@ -6,7 +6,12 @@
  */
 import { RUNTIME_READY_DEADLINE_MS } from "../config";
 import type { EgressPolicy } from "../egress/policy";
-import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../runtime/agent-runtime";
+import {
+  type AgentRuntime,
+  OPENCLAW_PORT,
+  RuntimeStartError,
+  type WarmPoolOutcome,
+} from "../runtime/agent-runtime";
 import { connectWithPairing } from "../runtime/openclaw/admin-rpc";
 import type { DeviceIdentity } from "../runtime/openclaw/device-identity";
 import { GatewayClient, type WebSocketLike } from "../runtime/openclaw/gateway-client";
@@ -29,6 +34,10 @@ export interface LinkOptions {
   egress?: EgressPolicy;
   /** Whether outbound requests need secret placeholders substituted (containers only). */
   substituteSecrets?: boolean;
+  /** Whether a start may claim a warm runtime from the runtime's pool. */
+  warmPool?: boolean;
+  /** How a pooled start went (claimed, or why it booted cold), when the runtime has a pool. */
+  onWarmPool?: (outcome: WarmPoolOutcome) => void;
   /** Called just before the runtime is started: not when it was running already. */
   onStart?: () => void;
   onEvent: (frame: EventFrame) => void;
@@ -56,14 +65,16 @@ async function openSocket(runtime: AgentRuntime): Promise<WebSocketLike> {
 /** Starts (if needed) and connects; resolves once the session's events are subscribed. */
 export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const { runtime } = opts;
-  const start = () => {
+  const start = async () => {
     opts.onStart?.();
-    return runtime.start({
+    const result = await runtime.start({
       env: opts.startEnv(),
       enableInternet: opts.enableInternet,
       egress: opts.egress,
       substituteSecrets: opts.substituteSecrets,
+      warmPool: opts.warmPool,
     });
+    if (result?.pool) opts.onWarmPool?.(result.pool);
   };
   if (!(await runtime.isRunning())) await start();
   try {

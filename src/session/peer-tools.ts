@@ -9,8 +9,6 @@ import { createDb } from "../db/client";
 import { outboundPeersOf } from "../peers/peer-store";
 import type { GatewayToolPolicy } from "./tool-policy";
 
-/** Env var with the base URL of the Worker's peer calls; absent = the plugin registers no tool. */
-export const PEERS_URL_ENV = "CLAWPLANE_PEERS_URL";
 export const PEER_TOOL_NAMES = ["peer_send", "peer_list"] as const;
 
 /** Whether `agentId` has an outbound peer now (the tools are decided at runtime start). */

@@ -5,6 +5,7 @@
  * first model call. A turn that finds its runtime running emits neither. Shapes: the catalog in
  * src/schemas/session-events.ts.
  */
+import type { WarmPoolOutcome } from "../runtime/agent-runtime";
 import type { SessionEvent, SessionEventBody } from "../schemas/session-events";
 
 export class RuntimeProgress {
@@ -17,6 +18,27 @@ export class RuntimeProgress {
     if (this.start) return;
     const event = this.emit({ type: "span.runtime_start" });
     this.start = { id: event.id, at: event.processed_at ? Date.parse(event.processed_at) : Date.now() };
+  }
+
+  /** How the start was served: a warm runtime claimed, or a cold boot and why (`span.runtime_warm_pool`). */
+  warmPool(outcome: WarmPoolOutcome): void {
+    this.emit(
+      outcome.outcome === "claimed"
+        ? {
+            type: "span.runtime_warm_pool",
+            outcome: "claimed",
+            code: null,
+            reason: null,
+            apply_ms: outcome.applyMs,
+          }
+        : {
+            type: "span.runtime_warm_pool",
+            outcome: "missed",
+            code: outcome.code,
+            reason: outcome.reason,
+            apply_ms: null,
+          },
+    );
   }
 
   /** The runtime is ready to run the turn; ends the span if a start was reported. */

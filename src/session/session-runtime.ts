@@ -13,12 +13,13 @@ import { describeError, log } from "../lib/log";
 import { makeRedactor } from "../lib/redact";
 import { mintSessionToken } from "../llm/session-token";
 import { chooseUpstream, missingProviderMessage } from "../llm/upstreams";
-import { MCP_CONFIG_ENV, openclawMcpConfig } from "../mcp/config";
+import { openclawMcpConfig } from "../mcp/config";
 import {
   type AgentRuntime,
   OPENCLAW_PORT,
   type RuntimeExit,
   RuntimeStartError,
+  type WarmPoolOutcome,
 } from "../runtime/agent-runtime";
 import {
   BEAM_CALLS_HOST,
@@ -29,6 +30,7 @@ import {
 import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
+import { renderSessionConfig, SESSION_CONFIG_ENV } from "../runtime/openclaw/session-config";
 import type { SessionEvent, SessionEventBody } from "../schemas/session-events";
 import { selectRuntime } from "../runtime/select-runtime";
 import type { ApprovalCall } from "./approval-desk";
@@ -37,10 +39,10 @@ import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders }
 import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { installEnvironmentPackages, normalizedPackageSet } from "./environment-packages";
 import { type LinkState, openLink } from "./gateway-link";
-import { BEAMS_URL_ENV, beamToolOf } from "./beam-tools";
-import { offersPeerTools, PEERS_URL_ENV, withPeerTools } from "./peer-tools";
+import { beamToolOf } from "./beam-tools";
+import { offersPeerTools, withPeerTools } from "./peer-tools";
 import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
-import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
+import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD } from "./tool-policy";
 import { type WorkspaceSave, WorkspaceStore } from "./workspace-store";
 
 const SECRETS_KEY = "runtime-secrets";
@@ -106,9 +108,13 @@ export class SessionRuntime {
 
   /**
    * The live link, starting the runtime and connecting first if needed; `onStart` is called
-   * when the runtime has to be started.
+   * when the runtime has to be started, `onWarmPool` with how a pooled start went.
    */
-  async connect(record: SessionRecord, onStart?: () => void): Promise<LinkState> {
+  async connect(
+    record: SessionRecord,
+    onStart?: () => void,
+    onWarmPool?: (outcome: WarmPoolOutcome) => void,
+  ): Promise<LinkState> {
     if (this.link) return this.link;
     const secrets = await this.secrets(record.id);
     const runtime = this.runtime(record.id);
@@ -127,30 +133,42 @@ export class SessionRuntime {
       ),
       // Placeholders only: the egress edge swaps them for the secrets (containers only).
       substituteSecrets: Object.keys(credentials).length > 0,
+      // A warm runtime serves any session whose config applies to a running gateway; the
+      // runtime's pool says when it does not (credentials in env, custom tools) and why.
+      warmPool: this.env.RUNTIME_WARM_POOL !== "off",
       startEnv: () => {
         const agentPolicy = gatewayToolPolicy(record.agent.tools);
         const policy = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
+        const customTools = customToolDefinitions(record.agent.tools);
         return {
           // First, so a credential named like one of the runtime's own variables cannot shadow it.
           ...credentials,
           OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
           CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
           CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
-          // The agent's allow / ask / deny per tool, for the gateway's policy plugin (no secrets).
-          CLAWPLANE_TOOL_POLICY: JSON.stringify(policy),
-          // The same policy as OpenClaw's tool allow/deny lists: the model is offered only these.
-          [TOOLS_CONFIG_ENV]: JSON.stringify(openclawToolsConfig(policy)),
-          // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
-          [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
-          // The agent's custom tools, for the custom-tools plugin to offer under their own names.
-          [CUSTOM_TOOLS_ENV]: JSON.stringify(customToolDefinitions(record.agent.tools)),
-          // Tailnet peers: where peer_send goes (the Worker, which holds the peers' tokens).
-          ...(peerTools ? { [PEERS_URL_ENV]: this.peersBaseUrl(runtime, record) } : {}),
-          // Delegation to beams: where beam_agent goes (the Worker; Teleport's identity stays in the connector).
-          ...(beamToolOf(record.agent.tools) ? { [BEAMS_URL_ENV]: this.beamsBaseUrl(runtime, record) } : {}),
+          // Everything else that makes the gateway this session's, as one config document
+          // (session-config.ts): applied at boot, or to a warm runtime the session claims.
+          // References, not values, for the tokens above: no secret in it.
+          [SESSION_CONFIG_ENV]: JSON.stringify(
+            renderSessionConfig({
+              toolPolicy: policy,
+              // The same policy as OpenClaw's tool allow/deny lists: the model is offered only these.
+              tools: openclawToolsConfig(policy),
+              // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
+              mcp: openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record)),
+              // Tailnet peers: where peer_send goes (the Worker, which holds the peers' tokens).
+              peersUrl: peerTools ? this.peersBaseUrl(runtime, record) : undefined,
+              // Delegation to beams: where beam_agent goes (the Worker; Teleport's identity stays in the connector).
+              beamsUrl: beamToolOf(record.agent.tools) ? this.beamsBaseUrl(runtime, record) : undefined,
+              systemPrompt: record.agent.system ?? null,
+            }),
+          ),
+          // The agent's custom tools: the custom-tools plugin's manifest names them at boot.
+          ...(customTools.length ? { [CUSTOM_TOOLS_ENV]: JSON.stringify(customTools) } : {}),
         };
       },
       onStart,
+      onWarmPool,
       onEvent: this.hooks.onEvent,
       onClose: (reason) => {
         this.link = undefined;

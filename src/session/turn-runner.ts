@@ -10,6 +10,7 @@
  * and the runtime are reached through {@link TurnHost}, which the session object provides, so
  * the runner has no Durable Object of its own and runs against fakes in unit tests.
  */
+import type { WarmPoolOutcome } from "../runtime/agent-runtime";
 import { MAX_TURN_ATTEMPTS } from "../config";
 import {
   budgetToUsd,
@@ -48,10 +49,14 @@ import { type TurnOutcome, TurnTranslator } from "./turn-translator";
 export interface TurnRuntime {
   /** Why the model cannot be served at all (said before a runtime boots), or null. */
   modelConfigError(record: SessionRecord): string | null;
-  /** The live link, starting the runtime first if needed (`onStart` then called). */
+  /**
+   * The live link, starting the runtime first if needed (`onStart` then called, and
+   * `onWarmPool` with how a pooled start went).
+   */
   connect(
     record: SessionRecord,
     onStart: () => void,
+    onWarmPool?: (outcome: WarmPoolOutcome) => void,
   ): Promise<{ client: Pick<GatewayClient, "chatSend">; freshTranscript: boolean }>;
   abort(sessionId: string, runId: string): Promise<void>;
   /**
@@ -190,7 +195,11 @@ export class TurnRunner {
     const progress = new RuntimeProgress((event) => this.host.emit(event));
     let link: Awaited<ReturnType<TurnRuntime["connect"]>>;
     try {
-      link = await this.host.runtime.connect(record, () => progress.starting());
+      link = await this.host.runtime.connect(
+        record,
+        () => progress.starting(),
+        (outcome) => progress.warmPool(outcome),
+      );
       progress.ready();
     } catch (err) {
       const reason =

@@ -207,11 +207,13 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
     expect(secrets.length).toBe(2);
     const everything = [...seen, ...turns.map(turnText)];
     for (const text of everything) for (const s of secrets) expect(text).not.toContain(s);
-    // This file's runtimes: every gateway process pointed at this Worker's beam calls.
+    // This file's runtimes: every gateway process whose session document points the beams
+    // plugin at this Worker's beam calls.
+    const beamsPlugin = `"clawplane-beams":{"config":{"url":"${stack.worker.origin}/beams/v1"`;
     let runtimes = 0;
     for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
       const environ = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
-      if (!environ.includes(`CLAWPLANE_BEAMS_URL=${stack.worker.origin}/beams/v1`)) continue;
+      if (!environ.includes("CLAWPLANE_SESSION_CONFIG=") || !environ.includes(beamsPlugin)) continue;
       runtimes++;
       expect(environ).toContain("CLAWPLANE_SESSION_TOKEN=cpst_");
       for (const s of secrets) expect(environ).not.toContain(s);

@@ -25,7 +25,7 @@ function fakeRuntime(answers: Array<number | Error>, running: () => boolean = ()
   return {
     kind: "local",
     isRunning: async () => running(),
-    start: async () => {},
+    start: async () => undefined,
     stop: async () => {},
     destroy: async () => {},
     monitor: () => new Promise(() => {}),

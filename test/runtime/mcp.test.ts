@@ -118,9 +118,12 @@ describe("an agent's MCP server with a vault credential, on a real gateway", () 
     const joined = environ.join("\n");
     expect(joined).not.toContain(MCP_BEARER);
     expect(joined).not.toContain(PROVIDER_KEY);
+    // The MCP block of the session's config document (src/runtime/openclaw/session-config.ts).
     const mcpConfig = JSON.parse(
-      environ.find((line) => line.startsWith("CLAWPLANE_MCP_CONFIG="))!.slice("CLAWPLANE_MCP_CONFIG=".length),
-    );
+      environ
+        .find((line) => line.startsWith("CLAWPLANE_SESSION_CONFIG="))!
+        .slice("CLAWPLANE_SESSION_CONFIG=".length),
+    ).mcp;
     expect(mcpConfig).toEqual({
       servers: {
         docs: {

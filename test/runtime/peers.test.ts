@@ -261,7 +261,10 @@ describe("tailnet peers against a plain OpenClaw gateway", { timeout: 400_000 },
       if (!environ.includes("CLAWPLANE_SESSION_TOKEN=cpst_")) continue;
       runtimes++;
       expect(environ).not.toContain(PEER_TOKEN);
-      expect(environ).toContain("CLAWPLANE_PEERS_URL=");
+      // The peers' endpoint, in the session's config document for the peers plugin.
+      expect(environ).toMatch(
+        /CLAWPLANE_SESSION_CONFIG=[^\0]*"clawplane-peers":\{"config":\{"url":"http[^"]*\/peers\/v1"/,
+      );
     }
     expect(runtimes).toBeGreaterThan(0);
     // Their state dirs (config, transcripts, logs), all but the plain gateway's.

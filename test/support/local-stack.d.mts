@@ -1,5 +1,5 @@
 // Types for local-stack.mjs.
-import type { Supervisor } from "../../scripts/runtime-supervisor.mjs";
+import type { PoolOptions, Supervisor } from "../../scripts/runtime-supervisor.mjs";
 import type { ModelServer } from "./model-server.mjs";
 import type { WorkerProcess } from "./worker-process.mjs";
 
@@ -17,4 +17,6 @@ export function startLocalStack(options: {
   /** Added to the Worker's vars; a function gets the model server's base URL (…/v1). */
   vars?: Record<string, string> | ((modelUrl: string) => Record<string, string>);
   onStarted?: (stop: () => Promise<void>) => void;
+  /** The supervisor's warm pool (default: off, every session boots its gateway). */
+  pool?: PoolOptions;
 }): Promise<LocalStack>;

@@ -14,6 +14,8 @@ import { startWorker } from "./worker-process.mjs";
  *   onStarted?: (stop: () => Promise<void>) => void }} options `vars` are added to the Worker's
  *   (or made from the model server's URL, for providers other than the default upstream);
  *   `onStarted` is called with each part's stop as soon as it runs (for cleanup on a signal)
+ * @param {{ min?: number, max?: number, ttlMs?: number }} [options.pool] the supervisor's warm
+ *   pool (default off)
  */
 export async function startLocalStack(options) {
   const stops = [];
@@ -27,7 +29,7 @@ export async function startLocalStack(options) {
   try {
     const model = await startModelServer();
     started(() => model.close());
-    const supervisor = await startSupervisor();
+    const supervisor = await startSupervisor({ pool: options.pool });
     started(() => supervisor.close());
     const worker = await startWorker({
       vars: {

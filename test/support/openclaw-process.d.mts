@@ -36,6 +36,10 @@ export interface OpenClawProcess {
   /** Resolves once the gateway process has exited, for whatever reason. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   logs(): string;
+  /** Calls `listener` with each output line from now on; returns the unsubscribe. */
+  onLine(listener: (line: string) => void): () => void;
+  /** The directory of the gateway's config files (the session's document is written here). */
+  configDir: string;
   rssKiB(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
@@ -44,3 +48,6 @@ export function startOpenClaw(options: OpenClawOptions): Promise<OpenClawProcess
 
 /** A non-loopback IPv4 address of this machine (clients connecting to it are "remote"), if any. */
 export function lanAddress(): string | undefined;
+
+/** The session's half of the config, beside the root config. */
+export const SESSION_CONFIG_FILE: string;

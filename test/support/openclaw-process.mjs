@@ -44,6 +44,8 @@ const READY_POLL_MS = 250;
 /** Idle SIGTERM shutdown measured ~150 ms–4 s; after this the process group is SIGKILLed. */
 const STOP_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 2_000;
+/** The session's half of the config (src/runtime/openclaw/session-config.ts), beside the root. */
+export const SESSION_CONFIG_FILE = "clawplane-session.json";
 
 /**
  * The host's CA trust settings (file paths, never secrets), passed through so that tools run in
@@ -106,8 +108,16 @@ export async function startOpenClaw(options) {
   await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
   // Each gateway gets its own copy of the template: OpenClaw writes beside its config file
   // (`<config>.last-good`), which must land in this gateway's state, not in the repo.
-  const configPath = join(stateDir, "openclaw.json5");
-  await copyFile(options.configTemplate ?? CONFIG_TEMPLATE, configPath);
+  const templatePath = join(stateDir, "openclaw.json5");
+  await copyFile(options.configTemplate ?? CONFIG_TEMPLATE, templatePath);
+  // The root config: the generic template, then the session's document (later wins), as
+  // container/entrypoint.sh writes it. A pool gateway gets the session's document at claim.
+  const configPath = join(stateDir, "openclaw.json");
+  await writeFile(
+    configPath,
+    `${JSON.stringify({ $include: ["./openclaw.json5", `./${SESSION_CONFIG_FILE}`] })}\n`,
+  );
+  await writeFile(join(stateDir, SESSION_CONFIG_FILE), `${options.env?.CLAWPLANE_SESSION_CONFIG || "{}"}\n`);
   // The template includes the MCP block and the tool lists from beside itself (see
   // container/entrypoint.sh).
   const mcpConfig = options.env?.CLAWPLANE_MCP_CONFIG || "{}";
@@ -166,8 +176,11 @@ export async function startOpenClaw(options) {
     },
   );
   const lines = [];
+  const lineListeners = new Set();
   const collect = (chunk) => {
-    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    const added = chunk.toString("utf8").split("\n").filter(Boolean);
+    lines.push(...added);
+    for (const listener of lineListeners) for (const line of added) listener(line);
     if (lines.length > LOG_LINES_KEPT) lines.splice(0, lines.length - LOG_LINES_KEPT);
   };
   child.stdout.on("data", collect);
@@ -194,6 +207,13 @@ export async function startOpenClaw(options) {
     exited: () => exited,
     /** Captured stdout + stderr lines (most recent {@link LOG_LINES_KEPT}). */
     logs: () => lines.join("\n"),
+    /** Calls `listener` with each output line from now on; returns the unsubscribe. */
+    onLine(listener) {
+      lineListeners.add(listener);
+      return () => lineListeners.delete(listener);
+    },
+    /** The directory of the gateway's config files (the session's document is written here). */
+    configDir: stateDir,
     /** Resolves to the gateway process's resident set size in KiB (Linux only; else undefined). */
     rssKiB: () => readRssKiB(child.pid),
     /** SIGTERM, then SIGKILL to the whole process group after the deadline; removes an owned state dir. */

@@ -1,14 +1,17 @@
 // Clawplane beams: delegation of a task to a full autonomous coding agent (Claude Code, Codex or
 // the agent's own CLI) running in a Teleport Beam, as one tool, `beam_agent`.
 //
-// The call goes to the Worker (CLAWPLANE_BEAMS_URL: the intercepted host
+// The call goes to the Worker (the plugin config's `url`: the intercepted host
 // http://beams.clawplane.internal in a container, the Worker's /beams/v1 for local runtimes),
-// authenticated with this session's token (CLAWPLANE_SESSION_TOKEN, the one the LLM proxy takes).
+// authenticated with this session's token (`sessionToken`, the one the LLM proxy takes). Both come
+// from `plugins.entries["clawplane-beams"].config` (the session document,
+// src/runtime/openclaw/session-config.ts), so a warm pool gateway claimed by a session gets them
+// on the config reload: register() re-runs with the new config.
 // The Worker checks the agent's beam_agent entry and the org's and plane's policy, records the
 // run, hands it to the org's Teleport connector (which alone holds the bot's identity) and
 // answers once the run has ended, with its output as the tool result. The agent's permission
 // policy (always_ask → approval first) is applied by clawplane-tool-policy before this runs.
-// Without CLAWPLANE_BEAMS_URL (an agent with no beam_agent entry) no tool is registered.
+// Without a URL (an agent with no beam_agent entry) no tool is registered.
 
 /** Longer than any run may last (a beam lives 24 h at most); the Worker answers first. */
 const CALL_TIMEOUT_MS = 25 * 60 * 60 * 1000;
@@ -32,7 +35,9 @@ const entry = {
   name: "Clawplane beams",
   description: "Delegate a task to a full coding agent in a Teleport Beam, through Clawplane.",
   register(api) {
-    if (!process.env.CLAWPLANE_BEAMS_URL) return;
+    const url = api.pluginConfig?.url;
+    const sessionToken = api.pluginConfig?.sessionToken ?? "";
+    if (!url) return;
     api.registerTool({
       name: "beam_agent",
       label: "beam_agent",
@@ -63,11 +68,11 @@ const entry = {
       async execute(toolCallId, params, signal) {
         try {
           const timeout = AbortSignal.timeout(CALL_TIMEOUT_MS);
-          const res = await fetch(`${process.env.CLAWPLANE_BEAMS_URL}/delegate`, {
+          const res = await fetch(`${url}/delegate`, {
             method: "POST",
             headers: {
               "content-type": "application/json",
-              authorization: `Bearer ${process.env.CLAWPLANE_SESSION_TOKEN ?? ""}`,
+              authorization: `Bearer ${sessionToken}`,
             },
             body: JSON.stringify({
               tool_call_id: toolCallId,

@@ -1,12 +1,14 @@
 // Clawplane peers: the agent's tailnet peers (other OpenClaw agents, reached by A2A) as two
 // tools, `peer_send` and `peer_list`.
 //
-// Every call goes to the Worker (CLAWPLANE_PEERS_URL: the intercepted host
+// Every call goes to the Worker (the plugin config's `url`: the intercepted host
 // http://peers.clawplane.internal in a container, the Worker's /peers/v1 for local runtimes),
-// authenticated with this session's token (CLAWPLANE_SESSION_TOKEN, the one the LLM proxy
-// takes). The Worker checks the peer is granted to this agent, applies the rate limit, audits,
+// authenticated with this session's token (`sessionToken`, the one the LLM proxy takes). Both
+// come from `plugins.entries["clawplane-peers"].config`, so a pool gateway claimed by a session
+// gets them on the config reload (register() re-runs); CLAWPLANE_PEERS_URL and
+// CLAWPLANE_SESSION_TOKEN in the env are the fallback for gateways started without them. The Worker checks the peer is granted to this agent, applies the rate limit, audits,
 // and calls the peer over the tailnet with the peer's token, which never reaches this process.
-// Without CLAWPLANE_PEERS_URL (an agent with no outbound peer) no tool is registered.
+// Without a URL (an agent with no outbound peer) no tool is registered.
 
 const MAX_RESULT_CHARS = 100_000;
 /** Longer than the Worker's own limit on one peer exchange (150 s), so the Worker answers first. */
@@ -19,14 +21,21 @@ function text(value, isError = false) {
   };
 }
 
-async function callWorker(path, init, signal) {
-  const base = process.env.CLAWPLANE_PEERS_URL;
+/** Where and as whom the tools call: the plugin's config, else the boot env. */
+function workerOf(pluginConfig) {
+  return {
+    base: pluginConfig?.url ?? process.env.CLAWPLANE_PEERS_URL,
+    token: pluginConfig?.sessionToken ?? process.env.CLAWPLANE_SESSION_TOKEN ?? "",
+  };
+}
+
+async function callWorker({ base, token }, path, init, signal) {
   const timeout = AbortSignal.timeout(CALL_TIMEOUT_MS);
   const res = await fetch(`${base}${path}`, {
     ...init,
     headers: {
       ...(init.headers ?? {}),
-      authorization: `Bearer ${process.env.CLAWPLANE_SESSION_TOKEN ?? ""}`,
+      authorization: `Bearer ${token}`,
     },
     signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
   });
@@ -44,7 +53,8 @@ const entry = {
   name: "Clawplane peers",
   description: "Talk to the agent's tailnet peers (other OpenClaw agents) through Clawplane.",
   register(api) {
-    if (!process.env.CLAWPLANE_PEERS_URL) return;
+    const worker = workerOf(api.pluginConfig);
+    if (!worker.base) return;
     api.registerTool({
       name: "peer_list",
       label: "peer_list",
@@ -53,7 +63,7 @@ const entry = {
       catalogMode: "direct-only",
       async execute(_toolCallId, _params, signal) {
         try {
-          const { status, body } = await callWorker("/peers", { method: "GET" }, signal);
+          const { status, body } = await callWorker(worker, "/peers", { method: "GET" }, signal);
           if (status !== 200) return text(body?.error?.message ?? `peer list failed (HTTP ${status})`, true);
           const names = (body.data ?? []).map((p) => p.name);
           return text(names.length ? `Your peers: ${names.join(", ")}` : "You have no peers.");
@@ -82,6 +92,7 @@ const entry = {
       async execute(_toolCallId, params, signal) {
         try {
           const { status, body } = await callWorker(
+            worker,
             "/send",
             {
               method: "POST",

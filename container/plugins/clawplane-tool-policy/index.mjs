@@ -1,8 +1,11 @@
 // Clawplane tool policy: the agent's CMA permission policies, enforced inside OpenClaw.
 //
 // Loaded by the gateway as a standalone plugin (`plugins.load.paths` in openclaw.json5, with its
-// manifest beside it). The session's policy arrives in CLAWPLANE_TOOL_POLICY (JSON, no
-// secrets), built by the Worker from the agent's tools (src/session/tool-policy.ts); the rule
+// manifest beside it). The session's policy arrives in the plugin's config
+// (`plugins.entries["clawplane-tool-policy"].config.policy`, no secrets; CLAWPLANE_TOOL_POLICY
+// in the env is the fallback for gateways started without one), built by the Worker from the
+// agent's tools (src/session/tool-policy.ts). Config, not env: OpenClaw re-runs register() on
+// every config reload, so a pre-booted pool gateway takes the session's policy at claim. The rule
 // that decides a call under it is in ./policy.mjs, tested against the Worker's own on one table
 // of cases.
 //
@@ -75,7 +78,10 @@ const entry = {
   name: "Clawplane tool policy",
   description: "Applies the agent's per-tool permission policy (allow, ask, deny).",
   register(api) {
-    const policy = parsePolicy(process.env.CLAWPLANE_TOOL_POLICY);
+    const configured = api.pluginConfig?.policy;
+    const policy = parsePolicy(
+      configured === undefined ? process.env.CLAWPLANE_TOOL_POLICY : JSON.stringify(configured),
+    );
     api.registerTrustedToolPolicy({
       id: "agent-permissions",
       description: "The agent's per-tool permission policy (allow, ask, deny).",

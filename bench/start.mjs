@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+/**
+ * Start benchmark: how long a new session waits for its first token, cold and from the warm pool.
+ *
+ *   SDK → Worker (`wrangler dev`) → SessionDO → local runtime supervisor (with its warm pool) →
+ *   OpenClaw gateway → Worker LLM proxy → deterministic model server
+ *
+ * Measured, side by side in one run, with one stack:
+ *   1. cold:  pool off (`PUT /pool {min:0,max:0}`); `sessions.create` → first token, --cold
+ *             sessions one after another (each boots its own gateway);
+ *   2. warm:  pool of --pool; before each session a warm runtime is idle (waiting for the refill
+ *             is not counted); `sessions.create` → first token, --warm sessions; and claim →
+ *             config applied (`apply_ms` of `span.runtime_warm_pool`);
+ *   3. burst: 2 × --pool sessions created at once on a full pool: how many were served warm, the
+ *             misses' reasons, and create → first token of each kind.
+ * "First token" is the first `event_delta` preview of agent.message, else the `agent.message`.
+ *
+ *   node bench/start.mjs [--cold 10] [--warm 10] [--pool 2]
+ *
+ * Every session is deleted after its turn (its gateway with it). Timings come from this machine.
+ */
+import { parseArgs } from "node:util";
+import Anthropic from "@anthropic-ai/sdk";
+import { SseSubscriber } from "./lib/sse.mjs";
+import { ADMIN_KEY, cleanup, startPlatform } from "./lib/stack.mjs";
+import { ms, row, summary } from "./lib/stats.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    cold: { type: "string", default: "10" },
+    warm: { type: "string", default: "10" },
+    pool: { type: "string", default: "2" },
+  },
+});
+const COLD = Number(args.cold);
+const WARM = Number(args.warm);
+const POOL = Number(args.pool);
+const TURN_TIMEOUT_MS = 420_000;
+const POOL_FILL_TIMEOUT_MS = 600_000;
+const authHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
+const log = (line) => console.error(`[bench:start] ${line}`);
+
+let ctx;
+
+async function pool(method = "GET", body) {
+  const res = await fetch(`${ctx.supervisor.origin}/pool`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : undefined,
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return res.json();
+}
+
+/** Waits until `count` warm runtimes are idle (the wait is not part of any figure). */
+async function poolIdle(count) {
+  const deadline = Date.now() + POOL_FILL_TIMEOUT_MS;
+  for (;;) {
+    const status = await pool();
+    if (status.idle >= count) return status;
+    if (Date.now() > deadline) throw new Error(`the pool did not refill: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** One new session's first turn, clocked from before `sessions.create`. */
+async function firstTurn(label) {
+  const t0 = performance.now();
+  const session = await ctx.client.beta.sessions.create({
+    agent: ctx.agentId,
+    environment_id: ctx.environmentId,
+  });
+  const sub = await SseSubscriber.open(
+    `${ctx.worker.origin}/v1/sessions/${session.id}/events/stream?event_deltas%5B%5D=agent.message`,
+    { headers: authHeaders },
+  );
+  try {
+    await ctx.client.beta.sessions.events.send(session.id, {
+      events: [{ type: "user.message", content: [{ type: "text", text: `${label}: hello` }] }],
+    });
+    const first = await sub.waitFor(
+      (e) => e.type === "event_delta" || e.type === "agent.message",
+      TURN_TIMEOUT_MS,
+      "first token",
+    );
+    await sub.waitFor((e) => e.type === "session.status_idle", TURN_TIMEOUT_MS, "idle");
+    const pooled = sub.events.find((e) => e.type === "span.runtime_warm_pool")?.data;
+    return { firstMs: first.at - t0, pool: pooled, sessionId: session.id };
+  } finally {
+    sub.close();
+    await ctx.client.beta.sessions.delete(session.id).catch(() => undefined);
+  }
+}
+
+function line(label, values) {
+  const s = summary(values);
+  return row(label, [String(s.n).padStart(5), ms(s.p50), ms(percentileOf(values, 95)), ms(s.min), ms(s.max)]);
+}
+
+function percentileOf(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN;
+}
+
+async function main() {
+  ctx = await startPlatform();
+  ctx.client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: ctx.worker.origin, maxRetries: 0 });
+  ctx.agentId = (
+    await ctx.client.beta.agents.create({
+      name: "Start bench",
+      model: "claude-sonnet-4-6",
+      system: "Be brief.",
+      tools: [{ type: "agent_toolset_20260401" }],
+    })
+  ).id;
+  ctx.environmentId = (await ctx.client.beta.environments.create({ name: `bench-start-${Date.now()}` })).id;
+
+  await pool("PUT", { min: 0, max: 0 });
+  const cold = [];
+  for (let i = 0; i < COLD; i++) {
+    const turn = await firstTurn(`cold ${i}`);
+    cold.push(turn);
+    log(
+      `cold ${i + 1}/${COLD}: first token ${ms(turn.firstMs, 0)} ms (${turn.pool?.code ?? "no pool event"})`,
+    );
+  }
+
+  await pool("PUT", { min: POOL, max: POOL });
+  const warm = [];
+  for (let i = 0; i < WARM; i++) {
+    await poolIdle(1);
+    const turn = await firstTurn(`warm ${i}`);
+    warm.push(turn);
+    log(
+      `warm ${i + 1}/${WARM}: first token ${ms(turn.firstMs, 0)} ms (${turn.pool?.outcome}, apply ${turn.pool?.apply_ms} ms)`,
+    );
+  }
+
+  await poolIdle(POOL);
+  const burstStarted = performance.now();
+  const burst = await Promise.all(Array.from({ length: 2 * POOL }, (_, i) => firstTurn(`burst ${i}`)));
+  const burstMs = performance.now() - burstStarted;
+  const status = await pool();
+
+  const claimed = (turns) => turns.filter((t) => t.pool?.outcome === "claimed");
+  const missed = (turns) => turns.filter((t) => t.pool?.outcome !== "claimed");
+  console.log(`\nStart benchmark (pool ${POOL}; create → first token, ms)\n`);
+  console.log(row("", ["    n", "      p50", "      p95", "      min", "      max"]));
+  console.log(
+    line(
+      "cold (pool off)",
+      cold.map((t) => t.firstMs),
+    ),
+  );
+  console.log(
+    line(
+      "warm pool (claimed)",
+      claimed(warm).map((t) => t.firstMs),
+    ),
+  );
+  if (missed(warm).length)
+    console.log(
+      line(
+        "warm pool (missed → cold)",
+        missed(warm).map((t) => t.firstMs),
+      ),
+    );
+  console.log(
+    line(
+      "claim → config applied",
+      claimed(warm).map((t) => t.pool.apply_ms),
+    ),
+  );
+  console.log(
+    line(
+      `burst ×${2 * POOL}: claimed`,
+      claimed(burst).map((t) => t.firstMs),
+    ),
+  );
+  console.log(
+    line(
+      `burst ×${2 * POOL}: cold fallback`,
+      missed(burst).map((t) => t.firstMs),
+    ),
+  );
+  console.log(
+    `\nburst: ${claimed(burst).length} warm, ${missed(burst).length} cold in ${ms(burstMs, 0)} ms; reasons:`,
+  );
+  for (const reason of new Set(missed(burst).map((t) => `${t.pool?.code}: ${t.pool?.reason}`)))
+    console.log(`  ${reason}`);
+  console.log(
+    `pool at the end: ${status.idle} idle, ${status.warming} warming; claims ${status.claims}, misses ${status.misses}, refills ${status.refills}`,
+  );
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());

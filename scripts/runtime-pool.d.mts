@@ -1,0 +1,52 @@
+// Types for runtime-pool.mjs (plain JS so the supervisor runs under `node` without a build step).
+
+export const WARMUP_SESSION_KEY: string;
+export const WARMUP_STUB_PATH: string;
+
+export interface PoolSettings {
+  min: number;
+  max: number;
+  ttlMs: number;
+}
+
+export function poolSettings(options?: {
+  min?: number | string;
+  max?: number | string;
+  ttlMs?: number;
+}): PoolSettings;
+export function unclaimableReason(env: Record<string, string>): string | undefined;
+export function resolveEnvReferences<T>(document: T, env: Record<string, string>): T;
+
+export interface PoolMember {
+  id: string;
+  state: string;
+  since: number;
+  runtime: unknown;
+}
+
+export type TakeResult = { member: PoolMember } | { code: string; reason: string };
+
+export class RuntimePool {
+  constructor(
+    settings: PoolSettings,
+    hooks: {
+      spawn: (id: string, env: Record<string, string>) => Promise<unknown>;
+      stubUrl: () => string;
+      log?: (line: string) => void;
+    },
+  );
+  settings: PoolSettings;
+  hooks: { spawn: (id: string, env: Record<string, string>) => Promise<unknown>; stubUrl: () => string };
+  idle: PoolMember[];
+  warming: Set<PoolMember>;
+  status(): import("./runtime-supervisor.mjs").PoolStatus;
+  fill(): void;
+  take(env: Record<string, string>): TakeResult;
+  apply(member: PoolMember, env: Record<string, string>): Promise<void>;
+  resize(settings: PoolSettings): void;
+  close(): Promise<void>;
+  warm(member: PoolMember): Promise<void>;
+  died(member: PoolMember): void;
+}
+
+export function answerWarmupCompletion(body: unknown, res: unknown): void;
