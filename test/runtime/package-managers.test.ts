@@ -62,7 +62,10 @@ function install(n: number, packages: Record<string, string[]>) {
 function run(command: string, args: string[] = []): string {
   const active = join(dir, "runtime", "active");
   const path = [join(active, "pip", "bin"), join(active, "cargo", "bin"), env.PATH].join(":");
-  return execFileSync(command, args, { env: { ...env, PATH: path } as NodeJS.ProcessEnv, encoding: "utf8" }).trim();
+  return execFileSync(command, args, {
+    env: { ...env, PATH: path } as NodeJS.ProcessEnv,
+    encoding: "utf8",
+  }).trim();
 }
 
 const asked = (prefix: string) =>
@@ -79,7 +82,7 @@ describe("package managers against their registries' doubles", { timeout: 240_00
         error: null,
       });
       // The pin, not the newest (1.1.0), which the index also lists.
-      expect(run(NAME)).toBe("pip-hello 1.0.0");
+      expect(run("pip-hello")).toBe("pip-hello 1.0.0");
       expect(run("python3", ["-c", "import clawplane_hello; print(clawplane_hello.VERSION)"])).toBe("1.0.0");
       expect(asked("/pypi/")).toEqual(
         expect.arrayContaining([
@@ -114,7 +117,7 @@ describe("package managers against their registries' doubles", { timeout: 240_00
         steps: [{ manager: "cargo", package: `${NAME}@1.0.0`, result: "installed" }],
         error: null,
       });
-      expect(run(NAME)).toBe("cargo-hello 1.0.0");
+      expect(run("cargo-hello")).toBe("cargo-hello 1.0.0");
       expect(asked("/cargo/")).toEqual(
         expect.arrayContaining([
           "/cargo/config.json",
@@ -127,7 +130,7 @@ describe("package managers against their registries' doubles", { timeout: 240_00
       const cached = await install(3, { cargo: [`${NAME}@1.0.0`] });
       expect(cached).toMatchObject({ result: "cached", steps: [], error: null });
       expect(registries.requests.length).toBe(requests);
-      expect(run(NAME)).toBe("cargo-hello 1.0.0");
+      expect(run("cargo-hello")).toBe("cargo-hello 1.0.0");
     },
   );
 });

@@ -22,8 +22,9 @@
 //
 // Each registry serves one package, `clawplane-hello` (Go: clawplane.test/hello), in two versions
 // (1.0.0 and 1.1.0, newest last) so a pin is observable: an unpinned install gets 1.1.0. Each
-// version installs a command that prints `<manager>-hello <version>`; the Python one is also
-// importable (`clawplane_hello.VERSION`). `requests` records every path asked for.
+// version installs a command `<manager>-hello` (distinct, so one PATH can hold them all) that
+// prints `<manager>-hello <version>`; the Python and Ruby libraries are importable too
+// (`clawplane_hello.VERSION`, `ClawplaneHello::VERSION`). `requests` records every path asked for.
 //
 // Pointing each tool at it uses the tool's own documented setting, set in the installer's env by
 // the test (`registryEnv`): PIP_INDEX_URL (+ PIP_TRUSTED_HOST off-localhost), GEMRC (a gemrc
@@ -36,7 +37,7 @@ import { join, normalize } from "node:path";
 import { crc32, gzipSync } from "node:zlib";
 
 export const NAME = "clawplane-hello";
-export const GO_MODULE = "clawplane.test/hello";
+export const GO_MODULE = "clawplane.test/go-hello";
 export const VERSIONS = ["1.0.0", "1.1.0"];
 
 const sha256 = (data) => createHash("sha256").update(data).digest("hex");
@@ -127,7 +128,7 @@ export function wheel(version) {
       `${info}/WHEEL`,
       "Wheel-Version: 1.0\nGenerator: clawplane-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     ],
-    [`${info}/entry_points.txt`, `[console_scripts]\n${NAME} = ${pkg}:main\n`],
+    [`${info}/entry_points.txt`, `[console_scripts]\npip-hello = ${pkg}:main\n`],
   ];
   const record = files.map(([path, content]) => {
     const digest = createHash("sha256").update(content).digest("base64url");
@@ -214,7 +215,7 @@ function crate(version) {
   return tarGz([
     [
       `${root}/Cargo.toml`,
-      `[package]\nname = "${NAME}"\nversion = "${version}"\nedition = "2021"\n\n[[bin]]\nname = "${NAME}"\npath = "src/main.rs"\n`,
+      `[package]\nname = "${NAME}"\nversion = "${version}"\nedition = "2021"\n\n[[bin]]\nname = "cargo-hello"\npath = "src/main.rs"\n`,
     ],
     [`${root}/src/main.rs`, `fn main() {\n    println!("cargo-hello ${version}");\n}\n`],
   ]);
@@ -257,8 +258,8 @@ export async function writeGemSources(dir) {
     lines.push(
       `mkdir -p ${src}/lib ${src}/bin`,
       `cat > ${src}/lib/clawplane_hello.rb <<'RB'\nmodule ClawplaneHello\n  VERSION = "${version}"\nend\nRB`,
-      `cat > ${src}/bin/${NAME} <<'RB'\n#!/usr/bin/env ruby\nrequire "clawplane_hello"\nputs "gem-hello #{ClawplaneHello::VERSION}"\nRB`,
-      `cat > ${src}/${NAME}.gemspec <<'RB'\nGem::Specification.new do |s|\n  s.name = "${NAME}"\n  s.version = "${version}"\n  s.summary = "test gem"\n  s.authors = ["clawplane"]\n  s.license = "MIT"\n  s.files = ["lib/clawplane_hello.rb", "bin/${NAME}"]\n  s.executables = ["${NAME}"]\nend\nRB`,
+      `cat > ${src}/bin/gem-hello <<'RB'\n#!/usr/bin/env ruby\nrequire "clawplane_hello"\nputs "gem-hello #{ClawplaneHello::VERSION}"\nRB`,
+      `cat > ${src}/${NAME}.gemspec <<'RB'\nGem::Specification.new do |s|\n  s.name = "${NAME}"\n  s.version = "${version}"\n  s.summary = "test gem"\n  s.authors = ["clawplane"]\n  s.license = "MIT"\n  s.files = ["lib/clawplane_hello.rb", "bin/gem-hello"]\n  s.executables = ["gem-hello"]\nend\nRB`,
       `(cd ${src} && gem build --silent ${NAME}.gemspec && mv ${NAME}-${version}.gem ../gems/)`,
     );
   }
