@@ -206,4 +206,43 @@ describe("a session in a real container", () => {
     const after = await client.beta.sessions.retrieve(session.id);
     expect(after.status).toBe("idle");
   });
+
+  it("installs the environment's apt package before the first turn; the agent's bash runs it", async () => {
+    // The session path around the installer with a real container: the set goes over the gateway
+    // link to the packages plugin, apt runs through the image's sudo rule (uid 1000), the events
+    // show it, and the agent's first tool call finds the command. Each manager alone:
+    // test/e2e/packages.e2e.test.ts.
+    const tools = await client.beta.agents.create({
+      name: "Tools",
+      model: "claude-sonnet-4-6",
+      tools: [{ type: "agent_toolset_20260401" }],
+    });
+    const environment = await client.beta.environments.create({
+      name: `e2e-apt-${Date.now()}`,
+      config: { type: "cloud", packages: { apt: ["jq"] } },
+    });
+    const session = await client.beta.sessions.create({ agent: tools.id, environment_id: environment.id });
+    model.setMode({
+      kind: "tool_call",
+      name: "exec",
+      arguments: { command: `echo '{"a":41}' | jq '.a + 1'` },
+    });
+    const events = await sendAndWait(client, session.id, "use jq", { timeoutMs: COLD_TURN_TIMEOUT_MS });
+    model.setMode("normal");
+    // This session's containers, for the cleanup in afterAll.
+    for (const id of await newContainers()) ours.add(id);
+    const end = events.find((e) => e.type === "span.packages_install_end") as any;
+    expect(end).toMatchObject({
+      result: "installed",
+      steps: [{ manager: "apt", package: "jq", result: "installed" }],
+      error: null,
+    });
+    console.log(`apt jq through the session: ${end.duration_ms} ms`);
+    expect(events.findIndex((e) => e.type === "span.packages_install_end")).toBeLessThan(
+      events.findIndex((e) => e.type === "span.model_request_start"),
+    );
+    const result = events.find((e) => e.type === "agent.tool_result") as any;
+    expect(JSON.stringify(result?.content)).toContain("42");
+    expect(events.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
+  });
 });

@@ -180,10 +180,16 @@ async function aptAccess(env) {
     };
   }
   if (process.getuid?.() === 0) return { sudo: false };
-  const sudo = await run({ command: "sudo", args: ["-n", "true"], env: installerEnv(env) }, "/");
+  // The agent image's sudoers allows uid 1000 `apt-get update` and `apt-get install` of one
+  // package and nothing else (container/Dockerfile), so ask sudo about exactly the command that
+  // runs next (`-l`: checked against the policy, not run).
+  const sudo = await run(
+    { command: "sudo", args: ["-n", "-l", "apt-get", "update", "-q"], env: installerEnv(env) },
+    "/",
+  );
   if (sudo === null) return { sudo: true };
   return {
-    refused: `apt needs root, and this runtime runs as uid ${process.getuid?.()} without passwordless sudo (${sudo})`,
+    refused: `apt needs root, and this runtime runs as uid ${process.getuid?.()} without passwordless sudo for apt-get (${sudo})`,
   };
 }
 
