@@ -311,6 +311,10 @@ export type PlaneRolloutListParams = PageParams;
 export type AgentPeerMessageEvent = SessionEventOf<"agent.peer_message">;
 /** A tailnet peer's answer: in the same turn when the agent waited, later when it did not. */
 export type AgentPeerReplyEvent = SessionEventOf<"agent.peer_reply">;
+/** A tailnet peer sent this session's agent a message (the session is that peer's conversation). */
+export type SessionPeerMessageReceivedEvent = SessionEventOf<"session.peer_message_received">;
+/** The agent's answer to a peer's message, now the A2A task's result. */
+export type SessionPeerReplySentEvent = SessionEventOf<"session.peer_reply_sent">;
 export type Peer = z.infer<typeof PeerSchema>;
 /** A new peer: `inbound_token` (inbound and both peers) is the token to give the peer, shown this once. */
 export type PeerCreated = z.infer<typeof PeerCreatedSchema>;
