@@ -241,7 +241,8 @@ export async function startTailnetConnector(opts) {
     boots: 0,
     forwarded: { out: 0, in: 0 },
   };
-  const ingressPort = opts.ingressPort ?? 18_789;
+  // The port peers reach (as bound: a requested 0 becomes the port picked).
+  let ingressPort = opts.ingressPort ?? 18_789;
 
   async function boot(body) {
     const authKey = body?.auth_key;
@@ -348,6 +349,7 @@ export async function startTailnetConnector(opts) {
     });
   const port = await listen(control, opts.port ?? 8080, opts.controlHost ?? "127.0.0.1");
   const boundIngress = await listen(ingress, ingressPort, opts.ingressHost ?? "127.0.0.1");
+  ingressPort = boundIngress;
   return {
     origin: `http://127.0.0.1:${port}`,
     ingressPort: boundIngress,

@@ -17,6 +17,7 @@ import { Audit } from "./resources/audit.js";
 import { BeamRuns, Teleport } from "./resources/beams.js";
 import { Environments } from "./resources/environments.js";
 import { Peers } from "./resources/peers.js";
+import { Tailnet } from "./resources/tailnet.js";
 import { Planes } from "./resources/planes.js";
 import { Sessions } from "./resources/sessions.js";
 
@@ -53,6 +54,7 @@ export class Clawplane {
   readonly beamRuns: BeamRuns;
   readonly teleport: Teleport;
   readonly peers: Peers;
+  readonly tailnet: Tailnet;
   /** The resolved base URL. */
   readonly baseURL: string;
   /** The transport, for calls the resources do not cover. */
@@ -84,5 +86,6 @@ export class Clawplane {
     this.beamRuns = new BeamRuns(this.http);
     this.teleport = new Teleport(this.http);
     this.peers = new Peers(this.http);
+    this.tailnet = new Tailnet(this.http);
   }
 }

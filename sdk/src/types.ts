@@ -51,7 +51,13 @@ import type {
   PeerInboundCredentialSchema,
   PeerSchema,
   PeerTestResultSchema,
+  PeerMessageSchema,
 } from "../../src/schemas/peers";
+import type {
+  TailnetConnectionPutSchema,
+  TailnetConnectionSchema,
+  TailnetConnectorStatusSchema,
+} from "../../src/schemas/tailnet";
 import type {
   LogItemSchema,
   LogsQuerySchema,
@@ -322,6 +328,12 @@ export type PeerCreateParams = z.input<typeof PeerCreateSchema>;
 export type PeerListParams = PageParams & { agent_id?: string };
 export type PeerDeleted = z.infer<typeof PeerDeletedSchema>;
 export type PeerTestResult = z.infer<typeof PeerTestResultSchema>;
+/** One message between our agent and a peer, in the peer's traffic log. */
+export type PeerMessage = z.infer<typeof PeerMessageSchema>;
+/** The org's tailnet connection: its OAuth client (never the secret) and the connector's state. */
+export type TailnetConnection = z.infer<typeof TailnetConnectionSchema>;
+export type TailnetConnectionPutParams = z.input<typeof TailnetConnectionPutSchema>;
+export type TailnetConnectorStatus = z.infer<typeof TailnetConnectorStatusSchema>;
 export type PeerInboundCredential = z.infer<typeof PeerInboundCredentialSchema>;
 /** An issued inbound credential: `token` is shown this once. */
 export type PeerCredentialIssued = z.infer<typeof PeerCredentialIssuedSchema>;

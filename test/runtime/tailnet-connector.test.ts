@@ -68,6 +68,7 @@ beforeAll(async () => {
       TAILNET_CONNECTOR_URL: `http://127.0.0.1:${connectorPort}`,
       TAILNET_CONNECTOR_TOKEN: CONNECTOR_TOKEN,
       TAILSCALE_API_BASE_URL: tsApi.origin,
+      LOG_LEVEL: "info",
     },
   });
   connector = await startTailnetConnector({
@@ -113,6 +114,25 @@ beforeAll(async () => {
 }, 400_000);
 
 afterAll(async () => {
+  // What the Worker and the plain gateway said about peers, for a failure's reader.
+  const about = /a2a|peer|tailnet|error/i;
+  console.log(
+    `[tailnet] worker log (peer lines):\n${(stack?.worker.logs() ?? "")
+      .split("\n")
+      .filter((l) => about.test(l))
+      .slice(-40)
+      .join("\n")}`,
+  );
+  console.log(
+    `[tailnet] peer gateway log (a2a lines):\n${(gateway?.logs() ?? "")
+      .split("\n")
+      .filter((l) => /a2a|message/i.test(l))
+      .slice(-40)
+      .join("\n")}`,
+  );
+  console.log(
+    `[tailnet] peer model tools offered: ${JSON.stringify([...new Set((peerModel?.requests ?? []).flatMap((r) => (r.body?.tools ?? []).map((t: any) => t.function?.name)))])}`,
+  );
   await gateway?.stop();
   await peerModel?.close();
   await connector?.close();
