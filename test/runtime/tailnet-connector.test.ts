@@ -273,12 +273,11 @@ describe("the tailnet connector path, with a plain OpenClaw gateway and two plan
       // model double then calls OpenClaw's `message` tool with an a2a target, as a model would.
       peerModel.setMode({
         kind: "tool_call",
-        name: "message",
+        // `message` is one of OpenClaw's deferred tools: a model calls it through `tool_call`.
+        name: "tool_call",
         arguments: {
-          action: "send",
-          channel: "a2a",
-          target: "a2a:clawplane",
-          message: "status of the build?",
+          id: "message",
+          args: { action: "send", channel: "a2a", target: "a2a:clawplane", message: "status of the build?" },
         },
         when: "please ask clawplane",
       });
