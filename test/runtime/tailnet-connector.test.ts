@@ -261,189 +261,178 @@ describe("the tailnet connector path, with a plain OpenClaw gateway and two plan
     );
   });
 
-  // NOT YET PASSING (2026-12-04, one run): no message from the gateway reached the connector
-  // within 300 s, and the next test's exchange never ended; the connector's ingress relay itself
-  // was checked by hand against wrangler dev (SendMessage blocking and returnImmediately, traffic
-  // rows written). TAILNET_PENDING_TESTS=1 runs them; unskip once a run's log dump shows why.
-  it.skipIf(!process.env.TAILNET_PENDING_TESTS)(
-    "the plain gateway's own message tool sends to our agent through the connector, and our agent answers",
-    async () => {
-      stack.model.setMode("normal");
-      // The gateway's agent is told (by us, as its peer) to message its peer `clawplane`; its
-      // model double then calls OpenClaw's `message` tool with an a2a target, as a model would.
-      peerModel.setMode({
-        kind: "tool_call",
-        // `message` is one of OpenClaw's deferred tools: a model calls it through `tool_call`.
-        name: "tool_call",
-        arguments: {
-          id: "message",
-          args: { action: "send", channel: "a2a", target: "a2a:clawplane", message: "status of the build?" },
-        },
-        when: "please ask clawplane",
-      });
-      const inBefore = connector.state.forwarded.in;
-      const trigger = await fetch(`${gateway.origin}/a2a/v1`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${PEER_TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id: 1,
-          method: "SendMessage",
-          params: {
-            message: {
-              messageId: crypto.randomUUID(),
-              contextId: "trigger-1",
-              role: "ROLE_USER",
-              parts: [{ text: "please ask clawplane" }],
-            },
+  it("the plain gateway's own message tool sends to our agent through the connector, and our agent answers", async () => {
+    stack.model.setMode("normal");
+    // The gateway's agent is told (by us, as its peer) to message its peer `clawplane`; its
+    // model double then calls OpenClaw's `message` tool with an a2a target, as a model would.
+    peerModel.setMode({
+      kind: "tool_call",
+      // `message` is one of OpenClaw's deferred tools: a model calls it through `tool_call`.
+      name: "tool_call",
+      arguments: {
+        id: "message",
+        args: { action: "send", channel: "a2a", target: "a2a:clawplane", message: "status of the build?" },
+      },
+      when: "please ask clawplane",
+    });
+    const inBefore = connector.state.forwarded.in;
+    const trigger = await fetch(`${gateway.origin}/a2a/v1`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${PEER_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "SendMessage",
+        params: {
+          message: {
+            messageId: crypto.randomUUID(),
+            contextId: "trigger-1",
+            role: "ROLE_USER",
+            parts: [{ text: "please ask clawplane" }],
           },
-        }),
-      });
-      const triggered = (await trigger.json()) as any;
-      expect(triggered.result?.task?.status?.state, JSON.stringify(triggered)).toBe("TASK_STATE_COMPLETED");
-
-      let message: any;
-      await waitFor(
-        async () => {
-          const traffic = await api(`/v1/peers/${peerId}/messages`);
-          message = traffic.body.data.find((m: any) => m.direction === "in");
-          return Boolean(message);
         },
-        { timeoutMs: 300_000, intervalMs: 1_000, what: "the gateway's message, answered by our agent" },
-      );
-      expect(message).toMatchObject({
-        agent_id: agentId,
-        outcome: "success",
-        state: "TASK_STATE_COMPLETED",
-        via: "tailnet_connector",
-        bytes_in: expect.any(Number),
-      });
-      expect(connector.state.forwarded.in).toBeGreaterThan(inBefore);
-      // OpenClaw's outbound: its fixed contextId, one session of ours for it, our answer in it.
-      const session = (await api(`/v1/sessions/${message.session_id}`)).body;
-      expect(session.metadata).toMatchObject({
-        source: "a2a",
-        peer_id: peerId,
-        context_id: "ctx-oc-clawplane",
-      });
-      const events = (await api(`/v1/sessions/${message.session_id}/events?limit=100`)).body
-        .data as SessionEvent[];
-      const userText = JSON.stringify(events.filter((e) => e.type === "user.message"));
-      expect(userText).toContain("status of the build?");
-      expect(lastAgentText(events)).toContain("status of the build?");
-      expect(events.find((e) => e.type === "session.peer_message_received")).toMatchObject({
-        peer_id: peerId,
-        peer_name: "team-box",
-        context_id: "ctx-oc-clawplane",
-        via: "tailnet_connector",
-        bytes: message.bytes_in,
-      });
-      expect(events.find((e) => e.type === "session.peer_reply_sent")).toMatchObject({
-        peer_id: peerId,
-        state: "TASK_STATE_COMPLETED",
-        bytes: message.bytes_out,
-      });
-      const audit = await api(`/v1/audit?action=peers.message_in&limit=10`);
-      expect(audit.body.data[0]).toMatchObject({
-        actor: { type: "peer", id: peerId },
-        target: agentId,
-        outcome: "success",
-      });
-    },
-  );
+      }),
+    });
+    const triggered = (await trigger.json()) as any;
+    expect(triggered.result?.task?.status?.state, JSON.stringify(triggered)).toBe("TASK_STATE_COMPLETED");
 
-  // NOT YET PASSING: see above (alice's peer_send to bob through the connector did not end in 300 s).
-  it.skipIf(!process.env.TAILNET_PENDING_TESTS)(
-    "two Clawplane agents in two planes talk to each other through the same path",
-    async () => {
-      const member = async (plane: string, name: string) => {
-        const p = await api("/v1/planes", {
-          body: { name: `${plane}-${Date.now()}`, template: { model: "claude-sonnet-4-6" } },
-        });
-        expect(p.status, JSON.stringify(p.body)).toBe(201);
-        const m = await api(`/v1/planes/${p.body.id}/members`, {
-          body: { name, owner: `${name}@acme.test` },
-        });
-        expect(m.status, JSON.stringify(m.body)).toBe(201);
-        return { planeId: p.body.id as string, ...m.body } as {
-          planeId: string;
-          token: string;
-          agent_id: string;
-          environment_id: string;
-        };
+    let message: any;
+    await waitFor(
+      async () => {
+        const traffic = await api(`/v1/peers/${peerId}/messages`);
+        message = traffic.body.data.find((m: any) => m.direction === "in");
+        return Boolean(message);
+      },
+      { timeoutMs: 300_000, intervalMs: 1_000, what: "the gateway's message, answered by our agent" },
+    );
+    expect(message).toMatchObject({
+      agent_id: agentId,
+      outcome: "success",
+      state: "TASK_STATE_COMPLETED",
+      via: "tailnet_connector",
+      bytes_in: expect.any(Number),
+    });
+    expect(connector.state.forwarded.in).toBeGreaterThan(inBefore);
+    // OpenClaw's outbound: its fixed contextId, one session of ours for it, our answer in it.
+    const session = (await api(`/v1/sessions/${message.session_id}`)).body;
+    expect(session.metadata).toMatchObject({
+      source: "a2a",
+      peer_id: peerId,
+      context_id: "ctx-oc-clawplane",
+    });
+    const events = (await api(`/v1/sessions/${message.session_id}/events?limit=100`)).body
+      .data as SessionEvent[];
+    const userText = JSON.stringify(events.filter((e) => e.type === "user.message"));
+    expect(userText).toContain("status of the build?");
+    expect(lastAgentText(events)).toContain("status of the build?");
+    expect(events.find((e) => e.type === "session.peer_message_received")).toMatchObject({
+      peer_id: peerId,
+      peer_name: "team-box",
+      context_id: "ctx-oc-clawplane",
+      via: "tailnet_connector",
+      bytes: message.bytes_in,
+    });
+    expect(events.find((e) => e.type === "session.peer_reply_sent")).toMatchObject({
+      peer_id: peerId,
+      state: "TASK_STATE_COMPLETED",
+      bytes: message.bytes_out,
+    });
+    const audit = await api(`/v1/audit?action=peers.message_in&limit=10`);
+    expect(audit.body.data[0]).toMatchObject({
+      actor: { type: "peer", id: peerId },
+      target: agentId,
+      outcome: "success",
+    });
+  });
+
+  it("two Clawplane agents in two planes talk to each other through the same path", async () => {
+    const member = async (plane: string, name: string) => {
+      const p = await api("/v1/planes", {
+        body: { name: `${plane}-${Date.now()}`, template: { model: "claude-sonnet-4-6" } },
+      });
+      expect(p.status, JSON.stringify(p.body)).toBe(201);
+      const m = await api(`/v1/planes/${p.body.id}/members`, {
+        body: { name, owner: `${name}@acme.test` },
+      });
+      expect(m.status, JSON.stringify(m.body)).toBe(201);
+      return { planeId: p.body.id as string, ...m.body } as {
+        planeId: string;
+        token: string;
+        agent_id: string;
+        environment_id: string;
       };
-      const alice = await member("plane-a", "alice");
-      const bob = await member("plane-b", "bob");
-      // Bob lets alice's agent in: an inbound peer of his own agent, its credential shown once.
-      const inbound = await api("/v1/peers", {
-        key: bob.token,
-        body: { name: "plane-a-alice", address: OUR_HOST, direction: "inbound", agent_ids: [bob.agent_id] },
-      });
-      expect(inbound.status, JSON.stringify(inbound.body)).toBe(201);
-      // Alice adds bob's agent as her peer: our own connector's tailnet name, bob's agent's A2A path.
-      const outbound = await api("/v1/peers", {
-        key: alice.token,
-        body: {
-          name: "plane-b-bob",
-          address: OUR_HOST,
-          port: ingressPort,
-          path: `/a2a/agents/${bob.agent_id}/v1`,
-          direction: "outbound",
-          agent_ids: [alice.agent_id],
-          outbound_token: inbound.body.inbound_token,
-        },
-      });
-      expect(outbound.status, JSON.stringify(outbound.body)).toBe(201);
-      expect(outbound.body.path).toBe(`/a2a/agents/${bob.agent_id}/v1`);
-      const probe = await api(`/v1/peers/${outbound.body.id}/test`, { method: "POST", key: alice.token });
-      expect(probe.body).toMatchObject({ reachable: true, status: 200 });
-      // Bob's card names the connector's tailnet URL, not the Worker's.
-      expect(probe.body.agent_card.supportedInterfaces[0].url).toBe(
-        `http://${OUR_HOST}:${ingressPort}/a2a/agents/${bob.agent_id}/v1`,
-      );
+    };
+    const alice = await member("plane-a", "alice");
+    const bob = await member("plane-b", "bob");
+    // Bob lets alice's agent in: an inbound peer of his own agent, its credential shown once.
+    const inbound = await api("/v1/peers", {
+      key: bob.token,
+      body: { name: "plane-a-alice", address: OUR_HOST, direction: "inbound", agent_ids: [bob.agent_id] },
+    });
+    expect(inbound.status, JSON.stringify(inbound.body)).toBe(201);
+    // Alice adds bob's agent as her peer: our own connector's tailnet name, bob's agent's A2A path.
+    const outbound = await api("/v1/peers", {
+      key: alice.token,
+      body: {
+        name: "plane-b-bob",
+        address: OUR_HOST,
+        port: ingressPort,
+        path: `/a2a/agents/${bob.agent_id}/v1`,
+        direction: "outbound",
+        agent_ids: [alice.agent_id],
+        outbound_token: inbound.body.inbound_token,
+      },
+    });
+    expect(outbound.status, JSON.stringify(outbound.body)).toBe(201);
+    expect(outbound.body.path).toBe(`/a2a/agents/${bob.agent_id}/v1`);
+    const probe = await api(`/v1/peers/${outbound.body.id}/test`, { method: "POST", key: alice.token });
+    expect(probe.body).toMatchObject({ reachable: true, status: 200 });
+    // Bob's card names the connector's tailnet URL, not the Worker's.
+    expect(probe.body.agent_card.supportedInterfaces[0].url).toBe(
+      `http://${OUR_HOST}:${ingressPort}/a2a/agents/${bob.agent_id}/v1`,
+    );
 
-      const aliceClient = new Anthropic({ apiKey: alice.token, baseURL: stack.worker.origin, maxRetries: 0 });
-      const session = await aliceClient.beta.sessions.create({
-        agent: alice.agent_id,
-        environment_id: alice.environment_id,
-      });
-      stack.model.setMode({
-        kind: "tool_call",
-        name: "peer_send",
-        arguments: { peer: "plane-b-bob", message: "hello plane b, from alice" },
-        when: "ask bob",
-      });
-      const events = await sendAndWait(aliceClient, session.id, "ask bob", { timeoutMs: 300_000 });
-      const reply = events.find((e) => e.type === "agent.peer_reply");
-      expect(reply, JSON.stringify(events.map((e) => e.type))).toMatchObject({
-        peer_name: "plane-b-bob",
-        state: "TASK_STATE_COMPLETED",
-        is_error: false,
-      });
-      // Bob's agent (normal mode: it echoes what it was sent) answered alice's words.
-      expect(reply?.content[0].text).toContain("hello plane b, from alice");
+    const aliceClient = new Anthropic({ apiKey: alice.token, baseURL: stack.worker.origin, maxRetries: 0 });
+    const session = await aliceClient.beta.sessions.create({
+      agent: alice.agent_id,
+      environment_id: alice.environment_id,
+    });
+    stack.model.setMode({
+      kind: "tool_call",
+      name: "peer_send",
+      arguments: { peer: "plane-b-bob", message: "hello plane b, from alice" },
+      when: "ask bob",
+    });
+    const events = await sendAndWait(aliceClient, session.id, "ask bob", { timeoutMs: 300_000 });
+    const reply = events.find((e) => e.type === "agent.peer_reply");
+    expect(reply, JSON.stringify(events.map((e) => e.type))).toMatchObject({
+      peer_name: "plane-b-bob",
+      state: "TASK_STATE_COMPLETED",
+      is_error: false,
+    });
+    // Bob's agent (normal mode: it echoes what it was sent) answered alice's words.
+    expect(reply?.content[0].text).toContain("hello plane b, from alice");
 
-      // Each side's traffic, seen by its own member: alice's out, bob's in, in bob's own session.
-      const aliceTraffic = (await api(`/v1/peers/${outbound.body.id}/messages`, { key: alice.token })).body
-        .data;
-      expect(aliceTraffic[0]).toMatchObject({
-        direction: "out",
-        session_id: session.id,
-        via: "tailnet_connector",
-      });
-      const bobTraffic = (await api(`/v1/peers/${inbound.body.id}/messages`, { key: bob.token })).body.data;
-      expect(bobTraffic[0]).toMatchObject({
-        direction: "in",
-        agent_id: bob.agent_id,
-        outcome: "success",
-        via: "tailnet_connector",
-      });
-      const bobSession = (await api(`/v1/sessions/${bobTraffic[0].session_id}`, { key: bob.token })).body;
-      expect(bobSession.metadata).toMatchObject({ source: "a2a", peer_id: inbound.body.id });
-      // Alice's plane cannot see bob's peer.
-      expect((await api(`/v1/peers/${inbound.body.id}/messages`, { key: alice.token })).status).toBe(404);
-    },
-  );
+    // Each side's traffic, seen by its own member: alice's out, bob's in, in bob's own session.
+    const aliceTraffic = (await api(`/v1/peers/${outbound.body.id}/messages`, { key: alice.token })).body
+      .data;
+    expect(aliceTraffic[0]).toMatchObject({
+      direction: "out",
+      session_id: session.id,
+      via: "tailnet_connector",
+    });
+    const bobTraffic = (await api(`/v1/peers/${inbound.body.id}/messages`, { key: bob.token })).body.data;
+    expect(bobTraffic[0]).toMatchObject({
+      direction: "in",
+      agent_id: bob.agent_id,
+      outcome: "success",
+      via: "tailnet_connector",
+    });
+    const bobSession = (await api(`/v1/sessions/${bobTraffic[0].session_id}`, { key: bob.token })).body;
+    expect(bobSession.metadata).toMatchObject({ source: "a2a", peer_id: inbound.body.id });
+    // Alice's plane cannot see bob's peer.
+    expect((await api(`/v1/peers/${inbound.body.id}/messages`, { key: alice.token })).status).toBe(404);
+  });
 
   it("the Worker's public HTTPS serves no A2A here: peers get in only through the connector", async () => {
     const res = await fetch(`${stack.worker.origin}/a2a/agents/${agentId}/.well-known/agent-card.json`);
