@@ -42,6 +42,10 @@ export default defineConfig({
           A2A_PUBLIC_INGRESS: "true",
           // The Tailscale API double (test/global-setup.ts): key minting for the tailnet connector.
           TAILSCALE_API_DOUBLE_URL: inject<string>("tailscaleApiUrl"),
+          TAILSCALE_API_BASE_URL: inject<string>("tailscaleApiUrl"),
+          // The tailnet connector process the org's TailnetConnectorDO drives (test/global-setup.ts).
+          TAILNET_CONNECTOR_URL: inject<string>("tailnetConnectorUrl"),
+          TAILNET_CONNECTOR_TOKEN: inject<string>("tailnetConnectorToken"),
           TAILNET_LOOPBACK_HOSTS: `peer-b.tail0000.ts.net=127.0.0.1:${inject<number>("a2aPeerPort")}`,
           // The chat platform doubles (test/support/*-double.mjs).
           TELEGRAM_API_BASE_URL: inject<string>("telegramApiUrl"),

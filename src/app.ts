@@ -45,6 +45,7 @@ import { openAiRoutes } from "./routes/openai";
 import { PEER_CALLS_ROUTE, peerCallRoutes } from "./routes/peer-calls";
 import { BEAM_CALLS_ROUTE, beamCallRoutes } from "./routes/beam-calls";
 import { peerRoutes } from "./routes/peers";
+import { tailnetRoutes } from "./routes/tailnet";
 import { planeRoutes } from "./routes/planes";
 import { publicRoutes } from "./routes/public";
 import { sessionEventRoutes } from "./routes/session-events";
@@ -134,6 +135,7 @@ export function createApp() {
   app.route("/v1/teleport", teleportRoutes);
   app.route("/v1/beam_runs", beamRunRoutes);
   app.route("/v1/peers", peerRoutes);
+  app.route("/v1/tailnet", tailnetRoutes);
   app.route("/v1/channels", channelRoutes);
   // Chat platforms' deliveries: verified with each channel's own secret, no API-key layers.
   app.route("/channels", channelWebhookRoutes);

@@ -79,6 +79,7 @@ export const ERROR_CODES = {
   plane_rollout_not_found: { status: 404, type: "not_found_error", retry: false },
   beam_run_not_found: { status: 404, type: "not_found_error", retry: false },
   teleport_not_configured: { status: 404, type: "not_found_error", retry: false },
+  tailnet_not_configured: { status: 404, type: "not_found_error", retry: false },
   peer_not_found: { status: 404, type: "not_found_error", retry: false },
   peer_credential_not_found: { status: 404, type: "not_found_error", retry: false },
   channel_not_found: { status: 404, type: "not_found_error", retry: false },

@@ -3,6 +3,8 @@ import { createApp } from "./app";
 import { runRetention } from "./retention";
 
 export { PeerCallEntrypoint } from "./a2a/peer-call-entrypoint";
+export { TailnetConnectorDO } from "./a2a/tailnet-connector-do";
+export { TailnetIngressEntrypoint } from "./a2a/tailnet-ingress";
 export { ChatDO } from "./channels/chat-do";
 export { BeamCallEntrypoint } from "./entrypoints/beam-calls";
 export { EgressEntrypoint } from "./entrypoints/egress";

@@ -11,6 +11,7 @@
  */
 import type { TestProject } from "vitest/node";
 import { A2A_PEER_TOKEN, TAILSCALE_CLIENT } from "./helpers/tailnet";
+import { startTailnetConnector } from "../scripts/tailnet-connector.mjs";
 import { startA2aPeer } from "./support/a2a-peer.mjs";
 import { startMcpServer } from "./support/mcp-server.mjs";
 import { startModelServer } from "./support/model-server.mjs";
@@ -34,6 +35,9 @@ declare module "vitest" {
     a2aPeerPort: number;
     /** The Tailscale API double (key minting for the tailnet connector). */
     tailscaleApiUrl: string;
+    /** The tailnet connector process (its loopback-double transport) and its token. */
+    tailnetConnectorUrl: string;
+    tailnetConnectorToken: string;
     /** The Telegram Bot API double's origin. */
     telegramApiUrl: string;
     /** The Slack Web API double's API base (…/api). */
@@ -58,6 +62,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("teleportTenantUrl", teleport.doorUrl);
   project.provide("a2aPeerPort", peer.port);
   project.provide("tailscaleApiUrl", tailscale.origin);
+  // The connector's ingress relays to a Worker origin workerd's SELF has none of: unused here
+  // (test/runtime/tailnet-connector.test.ts covers it against wrangler dev).
+  const connectorToken = `connector-${crypto.randomUUID()}`;
+  const connector = await startTailnetConnector({
+    token: connectorToken,
+    workerOrigin: "http://127.0.0.1:9",
+    port: 0,
+    ingressPort: 0,
+    transport: "loopback_double",
+    loopbackHosts: `peer-b.tail0000.ts.net=127.0.0.1:${peer.port}`,
+  });
+  project.provide("tailnetConnectorUrl", connector.origin);
+  project.provide("tailnetConnectorToken", connectorToken);
   const telegram = await startTelegramDouble();
   project.provide("telegramApiUrl", telegram.origin);
   const slack = await startSlackDouble();
@@ -70,6 +87,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await mcp.close();
     await peer.close();
     await tailscale.close();
+    await connector.close();
     await telegram.close();
     await slack.close();
     await whatsapp.close();

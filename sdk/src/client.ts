@@ -18,6 +18,7 @@ import { RuntimePool } from "./resources/runtime-pool.js";
 import { BeamRuns, Teleport } from "./resources/beams.js";
 import { Environments } from "./resources/environments.js";
 import { Peers } from "./resources/peers.js";
+import { Tailnet } from "./resources/tailnet.js";
 import { Planes } from "./resources/planes.js";
 import { Sessions } from "./resources/sessions.js";
 
@@ -55,6 +56,7 @@ export class Clawplane {
   readonly beamRuns: BeamRuns;
   readonly teleport: Teleport;
   readonly peers: Peers;
+  readonly tailnet: Tailnet;
   /** The resolved base URL. */
   readonly baseURL: string;
   /** The transport, for calls the resources do not cover. */
@@ -87,5 +89,6 @@ export class Clawplane {
     this.beamRuns = new BeamRuns(this.http);
     this.teleport = new Teleport(this.http);
     this.peers = new Peers(this.http);
+    this.tailnet = new Tailnet(this.http);
   }
 }

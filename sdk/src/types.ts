@@ -54,7 +54,13 @@ import type {
   PeerInboundCredentialSchema,
   PeerSchema,
   PeerTestResultSchema,
+  PeerMessageSchema,
 } from "../../src/schemas/peers";
+import type {
+  TailnetConnectionPutSchema,
+  TailnetConnectionSchema,
+  TailnetConnectorStatusSchema,
+} from "../../src/schemas/tailnet";
 import type {
   LogItemSchema,
   LogsQuerySchema,
@@ -331,6 +337,10 @@ export type AgentBeamRunStartedEvent = SessionEventOf<"agent.beam_run_started">;
 export type AgentBeamRunOutputEvent = SessionEventOf<"agent.beam_run_output">;
 /** The run ended; its output is the call's tool result. */
 export type AgentBeamRunEndedEvent = SessionEventOf<"agent.beam_run_ended">;
+/** A tailnet peer sent this session's agent a message (the session is that peer's conversation). */
+export type SessionPeerMessageReceivedEvent = SessionEventOf<"session.peer_message_received">;
+/** The agent's answer to a peer's message, now the A2A task's result. */
+export type SessionPeerReplySentEvent = SessionEventOf<"session.peer_reply_sent">;
 export type Peer = z.infer<typeof PeerSchema>;
 /** A new peer: `inbound_token` (inbound and both peers) is the token to give the peer, shown this once. */
 export type PeerCreated = z.infer<typeof PeerCreatedSchema>;
@@ -338,6 +348,12 @@ export type PeerCreateParams = z.input<typeof PeerCreateSchema>;
 export type PeerListParams = PageParams & { agent_id?: string };
 export type PeerDeleted = z.infer<typeof PeerDeletedSchema>;
 export type PeerTestResult = z.infer<typeof PeerTestResultSchema>;
+/** One message between our agent and a peer, in the peer's traffic log. */
+export type PeerMessage = z.infer<typeof PeerMessageSchema>;
+/** The org's tailnet connection: its OAuth client (never the secret) and the connector's state. */
+export type TailnetConnection = z.infer<typeof TailnetConnectionSchema>;
+export type TailnetConnectionPutParams = z.input<typeof TailnetConnectionPutSchema>;
+export type TailnetConnectorStatus = z.infer<typeof TailnetConnectorStatusSchema>;
 export type PeerInboundCredential = z.infer<typeof PeerInboundCredentialSchema>;
 /** An issued inbound credential: `token` is shown this once. */
 export type PeerCredentialIssued = z.infer<typeof PeerCredentialIssuedSchema>;

@@ -23,6 +23,8 @@ import { describeError, log } from "../lib/log";
 import { openConversation } from "../openai/conversation";
 import { Turn } from "../openai/turn";
 import { type PeerRow, peerByInboundToken } from "../peers/peer-store";
+import { type PeerMessageVia, recordPeerMessage, utf8Bytes } from "../peers/peer-traffic";
+import { sessionClient } from "../session/stub";
 
 /** A2A contextIds we accept as given (OpenClaw's rule); anything else gets a fresh one. */
 const CONTEXT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -116,6 +118,8 @@ export interface InboundContext {
   apiOrigin: string;
   requestId: string;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** The path the call took: relayed by our tailnet connector, or the Worker's public HTTPS. */
+  via: Extract<PeerMessageVia, "tailnet_connector" | "public_https">;
 }
 
 /** `POST …/v1`: one JSON-RPC call from a peer. */
@@ -144,6 +148,19 @@ export async function handleA2aCall(request: Request, ctx: InboundContext): Prom
   if (!agent) return rpcError(id, RPC.invalidRequest, `no agent ${ctx.agentId} for this peer`, 404);
   if (!(await withinRateLimit(ctx.env, peer))) {
     await audit(db, ctx, peer, "peers.message_in", "failure", 429, "rate_limited");
+    await recordPeerMessage(db, {
+      direction: "in",
+      peerId: peer.id,
+      agentId: agent.id,
+      sessionId: null,
+      planeId: peer.planeId,
+      bytesIn: 0,
+      bytesOut: 0,
+      outcome: "failure",
+      state: "rate_limited",
+      via: ctx.via,
+      durationMs: null,
+    });
     return rpcError(id, RPC.server, `Rate limit exceeded (${peer.rateLimitPerMinute} per minute)`);
   }
   const method = typeof call.method === "string" ? call.method : "";
@@ -246,8 +263,8 @@ async function sendMessage(
     createdAt: now,
     updatedAt: now,
   });
-  const bytes = new TextEncoder().encode(text).length;
-  const run = runTask(db, ctx, peer, taskId, session, text, bytes);
+  const bytes = utf8Bytes(text);
+  const run = runTask(db, ctx, peer, { taskId, contextId }, session, text, bytes);
   if (params.configuration?.returnImmediately === true) {
     ctx.waitUntil(run);
     return rpcResult(id, {
@@ -278,11 +295,26 @@ async function runTask(
   db: Db,
   ctx: InboundContext,
   peer: PeerRow,
-  taskId: string,
+  { taskId, contextId }: { taskId: string; contextId: string },
   session: Parameters<typeof Turn.start>[1],
   text: string,
   bytes: number,
 ): Promise<void> {
+  const started = Date.now();
+  const events = sessionClient(ctx.env, session.id);
+  const noted = (what: string) => (err: unknown) =>
+    log("warn", `a2a ${what} event not recorded`, { session_id: session.id, ...describeError(err) });
+  await events
+    .recordPeerEvent({
+      type: "session.peer_message_received",
+      peer_id: peer.id,
+      peer_name: peer.name,
+      context_id: contextId,
+      task_id: taskId,
+      bytes,
+      via: ctx.via,
+    })
+    .catch(noted("message"));
   let state = "TASK_STATE_COMPLETED";
   let reply = "";
   try {
@@ -304,6 +336,28 @@ async function runTask(
     });
   }
   await db.update(peerTasks).set({ state, reply, updatedAt: Date.now() }).where(eq(peerTasks.id, taskId));
+  await events
+    .recordPeerEvent({
+      type: "session.peer_reply_sent",
+      peer_id: peer.id,
+      task_id: taskId,
+      state,
+      bytes: utf8Bytes(reply),
+    })
+    .catch(noted("reply"));
+  await recordPeerMessage(db, {
+    direction: "in",
+    peerId: peer.id,
+    agentId: ctx.agentId,
+    sessionId: session.id,
+    planeId: peer.planeId,
+    bytesIn: bytes,
+    bytesOut: utf8Bytes(reply),
+    outcome: state === "TASK_STATE_COMPLETED" ? "success" : "failure",
+    state,
+    via: ctx.via,
+    durationMs: Date.now() - started,
+  });
   await audit(
     db,
     ctx,

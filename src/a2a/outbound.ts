@@ -23,6 +23,7 @@ import { describeError, log } from "../lib/log";
 import { sessionIdFromToken } from "../llm/session-token";
 import { PeerCallError, type PeerReply, sendA2aMessage, sendToolsInvoke } from "../peers/a2a-client";
 import { openOutboundToken, outboundPeersOf, type PeerRow } from "../peers/peer-store";
+import { type PeerMessageVia, recordPeerMessage, utf8Bytes } from "../peers/peer-traffic";
 import { tailnetTransport } from "../peers/transport";
 import { sessionClient } from "../session/stub";
 
@@ -99,6 +100,19 @@ async function send(db: Db, request: Request, caller: Caller, ctx: PeerCallConte
   }
   if (!(await withinRateLimit(ctx.env, peer))) {
     await audit(db, ctx, caller, peer.id, "failure", 429, "rate_limited");
+    await recordPeerMessage(db, {
+      direction: "out",
+      peerId: peer.id,
+      agentId: caller.agentId,
+      sessionId: caller.sessionId,
+      planeId: peer.planeId,
+      bytesIn: utf8Bytes(body.message),
+      bytesOut: 0,
+      outcome: "failure",
+      state: "rate_limited",
+      via: transportVia(ctx.env),
+      durationMs: null,
+    });
     return failure(
       "rate_limited",
       `the rate limit for peer '${peer.name}' (${peer.rateLimitPerMinute}/min) is spent`,
@@ -115,6 +129,7 @@ async function send(db: Db, request: Request, caller: Caller, ctx: PeerCallConte
     content: [{ type: "text", text: body.message }],
     wait: body.wait,
   });
+  const started = Date.now();
   const exchange = exchangeWith(ctx, peer, body.message, contextId).then(async (reply) => {
     await session
       .recordPeerEvent({
@@ -129,7 +144,20 @@ async function send(db: Db, request: Request, caller: Caller, ctx: PeerCallConte
       .catch((err) =>
         log("warn", "peer reply event not recorded", { session_id: caller.sessionId, ...describeError(err) }),
       );
-    const bytes = new TextEncoder().encode(body.message).length;
+    const bytes = utf8Bytes(body.message);
+    await recordPeerMessage(db, {
+      direction: "out",
+      peerId: peer.id,
+      agentId: caller.agentId,
+      sessionId: caller.sessionId,
+      planeId: peer.planeId,
+      bytesIn: bytes,
+      bytesOut: utf8Bytes(reply.text),
+      outcome: reply.isError ? "failure" : "success",
+      state: reply.state,
+      via: transportVia(ctx.env),
+      durationMs: Date.now() - started,
+    });
     await audit(
       db,
       ctx,
@@ -175,7 +203,7 @@ async function exchangeWith(
     const token = await openOutboundToken(await keyringFromEnv(ctx.env), peer);
     if (!token) throw new PeerCallError("no token is stored for this peer", "refused");
     const transport = tailnetTransport(ctx.env);
-    const target = { address: peer.address, port: peer.port };
+    const target = { address: peer.address, port: peer.port, a2aPath: peer.path };
     const reply =
       peer.protocol === "a2a"
         ? await sendA2aMessage(transport, target, token, { text, contextId })
@@ -195,6 +223,10 @@ async function exchangeWith(
     const state = err instanceof PeerCallError && err.kind === "refused" ? "refused" : "unreachable";
     return { taskId: null, contextId, state, text: message, terminal: true, isError: true };
   }
+}
+
+function transportVia(env: Env): PeerMessageVia {
+  return tailnetTransport(env).kind === "loopback_double" ? "loopback_double" : "tailnet_connector";
 }
 
 async function withinRateLimit(env: Env, peer: PeerRow): Promise<boolean> {

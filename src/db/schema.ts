@@ -382,6 +382,24 @@ export const teleportConnections = sqliteTable("teleport_connections", {
 });
 
 /**
+ * The Tailscale OAuth client the tailnet connector's join keys are minted from, per scope
+ * ("org"). The client secret is sealed with the vault keyring, bound to its scope, and opened
+ * only by the connector's Durable Object at boot (src/peers/tailnet-client.ts).
+ */
+export const tailnetConnections = sqliteTable("tailnet_connections", {
+  scope: text("scope").primaryKey(),
+  oauthClientId: text("oauth_client_id").notNull(),
+  sealedClientSecret: text("sealed_client_secret").notNull(),
+  secretKeyId: text("secret_key_id").notNull(),
+  /** Tags the connector's node carries (the OAuth client must own them). */
+  tags: text("tags", { mode: "json" }).$type<string[]>().notNull(),
+  /** The connector's MagicDNS machine name (peers call `http://<hostname>.<tailnet>.ts.net`). */
+  hostname: text("hostname").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
  * One delegation of a task to a Teleport Beam. The row is written (status `queued`) before the
  * connector creates the beam, so every beam Clawplane creates has a record the reaper can
  * compare `tsh beams ls` with. The run's output lives in `beam_run_output` (chunked: D1 rows
@@ -461,6 +479,11 @@ export const peers = sqliteTable(
     /** MagicDNS name or tailnet IPv4 (100.64.0.0/10), as validated by the wire schema. */
     address: text("address").notNull(),
     port: integer("port").notNull(),
+    /**
+     * The A2A JSON-RPC path on the peer; null = OpenClaw's `/a2a/v1`. Another Clawplane serves
+     * each agent at `/a2a/agents/<agent_id>/v1`.
+     */
+    path: text("path"),
     protocol: text("protocol", { enum: ["a2a", "openclaw_tools_invoke"] }).notNull(),
     direction: text("direction", { enum: ["outbound", "inbound", "both"] }).notNull(),
     agentIds: text("agent_ids", { mode: "json" }).$type<string[]>().notNull(),
@@ -522,6 +545,36 @@ export const peerTasks = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [index("peer_tasks_peer").on(t.peerId, t.createdAt)],
+);
+
+/**
+ * Every message between our agents and tailnet peers, either way (src/peers/peer-traffic.ts):
+ * which peer, which of our agents and sessions, how many bytes each way, how it ended, and the
+ * path it took. What admins read as a peer's traffic; never a token, never the text.
+ */
+export const peerMessages = sqliteTable(
+  "peer_messages",
+  {
+    id: text("id").primaryKey(),
+    at: integer("at").notNull(),
+    direction: text("direction", { enum: ["in", "out"] }).notNull(),
+    peerId: text("peer_id").notNull(),
+    agentId: text("agent_id"),
+    sessionId: text("session_id"),
+    planeId: text("plane_id"),
+    /** UTF-8 bytes of the message sent (out) or received (in). */
+    bytesIn: integer("bytes_in").notNull(),
+    /** UTF-8 bytes of the answer. */
+    bytesOut: integer("bytes_out").notNull(),
+    /** `success` or `failure`. */
+    outcome: text("outcome").notNull(),
+    /** The A2A task state, or why it failed (`refused`, `unreachable`, `rate_limited`, ...). */
+    state: text("state").notNull(),
+    /** `tailnet_connector`, `loopback_double` or `public_https`. */
+    via: text("via").notNull(),
+    durationMs: integer("duration_ms"),
+  },
+  (t) => [index("peer_messages_peer").on(t.peerId, t.at)],
 );
 
 /**

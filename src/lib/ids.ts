@@ -33,6 +33,7 @@ export const ID_PREFIX = {
   beamRun: "beam_",
   peer: "peer_",
   peerCredential: "pcrd_",
+  peerMessage: "pmsg_",
   channel: "chan_",
 } as const;
 

@@ -22,6 +22,16 @@ const MAX_RESPONSE_BYTES = 1_048_576;
 export const A2A_PATH = "/a2a/v1";
 export const AGENT_CARD_PATH = "/.well-known/agent-card.json";
 
+/**
+ * Where a peer's card is: OpenClaw serves one card at the root; a peer with its own A2A path
+ * (another Clawplane: `/a2a/agents/<id>/v1`) serves its card beside it.
+ */
+export function agentCardPath(target: TailnetTarget): string {
+  const path = target.a2aPath;
+  if (!path || path === A2A_PATH) return AGENT_CARD_PATH;
+  return `${path.replace(/\/v1$/, "")}${AGENT_CARD_PATH}`;
+}
+
 /** A2A task states that end a task (spec §4.1.3); WORKING/SUBMITTED mean "ask again later". */
 const TERMINAL = new Set([
   "TASK_STATE_COMPLETED",
@@ -103,7 +113,7 @@ export async function probePeer(
     res = await send(
       transport,
       target,
-      protocol === "a2a" ? AGENT_CARD_PATH : "/readyz",
+      protocol === "a2a" ? agentCardPath(target) : "/readyz",
       { method: "GET" },
       PEER_PROBE_TIMEOUT_MS,
     );
@@ -166,7 +176,7 @@ async function rpc(
   const res = await send(
     transport,
     target,
-    A2A_PATH,
+    target.a2aPath || A2A_PATH,
     {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "a2a-version": "1.0" },

@@ -25,6 +25,7 @@ import type { Keyring } from "../lib/keyring";
 import { open, resealRows, seal } from "../lib/sealed-secrets";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import type { Peer, PeerCreate, PeerInboundCredential } from "../schemas/peers";
+import { A2A_PATH } from "./a2a-client";
 
 export type PeerRow = typeof peers.$inferSelect;
 export type PeerCredentialRow = typeof peerInboundCredentials.$inferSelect;
@@ -55,6 +56,7 @@ export function peerToWire(row: PeerRow, credentials: PeerCredentialRow[]): Peer
     name: row.name,
     address: row.address,
     port: row.port,
+    path: row.path ?? A2A_PATH,
     protocol: row.protocol,
     direction: row.direction,
     agent_ids: row.agentIds,
@@ -135,6 +137,7 @@ export async function createPeer(
     nameScope: own?.memberId ?? "org",
     address: input.address.toLowerCase(),
     port: input.port,
+    path: input.path && input.path !== A2A_PATH ? input.path : null,
     protocol: input.protocol,
     direction: input.direction,
     agentIds: await grantedAgents(db, principal, input.agent_ids),

@@ -9,11 +9,13 @@
  *   (a Durable Object per org or plane driving a container that runs
  *   `tailscaled --tun=userspace-networking --state=mem:` with its HTTP proxy listener, joined
  *   with an ephemeral, pre-authorised, tagged single-use key minted per boot: see
- *   src/peers/tailscale-keys.ts and README "Tailnet peers"). Bound as `TAILNET_CONNECTOR`.
- * - Development and tests (no Tailscale): `TAILNET_LOOPBACK_HOSTS` maps tailnet addresses to
- *   loopback endpoints (`peer-b.tail0000.ts.net=127.0.0.1:37102,...`) and requests go there
- *   directly — a faithful double of "the proxy dialled that node": same request, same answer,
- *   no WireGuard. A tailnet address with no mapping fails as tailscaled's proxy does (no route).
+ *   src/peers/tailscale-keys.ts and README "Tailnet peers"). Bound as `TAILNET_CONNECTORS`
+ *   (src/a2a/tailnet-connector-do.ts); off Cloudflare the same connector program runs as a
+ *   process whose own transport is the loopback double below.
+ * - Worker-only tests (no connector process): `TAILNET_LOOPBACK_HOSTS` on the Worker maps tailnet
+ *   addresses to loopback endpoints (`peer-b.tail0000.ts.net=127.0.0.1:37102,...`) and requests
+ *   go there directly — a faithful double of "the proxy dialled that node": same request, same
+ *   answer, no WireGuard. A tailnet address with no mapping fails as tailscaled's proxy does.
  *
  * A deployment with neither answers every peer call `peer_unreachable`, naming what is missing.
  */
@@ -22,6 +24,8 @@
 export interface TailnetTarget {
   address: string;
   port: number;
+  /** The peer's A2A JSON-RPC path when it is not OpenClaw's `/a2a/v1` (another Clawplane's agent). */
+  a2aPath?: string | null;
 }
 
 export interface TailnetTransport {
@@ -41,13 +45,23 @@ export class TailnetUnreachableError extends Error {
 
 export interface TransportEnv {
   TAILNET_LOOPBACK_HOSTS?: string;
-  TAILNET_CONNECTOR?: Fetcher;
+  /** The org's TailnetConnectorDO namespace (only its fetch is used here: the proxy form). */
+  TAILNET_CONNECTORS?: {
+    idFromName(name: string): DurableObjectId;
+    get(id: DurableObjectId): { fetch(input: string, init?: RequestInit): Promise<Response> };
+  };
 }
+
+/** The header tailscaled's HTTP proxy (and our connector) sets on a failed dial. */
+const CONNECT_ERROR_HEADER = "tailscale-connect-error";
 
 /** The transport this deployment uses (see the module header). */
 export function tailnetTransport(env: TransportEnv): TailnetTransport {
-  if (env.TAILNET_CONNECTOR) return connectorTransport(env.TAILNET_CONNECTOR);
   if (env.TAILNET_LOOPBACK_HOSTS) return loopbackTransport(parseLoopbackHosts(env.TAILNET_LOOPBACK_HOSTS));
+  if (env.TAILNET_CONNECTORS) {
+    const ns = env.TAILNET_CONNECTORS;
+    return connectorTransport(ns.get(ns.idFromName("org")));
+  }
   return {
     kind: "connector",
     fetch: () =>
@@ -63,10 +77,17 @@ export function tailnetTransport(env: TransportEnv): TailnetTransport {
  * The connector speaks HTTP-proxy style: the request URL is the peer's absolute tailnet URL,
  * exactly what tailscaled's `--outbound-http-proxy-listen` accepts (absolute-URI requests).
  */
-function connectorTransport(connector: Fetcher): TailnetTransport {
+function connectorTransport(connector: {
+  fetch(input: string, init?: RequestInit): Promise<Response>;
+}): TailnetTransport {
   return {
     kind: "connector",
-    fetch: (target, path, init) => connector.fetch(`http://${target.address}:${target.port}${path}`, init),
+    fetch: async (target, path, init) => {
+      const res = await connector.fetch(`http://${target.address}:${target.port}${path}`, init);
+      const dialError = res.headers.get(CONNECT_ERROR_HEADER);
+      if (dialError) throw new TailnetUnreachableError(dialError.slice(0, 300));
+      return res;
+    },
   };
 }
 

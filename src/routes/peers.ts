@@ -23,6 +23,7 @@ import {
   peerToWire,
   revokeCredential,
 } from "../peers/peer-store";
+import { peerMessagesOf, peerMessageToWire } from "../peers/peer-traffic";
 import { tailnetTransport } from "../peers/transport";
 import { COMMON_ERRORS, CONFLICT_ERROR, idParam, LimitQuery, PageQuery, pageOf } from "../schemas/common";
 import {
@@ -31,6 +32,7 @@ import {
   PeerCredentialIssuedSchema,
   PeerDeletedSchema,
   PeerInboundCredentialSchema,
+  PeerMessageSchema,
   PeerSchema,
   PeerTestResultSchema,
 } from "../schemas/peers";
@@ -171,7 +173,7 @@ peerRoutes.openapi(
     const row = await getVisiblePeer(db, c.get("principal"), c.req.valid("param").peer_id);
     const probe = await probePeer(
       tailnetTransport(c.env),
-      { address: row.address, port: row.port },
+      { address: row.address, port: row.port, a2aPath: row.path },
       row.protocol,
     );
     return c.json(
@@ -234,5 +236,26 @@ peerRoutes.openapi(
     const { peer_id, credential_id } = c.req.valid("param");
     const peer = await getVisiblePeer(db, c.get("principal"), peer_id);
     return c.json(credentialToWire(await revokeCredential(db, peer, credential_id, Date.now())), 200);
+  },
+);
+
+peerRoutes.openapi(
+  defineRoute({
+    method: "get",
+    path: "/{peer_id}/messages",
+    tags,
+    summary: "A peer's traffic, newest first: each message in or out, its agent, session, size and outcome",
+    scope: "read",
+    audit: false,
+    member: {},
+    planeAdmin: true,
+    request: { params: PeerParam, query: z.object({ limit: LimitQuery }) },
+    responses: { 200: jsonResponse(pageOf(PeerMessageSchema), "The peer's messages"), ...COMMON_ERRORS },
+  }),
+  async (c) => {
+    const db = createDb(c.env.DB);
+    const row = await getVisiblePeer(db, c.get("principal"), c.req.valid("param").peer_id);
+    const rows = await peerMessagesOf(db, row.id, c.req.valid("query").limit);
+    return c.json({ data: rows.map(peerMessageToWire), next_page: null }, 200);
   },
 );

@@ -13,6 +13,7 @@ import { createDb } from "../db/client";
 import { keyringFromEnv } from "../lib/keyring";
 import { validationHook } from "../middleware/validation";
 import { reencryptTeleportCredentials } from "../beams/teleport-connection";
+import { reencryptTailnetClients } from "../peers/tailnet-client";
 import { reencryptPeerTokens } from "../peers/peer-store";
 import { COMMON_ERRORS, idParam, pageOf } from "../schemas/common";
 import {
@@ -74,6 +75,7 @@ vaultRoutes.openapi(
       await reencryptPeerTokens(db, keyring, ROTATE_MAX_ROWS_PER_CALL),
       await reencryptChannelSecrets(db, keyring, ROTATE_MAX_ROWS_PER_CALL),
       await reencryptTeleportCredentials(db, keyring),
+      await reencryptTailnetClients(db, keyring),
     ];
     return c.json(
       {

@@ -55,6 +55,18 @@ export const PeerCreateSchema = z
         "must be a MagicDNS name (machine.tailnet.ts.net or a machine name) or a tailnet IPv4 address in 100.64.0.0/10",
       ),
     port: z.number().int().min(1).max(65_535).default(18_789),
+    path: z
+      .string()
+      .regex(
+        /^\/[A-Za-z0-9._~/-]{1,255}$/,
+        "an absolute URL path such as /a2a/v1 or /a2a/agents/agent_…/v1 (letters, digits, . _ ~ / -)",
+      )
+      .refine((v) => !v.includes("//") && !v.split("/").includes(".."), "no empty or '..' segments")
+      .optional()
+      .openapi({
+        description:
+          "The peer's A2A JSON-RPC path. Default `/a2a/v1` (OpenClaw); another Clawplane serves each agent at `/a2a/agents/<agent_id>/v1`.",
+      }),
     protocol: PeerProtocolSchema.default("a2a"),
     direction: PeerDirectionSchema.default("outbound"),
     agent_ids: z
@@ -118,6 +130,7 @@ export const PeerSchema = z
     name: z.string(),
     address: z.string(),
     port: z.number().int(),
+    path: z.string().openapi({ description: "The peer's A2A JSON-RPC path" }),
     protocol: PeerProtocolSchema,
     direction: PeerDirectionSchema,
     agent_ids: z.array(z.string()),
@@ -162,3 +175,24 @@ export const PeerTestResultSchema = z
   })
   .openapi("PeerTestResult");
 export type PeerTestResult = z.infer<typeof PeerTestResultSchema>;
+
+/** One message between our agent and a peer, as the traffic log shows it (never its text or a token). */
+export const PeerMessageSchema = z
+  .object({
+    type: z.literal("peer_message"),
+    id: z.string(),
+    at: z.string(),
+    direction: z.enum(["in", "out"]),
+    peer_id: z.string(),
+    agent_id: z.string().nullable(),
+    session_id: z.string().nullable(),
+    bytes_in: z.number().int().openapi({ description: "UTF-8 bytes of the message" }),
+    bytes_out: z.number().int().openapi({ description: "UTF-8 bytes of the answer" }),
+    outcome: z.enum(["success", "failure"]),
+    state: z
+      .string()
+      .openapi({ description: "The A2A task state, or `refused`, `unreachable`, `rate_limited`" }),
+    via: z.string().openapi({ description: "`tailnet_connector`, `loopback_double` or `public_https`" }),
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi("PeerMessage");

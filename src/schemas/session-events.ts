@@ -348,6 +348,38 @@ export const SessionEventSchema = z
       { description: "A beam run ended; its output is the `beam_agent` call's tool result." },
     ),
     /*
+     * Inbound: a tailnet peer's A2A message to this session's agent (the session is that peer's
+     * conversation, one per peer and contextId) and the answer that went back as the task result.
+     */
+    storedEvent(
+      "session.peer_message_received",
+      "SessionPeerMessageReceivedEvent",
+      {
+        peer_id: z.string(),
+        peer_name: z.string(),
+        context_id: z.string(),
+        task_id: z.string(),
+        /** UTF-8 bytes of the message. */
+        bytes: z.number().int().nonnegative(),
+        /** `tailnet_connector`, or `public_https` when the deployment serves A2A publicly. */
+        via: z.string(),
+      },
+      { description: "A tailnet peer sent this session's agent a message (A2A `SendMessage`)." },
+    ),
+    storedEvent(
+      "session.peer_reply_sent",
+      "SessionPeerReplySentEvent",
+      {
+        peer_id: z.string(),
+        task_id: z.string(),
+        /** The A2A task state the peer reads: `TASK_STATE_COMPLETED` or `TASK_STATE_FAILED`. */
+        state: z.string(),
+        /** UTF-8 bytes of the answer. */
+        bytes: z.number().int().nonnegative(),
+      },
+      { description: "The agent's answer to a peer's message, now the A2A task's result." },
+    ),
+    /*
      * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not
      * know a type skip it, the official SDKs included). Emitted only by a turn that has to start
      * the session's runtime, before the turn's first model call: `span.runtime_start` when the
@@ -443,6 +475,11 @@ export type SessionEventBody = SessionEvent extends infer E
   : never;
 /** The body of the event of type `T`. */
 export type SessionEventBodyOf<T extends SessionEventType> = Extract<SessionEventBody, { type: T }>;
+
+/** The tailnet peer events a session records on the Worker's behalf (src/a2a/). */
+export type PeerEventBody = SessionEventBodyOf<
+  "agent.peer_message" | "agent.peer_reply" | "session.peer_message_received" | "session.peer_reply_sent"
+>;
 
 /**
  * The one way a `session.error` is made. `retrying`: the session runs the message again;

@@ -26,6 +26,7 @@ import type { EventFrame } from "../runtime/openclaw/protocol";
 import type {
   SessionEvent,
   SessionEventBody,
+  PeerEventBody,
   SessionEventBodyOf,
   UserEventInput,
 } from "../schemas/session-events";
@@ -642,9 +643,7 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** Logs and streams a peer exchange event (`agent.peer_message`, `agent.peer_reply`); returns its id. */
-  async recordPeerEvent(
-    body: SessionEventBodyOf<"agent.peer_message"> | SessionEventBodyOf<"agent.peer_reply">,
-  ): Promise<RpcResult<string | null>> {
+  async recordPeerEvent(body: PeerEventBody): Promise<RpcResult<string | null>> {
     return capture(() => {
       const record = this.record();
       if (!record || record.status === "terminated") return null;

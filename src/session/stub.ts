@@ -6,7 +6,7 @@
 import type { EgressSecrets } from "../egress/secret-substitution";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
-import type { SessionEvent, SessionEventBodyOf, UserEventInput } from "../schemas/session-events";
+import type { PeerEventBody, SessionEvent, UserEventInput } from "../schemas/session-events";
 import type { SessionThreadWire, ThreadListQuery } from "../schemas/session-threads";
 import type { SessionWire } from "../schemas/sessions";
 import type { BeamCaller, BeamRunEventBody } from "./beam-tools";
@@ -56,9 +56,7 @@ export function sessionClient(env: Env, sessionId: string) {
     authorizePeerCall: (token: string) =>
       rpc<{ sessionId: string; agentId: string } | null>(stub.authorizePeerCall(token)),
     /** Tailnet peers: logs a peer exchange event; its id (null: the session is gone). */
-    recordPeerEvent: (
-      body: SessionEventBodyOf<"agent.peer_message"> | SessionEventBodyOf<"agent.peer_reply">,
-    ) => rpc<string | null>(stub.recordPeerEvent(body)),
+    recordPeerEvent: (body: PeerEventBody) => rpc<string | null>(stub.recordPeerEvent(body)),
     /** Beam calls: the session, its agent and its `beam_agent` entry behind a runtime's token (null: not this session's). */
     authorizeBeamCall: (token: string) => rpc<BeamCaller | null>(stub.authorizeBeamCall(token)),
     /** Beam calls: logs a beam run event; its id (null: the session is gone). */

@@ -1,7 +1,7 @@
 /**
  * `POST /v1/vaults/rotate` moves every secret sealed under the vault keyring onto its current
- * key, not only vault credentials: chat channels' platform secrets and Teleport bot
- * credentials too (tailnet peers' tokens: peers.test.ts). Rows are first re-sealed under the
+ * key, not only vault credentials: chat channels' platform secrets, Teleport bot credentials
+ * and the tailnet's Tailscale OAuth client too (tailnet peers' tokens: peers.test.ts). Rows are first re-sealed under the
  * deployment's older key (test0), as if written before the rotation.
  */
 import { env } from "cloudflare:workers";
@@ -10,6 +10,7 @@ import { reencryptTeleportCredentials } from "../../src/beams/teleport-connectio
 import { createDb } from "../../src/db/client";
 import { parseKeyring } from "../../src/lib/keyring";
 import { envelopeKeyId } from "../../src/lib/sealed-secrets";
+import { openTailnetClient, putTailnetConnection } from "../../src/peers/tailnet-client";
 import { openChannelSecrets, reencryptChannelSecrets } from "../../src/vaults/channel-secrets";
 import { callJson } from "../helpers/api";
 import { channelAgent, whatsappAccount } from "../helpers/channels";
@@ -80,5 +81,42 @@ describe("key rotation", () => {
     expect(currentOnly.currentId).toBe("test1");
     const secrets = await openChannelSecrets(currentOnly, channel.body.id, row?.secret_ciphertext ?? "");
     expect(secrets).toMatchObject({ token, appSecret: "rotation-app-secret" });
+  });
+
+  it("re-seals the tailnet's OAuth client secret under the current key", async () => {
+    const db = createDb(env.DB);
+    const clientSecret = `tskey-client-${crypto.randomUUID()}`;
+    // As written before the rotation: sealed under test0, which the deployment still holds.
+    const test0 = await parseKeyring(env.VAULT_ENCRYPTION_KEYS.split(",").reverse().join(","));
+    await putTailnetConnection(
+      db,
+      test0,
+      {
+        oauth_client_id: "k-rotation",
+        oauth_client_secret: clientSecret,
+        tags: ["tag:clawplane"],
+        hostname: "cp-rotation",
+      },
+      Date.now(),
+    );
+    const keyOf = async () =>
+      (
+        await env.DB.prepare("SELECT secret_key_id FROM tailnet_connections WHERE scope = 'org'").first<{
+          secret_key_id: string;
+        }>()
+      )?.secret_key_id;
+    expect(await keyOf()).toBe("test0");
+
+    const rotated = await callJson("/v1/vaults/rotate", { method: "POST" });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ current_key_id: "test1", failed: [], remaining: 0 });
+    expect(JSON.stringify(rotated.body)).not.toContain(clientSecret);
+    expect(await keyOf()).toBe("test1");
+    // The old key can go: the client secret opens under the current key alone.
+    const currentOnly = await parseKeyring(env.VAULT_ENCRYPTION_KEYS.split(",")[0] ?? "");
+    expect((await openTailnetClient(db, currentOnly))?.client).toEqual({
+      clientId: "k-rotation",
+      clientSecret,
+    });
   });
 });

@@ -121,7 +121,12 @@ export function planReply(body, mode) {
       message: mode.message ?? "model server error (test)",
     };
   }
-  if (mode.kind === "tool_call") {
+  // `when`: only a conversation whose last real user text contains it gets the tool call; every
+  // other one (another agent on the same model, a peer's message) gets the normal reply.
+  if (
+    mode.kind === "tool_call" &&
+    (!mode.when || (realUserMessages(body).at(-1) ?? "").includes(mode.when))
+  ) {
     const results = trailingToolResults(body);
     if (results.length > 0) {
       return { kind: "text", text: `tool result: ${results.map((r) => r.text).join("\n")}` };

@@ -9,6 +9,8 @@ export type ModelMode =
       kind: "tool_call";
       name: string;
       arguments?: Record<string, unknown>;
+      /** Only requests whose last user text contains this get the call; others the normal reply. */
+      when?: string;
       /** Further calls in the same reply (parallel tool calls). */
       also?: Array<{ name: string; arguments?: Record<string, unknown> }>;
     }

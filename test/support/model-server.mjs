@@ -24,7 +24,7 @@ import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs"
  *   | { kind: "burst" }
  *   | { kind: "tokens", tokenDelayMs?: number }
  *   | { kind: "slow", chunkDelayMs?: number, chunks?: number }
- *   | { kind: "tool_call", name: string, arguments?: Record<string, unknown>,
+ *   | { kind: "tool_call", name: string, arguments?: Record<string, unknown>, when?: string,
  *       also?: Array<{ name: string, arguments?: Record<string, unknown> }> }
  *   | { kind: "error", status?: 500 | 429 | number, message?: string, retryAfterSeconds?: number }} ModelMode
  * normal: streams `echo: <text>` (or a recall list) in a few chunks.
@@ -36,7 +36,8 @@ import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs"
  *   (defaults 150 × 200 ms = 30 s); stops writing as soon as the client disconnects.
  * tool_call: asks for tool `name` with `arguments` (and, in the same reply, for each call in
  *   `also`: parallel tool calls); once the request carries the tool results, replies
- *   `tool result: <content>` (the results joined by newlines).
+ *   `tool result: <content>` (the results joined by newlines). With `when`, only requests whose
+ *   last user text contains it; the others are answered as in normal mode.
  * error: answers HTTP `status` with an OpenAI error body (429 adds `retry-after`).
  */
 

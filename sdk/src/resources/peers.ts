@@ -9,6 +9,7 @@ import type {
   PeerDeleted,
   PeerInboundCredential,
   PeerListParams,
+  PeerMessage,
   PeerTestResult,
 } from "../types.js";
 import { Resource, seg } from "./resource.js";
@@ -35,6 +36,20 @@ export class Peers extends Resource {
   /** Probes the peer over the tailnet: reachability, latency and its public agent card. */
   test(peerId: string, options?: RequestOptions): Promise<PeerTestResult> {
     return this.http.json({ method: "POST", path: `/v1/peers/${seg(peerId)}/test`, options });
+  }
+
+  /** The peer's traffic, newest first: every message in or out (agent, session, size, outcome; never text). */
+  messages(
+    peerId: string,
+    params: { limit?: number } = {},
+    options?: RequestOptions,
+  ): Promise<{ data: PeerMessage[] }> {
+    return this.http.json({
+      method: "GET",
+      path: `/v1/peers/${seg(peerId)}/messages`,
+      query: params,
+      options,
+    });
   }
 
   /** Issues another inbound credential (rotation); its `token` is shown this once. */

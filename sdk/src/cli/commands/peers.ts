@@ -70,6 +70,7 @@ async function readToken(ctx: Context, opts: AddOptions): Promise<string | undef
 interface AddOptions {
   address: string;
   port?: number;
+  path?: string;
   protocol?: (typeof PROTOCOLS)[number];
   direction?: (typeof DIRECTIONS)[number];
   agent: string[];
@@ -88,6 +89,7 @@ export function registerPeers(program: Command, ctx: Context): void {
     .description("add a peer; an inbound peer's token is printed once")
     .requiredOption("--address <host>", "MagicDNS name (machine.tailnet.ts.net) or tailnet IP (100.x)")
     .option("--port <n>", "the peer gateway's port (default 18789)", positiveInt)
+    .option("--path <path>", "the peer's A2A path (default /a2a/v1; another Clawplane: /a2a/agents/<id>/v1)")
     .option("--protocol <p>", `one of ${PROTOCOLS.join(", ")} (default a2a)`, oneOf(PROTOCOLS))
     .option("--direction <d>", `one of ${DIRECTIONS.join(", ")} (default outbound)`, oneOf(DIRECTIONS))
     .requiredOption("--agent <id>", "an agent that may talk to this peer (repeatable)", collectValues)
@@ -98,6 +100,7 @@ export function registerPeers(program: Command, ctx: Context): void {
       const client = await ctx.client(command);
       const body: PeerCreateParams = { name, address: opts.address, agent_ids: opts.agent };
       if (opts.port !== undefined) body.port = opts.port;
+      if (opts.path) body.path = opts.path;
       if (opts.protocol) body.protocol = opts.protocol;
       if (opts.direction) body.direction = opts.direction;
       if (opts.rateLimit !== undefined) body.rate_limit_per_minute = opts.rateLimit;
@@ -162,6 +165,30 @@ export function registerPeers(program: Command, ctx: Context): void {
         ]),
       );
       if (!result.reachable || result.error) throw new CliExit(1);
+    });
+
+  peers
+    .command("traffic <peer_id>")
+    .description("a peer's messages, newest first: direction, agent, session, size, outcome")
+    .option("--limit <n>", "most rows to show", positiveInt, DEFAULT_LIST_LIMIT)
+    .action(async (peerId: string, opts: { limit: number }, command: Command) => {
+      const client = await ctx.client(command);
+      const page = await client.peers.messages(peerId, { limit: Math.min(opts.limit, MAX_PAGE_SIZE) });
+      ctx.print(command, page.data, () =>
+        table(
+          ["at", "dir", "agent", "session", "bytes in/out", "outcome", "state", "via"],
+          page.data.map((m) => [
+            m.at,
+            m.direction,
+            m.agent_id ?? "-",
+            m.session_id ?? "-",
+            `${m.bytes_in}/${m.bytes_out}`,
+            m.outcome,
+            m.state,
+            m.via,
+          ]),
+        ),
+      );
     });
 
   peers
