@@ -34,7 +34,15 @@ import { installEnvironmentPackages, normalizedPackageSet } from "./environment-
 import { type LinkState, openLink } from "./gateway-link";
 import { offersPeerTools, PEERS_URL_ENV, withPeerTools } from "./peer-tools";
 import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
-import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD, TOOLS_CONFIG_ENV } from "./tool-policy";
+import { canSpawn, SPAWN_TOOL_DEFINITION, withSpawnTool } from "./spawn-tool";
+import {
+  type GatewayToolPolicy,
+  gatewayToolPolicy,
+  openclawToolsConfig,
+  TOOL_ANSWER_METHOD,
+  TOOL_POLICY_BIND_METHOD,
+  TOOLS_CONFIG_ENV,
+} from "./tool-policy";
 import { type WorkspaceSave, WorkspaceStore } from "./workspace-store";
 
 const SECRETS_KEY = "runtime-secrets";
@@ -123,7 +131,8 @@ export class SessionRuntime {
       substituteSecrets: Object.keys(credentials).length > 0,
       startEnv: () => {
         const agentPolicy = gatewayToolPolicy(record.agent.tools);
-        const policy = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
+        const withPeers = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
+        const policy = canSpawn(record.agent) ? withSpawnTool(withPeers) : withPeers;
         return {
           // First, so a credential named like one of the runtime's own variables cannot shadow it.
           ...credentials,
@@ -136,8 +145,12 @@ export class SessionRuntime {
           [TOOLS_CONFIG_ENV]: JSON.stringify(openclawToolsConfig(policy)),
           // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
           [MCP_CONFIG_ENV]: JSON.stringify(openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record))),
-          // The agent's custom tools, for the custom-tools plugin to offer under their own names.
-          [CUSTOM_TOOLS_ENV]: JSON.stringify(customToolDefinitions(record.agent.tools)),
+          // The agent's custom tools, for the custom-tools plugin to offer under their own names;
+          // with `spawn_agent` for an agent that may delegate (its calls are answered by the session).
+          [CUSTOM_TOOLS_ENV]: JSON.stringify([
+            ...customToolDefinitions(record.agent.tools),
+            ...(canSpawn(record.agent) ? [SPAWN_TOOL_DEFINITION] : []),
+          ]),
           // Tailnet peers: where peer_send goes (the Worker, which holds the peers' tokens).
           ...(peerTools ? { [PEERS_URL_ENV]: this.peersBaseUrl(runtime, record) } : {}),
         };
@@ -267,6 +280,24 @@ export class SessionRuntime {
     await this.link?.client.chatAbort({ sessionKey }).catch((err) => {
       log("warn", "chat.abort failed", { session_key: sessionKey, ...describeError(err) });
     });
+  }
+
+  /**
+   * Starts a child thread's run under its own OpenClaw session key: the tool-policy plugin is
+   * told the key's policy first (so not one of its calls runs under the parent's), its whole
+   * messages are subscribed (per-call usage), then the message is sent. Throws without a link.
+   */
+  async runChild(
+    sessionKey: string,
+    policy: GatewayToolPolicy,
+    message: string,
+    runId: string,
+  ): Promise<void> {
+    const client = this.link?.client;
+    if (!client) throw new Error("no live link to the runtime");
+    await client.request(TOOL_POLICY_BIND_METHOD, { sessionKey, policy });
+    await client.request("sessions.messages.subscribe", { key: sessionKey });
+    await client.chatSend({ sessionKey, message, idempotencyKey: runId });
   }
 
   /**
