@@ -216,6 +216,8 @@ export const SessionEventSchema = z
       name: z.string(),
       input: z.record(z.string(), z.unknown()),
       evaluated_permission: EvaluatedPermissionSchema,
+      /** Set on a sub-agent's call cross-posted to the primary stream to ask the user (as CMA). */
+      session_thread_id: z.string().optional(),
     }),
     storedEvent("agent.tool_result", "AgentToolResultEvent", {
       tool_use_id: z.string(),
@@ -227,6 +229,8 @@ export const SessionEventSchema = z
       name: z.string(),
       input: z.record(z.string(), z.unknown()),
       evaluated_permission: EvaluatedPermissionSchema,
+      /** Set on a sub-agent's call cross-posted to the primary stream to ask the user (as CMA). */
+      session_thread_id: z.string().optional(),
     }),
     storedEvent("agent.mcp_tool_result", "AgentMcpToolResultEvent", {
       mcp_tool_use_id: z.string(),

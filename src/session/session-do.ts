@@ -115,6 +115,7 @@ export class SessionDO extends DurableObject<Env> {
         this.emit({ type: "session.status_running" });
       },
       kick: () => this.kick(),
+      childCall: (key, toolCallId) => this.threadRuns.approvalCall(key, toolCallId),
     });
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),

@@ -58,6 +58,8 @@ interface ChildRun {
   toolCallId: string;
   translator: TurnTranslator;
   reply: string;
+  /** The child's `agent.tool_use` / `agent.mcp_tool_use` events by id (cross-posted to ask). */
+  toolUses: Map<string, SessionEventBody>;
 }
 
 /** The OpenClaw session key of a frame (agent/chat frames: `sessionKey`; session.*: `key` too). */
@@ -139,6 +141,7 @@ export class ThreadRuns {
       parentId: parent.id,
       toolCallId: call.toolCallId,
       reply: "",
+      toolUses: new Map(),
       translator: new TurnTranslator(runId, {
         emit: (body, id) => this.childEvent(run, body, id),
         preview: () => {},
@@ -173,6 +176,24 @@ export class ThreadRuns {
     return true;
   }
 
+  /**
+   * An approval OpenClaw asks for a running child's call: the child's tool_use event is
+   * cross-posted to the primary stream with `session_thread_id` (as CMA surfaces a sub-agent's
+   * permission request), and the user answers that event like any of the parent's. Null when
+   * `sessionKey` is no running child's, or the call was not reported.
+   */
+  approvalCall(
+    sessionKey: string,
+    toolCallId: string,
+  ): { toolUseId: string; input: Record<string, unknown> | undefined } | null {
+    const run = this.runs.get(sessionKey.toLowerCase());
+    const childUseId = run?.translator.toolUseIdOf(toolCallId);
+    const use = childUseId ? run?.toolUses.get(childUseId) : undefined;
+    if (!run || !use || (use.type !== "agent.tool_use" && use.type !== "agent.mcp_tool_use")) return null;
+    const posted = this.host.emit({ ...use, session_thread_id: run.thread.id });
+    return { toolUseId: posted.id, input: run.translator.toolInputOf(toolCallId) };
+  }
+
   /** The runtime is gone: its runs with it (their threads are terminated by the caller). */
   runtimeLost(): void {
     this.runs.clear();
@@ -181,6 +202,11 @@ export class ThreadRuns {
 
   /** A child's event, in its own log; its model calls' usage is added to the thread. */
   private childEvent(run: ChildRun, body: SessionEventBody, id?: string): SessionEvent {
+    if (body.type === "agent.tool_use" || body.type === "agent.mcp_tool_use") {
+      const event = this.host.emit(body, id, run.thread.id);
+      run.toolUses.set(event.id, body);
+      return event;
+    }
     if (body.type === "agent.message") {
       run.reply = body.content.map((c) => c.text).join("");
     } else if (body.type === "span.model_request_end") {

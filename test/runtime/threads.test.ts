@@ -23,6 +23,7 @@ let environmentId: string;
 let reader: { id: string };
 let nester: { id: string };
 let outsider: { id: string };
+let asker: { id: string };
 let lead: { id: string };
 
 type AnyEvent = SessionEvent & Record<string, any>;
@@ -72,6 +73,17 @@ beforeAll(async () => {
     },
   } as never);
   outsider = await client.beta.agents.create({ name: "Outsider", model: "claude-sonnet-4-6" });
+  asker = await client.beta.agents.create({
+    name: "Asker",
+    model: "claude-sonnet-4-6",
+    tools: [
+      {
+        type: "agent_toolset_20260401",
+        default_config: { enabled: true, permission_policy: { type: "always_allow" } },
+        configs: [{ name: "bash", enabled: true, permission_policy: { type: "always_ask" } }],
+      },
+    ],
+  });
   lead = await client.beta.agents.create({
     name: "Lead",
     model: "claude-sonnet-4-6",
@@ -81,7 +93,7 @@ beforeAll(async () => {
       subagents: {
         type: "enabled",
         inline_agents: { type: "disabled" },
-        predefined_agents: [reader.id, { type: "agent", id: nester.id, version: 1 }],
+        predefined_agents: [reader.id, { type: "agent", id: nester.id, version: 1 }, asker.id],
       },
     },
   } as never);
@@ -231,6 +243,44 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
       if (replay.length === readerEvents.length - 1) break;
     }
     expect(replay).toEqual(readerEvents.slice(1).map((e) => e.id));
+  });
+
+  it("asks the user about a child's always_ask call on the parent stream, naming the thread", async () => {
+    const sessionId = await leadSession();
+    model.setMode({
+      kind: "script",
+      rules: [
+        { when: "ASK-DELEGATE", mode: { kind: "tool_call", ...spawn(asker.id, "ASK-TASK") } },
+        {
+          when: "ASK-TASK",
+          mode: { kind: "tool_call", name: "exec", arguments: { command: "echo ASKED-AND-RAN" } },
+        },
+      ],
+    });
+    const asked = (await sendAndWait(client, sessionId, "ASK-DELEGATE", TURN)) as AnyEvent[];
+    const idle = asked.at(-1)!;
+    expect(idle).toMatchObject({ type: "session.status_idle", stop_reason: { type: "requires_action" } });
+    const [useId] = idle.stop_reason.event_ids;
+    const childId = asked.find((e) => e.type === "session.thread_created")!.session_thread_id;
+    // The child's call, cross-posted to the parent's stream with the thread it came from.
+    expect(asked.find((e) => e.id === useId)).toMatchObject({
+      type: "agent.tool_use",
+      name: "bash",
+      evaluated_permission: "ask",
+      session_thread_id: childId,
+    });
+    const done = (await sendEventsAndWait(
+      client,
+      sessionId,
+      [{ type: "user.tool_confirmation", tool_use_id: useId, result: "allow" }],
+      TURN,
+    )) as AnyEvent[];
+    model.setMode("normal");
+    expect(done.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
+    const childEvents = await threadEvents(sessionId, childId);
+    const result = childEvents.find((e) => e.type === "agent.tool_result")!;
+    expect(result.content[0].text).toContain("ASKED-AND-RAN");
+    expect(result.is_error).toBe(false);
   });
 
   it("streams a running child live; user.interrupt stops it with the parent", async () => {
