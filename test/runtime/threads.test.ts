@@ -356,7 +356,7 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
       async () =>
         (await client.beta.sessions.threads.retrieve(childId!, { session_id: sessionId })).status ===
         "terminated",
-      { what: "the child to be terminated", timeoutMs: 60_000 },
+      { what: "the child to be terminated", timeoutMs: 60_000, intervalMs: 1_000 },
     );
     const childEvents = await threadEvents(sessionId, childId!);
     expect(childEvents.map((e) => e.type)).toContain("session.error");
@@ -370,7 +370,7 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
         const last = events.at(-1);
         return last?.type === "session.status_idle" && last.stop_reason?.type === "end_turn";
       },
-      { what: "the parent to finish its turn on a new runtime", timeoutMs: 240_000 },
+      { what: "the parent to finish its turn on a new runtime", timeoutMs: 240_000, intervalMs: 1_000 },
     );
     const events = await sessionEvents(sessionId);
     expect(events).toContainEqual(
