@@ -325,6 +325,9 @@ export type PlaneRolloutStatus = PlaneRollout["status"];
 export type PlaneUpgradeParams = z.input<typeof UpgradeCreateSchema>;
 export type PlaneRolloutListParams = PageParams;
 
+/** The session refused a sub-agent spawn (allowlist, depth or concurrency cap). */
+export type SessionThreadSpawnRefusedEvent = SessionEventOf<"session.thread_spawn_refused">;
+
 // Tailnet peers (`/v1/peers`): remote agents reached over Tailscale by A2A.
 /** The agent sent a tailnet peer a message (its `peer_send` tool). */
 export type AgentPeerMessageEvent = SessionEventOf<"agent.peer_message">;

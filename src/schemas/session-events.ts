@@ -217,6 +217,8 @@ export const SessionEventSchema = z
       name: z.string(),
       input: z.record(z.string(), z.unknown()),
       evaluated_permission: EvaluatedPermissionSchema,
+      /** Set on a sub-agent's call cross-posted to the primary stream to ask the user (as CMA). */
+      session_thread_id: z.string().optional(),
     }),
     storedEvent("agent.tool_result", "AgentToolResultEvent", {
       tool_use_id: z.string(),
@@ -228,6 +230,8 @@ export const SessionEventSchema = z
       name: z.string(),
       input: z.record(z.string(), z.unknown()),
       evaluated_permission: EvaluatedPermissionSchema,
+      /** Set on a sub-agent's call cross-posted to the primary stream to ask the user (as CMA). */
+      session_thread_id: z.string().optional(),
     }),
     storedEvent("agent.mcp_tool_result", "AgentMcpToolResultEvent", {
       mcp_tool_use_id: z.string(),
@@ -268,6 +272,21 @@ export const SessionEventSchema = z
       from_agent_name: z.string().nullable().optional(),
       content: TextContentSchema,
     }),
+    storedEvent(
+      "session.thread_spawn_refused",
+      "SessionThreadSpawnRefusedEvent",
+      {
+        /** The `agent.tool_use` event of the refused `spawn_agent` call. */
+        tool_use_id: z.string(),
+        /** The agent the model asked for (an id, or `self`). */
+        requested_agent: z.string(),
+        reason: z.string(),
+      },
+      {
+        description:
+          "Clawplane's own: the session refused a `spawn_agent` call (not on the allowlist, a depth or concurrency cap); the model gets the reason as the tool's error.",
+      },
+    ),
     /*
      * Tailnet peers (Clawplane's own, README "Tailnet peers"): the agent's `peer_send` reached
      * the peer (`agent.peer_message`), and the peer's answer (`agent.peer_reply`) — in the same

@@ -81,6 +81,14 @@ export interface DeskHost {
   resumeRunning(): void;
   /** Starts the turn loop (a parked turn whose calls are all answered runs again). */
   kick(): void;
+  /**
+   * A running child thread's call under OpenClaw key `sessionKey` (thread-runs.ts), cross-posted
+   * to the primary stream to ask the user; null when the key is no running child's.
+   */
+  childCall?(
+    sessionKey: string,
+    toolCallId: string,
+  ): { toolUseId: string; input: Record<string, unknown> | undefined } | null;
 }
 
 export class ApprovalDesk {
@@ -104,11 +112,17 @@ export class ApprovalDesk {
   onRequested(request: ApprovalRequest): void {
     const turn = this.host.turn();
     const details = request.request ?? {};
-    if (!turn || details.sessionKey !== this.host.sessionKey()) return;
-    if (details.runId !== undefined && details.runId !== turn.runId) return;
+    if (!turn || !details.sessionKey) return;
     const toolName = String(details.toolName ?? "");
     const toolCallId = String(details.toolCallId ?? "");
-    const inputKey = canonicalInput(turn.translator.toolInputOf(toolCallId));
+    // A sub-agent's call (its own key) is asked within the parent's turn, which waits on it.
+    const child =
+      details.sessionKey === this.host.sessionKey()
+        ? undefined
+        : this.host.childCall?.(details.sessionKey, toolCallId);
+    if (child === null || (child === undefined && details.sessionKey !== this.host.sessionKey())) return;
+    if (!child && details.runId !== undefined && details.runId !== turn.runId) return;
+    const inputKey = canonicalInput(child ? child.input : turn.translator.toolInputOf(toolCallId));
     const decided = this.book.takeDecision(toolName, inputKey);
     const call = { approvalId: request.id, toolCallId };
     if (decided) {
@@ -116,7 +130,7 @@ export class ApprovalDesk {
       void this.host.answer(call, decided.allow, decided.denyMessage);
       return;
     }
-    const toolUseId = turn.translator.toolUseIdOf(toolCallId);
+    const toolUseId = child ? child.toolUseId : turn.translator.toolUseIdOf(toolCallId);
     if (!toolUseId) {
       // Not a call this session reported (should not happen): refuse rather than run unasked.
       log("warn", "approval for an unknown tool call denied", { tool: toolName });

@@ -20,6 +20,7 @@ import type { EgressSecrets } from "../egress/secret-substitution";
 import { ApiError, toErrorResponse } from "../errors";
 import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
+import { type PricingEnv, priceTable } from "../llm/pricing";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
 import type { RuntimeExit } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
@@ -51,6 +52,8 @@ import {
 } from "./session-record";
 import { openclawSessionKey, SessionRuntime } from "./session-runtime";
 import { SessionThreads } from "./session-threads";
+import { loadSpawnableAgent } from "./spawnable-agent";
+import { ThreadRuns } from "./thread-runs";
 import { StreamHub } from "./stream-hub";
 import { quotaErrorEvent, TurnRunner } from "./turn-runner";
 import { workspaceSaveError } from "./workspace-store";
@@ -71,6 +74,7 @@ export class SessionDO extends DurableObject<Env> {
   private readonly pendingAgent: PendingAgent;
   private readonly turns: TurnRunner;
   private readonly threads: SessionThreads;
+  private readonly threadRuns: ThreadRuns;
   private pumping: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -82,6 +86,16 @@ export class SessionDO extends DurableObject<Env> {
       record: () => this.mustRecord(),
       emit: (body, threadId) => this.emit(body, undefined, threadId),
       stopRun: (thread) => (thread.runtimeKey ? this.runtime.abortKey(thread.runtimeKey) : Promise.resolve()),
+    });
+    this.threadRuns = new ThreadRuns({
+      threads: this.threads,
+      sessionAgent: () => this.mustRecord().agent,
+      emit: (body, id, threadId) => this.emit(body, id, threadId),
+      loadAgent: (id, version) => loadSpawnableAgent(env, id, version),
+      answer: (toolCallId, text, isError) => this.runtime.answerCustomTool(toolCallId, { text, isError }),
+      startRun: (key, policy, message, runId) => this.runtime.runChild(key, policy, message, runId),
+      // The proxy's own price table (LLM_PRICING_JSON is an optional var, like the proxy reads it).
+      prices: () => priceTable(env as PricingEnv),
     });
     this.approvals = new ApprovalDesk(new ApprovalBook(ctx.storage.kv), {
       turn: () => this.turns.current,
@@ -103,10 +117,12 @@ export class SessionDO extends DurableObject<Env> {
         this.emit({ type: "session.status_running" });
       },
       kick: () => this.kick(),
+      childCall: (key, toolCallId) => this.threadRuns.approvalCall(key, toolCallId),
     });
     this.runtime = new SessionRuntime(ctx, env, {
       onEvent: (frame) => this.onGatewayEvent(frame),
       onLost: (reason) => {
+        this.threadRuns.runtimeLost();
         this.threads.runtimeLost(reason);
         this.turns.runtimeLost(reason);
       },
@@ -127,6 +143,7 @@ export class SessionDO extends DurableObject<Env> {
         beforeTurn: () => this.takePendingAgent(),
         // The turn's files are saved before the session says it is idle.
         afterTurn: async () => (await this.saveWorkspace()) === null,
+        spawnCall: (call) => void this.threadRuns.onSpawnCall(call),
       },
       turnTimeoutMs(env),
     );
@@ -517,6 +534,8 @@ export class SessionDO extends DurableObject<Env> {
   /** Gateway events go to the running turn; between turns there is nothing to translate. */
   private onGatewayEvent(frame: EventFrame): void {
     log("debug", "gateway event", { event: frame.event, in_turn: Boolean(this.turns.current) });
+    // A child thread's frames (its own session key) are its own, never the parent turn's.
+    if (this.threadRuns.onGatewayEvent(frame)) return;
     if (frame.event === "plugin.approval.requested") {
       this.approvals.onRequested(frame.payload as ApprovalRequest);
       return;
@@ -570,6 +589,8 @@ export class SessionDO extends DurableObject<Env> {
     if (!record || record.status === "terminated") return;
     log("warn", "runtime exited", { session_id: record.id, exit_code: exit.exitCode, signal: exit.signal });
     this.emit(runtimeExitedEvent(exit));
+    this.threadRuns.runtimeLost();
+    this.threads.runtimeLost(`the runtime ${describeExit(exit)}`);
     this.turns.runtimeLost(`the runtime ${describeExit(exit)}`);
   }
 

@@ -42,7 +42,14 @@ import { type LinkState, openLink } from "./gateway-link";
 import { beamToolOf } from "./beam-tools";
 import { offersPeerTools, withPeerTools } from "./peer-tools";
 import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
-import { gatewayToolPolicy, openclawToolsConfig, TOOL_ANSWER_METHOD } from "./tool-policy";
+import { canSpawn, SPAWN_TOOL_DEFINITION, withSpawnTool } from "./spawn-tool";
+import {
+  type GatewayToolPolicy,
+  gatewayToolPolicy,
+  openclawToolsConfig,
+  TOOL_ANSWER_METHOD,
+  TOOL_POLICY_BIND_METHOD,
+} from "./tool-policy";
 import { type WorkspaceSave, WorkspaceStore } from "./workspace-store";
 
 const SECRETS_KEY = "runtime-secrets";
@@ -138,8 +145,14 @@ export class SessionRuntime {
       warmPool: this.env.RUNTIME_WARM_POOL !== "off",
       startEnv: () => {
         const agentPolicy = gatewayToolPolicy(record.agent.tools);
-        const policy = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
-        const customTools = customToolDefinitions(record.agent.tools);
+        const withPeers = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
+        const policy = canSpawn(record.agent) ? withSpawnTool(withPeers) : withPeers;
+        // The agent's custom tools, for the custom-tools plugin to offer under their own names;
+        // with `spawn_agent` for an agent that may delegate (its calls are answered by the session).
+        const customTools = [
+          ...customToolDefinitions(record.agent.tools),
+          ...(canSpawn(record.agent) ? [SPAWN_TOOL_DEFINITION] : []),
+        ];
         return {
           // First, so a credential named like one of the runtime's own variables cannot shadow it.
           ...credentials,
@@ -293,6 +306,24 @@ export class SessionRuntime {
     await this.link?.client.chatAbort({ sessionKey }).catch((err) => {
       log("warn", "chat.abort failed", { session_key: sessionKey, ...describeError(err) });
     });
+  }
+
+  /**
+   * Starts a child thread's run under its own OpenClaw session key: the tool-policy plugin is
+   * told the key's policy first (so not one of its calls runs under the parent's), its whole
+   * messages are subscribed (per-call usage), then the message is sent. Throws without a link.
+   */
+  async runChild(
+    sessionKey: string,
+    policy: GatewayToolPolicy,
+    message: string,
+    runId: string,
+  ): Promise<void> {
+    const client = this.link?.client;
+    if (!client) throw new Error("no live link to the runtime");
+    await client.request(TOOL_POLICY_BIND_METHOD, { sessionKey, policy });
+    await client.request("sessions.messages.subscribe", { key: sessionKey });
+    await client.chatSend({ sessionKey, message, idempotencyKey: runId });
   }
 
   /**

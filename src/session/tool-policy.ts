@@ -81,6 +81,12 @@ export const DISPATCH_TOOL = "tool_call";
  */
 export const TOOL_ANSWER_METHOD = "clawplane.toolPolicy.answer";
 
+/**
+ * The tool-policy plugin's gateway method that binds a policy to one OpenClaw session key
+ * (`{ sessionKey, policy }`): a child thread's calls are decided by its own agent's policy.
+ */
+export const TOOL_POLICY_BIND_METHOD = "clawplane.toolPolicy.bindSession";
+
 /** The MCP call `name(input)` is, if `name` is a tool of one of `servers`. */
 export function mcpCallOf(
   name: string,

@@ -13,6 +13,7 @@ export function unwrapUserText(text: string): string;
 export function realUserMessages(body: Body): string[];
 export function trailingToolResults(body: Body): Array<{ toolCallId: string | undefined; text: string }>;
 export function textReply(body: Body): string;
+export function resolveMode(body: Body, mode: ModelMode): ModelMode;
 export function planReply(
   body: Body,
   mode: ModelMode,

@@ -107,13 +107,29 @@ export function textReply(body) {
 }
 
 /**
+ * The mode that answers `body`: a `script` mode picks the first rule whose `when` text is in the
+ * request's last real user message (so one model double can play a parent and the sub-agents
+ * it delegates to, told apart by their tasks), else `otherwise` (default normal).
+ * @param {object} body chat.completions request body
+ * @param {import("./model-server.mjs").ModelMode} mode
+ * @returns {import("./model-server.mjs").ModelMode}
+ */
+export function resolveMode(body, mode) {
+  if (mode.kind !== "script") return mode;
+  const last = realUserMessages(body).at(-1) ?? "";
+  const rule = mode.rules.find((r) => last.includes(r.when));
+  return resolveMode(body, rule?.mode ?? mode.otherwise ?? { kind: "normal" });
+}
+
+/**
  * Decides what to answer: `{ kind: "text", text }`, `{ kind: "tool_call", name, arguments,
  * calls }` (`calls`: every call of the reply, the first one's name and arguments repeated at the
  * top) or `{ kind: "error", status, message }`.
  * @param {object} body chat.completions request body
  * @param {import("./model-server.mjs").ModelMode} mode
  */
-export function planReply(body, mode) {
+export function planReply(body, scripted) {
+  const mode = resolveMode(body, scripted);
   if (mode.kind === "error") {
     return {
       kind: "error",

@@ -14,7 +14,9 @@ export type ModelMode =
       /** Further calls in the same reply (parallel tool calls). */
       also?: Array<{ name: string; arguments?: Record<string, unknown> }>;
     }
-  | { kind: "error"; status?: number; message?: string; retryAfterSeconds?: number };
+  | { kind: "error"; status?: number; message?: string; retryAfterSeconds?: number }
+  /** The first rule whose `when` is in the last real user message answers; else `otherwise`. */
+  | { kind: "script"; rules: Array<{ when: string; mode: ModelMode }>; otherwise?: ModelMode };
 
 export interface RecordedRequest {
   seq: number;

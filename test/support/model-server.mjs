@@ -17,7 +17,7 @@
 
 import { createServer } from "node:http";
 import { pathToFileURL } from "node:url";
-import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs";
+import { chunkText, planReply, resolveMode, splitTokens, usageFor } from "./model-prompt.mjs";
 
 /**
  * @typedef {{ kind: "normal" }
@@ -26,7 +26,8 @@ import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs"
  *   | { kind: "slow", chunkDelayMs?: number, chunks?: number }
  *   | { kind: "tool_call", name: string, arguments?: Record<string, unknown>, when?: string,
  *       also?: Array<{ name: string, arguments?: Record<string, unknown> }> }
- *   | { kind: "error", status?: 500 | 429 | number, message?: string, retryAfterSeconds?: number }} ModelMode
+ *   | { kind: "error", status?: 500 | 429 | number, message?: string, retryAfterSeconds?: number }
+ *   | { kind: "script", rules: Array<{ when: string, mode: ModelMode }>, otherwise?: ModelMode }} ModelMode
  * normal: streams `echo: <text>` (or a recall list) in a few chunks.
  * burst: the normal reply, every chunk of the stream (through `[DONE]`) in one network write,
  *   as a fast upstream delivers a short reply.
@@ -39,6 +40,9 @@ import { chunkText, planReply, splitTokens, usageFor } from "./model-prompt.mjs"
  *   `tool result: <content>` (the results joined by newlines). With `when`, only requests whose
  *   last user text contains it; the others are answered as in normal mode.
  * error: answers HTTP `status` with an OpenAI error body (429 adds `retry-after`).
+ * script: `rules` of `{ when, mode }`: the first rule whose `when` text is in the request's last
+ *   real user message answers in its mode, else `otherwise` (default normal) — one double
+ *   playing a parent agent and the sub-agents it delegates to (see model-prompt.mjs resolveMode).
  */
 
 /**
@@ -138,7 +142,8 @@ export async function startModelServer(options = {}) {
 }
 
 /** Answers one chat.completions request according to `mode`. */
-function completion(res, body, record, mode) {
+function completion(res, body, record, scripted) {
+  const mode = resolveMode(body, scripted);
   const plan = planReply(body, mode);
   if (plan.kind === "error") {
     record.outcome = "error";

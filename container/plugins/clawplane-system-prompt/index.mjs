@@ -8,6 +8,11 @@
 // needs `hooks.allowConversationAccess` (container/openclaw.json5): a non-bundled plugin's
 // prompt hooks are blocked without it.
 
+// A sub-agent runs in the same gateway as a child thread under `agent:main:thread-<uuid>`
+// (src/session/thread-runs.ts) with its own agent's instructions in its first message: the
+// parent's prompt is not its prompt, so its turns get none from here.
+const CHILD_THREAD_KEY = /^agent:[^:]+:thread-/i;
+
 const entry = {
   id: "clawplane-system-prompt",
   name: "Clawplane system prompt",
@@ -15,7 +20,9 @@ const entry = {
   register(api) {
     const text = typeof api.pluginConfig?.text === "string" ? api.pluginConfig.text.trim() : "";
     if (!text) return;
-    api.on("before_prompt_build", () => ({ appendSystemContext: text }));
+    api.on("before_prompt_build", (_event, ctx) =>
+      CHILD_THREAD_KEY.test(ctx?.sessionKey ?? "") ? undefined : { appendSystemContext: text },
+    );
   },
 };
 

@@ -73,19 +73,46 @@ function denial(toolName, answer) {
     : `The user denied this ${toolName} call; it did not run.`;
 }
 
+/**
+ * Policies bound to one OpenClaw session key (a child thread's: its own agent's tools), by the
+ * session's Durable Object over the gateway (`clawplane.toolPolicy.bindSession`, admin scope).
+ * A call under any other key is decided by the session's own policy. On the process, in
+ * memory, like the answers: the agent's tools must not be able to forge a binding.
+ */
+const BINDINGS_KEY = Symbol.for("clawplane.toolPolicy.bindings");
+globalThis[BINDINGS_KEY] ??= new Map();
+const bindings = globalThis[BINDINGS_KEY];
+const BIND_METHOD = "clawplane.toolPolicy.bindSession";
+const MAX_BINDINGS = 500;
+
+function bindPolicy(params) {
+  const { sessionKey, policy } = params ?? {};
+  if (typeof sessionKey !== "string" || !sessionKey || !policy || typeof policy !== "object")
+    return "sessionKey (a non-empty string) and policy (an object) are required";
+  const key = sessionKey.toLowerCase();
+  bindings.delete(key);
+  bindings.set(key, parsePolicy(JSON.stringify(policy)));
+  while (bindings.size > MAX_BINDINGS) bindings.delete(bindings.keys().next().value);
+  return null;
+}
+
 const entry = {
   id: "clawplane-tool-policy",
   name: "Clawplane tool policy",
   description: "Applies the agent's per-tool permission policy (allow, ask, deny).",
   register(api) {
     const configured = api.pluginConfig?.policy;
-    const policy = parsePolicy(
+    const sessionPolicy = parsePolicy(
       configured === undefined ? process.env.CLAWPLANE_TOOL_POLICY : JSON.stringify(configured),
     );
+    /** The policy a call runs under: its session key's binding, else the session's own. */
+    const policyOf = (ctx) =>
+      (typeof ctx?.sessionKey === "string" && bindings.get(ctx.sessionKey.toLowerCase())) || sessionPolicy;
     api.registerTrustedToolPolicy({
       id: "agent-permissions",
       description: "The agent's per-tool permission policy (allow, ask, deny).",
-      evaluate(event) {
+      evaluate(event, ctx) {
+        const policy = policyOf(ctx);
         if (policy.broken) {
           return { block: true, blockReason: "The tool policy could not be read; no tool may run." };
         }
@@ -112,7 +139,8 @@ const entry = {
     });
     api.on(
       "before_tool_call",
-      (event) => {
+      (event, ctx) => {
+        const policy = policyOf(ctx);
         if (policy.broken || decide(policy, event.toolName) !== "ask") return undefined;
         const answer = answers.get(event.toolCallId);
         answers.delete(event.toolCallId);
@@ -129,6 +157,15 @@ const entry = {
         else respond(true, { recorded: true });
       },
       { scope: "operator.approvals" },
+    );
+    api.registerGatewayMethod(
+      BIND_METHOD,
+      ({ params, respond }) => {
+        const problem = bindPolicy(params);
+        if (problem) respond(false, undefined, { code: "INVALID_REQUEST", message: problem });
+        else respond(true, { bound: true });
+      },
+      { scope: "operator.admin" },
     );
   },
 };

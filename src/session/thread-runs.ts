@@ -1,0 +1,266 @@
+/**
+ * Sub-agents run as child threads: the session's side of `spawn_agent` (spawn-tool.ts).
+ *
+ * A spawn call is decided here, by the session's Durable Object, outside the model's reach:
+ * decideSpawn (the spawning thread's agent's `multiagent` allowlist with pinned versions, depth
+ * and concurrency caps). A refusal is answered to the call as a tool error the model reads and
+ * reported as `session.thread_spawn_refused`. An allowed spawn becomes a child thread (the
+ * thread book, the single record) that runs in the session's own runtime under its own
+ * OpenClaw session key: the tool-policy plugin is told that key's policy (the child's own
+ * agent's tools, never the parent's), the child's instructions open its task, and its gateway
+ * frames, told apart by session key, are translated into the child thread's own events. When
+ * the child's run ends, its reply goes to the parent as `agent.thread_message_received` and as
+ * the spawn call's result.
+ *
+ * Runs live in memory: a run cannot outlive the runtime it runs in. A lost runtime terminates
+ * running children (SessionThreads.runtimeLost) and the parent's turn runs again.
+ */
+import { decideSpawn } from "../domain/subagent-policy";
+import { describeError, log } from "../lib/log";
+import { costUsd, type ModelPrice } from "../llm/pricing";
+import type { EventFrame } from "../runtime/openclaw/protocol";
+import { type SessionEvent, type SessionEventBody, sessionError } from "../schemas/session-events";
+import { newEventId } from "./event-log";
+import type { SessionAgent } from "./session-record";
+import { type SessionThreads, threadAgentOf } from "./session-threads";
+import { canSpawn, readSpawnInput, withSpawnTool } from "./spawn-tool";
+import type { ThreadRow } from "./thread-book";
+import { decisionFor, type GatewayToolPolicy, gatewayToolPolicy } from "./tool-policy";
+import { type TurnOutcome, TurnTranslator } from "./turn-translator";
+
+/** A spawn call as the translator reports it. */
+export interface SpawnCall {
+  toolCallId: string;
+  toolUseId: string;
+  input: Record<string, unknown>;
+}
+
+export interface ThreadRunsHost {
+  threads: SessionThreads;
+  /** The session's own agent (the primary thread's). */
+  sessionAgent(): SessionAgent;
+  /** Appends to `threadId`'s log (absent: the primary's) and publishes it. */
+  emit(body: SessionEventBody, id?: string, threadId?: string): SessionEvent;
+  /** A saved agent at `version` (absent: latest); throws an ApiError when there is none. */
+  loadAgent(id: string, version?: number): Promise<SessionAgent>;
+  /** Answers a spawn call waiting in the runtime's custom-tools plugin. */
+  answer(toolCallId: string, text: string, isError: boolean): Promise<boolean>;
+  /** Starts a child's run under `sessionKey` with `policy` bound to that key. */
+  startRun(sessionKey: string, policy: GatewayToolPolicy, message: string, runId: string): Promise<void>;
+  prices(): Readonly<Record<string, ModelPrice>>;
+}
+
+interface ChildRun {
+  thread: ThreadRow;
+  agent: SessionAgent;
+  parentId: string;
+  /** The parent's spawn call, answered with the child's reply. */
+  toolCallId: string;
+  translator: TurnTranslator;
+  reply: string;
+  /** The child's `agent.tool_use` / `agent.mcp_tool_use` events by id (cross-posted to ask). */
+  toolUses: Map<string, SessionEventBody>;
+}
+
+/** The OpenClaw session key of a frame (agent/chat frames: `sessionKey`; session.*: `key` too). */
+function frameKey(frame: EventFrame): string | undefined {
+  const p = frame.payload as { sessionKey?: unknown; key?: unknown } | undefined;
+  const key = p?.sessionKey ?? p?.key;
+  return typeof key === "string" ? key.toLowerCase() : undefined;
+}
+
+/** The message a child starts with: its own agent's instructions, then the task. */
+function childMessage(agent: SessionAgent, task: string): string {
+  return agent.system ? `[Agent instructions]\n${agent.system}\n\n[Task]\n${task}` : task;
+}
+
+export class ThreadRuns {
+  /** Running children by their OpenClaw session key. */
+  private readonly runs = new Map<string, ChildRun>();
+  /** Spawns decided but not yet running (counted against the concurrency cap). */
+  private starting = 0;
+
+  constructor(private readonly host: ThreadRunsHost) {}
+
+  /**
+   * A `spawn_agent` call by the thread `from` (absent: the primary): decided, then refused or
+   * run. Never throws; whatever happens, the call gets an answer.
+   */
+  async onSpawnCall(call: SpawnCall, from?: { thread: ThreadRow; agent: SessionAgent }): Promise<void> {
+    const threads = this.host.threads;
+    const parent = from?.thread ?? threads.primary();
+    const parentAgent = from?.agent ?? this.host.sessionAgent();
+    const logOf = parent.parentId === null ? undefined : parent.id;
+    const refuse = async (requested: string, reason: string) => {
+      this.host.emit(
+        {
+          type: "session.thread_spawn_refused",
+          tool_use_id: call.toolUseId,
+          requested_agent: requested,
+          reason,
+        },
+        undefined,
+        logOf,
+      );
+      await this.host.answer(call.toolCallId, `Spawn refused: ${reason}`, true);
+    };
+    const input = readSpawnInput(call.input);
+    if (typeof input === "string") return refuse(String(call.input.agent ?? ""), input);
+    const running = threads.book.liveChildren().filter((t) => t.status === "running").length;
+    const verdict = decideSpawn({
+      multiagent: parentAgent.multiagent,
+      self: { id: parentAgent.id, version: parentAgent.version },
+      target: {
+        type: "agent",
+        id: input.agent === "self" ? parentAgent.id : input.agent,
+        ...(input.version !== undefined ? { version: input.version } : {}),
+      },
+      parentDepth: parent.depth,
+      running: running + this.starting,
+    });
+    if (!verdict.allowed || verdict.agent.type !== "agent") {
+      return refuse(input.agent, verdict.allowed ? "inline sub-agents are not supported" : verdict.reason);
+    }
+    this.starting++;
+    let agent: SessionAgent;
+    try {
+      agent = await this.host.loadAgent(verdict.agent.id, verdict.agent.version);
+    } catch (err) {
+      this.starting--;
+      return refuse(input.agent, err instanceof Error ? err.message : String(err));
+    }
+    // The key marks a child: the system-prompt plugin leaves its turns out (container/plugins/clawplane-system-prompt).
+    const runtimeKey = `agent:main:thread-${crypto.randomUUID()}`;
+    const thread = threads.spawn({ parent, agent: threadAgentOf(agent), runtimeKey, task: input.task });
+    this.starting--;
+    const runId = `${thread.id}:1`;
+    const policy = gatewayToolPolicy(agent.tools);
+    const childPolicy = canSpawn(agent) ? withSpawnTool(policy) : policy;
+    const run: ChildRun = {
+      thread,
+      agent,
+      parentId: parent.id,
+      toolCallId: call.toolCallId,
+      reply: "",
+      toolUses: new Map(),
+      translator: new TurnTranslator(runId, {
+        emit: (body, id) => this.childEvent(run, body, id),
+        preview: () => {},
+        newEventId,
+        permission: (tool, toolInput) => decisionFor(childPolicy, tool, toolInput),
+        mcpServers: agent.mcp_servers.map((s) => s.name),
+        customTools: new Set(),
+        customToolUse: () => {},
+        spawnCall: (nested) => void this.onSpawnCall(nested, { thread, agent }),
+      }),
+    };
+    this.runs.set(runtimeKey, run);
+    try {
+      await this.host.startRun(runtimeKey, childPolicy, childMessage(agent, input.task), runId);
+    } catch (err) {
+      log("warn", "sub-agent run could not start", { thread_id: thread.id, ...describeError(err) });
+      this.end(run, { kind: "error", message: `the sub-agent could not start: ${describeError(err).error}` });
+    }
+  }
+
+  /**
+   * A gateway frame: a running child's is translated into its thread's events (true). Frames of
+   * a child that is no longer running are dropped (true): they are no one else's.
+   */
+  onGatewayEvent(frame: EventFrame): boolean {
+    const key = frameKey(frame);
+    if (key === undefined) return false;
+    const run = this.runs.get(key);
+    if (!run) return this.host.threads.book.byRuntimeKey(key) !== null;
+    const outcome = run.translator.handle(frame);
+    if (outcome) this.end(run, outcome);
+    return true;
+  }
+
+  /**
+   * An approval OpenClaw asks for a running child's call: the child's tool_use event is
+   * cross-posted to the primary stream with `session_thread_id` (as CMA surfaces a sub-agent's
+   * permission request), and the user answers that event like any of the parent's. Null when
+   * `sessionKey` is no running child's, or the call was not reported.
+   */
+  approvalCall(
+    sessionKey: string,
+    toolCallId: string,
+  ): { toolUseId: string; input: Record<string, unknown> | undefined } | null {
+    const run = this.runs.get(sessionKey.toLowerCase());
+    const childUseId = run?.translator.toolUseIdOf(toolCallId);
+    const use = childUseId ? run?.toolUses.get(childUseId) : undefined;
+    if (!run || !use || (use.type !== "agent.tool_use" && use.type !== "agent.mcp_tool_use")) return null;
+    const posted = this.host.emit({ ...use, session_thread_id: run.thread.id });
+    return { toolUseId: posted.id, input: run.translator.toolInputOf(toolCallId) };
+  }
+
+  /** The runtime is gone: its runs with it (their threads are terminated by the caller). */
+  runtimeLost(): void {
+    this.runs.clear();
+    this.starting = 0;
+  }
+
+  /** A child's event, in its own log; its model calls' usage is added to the thread. */
+  private childEvent(run: ChildRun, body: SessionEventBody, id?: string): SessionEvent {
+    if (body.type === "agent.tool_use" || body.type === "agent.mcp_tool_use") {
+      const event = this.host.emit(body, id, run.thread.id);
+      run.toolUses.set(event.id, body);
+      return event;
+    }
+    if (body.type === "agent.message") {
+      run.reply = body.content.map((c) => c.text).join("");
+    } else if (body.type === "span.model_request_end") {
+      const u = body.model_usage;
+      this.host.threads.book.addUsage(run.thread.id, {
+        input_tokens: u.input_tokens,
+        output_tokens: u.output_tokens,
+        cache_read_input_tokens: u.cache_read_input_tokens,
+        cache_creation_input_tokens: u.cache_creation_input_tokens,
+        cost_usd: costUsd(
+          run.agent.model.id,
+          {
+            inputTokens: u.input_tokens,
+            outputTokens: u.output_tokens,
+            cacheReadTokens: u.cache_read_input_tokens,
+            cacheWriteTokens: u.cache_creation_input_tokens,
+          },
+          this.host.prices(),
+        ),
+      });
+    }
+    return this.host.emit(body, id, run.thread.id);
+  }
+
+  /** A child's run ended: the thread goes idle and the parent's spawn call gets its answer. */
+  private end(run: ChildRun, outcome: TurnOutcome): void {
+    const threads = this.host.threads;
+    this.runs.delete(run.thread.runtimeKey ?? "");
+    const parent = threads.find(run.parentId);
+    // Terminated meanwhile (archived, its runtime lost): its end is already told; only the
+    // parent's call still needs its answer.
+    if (threads.book.get(run.thread.id)?.status === "terminated") {
+      void this.host.answer(
+        run.toolCallId,
+        "The sub-agent's thread was terminated before it finished.",
+        true,
+      );
+      return;
+    }
+    if (outcome.kind === "end_turn") {
+      threads.setStatus(run.thread, "idle");
+      const reply = run.reply || "(the sub-agent finished without a reply)";
+      if (parent) threads.message(run.thread, parent, reply);
+      void this.host.answer(run.toolCallId, reply, false);
+      return;
+    }
+    if (outcome.kind === "error") {
+      this.host.emit(sessionError("unknown_error", outcome.message, "exhausted"), undefined, run.thread.id);
+      threads.setStatus(run.thread, "idle", { type: "retries_exhausted" });
+      void this.host.answer(run.toolCallId, `The sub-agent failed: ${outcome.message}`, true);
+      return;
+    }
+    threads.setStatus(run.thread, "idle");
+    void this.host.answer(run.toolCallId, "The sub-agent was stopped before it finished.", true);
+  }
+}
