@@ -10,6 +10,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, callJson, MINIMAL_AGENT } from "../helpers/api";
+import { connectTeleport } from "../helpers/teleport";
 import { addMember, createPlane, memberSession } from "../helpers/planes";
 import { mintSessionToken } from "../helpers/session-token";
 import { waitFor } from "../helpers/wait";
@@ -100,14 +101,7 @@ describe("beam_agent calls of a session's runtime", { timeout: 240_000 }, () => 
     const unconfigured = await delegate(token, { tool_call_id: "c2", task: "x" });
     expect(unconfigured.body.error.details.error_code).toBe("teleport_not_configured");
 
-    const put = await callJson("/v1/teleport/connection", {
-      method: "PUT",
-      body: {
-        proxy_address: "acme.teleport.sh:443",
-        bot_name: "clawplane",
-        credential: { type: "join_token", token: JOIN_TOKEN },
-      },
-    });
+    const put = await connectTeleport(JOIN_TOKEN);
     expect(put.status).toBe(200);
     const tooLong = await delegate(token, { tool_call_id: "c3", task: "x", timeout: 601, publish: true });
     expect(tooLong.status).toBe(400);

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createBeamRun } from "../../src/beams/beam-runs";
 import { createDb } from "../../src/db/client";
 import { callJson, createKey } from "../helpers/api";
+import { connectTeleport } from "../helpers/teleport";
 import { createPlane } from "../helpers/planes";
 
 const JOIN_TOKEN = "tbot-join-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
@@ -34,14 +35,7 @@ async function recordRun(sessionId: string, toolCallId: string, createdAt = Date
 
 describe("teleport connection", () => {
   it("stores the bot credential sealed and never returns it", async () => {
-    const put = await callJson("/v1/teleport/connection", {
-      method: "PUT",
-      body: {
-        proxy_address: "acme.teleport.sh:443",
-        bot_name: "clawplane",
-        credential: { type: "join_token", token: JOIN_TOKEN },
-      },
-    });
+    const put = await connectTeleport(JOIN_TOKEN);
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({
       type: "teleport_connection",

@@ -13,6 +13,7 @@ import { envelopeKeyId } from "../../src/lib/sealed-secrets";
 import { openTailnetClient, putTailnetConnection } from "../../src/peers/tailnet-client";
 import { openChannelSecrets, reencryptChannelSecrets } from "../../src/vaults/channel-secrets";
 import { callJson } from "../helpers/api";
+import { connectTeleport } from "../helpers/teleport";
 import { channelAgent, whatsappAccount } from "../helpers/channels";
 
 const WA = inject("whatsappApiUrl");
@@ -36,14 +37,7 @@ describe("key rotation", () => {
     });
     expect(channel.status).toBe(201);
     const joinToken = `join-${crypto.randomUUID()}`;
-    const put = await callJson("/v1/teleport/connection", {
-      method: "PUT",
-      body: {
-        proxy_address: "acme.teleport.sh:443",
-        bot_name: "clawplane",
-        credential: { type: "join_token", token: joinToken },
-      },
-    });
+    const put = await connectTeleport(joinToken);
     expect(put.status).toBe(200);
 
     const channelRow = () =>

@@ -18,6 +18,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait";
 import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
+import { filesContaining } from "./support";
 import { type SessionEvent, sendAndWait, sendEventsAndWait } from "../support/session-driver";
 import { startTeleportTenant, type TeleportTenant } from "../support/teleport/tenant.mjs";
 
@@ -221,19 +222,7 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
     expect(runtimes).toBeGreaterThan(0);
     // Their state dirs (config, transcripts, logs).
     for (const dir of (await readdir(tmpdir())).filter((d) => d.startsWith("clawplane-openclaw-"))) {
-      for (const s of secrets) expect(await grep(join(tmpdir(), dir), s), dir).toEqual([]);
+      for (const s of secrets) expect(await filesContaining(join(tmpdir(), dir), s), dir).toEqual([]);
     }
   });
 });
-
-async function grep(dir: string, needle: string): Promise<string[]> {
-  const hits: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const text = await readFile(path, "utf8").catch(() => "");
-    if (text.includes(needle)) hits.push(path);
-  }
-  return hits;
-}

@@ -18,6 +18,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait";
 import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
+import { filesContaining } from "./support";
 import { type ModelServer, startModelServer } from "../support/model-server.mjs";
 import { type OpenClawProcess, startOpenClaw } from "../support/openclaw-process.mjs";
 import { lastAgentText, type SessionEvent, sendAndWait } from "../support/session-driver";
@@ -270,20 +271,8 @@ describe("tailnet peers against a plain OpenClaw gateway", { timeout: 400_000 },
     // Their state dirs (config, transcripts, logs), all but the plain gateway's.
     const dirs = (await readdir(tmpdir())).filter((d) => d.startsWith("clawplane-openclaw-"));
     for (const dir of dirs.map((d) => join(tmpdir(), d)).filter((d) => d !== gateway.stateDir)) {
-      const hits = await grep(dir, PEER_TOKEN);
+      const hits = await filesContaining(dir, PEER_TOKEN);
       expect(hits, dir).toEqual([]);
     }
   });
 });
-
-async function grep(dir: string, needle: string): Promise<string[]> {
-  const hits: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const text = await readFile(path, "utf8").catch(() => "");
-    if (text.includes(needle)) hits.push(path);
-  }
-  return hits;
-}

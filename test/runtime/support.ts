@@ -4,6 +4,8 @@
  * with deadlines (never fixed sleeps).
  */
 
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { GatewayClient, WebSocketLike } from "../../src/runtime/openclaw/gateway-client";
 import type { ChatEventPayload, EventFrame } from "../../src/runtime/openclaw/protocol";
 
@@ -99,4 +101,20 @@ function isChat(frame: EventFrame, runId: string): boolean {
 
 function chatPayload(frame: EventFrame): ChatEventPayload {
   return frame.payload as ChatEventPayload;
+}
+
+/**
+ * The files under `dir` (recursively) whose text contains `needle`: a secret must be in none of
+ * a runtime's state dir (config, transcripts, logs). A missing dir has none.
+ */
+export async function filesContaining(dir: string, needle: string): Promise<string[]> {
+  const hits: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const text = await readFile(path, "utf8").catch(() => "");
+    if (text.includes(needle)) hits.push(path);
+  }
+  return hits;
 }
