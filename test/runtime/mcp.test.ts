@@ -137,8 +137,9 @@ describe("an agent's MCP server with a vault credential, on a real gateway", () 
     });
     const configPath = environ.find((line) => line.startsWith("OPENCLAW_CONFIG_PATH="))!.split("=")[1]!;
     const stateDir = environ.find((line) => line.startsWith("OPENCLAW_STATE_DIR="))!.split("=")[1]!;
-    const included = readText(`${configPath.slice(0, configPath.lastIndexOf("/"))}/clawplane-mcp.json`);
-    expect(JSON.parse(included)).toEqual(mcpConfig);
+    // The document as the gateway reads it: included by its root config, beside it.
+    const included = readText(`${configPath.slice(0, configPath.lastIndexOf("/"))}/clawplane-session.json`);
+    expect(JSON.parse(included).mcp).toEqual(mcpConfig);
     const scan = filesContaining(stateDir, MCP_BEARER);
     expect(scan.scanned).toBeGreaterThan(3);
     expect(scan.found).toEqual([]);

@@ -59,7 +59,7 @@ afterAll(async () => {
 const COLD_TURN_MS = 240_000;
 
 describe("around a turn's model call, with a real gateway", { timeout: 2 * COLD_TURN_MS }, () => {
-  it("reports a cold start as span.runtime_start → span.runtime_ready before the first model call, and a warm turn not at all", async () => {
+  it("reports a cold start as span.runtime_start → span.runtime_warm_pool → span.runtime_ready before the first model call, and a warm turn not at all", async () => {
     const sessionId = await sessionWithModel("gpt-4o");
     const cold = await sendAndWait(client, sessionId, "hello cold start", { timeoutMs: COLD_TURN_MS });
     const types = typesOf(cold);
@@ -74,7 +74,16 @@ describe("around a turn's model call, with a real gateway", { timeout: 2 * COLD_
     ].map((type) => types.indexOf(type));
     expect(order.every((index) => index >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(types.filter((t) => t.startsWith("span.runtime_"))).toHaveLength(2);
+    // The start says how the warm pool served it: this stack runs no pool, so a cold boot.
+    expect(types.filter((t) => t.startsWith("span.runtime_"))).toEqual([
+      "span.runtime_start",
+      "span.runtime_warm_pool",
+      "span.runtime_ready",
+    ]);
+    expect(cold.find((e) => e.type === "span.runtime_warm_pool")).toMatchObject({
+      outcome: "missed",
+      code: "pool_off",
+    });
 
     const start = cold.find((e) => e.type === "span.runtime_start")!;
     const ready = cold.find((e) => e.type === "span.runtime_ready")!;
@@ -93,6 +102,7 @@ describe("around a turn's model call, with a real gateway", { timeout: 2 * COLD_
     for await (const event of client.beta.sessions.events.list(sessionId)) listed.push(event.type as string);
     expect(listed.filter((t) => t.startsWith("span.runtime_"))).toEqual([
       "span.runtime_start",
+      "span.runtime_warm_pool",
       "span.runtime_ready",
     ]);
   });
