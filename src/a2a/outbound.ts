@@ -98,19 +98,23 @@ async function send(db: Db, request: Request, caller: Caller, ctx: PeerCallConte
     await audit(db, ctx, caller, body.peer, "failure", 404, "peer_not_found");
     return failure("peer_not_found", `you have no peer named '${body.peer}' (peer_list shows yours)`, 404);
   }
+  // This message's row in the peer traffic log, whatever becomes of it.
+  const traffic = {
+    direction: "out" as const,
+    peerId: peer.id,
+    agentId: caller.agentId,
+    sessionId: caller.sessionId,
+    planeId: peer.planeId,
+    bytesIn: utf8Bytes(body.message),
+    via: transportVia(ctx.env),
+  };
   if (!(await withinRateLimit(ctx.env, peer))) {
     await audit(db, ctx, caller, peer.id, "failure", 429, "rate_limited");
     await recordPeerMessage(db, {
-      direction: "out",
-      peerId: peer.id,
-      agentId: caller.agentId,
-      sessionId: caller.sessionId,
-      planeId: peer.planeId,
-      bytesIn: utf8Bytes(body.message),
+      ...traffic,
       bytesOut: 0,
       outcome: "failure",
       state: "rate_limited",
-      via: transportVia(ctx.env),
       durationMs: null,
     });
     return failure(
@@ -144,18 +148,11 @@ async function send(db: Db, request: Request, caller: Caller, ctx: PeerCallConte
       .catch((err) =>
         log("warn", "peer reply event not recorded", { session_id: caller.sessionId, ...describeError(err) }),
       );
-    const bytes = utf8Bytes(body.message);
     await recordPeerMessage(db, {
-      direction: "out",
-      peerId: peer.id,
-      agentId: caller.agentId,
-      sessionId: caller.sessionId,
-      planeId: peer.planeId,
-      bytesIn: bytes,
+      ...traffic,
       bytesOut: utf8Bytes(reply.text),
       outcome: reply.isError ? "failure" : "success",
       state: reply.state,
-      via: transportVia(ctx.env),
       durationMs: Date.now() - started,
     });
     await audit(
@@ -170,7 +167,7 @@ async function send(db: Db, request: Request, caller: Caller, ctx: PeerCallConte
     log("info", "peer message out", {
       session_id: caller.sessionId,
       peer_id: peer.id,
-      bytes,
+      bytes: traffic.bytesIn,
       state: reply.state,
     });
     return reply;
