@@ -457,12 +457,16 @@ export const SessionEventSchema = z
       result: z.enum(["installed", "cached", "failed"]),
       /** Milliseconds from the start to the set being usable (or the failure). */
       duration_ms: z.number().int().nonnegative(),
-      /** Each installer run, in order (a cached set still runs apt, which installs system-wide). */
+      /**
+       * Each installer run, in order. apt installs system-wide, outside the cache, so a cached set
+       * still lists its apt packages: `present` when the system already had every one of them (at
+       * its pin), and apt did not run.
+       */
       steps: z.array(
         z.object({
           manager: z.enum(PACKAGE_MANAGERS),
           package: z.string(),
-          result: z.enum(["installed", "failed"]),
+          result: z.enum(["installed", "present", "failed"]),
           duration_ms: z.number().int().nonnegative(),
         }),
       ),

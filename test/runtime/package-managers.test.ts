@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -131,6 +131,47 @@ describe("package managers against their registries' doubles", { timeout: 240_00
       expect(cached).toMatchObject({ result: "cached", steps: [], error: null });
       expect(registries.requests.length).toBe(requests);
       expect(run("cargo-hello")).toBe("cargo-hello 1.0.0");
+    },
+  );
+
+  it.skipIf(!has("dpkg-query"))(
+    "apt packages the system already has, at their pins, are reported present and apt never runs; a missing pin runs apt",
+    async () => {
+      // apt-get and sudo stand-ins that record being run and fail: apt must not be reached when
+      // dpkg's database already has every package.
+      const stubs = join(dir, "apt-stubs");
+      const ran = join(dir, "apt-ran");
+      await mkdir(stubs, { recursive: true });
+      for (const name of ["apt-get", "sudo"]) {
+        await writeFile(join(stubs, name), `#!/bin/sh\necho "$0 $*" >> ${ran}\nexit 1\n`, { mode: 0o755 });
+      }
+      const aptEnv = { ...env, PATH: `${stubs}:${env.PATH}` };
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+      const version = execFileSync("dpkg-query", ["-W", "-f=${Version}", "dpkg"], { encoding: "utf8" });
+      const apt = (n: number, specs: string[]) =>
+        installPackageSet({
+          key: key(n),
+          packages: { apt: specs },
+          packagesDir: join(dir, "runtime"),
+          cacheDir: join(dir, "cache"),
+          env: aptEnv,
+        });
+
+      const present = await apt(20, ["dpkg", `coreutils`, `dpkg=${version}`]);
+      expect(present).toMatchObject({
+        error: null,
+        steps: [
+          { manager: "apt", package: "dpkg", result: "present", duration_ms: 0 },
+          { manager: "apt", package: "coreutils", result: "present", duration_ms: 0 },
+          { manager: "apt", package: `dpkg=${version}`, result: "present", duration_ms: 0 },
+        ],
+      });
+      expect(existsSync(ran)).toBe(false);
+
+      // Another version than the system's is not present: apt runs (here: the failing stand-in).
+      const other = await apt(21, ["dpkg", `dpkg=${version}.not-this`]);
+      expect(other).toMatchObject({ result: "failed", error: { manager: "apt", package: "dpkg" } });
+      expect(existsSync(ran)).toBe(true);
     },
   );
 });

@@ -5,7 +5,8 @@ export type PackageManager = "apt" | "cargo" | "gem" | "go" | "npm" | "pip";
 export interface InstallStep {
   manager: PackageManager;
   package: string;
-  result: "installed" | "failed";
+  /** `present`: an apt package the system already had (at its pin), so apt did not run. */
+  result: "installed" | "present" | "failed";
   duration_ms: number;
 }
 

@@ -8,7 +8,8 @@
 // which is what the agent's PATH names (paths.mjs), as do `~/.node_modules` and a `.pth` file in
 // Python's user site (activate below). A set
 // whose entry exists is restored by that pointer alone ("cached"). apt installs system-wide,
-// outside any entry, so its packages run on every install (apt itself skips what is there).
+// outside any entry: its packages are checked on every install with dpkg-query, and apt runs only
+// when one is missing (or at another version than its pin).
 //
 // Specs are passed to each installer as given: the Worker checked them against each manager's
 // syntax when the environment was saved (src/schemas/package-specs.ts). Each package is one
@@ -193,6 +194,36 @@ async function aptAccess(env) {
   };
 }
 
+/**
+ * Whether the system already has Debian package `spec` ("name" or "name=version", the grammar the
+ * Worker checked) installed, at the pinned version when it names one. `dpkg-query` reads dpkg's
+ * database and needs no root; any failure (not installed, no dpkg) counts as absent.
+ */
+async function aptPackagePresent(spec) {
+  const [name, version] = spec.split("=", 2);
+  const said = await new Promise((resolve) => {
+    let output = "";
+    let child;
+    try {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
+      child = spawn("dpkg-query", ["-W", "-f=${Status}\t${Version}", name], {
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+    } catch {
+      resolve(null);
+      return;
+    }
+    child.stdout.on("data", (chunk) => {
+      output += chunk.toString("utf8");
+    });
+    child.once("error", () => resolve(null));
+    child.once("close", (code) => resolve(code === 0 ? output : null));
+  });
+  if (!said) return false;
+  const [status, installed] = said.split("\t");
+  return status === "install ok installed" && (version === undefined || installed === version);
+}
+
 async function readManifest(dir) {
   try {
     return JSON.parse(await readFile(join(dir, MANIFEST), "utf8"));
@@ -281,7 +312,18 @@ export async function installPackageSet({ key, packages, packagesDir, cacheDir, 
   };
 
   const apt = packages.apt ?? [];
-  if (apt.length > 0) {
+  // A runtime that already has every apt package (a gateway restarted in the same container, or
+  // one booted with its environment's packages) skips apt entirely: `apt-get update` alone costs
+  // 10–15 s, and the packages are system-wide, so nothing else would change.
+  // (Local runtimes refuse apt whatever the host has, so that an environment behaves the same on
+  // every developer's machine.)
+  const aptPresent =
+    apt.length > 0 &&
+    env.CLAWPLANE_PACKAGES_APT !== "off" &&
+    (await Promise.all(apt.map(aptPackagePresent))).every(Boolean);
+  if (aptPresent) {
+    for (const spec of apt) steps.push({ manager: "apt", package: spec, result: "present", duration_ms: 0 });
+  } else if (apt.length > 0) {
     const access = await aptAccess(env);
     if (access.refused) {
       return { result: "failed", steps, error: { manager: "apt", package: apt[0], message: access.refused } };
