@@ -111,7 +111,7 @@ export class RuntimePoolMember extends DurableObject<Env> {
     // A failed warm-up turn still loaded what a first turn loads; the gateway is claimable.
     await res.body?.cancel();
     const record = this.record();
-    if (!record || record.state !== "warming") throw new Error("the member was retired while warming");
+    if (record?.state !== "warming") throw new Error("the member was retired while warming");
     this.save({ ...record, state: "idle", readyAt: Date.now() });
   }
 
@@ -123,8 +123,7 @@ export class RuntimePoolMember extends DurableObject<Env> {
   /** Hands the member to `sessionId`, once; throws when it is not idle (dead, retired, claimed). */
   async assign(sessionId: string): Promise<void> {
     const record = this.record();
-    if (!record || record.state !== "idle")
-      throw new Error(`pool member is ${record?.state ?? "unknown"}, not idle`);
+    if (record?.state !== "idle") throw new Error(`pool member is ${record?.state ?? "unknown"}, not idle`);
     if (!this.ctx.container?.running) throw new Error("pool member's container is not running");
     this.save({ ...record, state: "claimed", sessionId });
   }
@@ -160,11 +159,7 @@ export class RuntimePoolMember extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const sessionId = request.headers.get(POOL_SESSION_HEADER) ?? "";
     const record = this.record();
-    if (
-      !record ||
-      record.state !== "claimed" ||
-      !(await timingSafeEqualStrings(sessionId, record.sessionId ?? ""))
-    )
+    if (record?.state !== "claimed" || !(await timingSafeEqualStrings(sessionId, record.sessionId ?? "")))
       return new Response("this runtime serves another session", { status: 403 });
     const port = Number(request.headers.get(POOL_PORT_HEADER));
     const headers = new Headers(request.headers);
@@ -207,7 +202,7 @@ export class RuntimePoolMember extends DurableObject<Env> {
 
   private owned(sessionId: string): MemberRecord {
     const record = this.record();
-    if (!record || record.state !== "claimed" || record.sessionId !== sessionId)
+    if (record?.state !== "claimed" || record.sessionId !== sessionId)
       throw new Error("this runtime serves another session");
     return record;
   }
