@@ -169,7 +169,8 @@ export function writeContainerConfig(repoRoot, dir, containerEngine) {
     /^class_name\s*=\s*"(SessionDO|RuntimePoolMember)"/m.test(block) ? block : "",
   );
   for (const key of RELATIVE_PATH_KEYS) {
-    const re = new RegExp(`^(${key}\\s*=\\s*)"([^"]+)"`, "m");
+    // Every occurrence: both session container classes name the image.
+    const re = new RegExp(`^(${key}\\s*=\\s*)"([^"]+)"`, "gm");
     if (!re.test(text)) throw new Error(`wrangler.toml has no ${key} = "..." line to rewrite`);
     text = text.replace(re, (_m, lhs, path) => `${lhs}${JSON.stringify(resolve(repoRoot, path))}`);
   }
