@@ -91,7 +91,7 @@ describe("the container warm pool", () => {
       const relevant = worker
         .logs()
         .split("\n")
-        .filter((l) => !/wrangler:info|"msg":"request"/.test(l));
+        .filter((l) => !/wrangler:info|"msg":"request"|^Step |^ ---> |^Removing|^Successfully/.test(l));
       console.log(`--- wrangler dev output (tail) ---\n${relevant.slice(-80).join("\n")}`);
     });
     // The first status read wakes the pool; it boots and warms its one member.
@@ -126,6 +126,10 @@ describe("the container warm pool", () => {
       timeoutMs: WARM_TURN_TIMEOUT_MS,
     });
     const firstReplyMs = Date.now() - created;
+    onTestFailed(() => {
+      const shown = events.filter((e) => /runtime_warm_pool|session\.error/.test(e.type));
+      console.log(`--- the turn's pool and error events ---\n${JSON.stringify(shown, null, 2)}`);
+    });
     expectCompletedTurn(events);
     expect(lastAgentText(events)).toBe("echo: hello warm pool");
     const span = events.find((e) => e.type === "span.runtime_warm_pool") as any;
