@@ -86,6 +86,9 @@ export async function startContainerPlatform() {
   const bridge = bridgeHostAddress();
   const forwarder = await startBridgeForwarder(bridge, port);
   onCleanup(() => forwarder.close());
+  // The pool containers' warm-up turn: the model server (the local stand-in intercepts nothing).
+  const warmup = await startBridgeForwarder(bridge, Number(new URL(model.url).port));
+  onCleanup(() => warmup.close());
   const dockerHost = await workerdDockerHost({ gateway: bridge });
   onCleanup(() => dockerHost.close());
   let worker;
@@ -110,6 +113,7 @@ export async function startContainerPlatform() {
           LLM_UPSTREAM_BASE_URL: model.url,
           LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
           RUNTIME_LLM_BASE_URL: `http://host.docker.internal:${forwarder.port}/llm/v1`,
+          RUNTIME_POOL_WARMUP_BASE_URL: `http://host.docker.internal:${warmup.port}/v1`,
           ...vars,
         },
       });

@@ -40,6 +40,8 @@ const WARM_TURN_TIMEOUT_MS = 120_000;
 
 let model: ModelServer;
 let forwarder: BridgeForwarder;
+/** The pool container's way to the model server for its warm-up turn (nothing is intercepted here). */
+let warmupForwarder: BridgeForwarder;
 let dockerHost: WorkerdDockerHost | undefined;
 let worker: ContainerWorker;
 let client: Anthropic;
@@ -57,6 +59,7 @@ beforeAll(async () => {
   const workerPort = await freePort();
   const bridgeHost = bridgeHostAddress();
   forwarder = await startBridgeForwarder(bridgeHost, workerPort);
+  warmupForwarder = await startBridgeForwarder(bridgeHost, Number(new URL(model.url).port));
   dockerHost = await workerdDockerHost({ gateway: bridgeHost });
   worker = await startContainerWorker({
     port: workerPort,
@@ -67,6 +70,7 @@ beforeAll(async () => {
       LLM_UPSTREAM_BASE_URL: model.url,
       LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
       RUNTIME_LLM_BASE_URL: `http://host.docker.internal:${forwarder.port}/llm/v1`,
+      RUNTIME_POOL_WARMUP_BASE_URL: `http://host.docker.internal:${warmupForwarder.port}/v1`,
       CONTAINER_POOL_MIN_IDLE: "1",
       CONTAINER_POOL_MAX: "1",
     },
@@ -81,6 +85,7 @@ afterAll(async () => {
   const removed = await removeContainers(ours);
   if (removed.length) console.log(`removed leftover containers: ${removed.map((id) => id.slice(0, 12))}`);
   await forwarder?.close();
+  await warmupForwarder?.close();
   await dockerHost?.close();
   await model?.close();
 }, 120_000);

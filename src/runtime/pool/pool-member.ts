@@ -79,9 +79,9 @@ export class RuntimePoolMember extends DurableObject<Env> {
     await runtime.start({
       env: {
         OPENCLAW_GATEWAY_TOKEN: poolToken,
-        // The dev/test override points sessions' models elsewhere (the e2e: the host); the
-        // warm-up follows it there, since the local container stand-in intercepts nothing.
-        CLAWPLANE_LLM_BASE_URL: this.env.RUNTIME_LLM_BASE_URL || `http://${POOL_WARMUP_HOST}/v1`,
+        // The warm-up model, intercepted to PoolWarmupEntrypoint. Where nothing is intercepted
+        // (the local container stand-in) RUNTIME_POOL_WARMUP_BASE_URL names another that answers.
+        CLAWPLANE_LLM_BASE_URL: this.env.RUNTIME_POOL_WARMUP_BASE_URL || `http://${POOL_WARMUP_HOST}/v1`,
         CLAWPLANE_SESSION_TOKEN: "pool-placeholder",
         CLAWPLANE_POOL_MEMBER: "1",
         // The warm-up turn goes through OpenClaw's chat completions endpoint; the session's
@@ -108,8 +108,11 @@ export class RuntimePoolMember extends DurableObject<Env> {
         }),
       )
       .catch((err: unknown) => new Response(String(err), { status: 599 }));
-    // A failed warm-up turn still loaded what a first turn loads; the gateway is claimable.
-    await res.body?.cancel();
+    // A failed warm-up turn fails the member: OpenClaw puts a provider whose call failed on auth
+    // into a cooldown that outlives the claim's new key (seen in the e2e: the session's first
+    // turn was refused "temporarily disabled after a provider auth/billing failure").
+    const text = await res.text();
+    if (!res.ok) throw new Error(`the warm-up turn failed (HTTP ${res.status}): ${text.slice(0, 200)}`);
     const record = this.record();
     if (record?.state !== "warming") throw new Error("the member was retired while warming");
     this.save({ ...record, state: "idle", readyAt: Date.now() });
