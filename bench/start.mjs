@@ -15,14 +15,20 @@
  *             misses' reasons, and create → first token of each kind.
  * "First token" is the first `event_delta` preview of agent.message, else the `agent.message`.
  *
- *   node bench/start.mjs [--cold 10] [--warm 10] [--pool 2]
+ *   node bench/start.mjs [--cold 10] [--warm 10] [--pool 2] [--containers]
+ *
+ * `--containers`: the same phases with REAL containers (the e2e's setup: `wrangler dev
+ * --enable-containers`, Docker through ../shared/tools/local-containers; run it under
+ * `flock /work/notes/e2e.lock` after `eval "$(../shared/tools/local-containers/setup.sh)"`). The
+ * container pool's size is a Worker var, so each phase restarts the Worker with its size (not
+ * counted), and its status is `GET /v1/runtime_pool`.
  *
  * Every session is deleted after its turn (its gateway with it). Timings come from this machine.
  */
 import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import { SseSubscriber } from "./lib/sse.mjs";
-import { ADMIN_KEY, cleanup, startPlatform } from "./lib/stack.mjs";
+import { ADMIN_KEY, cleanup, startContainerPlatform, startPlatform } from "./lib/stack.mjs";
 import { ms, row, summary } from "./lib/stats.mjs";
 
 const { values: args } = parseArgs({
@@ -30,8 +36,10 @@ const { values: args } = parseArgs({
     cold: { type: "string", default: "10" },
     warm: { type: "string", default: "10" },
     pool: { type: "string", default: "2" },
+    containers: { type: "boolean", default: false },
   },
 });
+const CONTAINERS = args.containers;
 const COLD = Number(args.cold);
 const WARM = Number(args.warm);
 const POOL = Number(args.pool);
@@ -43,6 +51,18 @@ const log = (line) => console.error(`[bench:start] ${line}`);
 let ctx;
 
 async function pool(method = "GET", body) {
+  if (CONTAINERS) {
+    if (method === "PUT") {
+      // A new size is a new Worker (and a fresh D1: the agent and environment are made again).
+      ctx.worker = await ctx.containers.startWorker({
+        CONTAINER_POOL_MIN_IDLE: String(body.min),
+        CONTAINER_POOL_MAX: String(body.max),
+      });
+      await setup();
+    }
+    const res = await fetch(`${ctx.worker.origin}/v1/runtime_pool`, { headers: authHeaders });
+    return res.json();
+  }
   const res = await fetch(`${ctx.supervisor.origin}/pool`, {
     method,
     headers: body ? { "content-type": "application/json" } : undefined,
@@ -101,8 +121,8 @@ function percentileOf(values, p) {
   return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN;
 }
 
-async function main() {
-  ctx = await startPlatform();
+/** The client, agent and environment on the current Worker. */
+async function setup() {
   ctx.client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: ctx.worker.origin, maxRetries: 0 });
   ctx.agentId = (
     await ctx.client.beta.agents.create({
@@ -113,6 +133,14 @@ async function main() {
     })
   ).id;
   ctx.environmentId = (await ctx.client.beta.environments.create({ name: `bench-start-${Date.now()}` })).id;
+}
+
+async function main() {
+  if (CONTAINERS) ctx = { containers: await startContainerPlatform() };
+  else {
+    ctx = await startPlatform();
+    await setup();
+  }
 
   await pool("PUT", { min: 0, max: 0 });
   const cold = [];
@@ -143,7 +171,9 @@ async function main() {
 
   const claimed = (turns) => turns.filter((t) => t.pool?.outcome === "claimed");
   const missed = (turns) => turns.filter((t) => t.pool?.outcome !== "claimed");
-  console.log(`\nStart benchmark (pool ${POOL}; create → first token, ms)\n`);
+  console.log(
+    `\nStart benchmark (${CONTAINERS ? "real containers" : "local gateways"}, pool ${POOL}; create → first token, ms)\n`,
+  );
   console.log(row("", ["    n", "      p50", "      p95", "      min", "      max"]));
   console.log(
     line(

@@ -19,6 +19,8 @@
 #                            the Worker's MCP proxy; no secrets); written to clawplane-mcp.json
 #   CLAWPLANE_TOOLS_CONFIG   the tools OpenClaw may offer the model (`allow`/`deny`, JSON);
 #                            written to clawplane-tools.json
+#   CLAWPLANE_POOL_MEMBER    1: a warm pool runtime with no session yet; port 18790 also serves the
+#                            claim (session-claim.mjs) that applies a session's document to it
 #   CLAWPLANE_CUSTOM_TOOLS   the agent's custom tools (JSON `[{name, description, input_schema}]`);
 #                            installed as $OPENCLAW_STATE_DIR/clawplane-custom-tools
 set -eu
@@ -89,6 +91,8 @@ eval "$(node "$CLAWPLANE_PLUGINS_DIR/clawplane-packages/paths.mjs")"
 cd "$CLAWPLANE_WORKSPACE_DIR"
 # The workspace archive endpoint (port 18790, gateway token required): the session's object saves
 # /workspace through it after each turn and puts it back into a fresh container.
-node /app/workspace-archive.mjs &
+# A warm pool member (CLAWPLANE_POOL_MEMBER=1) also takes its claiming session's document there
+# (session-claim.mjs), written beside the root config.
+CLAWPLANE_CONFIG_DIR="$config_dir" node /app/workspace-archive.mjs &
 # --bind lan: listen on 0.0.0.0 so the platform can reach port 18789 from outside the container.
 exec openclaw gateway run --port 18789 --bind lan "$@"

@@ -30,6 +30,7 @@ import { join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { createGunzip, createGzip } from "node:zlib";
+import { sessionClaimHandler } from "./session-claim.mjs";
 
 /** Port of the standalone server inside the container (see WORKSPACE_PORT in src/runtime/agent-runtime.ts). */
 export const WORKSPACE_ARCHIVE_PORT = 18790;
@@ -38,13 +39,15 @@ const GZIP_LEVEL = 1;
 
 /**
  * The request handler for one runtime's workspace.
- * @param {{ dir: string, token: string }} options the workspace directory and the bearer it accepts
+ * @param {{ dir: string, token: string | (() => string) }} options the workspace directory and the
+ *   bearer it accepts (a function: the bearer of the moment, for a pool runtime a claim changes)
  * @returns {(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, path: string) => Promise<void>}
  */
 export function workspaceArchiveHandler({ dir, token }) {
   let restored = false;
   return async (req, res, path) => {
-    if (!authorized(req, token)) return reply(res, 401, { error: "missing or wrong bearer token" });
+    if (!authorized(req, typeof token === "function" ? token() : token))
+      return reply(res, 401, { error: "missing or wrong bearer token" });
     const url = new URL(path, "http://workspace");
     if (req.method === "GET" && url.pathname === "/state") {
       const scan = await scanWorkspace(dir);
@@ -200,13 +203,30 @@ function reply(res, status, body) {
 }
 
 // CLI (the container): serve $CLAWPLANE_WORKSPACE_DIR on 0.0.0.0:18790 for the platform's port
-// forwarding, guarded by the gateway token.
+// forwarding, guarded by the gateway token. A warm pool member's container
+// (CLAWPLANE_POOL_MEMBER=1) also serves `PUT /session` (session-claim.mjs): the claim that makes it
+// one session's, after which the session's gateway token is the one accepted here.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dir = process.env.CLAWPLANE_WORKSPACE_DIR ?? "/workspace";
-  const handle = workspaceArchiveHandler({ dir, token: process.env.OPENCLAW_GATEWAY_TOKEN ?? "" });
+  let token = process.env.OPENCLAW_GATEWAY_TOKEN ?? "";
+  const handle = workspaceArchiveHandler({ dir, token: () => token });
+  const claim =
+    process.env.CLAWPLANE_POOL_MEMBER === "1"
+      ? sessionClaimHandler({
+          configDir: process.env.CLAWPLANE_CONFIG_DIR ?? "/app",
+          workspaceDir: dir,
+          logFile: join(process.env.OPENCLAW_STATE_DIR ?? "/data/state", "logs", "openclaw.log"),
+          token: () => token,
+          onClaimed: (gatewayToken) => {
+            token = gatewayToken;
+          },
+        })
+      : undefined;
   const port = Number(process.env.CLAWPLANE_WORKSPACE_PORT ?? WORKSPACE_ARCHIVE_PORT);
   createServer((req, res) => {
-    handle(req, res, req.url ?? "/").catch((error) => {
+    const path = req.url ?? "/";
+    const served = claim && path === "/session" ? claim(req, res) : handle(req, res, path);
+    served.catch((error) => {
       if (!res.headersSent) reply(res, 500, { error: String(error?.message ?? error) });
       else res.destroy(error);
     });

@@ -11,7 +11,10 @@ export { EgressEntrypoint } from "./entrypoints/egress";
 export { TeleportConnectorDO } from "./beams/connector-do";
 export { LlmProxyEntrypoint } from "./entrypoints/llm-proxy";
 export { McpProxyEntrypoint } from "./entrypoints/mcp-proxy";
+export { PoolWarmupEntrypoint } from "./entrypoints/pool-warmup";
 export { RateLimiter } from "./rate-limit/rate-limiter-do";
+export { RuntimePoolCoordinator } from "./runtime/pool/pool-coordinator";
+export { RuntimePoolMember } from "./runtime/pool/pool-member";
 export { SessionDO } from "./session/session-do";
 
 const app = createApp();

@@ -10,7 +10,17 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import {
+  bridgeHostAddress,
+  containerIds,
+  freePort,
+  removeContainers,
+  startBridgeForwarder,
+  startContainerWorker,
+} from "../../test/e2e/support/containers.mjs";
+import { workerdDockerHost } from "../../test/e2e/support/docker-api-proxy.mjs";
 import { startLocalStack } from "../../test/support/local-stack.mjs";
+import { startModelServer } from "../../test/support/model-server.mjs";
 import { startOpenClaw } from "../../test/support/openclaw-process.mjs";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -58,6 +68,58 @@ export async function startPlatform(vars = {}) {
     onStarted: onCleanup,
   });
   return { model: stack.model, supervisor: stack.supervisor, worker: stack.worker };
+}
+
+/**
+ * The real-container setup of the e2e (needs the env scripts/e2e.sh prepares: Docker through
+ * ../shared/tools/local-containers): the model server, the bridge forwarder the containers reach
+ * the Worker's LLM proxy through, and `startWorker(vars)`, which (re)starts `wrangler dev
+ * --enable-containers` with those vars (the container pool's size is a var, so a new size is a
+ * restart; each start has a fresh local D1). Containers this run started are removed at cleanup.
+ */
+export async function startContainerPlatform() {
+  const before = await containerIds();
+  onCleanup(async () => removeContainers([...(await containerIds())].filter((id) => !before.has(id))));
+  const model = await startModelServer();
+  onCleanup(() => model.close());
+  const port = await freePort();
+  const bridge = bridgeHostAddress();
+  const forwarder = await startBridgeForwarder(bridge, port);
+  onCleanup(() => forwarder.close());
+  // The pool containers' warm-up turn: the model server (the local stand-in intercepts nothing).
+  const warmup = await startBridgeForwarder(bridge, Number(new URL(model.url).port));
+  onCleanup(() => warmup.close());
+  const dockerHost = await workerdDockerHost({ gateway: bridge });
+  onCleanup(() => dockerHost.close());
+  let worker;
+  const stopWorker = async () => {
+    const running = worker;
+    worker = undefined;
+    await running?.stop();
+  };
+  onCleanup(stopWorker);
+  return {
+    model,
+    async startWorker(vars = {}) {
+      await stopWorker();
+      worker = await startContainerWorker({
+        port,
+        containerEngine: dockerHost.url,
+        vars: {
+          ADMIN_API_KEY: ADMIN_KEY,
+          LOG_LEVEL: "warn",
+          RATE_LIMIT_PER_MINUTE: "100000000",
+          RATE_LIMIT_BURST: "100000000",
+          LLM_UPSTREAM_BASE_URL: model.url,
+          LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
+          RUNTIME_LLM_BASE_URL: `http://host.docker.internal:${forwarder.port}/llm/v1`,
+          RUNTIME_POOL_WARMUP_BASE_URL: `http://host.docker.internal:${warmup.port}/v1`,
+          ...vars,
+        },
+      });
+      return worker;
+    },
+  };
 }
 
 /**

@@ -34,6 +34,7 @@ import { ApiError, type ErrorCode, type FieldError, toErrorResponse } from "../e
 import { newId } from "../lib/ids";
 import { describeError, log } from "../lib/log";
 import { sessionIdFromToken } from "../llm/session-token";
+import { boundSession, type RuntimeBinding } from "../runtime/pool/identity";
 import { BEAM_RUN_FINAL, BeamCallSchema, type BeamRunStatus } from "../schemas/beams";
 import type { BeamCaller, BeamRunEventBody } from "../session/beam-tools";
 import { sessionClient } from "../session/stub";
@@ -269,15 +270,22 @@ async function audit(
 
 /**
  * The container's front door: a `WorkerEntrypoint` the session's Durable Object binds to the
- * intercepted host `beams.clawplane.internal` with `props: { sessionId }`, so `beam_agent`
+ * intercepted host `beams.clawplane.internal` with `props: { sessionId }` (a warm pool
+ * container: `{ poolMember }`, its claiming session; src/runtime/pool/identity.ts), so `beam_agent`
  * reaches the Worker with no network path of its own. The session token is still required and
  * must be that session's.
  */
-export class BeamCallEntrypoint extends WorkerEntrypoint<Env, { sessionId: string }> {
+export class BeamCallEntrypoint extends WorkerEntrypoint<Env, RuntimeBinding> {
   override async fetch(request: Request): Promise<Response> {
-    const sessionId = this.ctx.props?.sessionId;
+    const bound = await boundSession(this.env, this.ctx.props);
+    const sessionId = "sessionId" in bound ? bound.sessionId : undefined;
     const ctx = { env: this.env, requestId: newId("request"), expectedSessionId: sessionId };
-    if (!sessionId) return failure(ctx, "service_unavailable", "no session is bound to this host");
+    if (!sessionId)
+      return failure(
+        ctx,
+        "service_unavailable",
+        "refused" in bound ? bound.refused : "no session is bound to this host",
+      );
     return handleBeamCall(request, new URL(request.url).pathname, ctx);
   }
 }

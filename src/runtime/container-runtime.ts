@@ -165,7 +165,7 @@ export class ContainerRuntime implements AgentRuntime {
     } catch (error) {
       throw new RuntimeStartError("The agent container could not be started.", { cause: error });
     }
-    // No warm pool for containers yet (README, "Warm pool"): every start boots.
+    // A cold boot: the warm pool, when asked, is PooledContainerRuntime's (pool/pooled-runtime.ts).
     return undefined;
   }
 

@@ -1,8 +1,10 @@
 /**
  * The warm pool's status, as the deployment's runtimes report it: the local supervisor's pool
- * (`GET /pool`, scripts/runtime-pool.mjs), or, with containers, none yet (README, "Warm pool").
+ * (`GET /pool`, scripts/runtime-pool.mjs), or the container pool's coordinator
+ * (pool/pool-coordinator.ts; asking it also wakes the pool to its min).
  */
 import type { RuntimePoolStatus } from "../schemas/runtime-pool";
+import { deploymentPoolKey, poolName } from "./pool/pool-key";
 
 const STATUS_TIMEOUT_MS = 5_000;
 
@@ -27,13 +29,13 @@ const count = (value: unknown) =>
   typeof value === "number" && Number.isFinite(value) ? Math.max(0, value) : 0;
 
 /** The pool's status; never throws (a supervisor that does not answer is reported in `note`). */
-export async function runtimePoolStatus(env: {
-  LOCAL_AGENT_ORIGIN?: string;
-  RUNTIME_WARM_POOL?: string;
-}): Promise<RuntimePoolStatus> {
-  if (!env.LOCAL_AGENT_ORIGIN) {
-    return none("container", "containers have no warm pool yet: every session's runtime boots");
-  }
+export async function runtimePoolStatus(
+  env: {
+    LOCAL_AGENT_ORIGIN?: string;
+    RUNTIME_WARM_POOL?: string;
+  } & Partial<Pick<Env, "POOL_COORDINATORS">>,
+): Promise<RuntimePoolStatus> {
+  if (!env.LOCAL_AGENT_ORIGIN) return containerPoolStatus(env);
   let pool: Record<string, unknown>;
   try {
     const res = await fetch(new URL("/pool", env.LOCAL_AGENT_ORIGIN), {
@@ -65,5 +67,39 @@ export async function runtimePoolStatus(env: {
     refills: count(pool.refills),
     replaced: count(pool.replaced),
     expired: count(pool.expired),
+  };
+}
+
+/** The container pool of this deployment's key, as its coordinator reports it. */
+async function containerPoolStatus(env: Partial<Pick<Env, "POOL_COORDINATORS">>): Promise<RuntimePoolStatus> {
+  if (!env.POOL_COORDINATORS) return none("container", "this Worker has no pool coordinator binding");
+  const key = deploymentPoolKey();
+  let pool: Awaited<
+    ReturnType<DurableObjectStub<import("./pool/pool-coordinator").RuntimePoolCoordinator>["status"]>
+  >;
+  try {
+    pool = await env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(poolName(key))).status(key);
+  } catch (err) {
+    return none("container", `the container pool did not report its status (${String(err)})`);
+  }
+  return {
+    type: "runtime_pool",
+    runtime: "container",
+    enabled: pool.max > 0,
+    note:
+      pool.max > 0
+        ? null
+        : "the container pool's size is 0 (CONTAINER_POOL_MAX; RUNTIME_WARM_POOL=off also turns it off): every session's runtime boots",
+    min_idle: pool.min_idle,
+    max: pool.max,
+    ttl_seconds: pool.ttl_seconds,
+    idle: pool.idle,
+    warming: pool.warming,
+    claims: count(pool.claims),
+    misses: count(pool.misses),
+    refills: count(pool.refills),
+    replaced: count(pool.replaced),
+    expired: count(pool.expired),
+    warm_seconds: count(pool.warm_seconds),
   };
 }

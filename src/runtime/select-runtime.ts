@@ -12,9 +12,11 @@ import {
   PEER_CALLS_HOST,
 } from "./container-runtime";
 import { LocalProcessRuntime } from "./local-runtime";
+import { PooledContainerRuntime } from "./pool/pooled-runtime";
 
 /**
- * Returns `ctx.container` wrapped as a {@link ContainerRuntime} when present; otherwise a
+ * Returns `ctx.container` wrapped as a {@link ContainerRuntime} (which a start may swap for a
+ * warm pool container, {@link PooledContainerRuntime}) when present; otherwise a
  * {@link LocalProcessRuntime} for `runtimeId` when `LOCAL_AGENT_ORIGIN` is set.
  *
  * @param runtimeId names the local gateway (use the session id); unused for containers
@@ -22,7 +24,7 @@ import { LocalProcessRuntime } from "./local-runtime";
  */
 export function selectRuntime(
   ctx: DurableObjectState,
-  env: { LOCAL_AGENT_ORIGIN?: string },
+  env: { LOCAL_AGENT_ORIGIN?: string } & Partial<Pick<Env, "POOL_MEMBERS" | "POOL_COORDINATORS">>,
   runtimeId: string,
 ): AgentRuntime {
   if (ctx.container) {
@@ -31,7 +33,7 @@ export function selectRuntime(
     // bound to this session (they trust these props). Limited networking, or secrets to
     // substitute, add the egress edge (its props carry a flag, never a secret).
     const props = { sessionId: runtimeId };
-    return new ContainerRuntime(ctx.container, {
+    const own = new ContainerRuntime(ctx.container, {
       interceptHttp: [
         { host: LLM_PROXY_HOST, fetcher: ctx.exports.LlmProxyEntrypoint({ props }) },
         { host: MCP_PROXY_HOST, fetcher: ctx.exports.McpProxyEntrypoint({ props }) },
@@ -44,6 +46,15 @@ export function selectRuntime(
         ctx.exports.EgressEntrypoint({
           props: { ...props, policy, ...(substituteSecrets ? { substituteSecrets } : {}) },
         }),
+    });
+    // A start may instead claim a warm container from the pool (README, "Warm pool").
+    const { POOL_MEMBERS, POOL_COORDINATORS } = env;
+    if (!POOL_MEMBERS || !POOL_COORDINATORS) return own;
+    return new PooledContainerRuntime({
+      own,
+      kv: ctx.storage.kv,
+      sessionId: runtimeId,
+      env: { POOL_MEMBERS, POOL_COORDINATORS },
     });
   }
   if (env.LOCAL_AGENT_ORIGIN) return new LocalProcessRuntime(env.LOCAL_AGENT_ORIGIN, runtimeId);

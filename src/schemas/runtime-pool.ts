@@ -24,6 +24,11 @@ export const RuntimePoolStatusSchema = z
     refills: z.number().int().nonnegative(),
     replaced: z.number().int().nonnegative(),
     expired: z.number().int().nonnegative(),
+    /**
+     * Containers only: container-seconds the pool's runtimes ran before any session claimed them
+     * (booting, warming, idle). Their cost is the deployment's pool's, not a session's.
+     */
+    warm_seconds: z.number().int().nonnegative().optional(),
   })
   .openapi("RuntimePoolStatus");
 export type RuntimePoolStatus = z.infer<typeof RuntimePoolStatusSchema>;

@@ -1,7 +1,8 @@
 /**
  * `GET /v1/runtime_pool`: the warm pool's status for an admin. The tests' Worker runs no local
- * supervisor and no containers, so the pool reads as absent, with the reason; the pool itself is
- * proven with real gateways in test/runtime/warm-pool.test.ts.
+ * supervisor, so it reports the container pool's coordinator, sized 0 here, with the reason; the
+ * local pool is proven with real gateways in test/runtime/warm-pool.test.ts, the container pool's
+ * coordinator in test/integration/container-pool.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { callJson, createKey } from "../helpers/api";
@@ -19,7 +20,7 @@ describe("GET /v1/runtime_pool", () => {
       misses: 0,
       refills: 0,
     });
-    expect(body.note).toMatch(/no warm pool yet/);
+    expect(body.note).toMatch(/container pool's size is 0/);
   });
 
   it("is refused to a key without the admin scope", async () => {

@@ -161,14 +161,16 @@ const RELATIVE_PATH_KEYS = ["main", "image", "migrations_dir"];
  */
 export function writeContainerConfig(repoRoot, dir, containerEngine) {
   let text = readFileSync(join(repoRoot, "wrangler.toml"), "utf8");
-  // Only the sessions' container: wrangler dev builds every [[containers]] image before it
-  // serves, and the tailnet connector's image downloads Tailscale's release at build time, which
-  // these machines cannot reach (its container path is not part of the e2e yet).
+  // Only the sessions' containers (a session's own and the warm pool's, one image): wrangler dev
+  // builds every [[containers]] image before it serves, and the tailnet connector's image
+  // downloads Tailscale's release at build time, which these machines cannot reach (its
+  // container path is not part of the e2e yet).
   text = text.replace(/^\[\[containers\]\]\n(?:(?!\[)[^\n]*\n)*/gm, (block) =>
-    /^class_name\s*=\s*"SessionDO"/m.test(block) ? block : "",
+    /^class_name\s*=\s*"(SessionDO|RuntimePoolMember)"/m.test(block) ? block : "",
   );
   for (const key of RELATIVE_PATH_KEYS) {
-    const re = new RegExp(`^(${key}\\s*=\\s*)"([^"]+)"`, "m");
+    // Every occurrence: both session container classes name the image.
+    const re = new RegExp(`^(${key}\\s*=\\s*)"([^"]+)"`, "gm");
     if (!re.test(text)) throw new Error(`wrangler.toml has no ${key} = "..." line to rewrite`);
     text = text.replace(re, (_m, lhs, path) => `${lhs}${JSON.stringify(resolve(repoRoot, path))}`);
   }

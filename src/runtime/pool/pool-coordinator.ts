@@ -1,0 +1,277 @@
+/**
+ * `RuntimePoolCoordinator`: one per pool key (runtime version + instance type, pool-key.ts), the
+ * only place that decides which warm container a session gets.
+ *
+ * - Claims: a member leaves the pool in one synchronous SQL step (no await between finding an
+ *   idle member and marking it claimed), so two concurrent claims never get the same one; it is
+ *   then assigned to its session on the member itself, and never returned.
+ * - Size: `containerPoolSize` (pool-size.ts) on every decision: `minIdle` kept idle or warming,
+ *   never more than `max` members in the pool; a claim finding none idle misses with `pool_empty`
+ *   and the session boots cold.
+ * - Background (alarm): refills, expires members idle past their TTL, replaces members whose
+ *   container died, gives up members that could not warm in time. The pool fills on first
+ *   contact (a claim or a status read) and keeps its alarm while it has members or a min.
+ * - Cost: a member's container-seconds from boot to claim (or expiry) are the pool's, recorded
+ *   here per key (`warm_seconds`); from its claim on they are its session's.
+ *
+ * Members are reached through {@link MemberDriver}; the real one is RuntimePoolMember objects.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { describeError, log } from "../../lib/log";
+import type { WarmPoolOutcome } from "../agent-runtime";
+import { type PoolKey, poolName } from "./pool-key";
+import { containerPoolSize } from "./pool-size";
+
+/** How the coordinator reaches its members (RuntimePoolMember RPC in production). */
+export interface MemberDriver {
+  /** Boots and warms; resolves once claimable. */
+  warm(name: string): Promise<void>;
+  /** Records the claiming session on the member; rejects when it cannot serve (dead, retired). */
+  assign(name: string, sessionId: string): Promise<void>;
+  /** Whether an idle member's container is still up. */
+  alive(name: string): Promise<boolean>;
+  /** Destroys an unclaimed member's container and retires it. */
+  destroy(name: string, reason: string): Promise<void>;
+}
+
+export function memberDriver(env: Env): MemberDriver {
+  const member = (name: string) => env.POOL_MEMBERS.get(env.POOL_MEMBERS.idFromName(name));
+  return {
+    warm: (name) => member(name).warm(name),
+    assign: (name, sessionId) => member(name).assign(sessionId),
+    alive: (name) => member(name).alive(),
+    destroy: (name, reason) => member(name).destroy(null, reason),
+  };
+}
+
+export type ClaimAnswer =
+  | { outcome: "claimed"; member: string }
+  | Extract<WarmPoolOutcome, { outcome: "missed" }>;
+
+export interface PoolCounters {
+  claims: number;
+  misses: number;
+  refills: number;
+  replaced: number;
+  expired: number;
+  /** Container-seconds pool members ran unclaimed (the pool's cost, not any session's). */
+  warm_seconds: number;
+}
+
+export interface CoordinatorStatus extends PoolCounters {
+  min_idle: number;
+  max: number;
+  ttl_seconds: number;
+  idle: number;
+  warming: number;
+}
+
+/** A member that has not warmed within this is given up and replaced. */
+const WARM_DEADLINE_MS = 10 * 60_000;
+/** How often the alarm checks members while the pool has any. */
+const CHECK_EVERY_MS = 30_000;
+/** After a member failed to warm, no new boot for this long (no tight loop on a broken image). */
+const FAILED_WARM_BACKOFF_MS = 15_000;
+
+const ZERO: PoolCounters = { claims: 0, misses: 0, refills: 0, replaced: 0, expired: 0, warm_seconds: 0 };
+
+type MemberRow = {
+  name: string;
+  state: "warming" | "idle";
+  since: number;
+  booted_at: number;
+};
+
+export class RuntimePoolCoordinator extends DurableObject<Env> {
+  /** How members are reached; a workerd test (no containers) substitutes its own. */
+  protected driver: MemberDriver;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.driver = memberDriver(env);
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS pool_members (
+         name TEXT PRIMARY KEY, state TEXT NOT NULL, since INTEGER NOT NULL, booted_at INTEGER NOT NULL)`,
+    );
+  }
+
+  /**
+   * Hands one idle member to `sessionId`, or says why the session boots cold. The member is
+   * out of the pool before the first await.
+   */
+  async claim(key: PoolKey, sessionId: string): Promise<ClaimAnswer> {
+    this.ctx.storage.kv.put("key", key);
+    const size = await containerPoolSize(this.env, key);
+    if (size.max === 0) return this.miss("pool_off", "the container warm pool is off (pool size 0)");
+    const now = Date.now();
+    const row = this.ctx.storage.sql
+      .exec<{ name: string; booted_at: number }>(
+        "SELECT name, booted_at FROM pool_members WHERE state = 'idle' ORDER BY since LIMIT 1",
+      )
+      .toArray()[0];
+    if (!row) {
+      const warming = this.count("warming");
+      this.fill(size.minIdle, size.max);
+      return this.miss(
+        "pool_empty",
+        warming
+          ? `no warm runtime is ready (${warming} still warming, pool max ${size.max})`
+          : `every warm runtime is taken (pool max ${size.max})`,
+      );
+    }
+    this.ctx.storage.sql.exec("DELETE FROM pool_members WHERE name = ?", row.name);
+    this.bump({ claims: 1, warm_seconds: Math.round((now - row.booted_at) / 1000) });
+    this.fill(size.minIdle, size.max);
+    try {
+      await this.driver.assign(row.name, sessionId);
+    } catch (err) {
+      log("warn", "pool member could not be assigned", {
+        member: row.name,
+        session_id: sessionId,
+        ...describeError(err),
+      });
+      this.bump({ claims: -1, misses: 1, replaced: 1 });
+      this.ctx.waitUntil(this.driver.destroy(row.name, "could not be assigned").catch(() => undefined));
+      return { outcome: "missed", code: "claim_failed", reason: "the warm runtime handed out had stopped" };
+    }
+    return { outcome: "claimed", member: row.name };
+  }
+
+  /** Size, members and counters; also wakes the pool (fills it to its min). */
+  async status(key: PoolKey): Promise<CoordinatorStatus> {
+    this.ctx.storage.kv.put("key", key);
+    const size = await containerPoolSize(this.env, key);
+    this.fill(size.minIdle, size.max);
+    return {
+      min_idle: size.minIdle,
+      max: size.max,
+      ttl_seconds: size.ttlSeconds,
+      idle: this.count("idle"),
+      warming: this.count("warming"),
+      ...this.counters(),
+    };
+  }
+
+  /** Expiry, liveness and refill. */
+  override async alarm(): Promise<void> {
+    const key = this.ctx.storage.kv.get<PoolKey>("key");
+    if (!key) return;
+    const size = await containerPoolSize(this.env, key);
+    const now = Date.now();
+    const rows = this.ctx.storage.sql.exec<MemberRow>("SELECT * FROM pool_members").toArray();
+    const idle = rows.filter((r) => r.state === "idle");
+    for (const row of rows) {
+      const over =
+        row.state === "idle"
+          ? now - row.since >= size.ttlSeconds * 1000 && "expired"
+          : now - row.since >= WARM_DEADLINE_MS && "warm-up deadline passed";
+      // A pool shrunk below its idle members: the oldest beyond max go.
+      const surplus = row.state === "idle" && idle.indexOf(row) >= size.max && "pool shrunk";
+      const why = over || surplus;
+      if (why) this.remove(row, why, why === "expired" ? { expired: 1 } : {});
+    }
+    for (const row of idle) {
+      if (!this.has(row.name)) continue;
+      const alive = await this.driver.alive(row.name).catch(() => false);
+      if (!alive && this.has(row.name, "idle")) this.remove(row, "its container died", { replaced: 1 });
+    }
+    this.fill(size.minIdle, size.max);
+  }
+
+  /** Boots members until `minIdle` are idle or warming, never more than `max` in the pool. */
+  private fill(minIdle: number, max: number): void {
+    const backoffUntil = this.ctx.storage.kv.get<number>("backoff_until") ?? 0;
+    const now = Date.now();
+    if (now >= backoffUntil) {
+      let total = this.count("idle") + this.count("warming");
+      while (total < minIdle && total < max) {
+        const n = (this.ctx.storage.kv.get<number>("next") ?? 0) + 1;
+        this.ctx.storage.kv.put("next", n);
+        const key = this.ctx.storage.kv.get<PoolKey>("key");
+        const name = `${key ? poolName(key) : "pool"}:${n}`;
+        this.ctx.storage.sql.exec(
+          "INSERT INTO pool_members (name, state, since, booted_at) VALUES (?, 'warming', ?, ?)",
+          name,
+          now,
+          now,
+        );
+        this.bump({ refills: 1 });
+        this.ctx.waitUntil(this.warmOne(name));
+        total += 1;
+      }
+    }
+    this.armAlarm(minIdle > 0 || this.count("idle") + this.count("warming") > 0);
+  }
+
+  private async warmOne(name: string): Promise<void> {
+    try {
+      await this.driver.warm(name);
+      if (this.has(name, "warming"))
+        this.ctx.storage.sql.exec(
+          "UPDATE pool_members SET state = 'idle', since = ? WHERE name = ?",
+          Date.now(),
+          name,
+        );
+      else await this.driver.destroy(name, "left the pool while warming");
+    } catch (err) {
+      log("warn", "pool member failed to warm up", { member: name, ...describeError(err) });
+      const row = this.ctx.storage.sql
+        .exec<MemberRow>("SELECT * FROM pool_members WHERE name = ?", name)
+        .toArray()[0];
+      if (row) this.remove(row, "failed to warm up", {});
+      this.ctx.storage.kv.put("backoff_until", Date.now() + FAILED_WARM_BACKOFF_MS);
+      this.armAlarm(true, FAILED_WARM_BACKOFF_MS);
+    }
+  }
+
+  /** Takes a member out of the pool and destroys its container, charging its unclaimed time to the pool. */
+  private remove(row: MemberRow, why: string, counts: Partial<PoolCounters>): void {
+    this.ctx.storage.sql.exec("DELETE FROM pool_members WHERE name = ?", row.name);
+    this.bump({ ...counts, warm_seconds: Math.round((Date.now() - row.booted_at) / 1000) });
+    this.ctx.waitUntil(
+      this.driver
+        .destroy(row.name, why)
+        .catch((err) =>
+          log("warn", "pool member destroy failed", { member: row.name, ...describeError(err) }),
+        ),
+    );
+  }
+
+  private armAlarm(needed: boolean, inMs = CHECK_EVERY_MS): void {
+    if (!needed) return;
+    // Sync KV mirrors the alarm so no await is needed here (fill runs inside claim's sync step).
+    const at = Date.now() + inMs;
+    const current = this.ctx.storage.kv.get<number>("alarm_at") ?? 0;
+    if (current > Date.now() && current <= at) return;
+    this.ctx.storage.kv.put("alarm_at", at);
+    this.ctx.waitUntil(this.ctx.storage.setAlarm(at));
+  }
+
+  private has(name: string, state?: "idle" | "warming"): boolean {
+    const rows = this.ctx.storage.sql
+      .exec<{ state: string }>("SELECT state FROM pool_members WHERE name = ?", name)
+      .toArray();
+    return rows.length > 0 && (!state || rows[0]?.state === state);
+  }
+
+  private count(state: "idle" | "warming"): number {
+    return this.ctx.storage.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM pool_members WHERE state = ?", state)
+      .one().n;
+  }
+
+  private counters(): PoolCounters {
+    return { ...ZERO, ...this.ctx.storage.kv.get<PoolCounters>("counters") };
+  }
+
+  private bump(delta: Partial<PoolCounters>): void {
+    const counters = this.counters();
+    for (const [k, v] of Object.entries(delta) as [keyof PoolCounters, number][]) counters[k] += v;
+    this.ctx.storage.kv.put("counters", counters);
+  }
+
+  private miss(code: "pool_off" | "pool_empty", reason: string): ClaimAnswer {
+    this.bump({ misses: 1 });
+    return { outcome: "missed", code, reason };
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * A session's container runtime with a warm pool: the session's own container (a cold boot), or
+ * a warm one it claimed from the pool, driven through its pool member (pool-member.ts).
+ *
+ * `start` with `warmPool` claims through the key's coordinator and applies the session's
+ * document to the member's running gateway; when the pool has none (or the session's inputs
+ * cannot be applied to a running gateway) it boots the session's own container and says why.
+ * The claimed member's name is kept in the session object's storage, so every later call (and a
+ * re-created object) reaches the same container; a stop or destroy retires the member (single
+ * use) and the next start claims or boots afresh.
+ */
+import type {
+  AgentRuntime,
+  RuntimeExit,
+  RuntimeStartOptions,
+  RuntimeStartResult,
+  WarmPoolOutcome,
+} from "../agent-runtime";
+import type { ContainerRuntime } from "../container-runtime";
+import { deploymentPoolKey, poolName } from "./pool-key";
+import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./pool-member";
+import { resolvedSessionDocument, unclaimableReason } from "./session-document";
+
+const MEMBER_KEY = "runtime-pool-member";
+
+export interface PooledRuntimeDeps {
+  own: ContainerRuntime;
+  kv: SyncKvStorage;
+  sessionId: string;
+  env: Pick<Env, "POOL_MEMBERS" | "POOL_COORDINATORS">;
+}
+
+export class PooledContainerRuntime implements AgentRuntime {
+  readonly kind = "container" as const;
+
+  constructor(private readonly deps: PooledRuntimeDeps) {}
+
+  private memberName(): string | undefined {
+    return this.deps.kv.get<string>(MEMBER_KEY);
+  }
+
+  private member(name: string) {
+    return this.deps.env.POOL_MEMBERS.get(this.deps.env.POOL_MEMBERS.idFromName(name));
+  }
+
+  async isRunning(): Promise<boolean> {
+    const name = this.memberName();
+    return name ? this.member(name).isRunning(this.deps.sessionId) : this.deps.own.isRunning();
+  }
+
+  async start(options: RuntimeStartOptions): Promise<RuntimeStartResult | undefined> {
+    const held = this.memberName();
+    if (held) {
+      if (await this.member(held).isRunning(this.deps.sessionId)) return undefined;
+      // Its container is gone (stopped, crashed): single use, so it is retired, not restarted.
+      await this.member(held)
+        .destroy(this.deps.sessionId, "replaced")
+        .catch(() => undefined);
+      this.deps.kv.delete(MEMBER_KEY);
+    }
+    if (!options.warmPool) return this.bootOwn(options);
+    const why = this.unclaimable(options);
+    if (why)
+      return this.bootOwn(options, {
+        outcome: "missed",
+        code: "not_applicable",
+        reason: `not served warm: ${why}`,
+      });
+    const key = deploymentPoolKey();
+    const coordinator = this.deps.env.POOL_COORDINATORS.get(
+      this.deps.env.POOL_COORDINATORS.idFromName(poolName(key)),
+    );
+    let answer: Awaited<ReturnType<typeof coordinator.claim>>;
+    try {
+      answer = await coordinator.claim(key, this.deps.sessionId);
+    } catch (err) {
+      return this.bootOwn(options, {
+        outcome: "missed",
+        code: "claim_failed",
+        reason: `the pool did not answer: ${String(err)}`,
+      });
+    }
+    if (answer.outcome !== "claimed") return this.bootOwn(options, answer);
+    // Kept before applying: whatever happens next, this session's object knows its container.
+    this.deps.kv.put(MEMBER_KEY, answer.member);
+    const member = this.member(answer.member);
+    try {
+      const applyMs = await member.apply(
+        this.deps.sessionId,
+        resolvedSessionDocument(options.env),
+        options.env.OPENCLAW_GATEWAY_TOKEN ?? "",
+      );
+      return { pool: { outcome: "claimed", member: answer.member, applyMs } };
+    } catch (err) {
+      this.deps.kv.delete(MEMBER_KEY);
+      await member.destroy(this.deps.sessionId, "claim failed").catch(() => undefined);
+      return this.bootOwn(options, {
+        outcome: "missed",
+        code: "claim_failed",
+        reason: `the warm runtime did not take the session's config: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  }
+
+  fetch(port: number, request: Request): Promise<Response> {
+    const name = this.memberName();
+    if (!name) return this.deps.own.fetch(port, request);
+    const headers = new Headers(request.headers);
+    headers.set(POOL_SESSION_HEADER, this.deps.sessionId);
+    headers.set(POOL_PORT_HEADER, String(port));
+    return this.member(name).fetch(new Request(request, { headers }));
+  }
+
+  async stop(graceMs?: number): Promise<void> {
+    const name = this.memberName();
+    if (!name) return this.deps.own.stop(graceMs);
+    this.deps.kv.delete(MEMBER_KEY);
+    await this.member(name).stop(this.deps.sessionId, graceMs);
+  }
+
+  async destroy(reason?: string): Promise<void> {
+    const name = this.memberName();
+    if (!name) return this.deps.own.destroy(reason);
+    this.deps.kv.delete(MEMBER_KEY);
+    await this.member(name).destroy(this.deps.sessionId, reason);
+  }
+
+  async monitor(): Promise<RuntimeExit> {
+    const name = this.memberName();
+    if (!name) return this.deps.own.monitor();
+    return this.member(name).monitor(this.deps.sessionId);
+  }
+
+  /** Why this start must boot the session's own container; undefined when a warm one can take it. */
+  private unclaimable(options: RuntimeStartOptions): string | undefined {
+    // A pool container's outbound routes are installed at its boot, for no session: a limited
+    // policy's catch-all edge and secret substitution carry this session's policy and secrets.
+    if (options.egress?.type === "limited")
+      return "the environment's limited networking is enforced from the container's boot";
+    if (options.substituteSecrets)
+      return "vault credentials of type environment_variable are substituted from the container's boot";
+    return unclaimableReason(options.env);
+  }
+
+  private async bootOwn(
+    options: RuntimeStartOptions,
+    pool?: Extract<WarmPoolOutcome, { outcome: "missed" }>,
+  ): Promise<RuntimeStartResult> {
+    await this.deps.own.start(options);
+    return pool ? { pool } : {};
+  }
+}

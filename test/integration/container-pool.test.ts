@@ -1,0 +1,267 @@
+/**
+ * The container warm pool's decisions and identity, in workerd with real Durable Objects
+ * (RuntimePoolCoordinator, RuntimePoolMember, SessionDO) and the real outbound entrypoints.
+ *
+ * workerd runs no containers (the vitest plugin turns them off), so a member's container cannot
+ * boot here: the coordinator's members are reached through its MemberDriver, replaced in these
+ * tests by one that records what it was asked and lets the test say when a member is warm,
+ * alive or dead. The member's own container path (boot, warm-up, claim, hot reload) runs in the
+ * e2e with real containers (test/e2e/container-pool.e2e.test.ts). The local Docker stand-in does
+ * not intercept container egress, so the identity of a pool container's outbound calls is proven
+ * here, by calling the entrypoints exactly as the interception binds them (`props: { poolMember }`).
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { MemberDriver, RuntimePoolCoordinator } from "../../src/runtime/pool/pool-coordinator";
+import type { PoolKey } from "../../src/runtime/pool/pool-key";
+import type { RuntimePoolMember } from "../../src/runtime/pool/pool-member";
+import { callJson, MINIMAL_AGENT } from "../helpers/api";
+import { duringTurn, mintSessionToken } from "../helpers/session-token";
+import { waitFor } from "../helpers/wait";
+
+const KEY: PoolKey = { runtimeVersion: "test", instanceType: "standard-1" };
+
+/** A member driver whose members warm when the test says so; tracks how many are in the pool at once. */
+class TestDriver implements MemberDriver {
+  readonly warmed: string[] = [];
+  readonly assigned = new Map<string, string>();
+  readonly destroyed: string[] = [];
+  readonly dead = new Set<string>();
+  /** Members the test let finish warming (a flag, not a resolver: promises cannot cross from the test's I/O context into the object's). */
+  private readonly ready = new Set<string>();
+  private readonly pending = new Set<string>();
+
+  warm(name: string): Promise<void> {
+    this.warmed.push(name);
+    this.pending.add(name);
+    return (async () => {
+      while (!this.ready.has(name)) await new Promise((r) => setTimeout(r, 5));
+    })();
+  }
+  /** Lets every member still warming finish. */
+  finishWarming(): number {
+    const n = this.pending.size;
+    for (const name of this.pending) this.ready.add(name);
+    this.pending.clear();
+    return n;
+  }
+  async assign(name: string, sessionId: string): Promise<void> {
+    if (this.assigned.has(name)) throw new Error(`${name} was handed out twice`);
+    this.assigned.set(name, sessionId);
+  }
+  async alive(name: string): Promise<boolean> {
+    return !this.dead.has(name);
+  }
+  async destroy(name: string): Promise<void> {
+    this.destroyed.push(name);
+  }
+}
+
+/** A fresh coordinator (its own name) sized as given, with a TestDriver for its members. */
+async function coordinator(size: { min: number; max: number; ttl?: number }) {
+  const stub = env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(`test:${crypto.randomUUID()}`));
+  const driver = new TestDriver();
+  await runInDurableObject(stub, (instance: RuntimePoolCoordinator) => {
+    const o = instance as unknown as { driver: MemberDriver; env: Env };
+    o.driver = driver;
+    o.env = {
+      ...o.env,
+      CONTAINER_POOL_MIN_IDLE: String(size.min),
+      CONTAINER_POOL_MAX: String(size.max),
+      CONTAINER_POOL_TTL_SECONDS: String(size.ttl ?? 600),
+    };
+  });
+  return { stub, driver };
+}
+
+/** Fills the pool and lets its members warm until `idle` are idle. */
+async function filled(stub: DurableObjectStub<RuntimePoolCoordinator>, driver: TestDriver, idle: number) {
+  await stub.status(KEY);
+  await waitFor(
+    async () => {
+      driver.finishWarming();
+      return (await stub.status(KEY)).idle === idle;
+    },
+    { what: `${idle} idle members` },
+  );
+}
+
+describe("RuntimePoolCoordinator", () => {
+  it("hands two concurrent claims two different members, and refills in the background", async () => {
+    const { stub, driver } = await coordinator({ min: 2, max: 2 });
+    await filled(stub, driver, 2);
+    const [a, b] = await Promise.all([stub.claim(KEY, "sesn_a"), stub.claim(KEY, "sesn_b")]);
+    expect(a.outcome).toBe("claimed");
+    expect(b.outcome).toBe("claimed");
+    const members = [a, b].map((c) => (c.outcome === "claimed" ? c.member : ""));
+    expect(new Set(members).size).toBe(2);
+    expect(driver.assigned.get(members[0] as string)).toBe("sesn_a");
+    expect(driver.assigned.get(members[1] as string)).toBe("sesn_b");
+    // Claimed members left the pool; two new ones are warming to get back to the min.
+    const status = await stub.status(KEY);
+    expect(status).toMatchObject({ claims: 2, misses: 0, refills: 4, idle: 0, warming: 2 });
+    expect(driver.warmed).toHaveLength(4);
+    expect(members.every((m) => !driver.destroyed.includes(m))).toBe(true);
+  });
+
+  it("never exceeds its max under a burst: the claims beyond it miss with pool_empty", async () => {
+    const { stub, driver } = await coordinator({ min: 2, max: 2 });
+    await filled(stub, driver, 2);
+    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => stub.claim(KEY, `sesn_burst_${i}`)));
+    const claimed = claims.filter((c) => c.outcome === "claimed");
+    const missed = claims.filter((c) => c.outcome === "missed");
+    expect(claimed).toHaveLength(2);
+    expect(new Set(claimed.map((c) => c.outcome === "claimed" && c.member)).size).toBe(2);
+    expect(missed).toHaveLength(4);
+    for (const miss of missed) {
+      expect(miss).toMatchObject({ outcome: "missed", code: "pool_empty" });
+      expect(miss.outcome === "missed" && miss.reason).toMatch(/pool max 2/);
+    }
+    // The misses did not boot beyond the max: the first two members plus two refills in all.
+    driver.finishWarming();
+    const status = await stub.status(KEY);
+    expect(status).toMatchObject({ claims: 2, misses: 4, refills: 4 });
+    expect(status.idle + status.warming).toBe(2);
+    expect(driver.warmed).toHaveLength(4);
+  });
+
+  it("expires a member idle past its TTL and replaces a dead one, refilling each", async () => {
+    const { stub, driver } = await coordinator({ min: 2, max: 2, ttl: 600 });
+    await filled(stub, driver, 2);
+    const [first, second] = driver.warmed as [string, string];
+    // The first member has waited past its TTL.
+    await runInDurableObject(stub, (instance: RuntimePoolCoordinator) => {
+      const sql = (instance as unknown as { ctx: DurableObjectState }).ctx.storage.sql;
+      const then = Date.now() - 601_000;
+      sql.exec("UPDATE pool_members SET since = ?, booted_at = ? WHERE name = ?", then, then, first);
+    });
+    // The second one's container died.
+    driver.dead.add(second);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await waitFor(() => driver.destroyed.length === 2, { what: "both members destroyed" });
+    expect(driver.destroyed.sort()).toEqual([first, second].sort());
+    const status = await stub.status(KEY);
+    expect(status).toMatchObject({ expired: 1, replaced: 1, refills: 4, warming: 2, idle: 0 });
+    // The pool's unclaimed time is the pool's cost.
+    expect(status.warm_seconds).toBeGreaterThanOrEqual(601);
+    // Neither of them is handed out any more.
+    await filled(stub, driver, 2);
+    const claim = await stub.claim(KEY, "sesn_after");
+    expect(claim.outcome === "claimed" && [first, second].includes(claim.member)).toBe(false);
+  });
+
+  it("says pool_off and boots nothing when its size is 0", async () => {
+    const { stub, driver } = await coordinator({ min: 0, max: 0 });
+    expect(await stub.claim(KEY, "sesn_off")).toMatchObject({ outcome: "missed", code: "pool_off" });
+    expect(driver.warmed).toEqual([]);
+  });
+
+  it("misses with claim_failed when the member handed out cannot be assigned", async () => {
+    const { stub, driver } = await coordinator({ min: 1, max: 1 });
+    await filled(stub, driver, 1);
+    driver.assign = async () => {
+      throw new Error("container gone");
+    };
+    expect(await stub.claim(KEY, "sesn_x")).toMatchObject({ outcome: "missed", code: "claim_failed" });
+    await waitFor(() => driver.destroyed.length === 1, { what: "the dead member destroyed" });
+  });
+});
+
+describe("a pool container's outbound identity", () => {
+  let a: { sessionId: string; token: string };
+  let b: { sessionId: string; token: string };
+
+  async function newSession() {
+    const env_ = await callJson("/v1/environments", {
+      body: { name: `pool-${crypto.randomUUID()}`, config: { type: "cloud" } },
+    });
+    const agent = await callJson("/v1/agents", { body: MINIMAL_AGENT });
+    const session = await callJson("/v1/sessions", {
+      body: { agent: agent.body.id, environment_id: env_.body.id },
+    });
+    const token = (await mintSessionToken(session.body.id)) as string;
+    expect(token).toMatch(/^cpst_/);
+    return { sessionId: session.body.id as string, token };
+  }
+
+  /** Puts the member in a state its container cannot reach here (no containers in workerd). */
+  async function memberState(name: string, state: "idle" | "claimed" | "retired", sessionId: string | null) {
+    const stub = env.POOL_MEMBERS.get(env.POOL_MEMBERS.idFromName(name));
+    await runInDurableObject(stub, (instance: RuntimePoolMember) => {
+      const kv = (instance as unknown as { ctx: DurableObjectState }).ctx.storage.kv;
+      kv.put("member", {
+        name,
+        state,
+        poolToken: "pool-token",
+        sessionId,
+        bootedAt: Date.now(),
+        readyAt: Date.now(),
+      });
+    });
+  }
+
+  const modelCall = (member: string, token: string) =>
+    exports.LlmProxyEntrypoint({ props: { poolMember: member } }).fetch(
+      new Request("http://llm.clawplane.internal/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "default", messages: [{ role: "user", content: "hi" }] }),
+      }),
+    );
+
+  beforeAll(async () => {
+    a = await newSession();
+    b = await newSession();
+  });
+
+  it("refuses every proxy before a session claims the container", async () => {
+    const member = `pool:test:identity:${crypto.randomUUID()}`;
+    await memberState(member, "idle", null);
+    const llm = await duringTurn(a.sessionId, () => modelCall(member, a.token));
+    expect(llm.status).toBe(503);
+    expect(await llm.text()).toContain("not_configured");
+    const props = { props: { poolMember: member } };
+    const auth = { authorization: `Bearer ${a.token}` };
+    const mcp = await exports
+      .McpProxyEntrypoint(props)
+      .fetch(new Request("http://mcp.clawplane.internal/docs", { method: "POST", headers: auth }));
+    expect(mcp.status).toBe(503);
+    expect(await mcp.text()).toContain("no session has claimed this runtime");
+    const peers = await exports
+      .PeerCallEntrypoint(props)
+      .fetch(new Request("http://peers.clawplane.internal/v1/peers", { headers: auth }));
+    expect(peers.status).toBe(503);
+    expect(await peers.text()).toContain("no session has claimed this runtime");
+    const beams = await exports
+      .BeamCallEntrypoint(props)
+      .fetch(new Request("http://beams.clawplane.internal/delegate", { method: "POST", headers: auth }));
+    expect(beams.status).toBe(503);
+    expect(await beams.text()).toContain("no session has claimed this runtime");
+  });
+
+  it("serves a claimed container's model calls as its session, metered there, and refuses another session's token", async () => {
+    const member = `pool:test:identity:${crypto.randomUUID()}`;
+    await memberState(member, "claimed", a.sessionId);
+    const served = await duringTurn(a.sessionId, () => modelCall(member, a.token));
+    expect(served.status).toBe(200);
+    expect((await served.json<any>()).choices[0].message.content).toBeTruthy();
+    await waitFor(
+      async () => ((await callJson(`/v1/sessions/${a.sessionId}`)).body.usage?.output_tokens ?? 0) > 0,
+      { what: "the call metered to session A" },
+    );
+    // B's token from A's container: refused, and nothing metered to B.
+    const foreign = await duringTurn(b.sessionId, () => modelCall(member, b.token));
+    expect(foreign.status).toBe(401);
+    await foreign.text();
+    expect((await callJson(`/v1/sessions/${b.sessionId}`)).body.usage?.output_tokens ?? 0).toBe(0);
+  });
+
+  it("refuses a retired container's calls (single use: its session stopped it)", async () => {
+    const member = `pool:test:identity:${crypto.randomUUID()}`;
+    await memberState(member, "retired", a.sessionId);
+    const res = await duringTurn(a.sessionId, () => modelCall(member, a.token));
+    expect(res.status).toBe(503);
+    await res.text();
+  });
+});
