@@ -106,11 +106,29 @@ export class RuntimePool {
   /**
    * @param {{ min: number, max: number, ttlMs: number }} settings
    * @param {{ spawn: (id: string, env: Record<string,string>) => Promise<any>, stubUrl: () => string,
-   *   log?: (line: string) => void }} hooks
+   *   log?: (line: string) => void,
+   *   install?: (runtime: any, packages: { key: string, set: Record<string, string[]> }) => Promise<any> }} hooks
+   *   `install` puts a package set into a member (pools with `meta.packages`)
+   * @param {{ key?: string, scope?: string, owner_id?: string | null, billed_to?: string,
+   *   packages?: { key: string, set: Record<string, string[]> } | null }} [meta] which pool this
+   *   is; default: the deployment's shared pool
    */
-  constructor(settings, hooks) {
+  constructor(settings, hooks, meta = {}) {
     this.settings = settings;
     this.hooks = hooks;
+    /**
+     * Which pool this is (src/runtime/warm-pool-plan.ts): its key, scope, owner, who its warm
+     * runtimes' cost is attributed to, and the package set members install while warming.
+     */
+    this.meta = {
+      key: meta.key ?? "shared",
+      scope: meta.scope ?? "deployment",
+      owner_id: meta.owner_id ?? null,
+      billed_to: meta.billed_to ?? "organization",
+      packages: meta.packages ?? null,
+    };
+    /** Runtime-milliseconds members spent booting and idle before they left the pool: its warm cost. */
+    this.warmMs = 0;
     /** Warmed members ready to be claimed, oldest first. */
     this.idle = [];
     /** Members booting or warming up. */
@@ -122,7 +140,16 @@ export class RuntimePool {
 
   /** Pool size and counters, for status endpoints. */
   status() {
+    const now = Date.now();
+    const live = [...this.idle, ...this.warming].reduce((sum, m) => sum + (now - m.bootAt), 0);
     return {
+      key: this.meta.key,
+      scope: this.meta.scope,
+      owner_id: this.meta.owner_id,
+      billed_to: this.meta.billed_to,
+      packages_key: this.meta.packages?.key ?? null,
+      // What waiting cost so far: runtime-seconds booting and idle, attributed to `billed_to`.
+      warm_seconds: Math.round((this.warmMs + live) / 1000),
       enabled: this.settings.max > 0,
       min_idle: this.settings.min,
       max: this.settings.max,
@@ -168,6 +195,7 @@ export class RuntimePool {
     }
     clearTimeout(member.ttlTimer);
     member.state = "claimed";
+    this.settle(member);
     this.counters.claims += 1;
     this.fill(); // refill in the background
     return { member };
@@ -233,8 +261,22 @@ export class RuntimePool {
     return { code, reason };
   }
 
+  /** Adds a member's time in the pool to the pool's warm cost, once. */
+  settle(member) {
+    if (member.settled) return;
+    member.settled = true;
+    this.warmMs += Date.now() - member.bootAt;
+  }
+
   boot() {
-    const member = { id: `pool-${this.nextId++}`, state: "booting", since: Date.now(), runtime: undefined };
+    const prefix = this.meta.key === "shared" ? "pool" : `pool-${this.meta.key.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}`;
+    const member = {
+      id: `${prefix}-${this.nextId++}`,
+      state: "booting",
+      since: Date.now(),
+      bootAt: Date.now(),
+      runtime: undefined,
+    };
     this.warming.add(member);
     this.counters.refills += 1;
     this.warm(member).then(
@@ -285,6 +327,16 @@ export class RuntimePool {
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`warm-up turn failed (HTTP ${res.status}): ${text.slice(0, 200)}`);
+    // A pool for a package set: its members hold the set before anyone claims them, so the
+    // session's install finds it active and its first turn does not wait for it.
+    if (this.meta.packages) {
+      member.state = "installing";
+      const installed = await this.hooks.install(member.runtime, this.meta.packages);
+      if (installed?.result === "failed") {
+        const error = installed.error ?? {};
+        throw new Error(`installing ${error.manager} package "${error.package}" failed: ${error.message}`);
+      }
+    }
   }
 
   /**
@@ -308,11 +360,13 @@ export class RuntimePool {
     if (at < 0) return;
     this.idle.splice(at, 1);
     member.state = "expired";
+    this.settle(member);
     this.counters.expired += 1;
     this.destroy(member).then(() => this.fill());
   }
 
   async destroy(member) {
+    this.settle(member);
     member.state = member.state === "claimed" ? "claimed" : "destroyed";
     await member.runtime?.remove().catch(() => undefined);
   }
