@@ -269,7 +269,10 @@ export class RuntimePool {
   }
 
   boot() {
-    const prefix = this.meta.key === "shared" ? "pool" : `pool-${this.meta.key.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}`;
+    const prefix =
+      this.meta.key === "shared"
+        ? "pool"
+        : `pool-${this.meta.key.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}`;
     const member = {
       id: `${prefix}-${this.nextId++}`,
       state: "booting",

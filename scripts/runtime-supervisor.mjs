@@ -193,7 +193,9 @@ function validPackages(packages) {
     /^[0-9a-f]{64}$/.test(packages.key) &&
     packages.set &&
     typeof packages.set === "object" &&
-    Object.values(packages.set).every((list) => Array.isArray(list) && list.every((x) => typeof x === "string"))
+    Object.values(packages.set).every(
+      (list) => Array.isArray(list) && list.every((x) => typeof x === "string"),
+    )
   );
 }
 
@@ -392,7 +394,12 @@ async function handle(runtimes, pools, req, res) {
     if (body.pool === true && !runtime?.running) {
       // The Worker's pools, most specific first (warm-pool-plan.ts); without them, the shared one.
       const specs = Array.isArray(body.pools) && body.pools.length ? body.pools : [undefined];
-      const claimed = await claim(runtimes, specs.map((spec) => pools.ensure(spec)), id, env);
+      const claimed = await claim(
+        runtimes,
+        specs.map((spec) => pools.ensure(spec)),
+        id,
+        env,
+      );
       if (claimed.runtime) {
         return reply(res, 201, { started: true, pool: claimed.outcome, ...claimed.runtime.status() });
       }

@@ -5,9 +5,9 @@
  * (warm-pool-settings.ts) and hands the plan to the runtime.
  *
  * Pools, most specific first:
- * 1. the environment's own (`config.warm_pool`): its members boot with the environment's packages
- *    already installed, so a session of an environment with packages is served warm without
- *    waiting for the install;
+ * 1. the environment's own (`config.warm_pool`), billed to the organisation: its members boot with
+ *    the environment's packages already installed, so a session of an environment with packages
+ *    is served warm without waiting for the install;
  * 2. the plane's (`warm_pool` of the plane whose member's agent the session runs), reserved for
  *    the plane's members and billed to the plane; its members also carry the members' package set;
  * 3. the deployment's shared pool (the supervisor's flags; containers: the deployment's vars),
@@ -76,6 +76,21 @@ export interface WarmPoolInputs {
 /** The deployment's shared pool's key (the supervisor's `--pool-*` pool). */
 export const SHARED_POOL_KEY = "shared";
 
+/**
+ * The key of an environment's or plane's pool: members are interchangeable only within it (same
+ * scope and owner, same package set pre-installed, same runtime version and instance type).
+ */
+export function warmPoolKey(
+  scope: "environment" | "plane",
+  ownerId: string,
+  packages: WarmPoolCandidate["packages"],
+  runtimeVersion: string,
+  instanceType: string,
+): string {
+  const pk = packages ? `:pk-${packages.key.slice(0, 16)}` : "";
+  return `${scope === "environment" ? "env" : "plane"}:${ownerId}${pk}@${runtimeVersion}+${instanceType}`;
+}
+
 /** Decides the pools for one start (see the module comment). */
 export function planWarmPool(inputs: WarmPoolInputs): WarmPoolPlan {
   if (!inputs.deploymentEnabled)
@@ -83,11 +98,7 @@ export function planWarmPool(inputs: WarmPoolInputs): WarmPoolPlan {
   const { environment, plane } = inputs;
   const runtimeVersion = plane?.runtimeVersion ?? inputs.runtimeVersion;
   const instanceType = plane?.instanceType ?? inputs.instanceType;
-  const billedTo: WarmPoolBilledTo = plane
-    ? { type: "plane", id: plane.id }
-    : { type: "organization", id: null };
-  const suffix = (packages: WarmPoolCandidate["packages"]) =>
-    `${packages ? `:pk-${packages.key.slice(0, 16)}` : ""}@${runtimeVersion}+${instanceType}`;
+  const organization: WarmPoolBilledTo = { type: "organization", id: null };
   const candidates: WarmPoolCandidate[] = [];
 
   if (environment.warmPool) {
@@ -97,12 +108,13 @@ export function planWarmPool(inputs: WarmPoolInputs): WarmPoolPlan {
         reason: `environment ${environment.id} has its warm pool set to 0 (off): its sessions boot cold`,
       };
     candidates.push({
-      key: `env:${environment.id}${suffix(environment.packages)}`,
+      key: warmPoolKey("environment", environment.id, environment.packages, runtimeVersion, instanceType),
       scope: "environment",
       ownerId: environment.id,
       size: environment.warmPool,
       packages: environment.packages,
-      billedTo,
+      // The environment's owner set it: the organisation pays for its waiting runtimes.
+      billedTo: organization,
     });
   }
   if (plane?.warmPool) {
@@ -114,12 +126,12 @@ export function planWarmPool(inputs: WarmPoolInputs): WarmPoolPlan {
       };
     }
     candidates.push({
-      key: `plane:${plane.id}${suffix(environment.packages)}`,
+      key: warmPoolKey("plane", plane.id, environment.packages, runtimeVersion, instanceType),
       scope: "plane",
       ownerId: plane.id,
       size: plane.warmPool,
       packages: environment.packages,
-      billedTo,
+      billedTo: { type: "plane", id: plane.id },
     });
   }
   candidates.push({
@@ -128,7 +140,7 @@ export function planWarmPool(inputs: WarmPoolInputs): WarmPoolPlan {
     ownerId: null,
     size: null,
     packages: null,
-    billedTo: { type: "organization", id: null },
+    billedTo: organization,
   });
   return { kind: "pools", candidates };
 }

@@ -9,7 +9,9 @@ import { createDb } from "../db/client";
 import { getEnvironment } from "../db/environments";
 import { planeMembers, planes } from "../db/schema";
 import { log, describeError } from "../lib/log";
-import { planWarmPool, type WarmPoolPlan } from "../runtime/warm-pool-plan";
+import { planWarmPool, type WarmPoolPlan, warmPoolKey } from "../runtime/warm-pool-plan";
+import type { Packages } from "../schemas/environments";
+import type { WarmPoolSize } from "../schemas/warm-pool-size";
 import { normalizedPackageSet, packageSetKey } from "./environment-packages";
 import type { SessionRecord } from "./session-record";
 
@@ -32,7 +34,11 @@ export async function warmPoolPlanFor(env: Env, record: SessionRecord): Promise<
     instanceType: DEPLOYMENT_RUNTIME,
   };
   if (!deploymentEnabled)
-    return planWarmPool({ ...base, environment: { id: record.environmentId, warmPool: null, packages }, plane: null });
+    return planWarmPool({
+      ...base,
+      environment: { id: record.environmentId, warmPool: null, packages },
+      plane: null,
+    });
   try {
     const db = createDb(env.DB);
     const [environment, plane] = await Promise.all([
@@ -68,6 +74,68 @@ export async function warmPoolPlanFor(env: Env, record: SessionRecord): Promise<
     });
   } catch (err) {
     log("warn", "warm pool settings could not be read; only the shared pool serves", describeError(err));
-    return planWarmPool({ ...base, environment: { id: record.environmentId, warmPool: null, packages }, plane: null });
+    return planWarmPool({
+      ...base,
+      environment: { id: record.environmentId, warmPool: null, packages },
+      plane: null,
+    });
+  }
+}
+
+/** Longest wait for the local supervisor to take a new size (a development-only courtesy call). */
+const ANNOUNCE_TIMEOUT_MS = 5_000;
+
+/** A package set and its cache key, or null when `packages` holds none. */
+async function packagesOf(packages: Packages | undefined) {
+  const set = normalizedPackageSet(packages);
+  return Object.keys(set).length
+    ? { key: await packageSetKey(set), set: set as Record<string, string[]> }
+    : null;
+}
+
+/**
+ * Tells the runtime's pools that an environment's or a plane's size changed, so a pool fills (or
+ * drains) now rather than at its first claim. Only the local supervisor keeps pools here; with
+ * containers the pool coordinator reads the settings itself. Never throws: a size not announced
+ * is applied at the next claim, which carries it too.
+ */
+export async function announceWarmPool(
+  env: Env,
+  owner:
+    | { scope: "environment"; id: string; warmPool: WarmPoolSize | null; packages: Packages | undefined }
+    | {
+        scope: "plane";
+        id: string;
+        warmPool: WarmPoolSize | null;
+        packages: Packages | undefined;
+        runtimeVersion: string;
+        instanceType: string;
+      },
+): Promise<void> {
+  if (!env.LOCAL_AGENT_ORIGIN || env.RUNTIME_WARM_POOL === "off") return;
+  const packages = await packagesOf(owner.packages);
+  const runtimeVersion = owner.scope === "plane" ? owner.runtimeVersion : DEPLOYMENT_RUNTIME;
+  const instanceType = owner.scope === "plane" ? owner.instanceType : DEPLOYMENT_RUNTIME;
+  const key = warmPoolKey(owner.scope, owner.id, packages, runtimeVersion, instanceType);
+  // No pool of its own any more (null): drained, as with 0.
+  const size = owner.warmPool ?? { min_idle: 0, max: 0, idle_ttl_seconds: undefined };
+  try {
+    const res = await fetch(new URL(`/pools/${encodeURIComponent(key)}`, env.LOCAL_AGENT_ORIGIN), {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        min: size.min_idle,
+        max: size.max,
+        ...(size.idle_ttl_seconds ? { ttl_seconds: size.idle_ttl_seconds } : {}),
+        scope: owner.scope,
+        owner_id: owner.id,
+        billed_to: owner.scope === "plane" ? `plane:${owner.id}` : "organization",
+        packages,
+      }),
+      signal: AbortSignal.timeout(ANNOUNCE_TIMEOUT_MS),
+    });
+    await res.body?.cancel();
+  } catch (err) {
+    log("warn", "the local supervisor did not take a warm pool size", { key, ...describeError(err) });
   }
 }
