@@ -7,8 +7,34 @@ export interface PoolOptions {
   ttlMs?: number;
 }
 
-/** `GET /pool`: the warm pool's size, members and counters. */
-export interface PoolStatus {
+/** One pool's size, members and counters (`pools[]` of `GET /pool`, `PUT /pools/{key}`). */
+export interface KeyedPoolStatus {
+  /** src/runtime/warm-pool-plan.ts: `shared`, `env:<id>…`, `plane:<id>…`. */
+  key: string;
+  scope: "environment" | "plane" | "deployment";
+  owner_id: string | null;
+  /** `plane:<id>` or `organization`. */
+  billed_to: string;
+  packages_key: string | null;
+  /** Runtime-seconds its members spent booting and idle: the warm cost billed to `billed_to`. */
+  warm_seconds: number;
+  enabled: boolean;
+  min_idle: number;
+  max: number;
+  ttl_seconds: number;
+  idle: number;
+  warming: number;
+  members: Array<{ id: string; state: string; pid: number | null; since: string }>;
+  claims: number;
+  misses: number;
+  refills: number;
+  replaced: number;
+  expired: number;
+}
+
+/** `GET /pool`: the shared warm pool's size, members and counters; every pool in `pools`. */
+export interface PoolStatus extends KeyedPoolStatus {
+  pools: KeyedPoolStatus[];
   enabled: boolean;
   min_idle: number;
   max: number;
