@@ -57,3 +57,22 @@ export interface Supervisor {
 }
 
 export function startSupervisor(options?: { port?: number; pool?: PoolOptions }): Promise<Supervisor>;
+
+/** A claim across pools, most specific first (exported for the bookkeeping tests). */
+export function claim(
+  runtimes: Map<string, unknown>,
+  candidates: import("./runtime-pool.mjs").RuntimePool[],
+  id: string,
+  env: Record<string, string>,
+): Promise<{
+  runtime?: unknown;
+  outcome: {
+    outcome: "claimed" | "missed";
+    member?: string;
+    pool?: string;
+    scope?: string;
+    code?: string;
+    reason?: string;
+    tried?: Array<{ pool: string; code: string; reason: string }>;
+  };
+}>;

@@ -441,7 +441,7 @@ async function handle(runtimes, pools, req, res) {
  * config to it. Resolves with the claimed runtime (and the pools tried before it), or with why
  * it booted cold: the last pool's miss, the earlier ones in `tried`.
  */
-async function claim(runtimes, candidates, id, env) {
+export async function claim(runtimes, candidates, id, env) {
   const tried = [];
   for (const pool of candidates) {
     const result = await claimFrom(runtimes, pool, id, env);
