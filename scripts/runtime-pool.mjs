@@ -129,6 +129,9 @@ export class RuntimePool {
     };
     /** Runtime-milliseconds members spent booting and idle before they left the pool: its warm cost. */
     this.warmMs = 0;
+    /** Warm-ups failed in a row (each retry waits longer) and the last one's reason. */
+    this.failures = 0;
+    this.lastError = null;
     /** Warmed members ready to be claimed, oldest first. */
     this.idle = [];
     /** Members booting or warming up. */
@@ -150,6 +153,8 @@ export class RuntimePool {
       packages_key: this.meta.packages?.key ?? null,
       // What waiting cost so far: runtime-seconds booting and idle, attributed to `billed_to`.
       warm_seconds: Math.round((this.warmMs + live) / 1000),
+      // Why members fail to warm up (e.g. a package that does not install), until one succeeds.
+      last_error: this.lastError,
       enabled: this.settings.max > 0,
       min_idle: this.settings.min,
       max: this.settings.max,
@@ -285,6 +290,8 @@ export class RuntimePool {
     this.warm(member).then(
       () => {
         if (!this.warming.delete(member)) return; // closed meanwhile
+        this.failures = 0;
+        this.lastError = null;
         member.state = "idle";
         member.since = Date.now();
         member.ttlTimer = setTimeout(() => this.expire(member), this.settings.ttlMs);
@@ -293,10 +300,14 @@ export class RuntimePool {
       },
       (error) => {
         this.hooks.log?.(`pool member ${member.id} failed to warm up: ${error?.message ?? error}`);
+        this.lastError = String(error?.message ?? error).split("\n")[0];
+        this.failures += 1;
         if (this.warming.delete(member)) {
           this.destroy(member);
-          // Not at once: a gateway that cannot boot would otherwise be retried in a tight loop.
-          setTimeout(() => this.fill(), 5_000).unref?.();
+          // Not at once, and later each time: a gateway that cannot boot (or a package set that
+          // cannot install) would otherwise boot ~1 GB gateways in a loop. 5 s, doubling, ≤ 5 min.
+          const backoffMs = Math.min(5_000 * 2 ** (this.failures - 1), 300_000);
+          setTimeout(() => this.fill(), backoffMs).unref?.();
         }
       },
     );

@@ -18,6 +18,8 @@ export interface KeyedPoolStatus {
   packages_key: string | null;
   /** Runtime-seconds its members spent booting and idle: the warm cost billed to `billed_to`. */
   warm_seconds: number;
+  /** Why members fail to warm up (e.g. a package set that does not install), until one succeeds. */
+  last_error: string | null;
   enabled: boolean;
   min_idle: number;
   max: number;

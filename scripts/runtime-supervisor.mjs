@@ -49,7 +49,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { workspaceArchiveHandler } from "../container/workspace-archive.mjs";
-import { startOpenClaw } from "../test/support/openclaw-process.mjs";
+import { HOST_TRUST_ENV, startOpenClaw } from "../test/support/openclaw-process.mjs";
 import { installPackageSet } from "../container/plugins/clawplane-packages/install.mjs";
 import { answerWarmupCompletion, poolSettings, RuntimePool, WARMUP_STUB_PATH } from "./runtime-pool.mjs";
 
@@ -211,6 +211,10 @@ async function installIntoMember(runtime, packages) {
     packagesDir: join(runtime.stateDir, "packages"),
     cacheDir: process.env.CLAWPLANE_PACKAGES_CACHE_DIR || join(tmpdir(), "clawplane-packages-cache"),
     env: {
+      // The machine's trust settings (a proxy's CA), as every local gateway gets them.
+      ...Object.fromEntries(
+        HOST_TRUST_ENV.filter((name) => process.env[name]).map((name) => [name, process.env[name]]),
+      ),
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: join(runtime.stateDir, "home"),
       TMPDIR: join(runtime.stateDir, "tmp"),

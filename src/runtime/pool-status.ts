@@ -50,6 +50,7 @@ function keyedPool(pool: Record<string, unknown>): KeyedRuntimePool {
     replaced: count(pool.replaced),
     expired: count(pool.expired),
     warm_seconds: count(pool.warm_seconds),
+    last_error: text(pool.last_error),
   };
 }
 

@@ -27,6 +27,8 @@ export const KeyedRuntimePoolSchema = z
     expired: count(),
     /** Runtime-seconds its members spent booting and waiting unclaimed: the cost billed to `billed_to`. */
     warm_seconds: count(),
+    /** Why its members fail to warm up (e.g. a package that does not install), until one succeeds; retries back off to 5 min. */
+    last_error: z.string().nullable(),
   })
   .openapi("KeyedRuntimePool");
 export type KeyedRuntimePool = z.infer<typeof KeyedRuntimePoolSchema>;
