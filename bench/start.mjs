@@ -18,8 +18,8 @@
  *   node bench/start.mjs [--cold 10] [--warm 10] [--pool 2] [--containers]
  *
  * `--containers`: the same phases with REAL containers (the e2e's setup: `wrangler dev
- * --enable-containers`, Docker through ../shared/tools/local-containers; run it under
- * `flock /work/notes/e2e.lock` after `eval "$(../shared/tools/local-containers/setup.sh)"`). The
+ * --enable-containers`, Docker through ../shared/tools/local-containers; run it
+ * after `eval "$(../shared/tools/local-containers/setup.sh)"`). The
  * container pool's size is a Worker var, so each phase restarts the Worker with its size (not
  * counted), and its status is `GET /v1/runtime_pool`.
  *

@@ -33,8 +33,26 @@ export class RuntimePool {
       spawn: (id: string, env: Record<string, string>) => Promise<unknown>;
       stubUrl: () => string;
       log?: (line: string) => void;
+      install?: (
+        runtime: unknown,
+        packages: { key: string; set: Record<string, string[]> },
+      ) => Promise<unknown>;
+    },
+    meta?: {
+      key?: string;
+      scope?: string;
+      owner_id?: string | null;
+      billed_to?: string;
+      packages?: { key: string; set: Record<string, string[]> } | null;
     },
   );
+  meta: {
+    key: string;
+    scope: string;
+    owner_id: string | null;
+    billed_to: string;
+    packages: { key: string; set: Record<string, string[]> } | null;
+  };
   settings: PoolSettings;
   hooks: { spawn: (id: string, env: Record<string, string>) => Promise<unknown>; stubUrl: () => string };
   idle: PoolMember[];

@@ -106,11 +106,32 @@ export class RuntimePool {
   /**
    * @param {{ min: number, max: number, ttlMs: number }} settings
    * @param {{ spawn: (id: string, env: Record<string,string>) => Promise<any>, stubUrl: () => string,
-   *   log?: (line: string) => void }} hooks
+   *   log?: (line: string) => void,
+   *   install?: (runtime: any, packages: { key: string, set: Record<string, string[]> }) => Promise<any> }} hooks
+   *   `install` puts a package set into a member (pools with `meta.packages`)
+   * @param {{ key?: string, scope?: string, owner_id?: string | null, billed_to?: string,
+   *   packages?: { key: string, set: Record<string, string[]> } | null }} [meta] which pool this
+   *   is; default: the deployment's shared pool
    */
-  constructor(settings, hooks) {
+  constructor(settings, hooks, meta = {}) {
     this.settings = settings;
     this.hooks = hooks;
+    /**
+     * Which pool this is (src/runtime/warm-pool-plan.ts): its key, scope, owner, who its warm
+     * runtimes' cost is attributed to, and the package set members install while warming.
+     */
+    this.meta = {
+      key: meta.key ?? "shared",
+      scope: meta.scope ?? "deployment",
+      owner_id: meta.owner_id ?? null,
+      billed_to: meta.billed_to ?? "organization",
+      packages: meta.packages ?? null,
+    };
+    /** Runtime-milliseconds members spent booting and idle before they left the pool: its warm cost. */
+    this.warmMs = 0;
+    /** Warm-ups failed in a row (each retry waits longer) and the last one's reason. */
+    this.failures = 0;
+    this.lastError = null;
     /** Warmed members ready to be claimed, oldest first. */
     this.idle = [];
     /** Members booting or warming up. */
@@ -122,7 +143,18 @@ export class RuntimePool {
 
   /** Pool size and counters, for status endpoints. */
   status() {
+    const now = Date.now();
+    const live = [...this.idle, ...this.warming].reduce((sum, m) => sum + (now - m.bootAt), 0);
     return {
+      key: this.meta.key,
+      scope: this.meta.scope,
+      owner_id: this.meta.owner_id,
+      billed_to: this.meta.billed_to,
+      packages_key: this.meta.packages?.key ?? null,
+      // What waiting cost so far: runtime-seconds booting and idle, attributed to `billed_to`.
+      warm_seconds: Math.round((this.warmMs + live) / 1000),
+      // Why members fail to warm up (e.g. a package that does not install), until one succeeds.
+      last_error: this.lastError,
       enabled: this.settings.max > 0,
       min_idle: this.settings.min,
       max: this.settings.max,
@@ -168,6 +200,7 @@ export class RuntimePool {
     }
     clearTimeout(member.ttlTimer);
     member.state = "claimed";
+    this.settle(member);
     this.counters.claims += 1;
     this.fill(); // refill in the background
     return { member };
@@ -233,13 +266,32 @@ export class RuntimePool {
     return { code, reason };
   }
 
+  /** Adds a member's time in the pool to the pool's warm cost, once. */
+  settle(member) {
+    if (member.settled) return;
+    member.settled = true;
+    this.warmMs += Date.now() - member.bootAt;
+  }
+
   boot() {
-    const member = { id: `pool-${this.nextId++}`, state: "booting", since: Date.now(), runtime: undefined };
+    const prefix =
+      this.meta.key === "shared"
+        ? "pool"
+        : `pool-${this.meta.key.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}`;
+    const member = {
+      id: `${prefix}-${this.nextId++}`,
+      state: "booting",
+      since: Date.now(),
+      bootAt: Date.now(),
+      runtime: undefined,
+    };
     this.warming.add(member);
     this.counters.refills += 1;
     this.warm(member).then(
       () => {
         if (!this.warming.delete(member)) return; // closed meanwhile
+        this.failures = 0;
+        this.lastError = null;
         member.state = "idle";
         member.since = Date.now();
         member.ttlTimer = setTimeout(() => this.expire(member), this.settings.ttlMs);
@@ -248,10 +300,14 @@ export class RuntimePool {
       },
       (error) => {
         this.hooks.log?.(`pool member ${member.id} failed to warm up: ${error?.message ?? error}`);
+        this.lastError = String(error?.message ?? error).split("\n")[0];
+        this.failures += 1;
         if (this.warming.delete(member)) {
           this.destroy(member);
-          // Not at once: a gateway that cannot boot would otherwise be retried in a tight loop.
-          setTimeout(() => this.fill(), 5_000).unref?.();
+          // Not at once, and later each time: a gateway that cannot boot (or a package set that
+          // cannot install) would otherwise boot ~1 GB gateways in a loop. 5 s, doubling, ≤ 5 min.
+          const backoffMs = Math.min(5_000 * 2 ** (this.failures - 1), 300_000);
+          setTimeout(() => this.fill(), backoffMs).unref?.();
         }
       },
     );
@@ -285,6 +341,16 @@ export class RuntimePool {
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`warm-up turn failed (HTTP ${res.status}): ${text.slice(0, 200)}`);
+    // A pool for a package set: its members hold the set before anyone claims them, so the
+    // session's install finds it active and its first turn does not wait for it.
+    if (this.meta.packages) {
+      member.state = "installing";
+      const installed = await this.hooks.install(member.runtime, this.meta.packages);
+      if (installed?.result === "failed") {
+        const error = installed.error ?? {};
+        throw new Error(`installing ${error.manager} package "${error.package}" failed: ${error.message}`);
+      }
+    }
   }
 
   /**
@@ -308,11 +374,13 @@ export class RuntimePool {
     if (at < 0) return;
     this.idle.splice(at, 1);
     member.state = "expired";
+    this.settle(member);
     this.counters.expired += 1;
     this.destroy(member).then(() => this.fill());
   }
 
   async destroy(member) {
+    this.settle(member);
     member.state = member.state === "claimed" ? "claimed" : "destroyed";
     await member.runtime?.remove().catch(() => undefined);
   }

@@ -7,8 +7,36 @@ export interface PoolOptions {
   ttlMs?: number;
 }
 
-/** `GET /pool`: the warm pool's size, members and counters. */
-export interface PoolStatus {
+/** One pool's size, members and counters (`pools[]` of `GET /pool`, `PUT /pools/{key}`). */
+export interface KeyedPoolStatus {
+  /** src/runtime/warm-pool-plan.ts: `shared`, `env:<id>…`, `plane:<id>…`. */
+  key: string;
+  scope: "environment" | "plane" | "deployment";
+  owner_id: string | null;
+  /** `plane:<id>` or `organization`. */
+  billed_to: string;
+  packages_key: string | null;
+  /** Runtime-seconds its members spent booting and idle: the warm cost billed to `billed_to`. */
+  warm_seconds: number;
+  /** Why members fail to warm up (e.g. a package set that does not install), until one succeeds. */
+  last_error: string | null;
+  enabled: boolean;
+  min_idle: number;
+  max: number;
+  ttl_seconds: number;
+  idle: number;
+  warming: number;
+  members: Array<{ id: string; state: string; pid: number | null; since: string }>;
+  claims: number;
+  misses: number;
+  refills: number;
+  replaced: number;
+  expired: number;
+}
+
+/** `GET /pool`: the shared warm pool's size, members and counters; every pool in `pools`. */
+export interface PoolStatus extends KeyedPoolStatus {
+  pools: KeyedPoolStatus[];
   enabled: boolean;
   min_idle: number;
   max: number;
@@ -31,3 +59,22 @@ export interface Supervisor {
 }
 
 export function startSupervisor(options?: { port?: number; pool?: PoolOptions }): Promise<Supervisor>;
+
+/** A claim across pools, most specific first (exported for the bookkeeping tests). */
+export function claim(
+  runtimes: Map<string, unknown>,
+  candidates: import("./runtime-pool.mjs").RuntimePool[],
+  id: string,
+  env: Record<string, string>,
+): Promise<{
+  runtime?: unknown;
+  outcome: {
+    outcome: "claimed" | "missed";
+    member?: string;
+    pool?: string;
+    scope?: string;
+    code?: string;
+    reason?: string;
+    tried?: Array<{ pool: string; code: string; reason: string }>;
+  };
+}>;

@@ -13,12 +13,19 @@
 //
 // API (JSON unless noted):
 //   GET    /healthz                      → {ok, runtimes}
-//   GET    /pool                         → the warm pool: size, members, claims, misses, refills
-//   PUT    /pool {min, max, ttlMs?}      → resizes it (0 = off); answers its status
-//   POST   /runtimes/{id}/start {env, pool?} → 201 spawned or claimed | 200 already starting/running;
-//                                           400 {error}. With pool: true, `pool` in the answer is
-//                                           {outcome: "claimed", member, apply_ms} or
-//                                           {outcome: "missed", code, reason} (then booted cold)
+//   GET    /pool                         → the shared warm pool: size, members, claims, misses,
+//                                           refills; `pools`: every pool's status, keyed ones too
+//   PUT    /pool {min, max, ttlMs?}      → resizes the shared pool (0 = off); answers its status
+//   PUT    /pools/{key} {min, max, ttl_seconds?, scope?, owner_id?, billed_to?, packages?}
+//                                         → creates or resizes a keyed pool (an environment's or a
+//                                           plane's, src/runtime/warm-pool-plan.ts); its status
+//   POST   /runtimes/{id}/start {env, pool?, pools?} → 201 spawned or claimed | 200 already
+//                                           starting/running; 400 {error}. With pool: true, the
+//                                           pools named in `pools` (specs as for PUT /pools, in
+//                                           order; default: the shared one) are tried in turn, and
+//                                           `pool` in the answer is {outcome: "claimed", member,
+//                                           apply_ms, pool, scope, tried?} or {outcome: "missed",
+//                                           code, reason, tried?} (then booted cold)
 //   GET    /runtimes/{id}                → {running, pid, port, startedAt, readyAt, exitCode, error}; 404
 //   GET    /runtimes/{id}/logs           → the gateway's recent output (text)
 //   GET    /runtimes/{id}/exit           → waits until the running gateway exits: {exitCode, signal}
@@ -42,7 +49,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { workspaceArchiveHandler } from "../container/workspace-archive.mjs";
-import { startOpenClaw } from "../test/support/openclaw-process.mjs";
+import { HOST_TRUST_ENV, startOpenClaw } from "../test/support/openclaw-process.mjs";
+import { installPackageSet } from "../container/plugins/clawplane-packages/install.mjs";
 import { answerWarmupCompletion, poolSettings, RuntimePool, WARMUP_STUB_PATH } from "./runtime-pool.mjs";
 
 /** Per-runtime paths the supervisor owns; a start env cannot redirect them. */
@@ -82,7 +90,7 @@ export async function startSupervisor(options = {}) {
   /** @type {Map<string, Runtime>} */
   const runtimes = new Map();
   let origin = "";
-  const pool = new RuntimePool(poolSettings(options.pool), {
+  const hooks = {
     spawn: async (id, env) => {
       const runtime = new Runtime(id);
       await runtime.start(env);
@@ -90,9 +98,12 @@ export async function startSupervisor(options = {}) {
     },
     stubUrl: () => `${origin}${WARMUP_STUB_PATH}`,
     log: (line) => process.stderr.write(`runtime-supervisor: ${line}\n`),
-  });
+    install: installIntoMember,
+  };
+  const pool = new RuntimePool(poolSettings(options.pool), hooks);
+  const pools = new Pools(pool, hooks);
   const server = createServer((req, res) => {
-    handle(runtimes, pool, req, res).catch((error) => {
+    handle(runtimes, pools, req, res).catch((error) => {
       if (!res.headersSent) reply(res, 500, { error: String(error?.message ?? error) });
       else res.destroy(error);
     });
@@ -107,14 +118,110 @@ export async function startSupervisor(options = {}) {
   return {
     origin,
     pool,
+    pools,
     async close() {
       server.close();
       server.closeAllConnections();
-      await pool.close();
+      await pools.close();
       await Promise.all([...runtimes.values()].map((runtime) => runtime.remove()));
       runtimes.clear();
     },
   };
+}
+
+/**
+ * The supervisor's warm pools by key (src/runtime/warm-pool-plan.ts): the deployment's shared
+ * one (the `--pool-*` flags) and one per environment or plane that set a size, created and
+ * resized when the Worker names them (at a claim, or `PUT /pools/{key}` when a setting changes).
+ */
+class Pools {
+  constructor(shared, hooks) {
+    this.shared = shared;
+    this.hooks = hooks;
+    /** @type {Map<string, RuntimePool>} */
+    this.byKey = new Map([["shared", shared]]);
+  }
+
+  /**
+   * The pool a Worker's pool spec names, created or resized to its size; the shared pool keeps
+   * its own size (the supervisor's flags) unless the spec carries one.
+   */
+  ensure(spec) {
+    const key = String(spec?.key ?? "shared");
+    const sized = spec && spec.max !== undefined;
+    const settings = sized
+      ? poolSettings({
+          min: spec.min,
+          max: spec.max,
+          ttlMs: spec.ttl_seconds === undefined ? undefined : Number(spec.ttl_seconds) * 1000,
+        })
+      : undefined;
+    let pool = this.byKey.get(key);
+    if (!pool) {
+      pool = new RuntimePool(settings ?? poolSettings({}), this.hooks, {
+        key,
+        scope: spec?.scope,
+        owner_id: spec?.owner_id ?? null,
+        billed_to: spec?.billed_to,
+        packages: validPackages(spec?.packages) ? spec.packages : null,
+      });
+      this.byKey.set(key, pool);
+      pool.fill();
+      return pool;
+    }
+    if (settings && !sameSettings(pool.settings, settings)) pool.resize(settings);
+    return pool;
+  }
+
+  /** The shared pool's status at the top level (as before keyed pools), every pool in `pools`. */
+  status() {
+    return { ...this.shared.status(), pools: [...this.byKey.values()].map((pool) => pool.status()) };
+  }
+
+  async close() {
+    await Promise.all([...this.byKey.values()].map((pool) => pool.close()));
+  }
+}
+
+const sameSettings = (a, b) => a.min === b.min && a.max === b.max && a.ttlMs === b.ttlMs;
+
+/** A package set as the Worker sends it: `{key: <sha-256 hex>, set: {manager: [spec]}}`. */
+function validPackages(packages) {
+  return (
+    Boolean(packages) &&
+    typeof packages.key === "string" &&
+    /^[0-9a-f]{64}$/.test(packages.key) &&
+    packages.set &&
+    typeof packages.set === "object" &&
+    Object.values(packages.set).every(
+      (list) => Array.isArray(list) && list.every((x) => typeof x === "string"),
+    )
+  );
+}
+
+/**
+ * Installs a package set into a pool member's runtime with the image's installer, exactly where
+ * the gateway's packages plugin would (its packages dir and HOME, the machine's shared cache),
+ * so the session's own install finds the set active.
+ */
+async function installIntoMember(runtime, packages) {
+  return installPackageSet({
+    key: packages.key,
+    packages: packages.set,
+    packagesDir: join(runtime.stateDir, "packages"),
+    cacheDir: process.env.CLAWPLANE_PACKAGES_CACHE_DIR || join(tmpdir(), "clawplane-packages-cache"),
+    env: {
+      // The machine's trust settings (a proxy's CA), as every local gateway gets them.
+      ...Object.fromEntries(
+        HOST_TRUST_ENV.filter((name) => process.env[name]).map((name) => [name, process.env[name]]),
+      ),
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: join(runtime.stateDir, "home"),
+      TMPDIR: join(runtime.stateDir, "tmp"),
+      // As for every local runtime (test/support/openclaw-process.mjs): apt would change this machine.
+      CLAWPLANE_PACKAGES_APT: "off",
+    },
+  });
 }
 
 /** One runtime id: its state dir (kept across stop/start) and the current gateway, if any. */
@@ -246,16 +353,24 @@ class Runtime {
   }
 }
 
-async function handle(runtimes, pool, req, res) {
+async function handle(runtimes, pools, req, res) {
   const url = new URL(req.url ?? "/", "http://supervisor");
+  const pool = pools.shared;
   if (url.pathname === "/healthz") return reply(res, 200, { ok: true, runtimes: runtimes.size });
-  if (req.method === "GET" && url.pathname === "/pool") return reply(res, 200, pool.status());
+  if (req.method === "GET" && url.pathname === "/pool") return reply(res, 200, pools.status());
   if (req.method === "PUT" && url.pathname === "/pool") {
     const body = await readJson(req);
     if (!body || typeof body !== "object")
       return reply(res, 400, { error: 'body must be {"min": N, "max": N}' });
     pool.resize(poolSettings({ ttlMs: pool.settings.ttlMs, ...body }));
     return reply(res, 200, pool.status());
+  }
+  const keyed = /^\/pools\/([^/]+)$/.exec(url.pathname);
+  if (req.method === "PUT" && keyed) {
+    const body = await readJson(req);
+    if (!body || typeof body !== "object" || body.max === undefined)
+      return reply(res, 400, { error: 'body must be {"min": N, "max": N, "ttl_seconds"?: N, ...}' });
+    return reply(res, 200, pools.ensure({ ...body, key: decodeURIComponent(keyed[1]) }).status());
   }
   if (req.method === "POST" && url.pathname === `${WARMUP_STUB_PATH}/chat/completions`)
     return answerWarmupCompletion(await readJson(req), res);
@@ -281,7 +396,14 @@ async function handle(runtimes, pool, req, res) {
     const env = Object.fromEntries(Object.entries(body.env).filter(([key]) => !OWNED_KEYS.has(key)));
     let poolOutcome;
     if (body.pool === true && !runtime?.running) {
-      const claimed = await claim(runtimes, pool, id, env);
+      // The Worker's pools, most specific first (warm-pool-plan.ts); without them, the shared one.
+      const specs = Array.isArray(body.pools) && body.pools.length ? body.pools : [undefined];
+      const claimed = await claim(
+        runtimes,
+        specs.map((spec) => pools.ensure(spec)),
+        id,
+        env,
+      );
       if (claimed.runtime) {
         return reply(res, 201, { started: true, pool: claimed.outcome, ...claimed.runtime.status() });
       }
@@ -319,11 +441,29 @@ async function handle(runtimes, pool, req, res) {
 }
 
 /**
- * Hands a warm pool member to runtime `id` and applies the session's config to it. Resolves with
- * the claimed runtime, or with why it booted cold: no member (pool off, empty, the session's
- * inputs cannot be applied to a running gateway) or the apply failed (the member is destroyed).
+ * Hands a warm member of the first pool that has one to runtime `id` and applies the session's
+ * config to it. Resolves with the claimed runtime (and the pools tried before it), or with why
+ * it booted cold: the last pool's miss, the earlier ones in `tried`.
  */
-async function claim(runtimes, pool, id, env) {
+export async function claim(runtimes, candidates, id, env) {
+  const tried = [];
+  for (const pool of candidates) {
+    const result = await claimFrom(runtimes, pool, id, env);
+    const miss = { pool: pool.meta.key, code: result.outcome.code, reason: result.outcome.reason };
+    if (result.runtime) {
+      const outcome = { ...result.outcome, pool: pool.meta.key, scope: pool.meta.scope };
+      return { runtime: result.runtime, outcome: tried.length ? { ...outcome, tried } : outcome };
+    }
+    // Inputs a running gateway cannot take are the same for every pool: no point in the others.
+    if (miss.code === "not_applicable" || pool === candidates.at(-1))
+      return { outcome: { ...result.outcome, ...(tried.length ? { tried } : {}) } };
+    tried.push(miss);
+  }
+  return { outcome: { outcome: "missed", code: "pool_off", reason: "no warm pool was named" } };
+}
+
+/** One pool's claim (see {@link claim}): the member taken, or why not; a failed apply destroys it. */
+async function claimFrom(runtimes, pool, id, env) {
   const taken = pool.take(env);
   if (!taken.member) return { outcome: { outcome: "missed", code: taken.code, reason: taken.reason } };
   const member = taken.member;

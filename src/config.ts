@@ -38,6 +38,17 @@ export const DEFAULT_SLEEP_AFTER_SECONDS = 600;
 export const MIN_SLEEP_AFTER_SECONDS = 60;
 export const MAX_SLEEP_AFTER_SECONDS = 86_400;
 /**
+ * Warm pool size of an environment or a plane (`warm_pool`): `min_idle` warm runtimes kept
+ * booted for its sessions, never more than `max` in all (0 = off), each idle for at most
+ * `idle_ttl_seconds`. Each warm runtime holds ~1.2 GB and a container's instance cost while it
+ * waits, so one pool is capped at 20; the TTL is at least a minute (a shorter one only churns
+ * boots) and at most a day.
+ */
+export const MAX_WARM_POOL_SIZE = 20;
+export const MIN_WARM_POOL_IDLE_TTL_SECONDS = 60;
+export const MAX_WARM_POOL_IDLE_TTL_SECONDS = 86_400;
+export const DEFAULT_WARM_POOL_IDLE_TTL_SECONDS = 1_800;
+/**
  * Durable workspace: the most an environment's sessions may keep in their runtime's working
  * directory (`config.workspace_max_mb`, regular files' sizes added up). The workspace is saved
  * after every turn and restored into a fresh runtime; one over its cap is not saved (the session

@@ -37,6 +37,7 @@ export const PLANE: Plane = {
   instance_type: "standard-1",
   region: "auto",
   monthly_budget_usd: 50,
+  warm_pool: null,
   metadata: {},
   created_at: T0,
   updated_at: T0,
@@ -87,6 +88,7 @@ export const RUNTIME_POOL: PlaneStatus["runtime_pool"] = {
   refills: 4,
   replaced: 0,
   expired: 0,
+  pools: [],
 };
 
 export const STATUS: PlaneStatus = {

@@ -8,6 +8,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { SessionStatus, SessionWire } from "../schemas/sessions";
+import type { WarmPoolSize } from "../schemas/warm-pool-size";
 
 /** API keys an admin created. Only the SHA-256 of the secret is stored. */
 export const apiKeys = sqliteTable(
@@ -248,6 +249,8 @@ export const planes = sqliteTable(
     instanceType: text("instance_type").notNull(),
     region: text("region").notNull(),
     monthlyBudgetUsd: real("monthly_budget_usd"),
+    /** The plane's own warm pool size (`{min_idle, max, idle_ttl_seconds}`), or null: none. */
+    warmPool: text("warm_pool", { mode: "json" }).$type<WarmPoolSize>(),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

@@ -21,6 +21,7 @@ import type {
 } from "../schemas/environments";
 import { PACKAGE_MANAGERS } from "../schemas/environments";
 import { applyMetadataPatch, assertValidMetadata } from "../schemas/metadata";
+import { warmPoolSizeOf } from "../schemas/warm-pool-size";
 import { jsonEqual } from "./json-equal";
 
 /** The editable content of an environment, in response form (`scope` always resolved). */
@@ -90,6 +91,8 @@ function resolveConfig(
       params.workspace_max_mb === undefined
         ? (base?.workspace_max_mb ?? DEFAULT_WORKSPACE_MAX_MB)
         : (params.workspace_max_mb ?? DEFAULT_WORKSPACE_MAX_MB),
+    warm_pool:
+      params.warm_pool === undefined ? (base?.warm_pool ?? null) : warmPoolSizeOf(params.warm_pool ?? null),
   };
 }
 
@@ -100,20 +103,27 @@ function defaultConfig(): EnvironmentConfig {
     packages: emptyPackages(),
     sleep_after_seconds: DEFAULT_SLEEP_AFTER_SECONDS,
     workspace_max_mb: DEFAULT_WORKSPACE_MAX_MB,
+    warm_pool: null,
   };
 }
 
 /**
- * A stored config as the current code reads it: configs stored before `sleep_after_seconds` or
- * `workspace_max_mb` existed get the defaults.
+ * A stored config as the current code reads it: configs stored before `sleep_after_seconds`,
+ * `workspace_max_mb` or `warm_pool` existed get the defaults.
  */
 export function withConfigDefaults(config: EnvironmentConfig): EnvironmentConfig {
   if (config.type !== "cloud") return config;
-  if (config.sleep_after_seconds !== undefined && config.workspace_max_mb !== undefined) return config;
+  if (
+    config.sleep_after_seconds !== undefined &&
+    config.workspace_max_mb !== undefined &&
+    config.warm_pool !== undefined
+  )
+    return config;
   return {
     ...config,
     sleep_after_seconds: config.sleep_after_seconds ?? DEFAULT_SLEEP_AFTER_SECONDS,
     workspace_max_mb: config.workspace_max_mb ?? DEFAULT_WORKSPACE_MAX_MB,
+    warm_pool: config.warm_pool ?? null,
   };
 }
 

@@ -16,6 +16,7 @@ import { newId } from "../lib/ids";
 import { toRfc3339 } from "../lib/time";
 import { applyMetadataPatch, assertValidMetadata } from "../schemas/metadata";
 import type { Plane, PlaneCreate, PlaneUpdate } from "../schemas/planes";
+import { warmPoolSizeOf } from "../schemas/warm-pool-size";
 import { assertRuntimeVersion, defaultRuntimeVersion } from "./runtime-versions";
 import { mintPlaneToken, revokeTokensQuery } from "./tokens";
 
@@ -40,6 +41,7 @@ export function planeToWire(row: PlaneRow, adminToken?: string): Plane {
     instance_type: row.instanceType,
     region: row.region,
     monthly_budget_usd: row.monthlyBudgetUsd,
+    warm_pool: row.warmPool ?? null,
     metadata: row.metadata,
     created_at: toRfc3339(row.createdAt),
     updated_at: toRfc3339(row.updatedAt),
@@ -102,6 +104,7 @@ export async function createPlane(
     instanceType: body.instance_type ?? "standard-1",
     region: body.region ?? "auto",
     monthlyBudgetUsd: body.monthly_budget_usd ?? null,
+    warmPool: warmPoolSizeOf(body.warm_pool ?? null),
     metadata,
     createdAt: now,
     updatedAt: now,
@@ -146,7 +149,7 @@ export async function listPlanes(
   return toPage(rows, q.limit, (r) => ({ key: r.createdAt, id: r.id }));
 }
 
-/** Description, budget, instance type, region and metadata; template and runtime change by upgrade. */
+/** Description, budget, instance type, region, warm pool and metadata; template and runtime change by upgrade. */
 export async function updatePlane(db: Db, row: PlaneRow, body: PlaneUpdate, now: number): Promise<PlaneRow> {
   const metadata = body.metadata
     ? applyMetadataPatch(row.metadata, body.metadata, { emptyStringDeletes: false })
@@ -159,6 +162,7 @@ export async function updatePlane(db: Db, row: PlaneRow, body: PlaneUpdate, now:
       region: body.region ?? row.region,
       monthlyBudgetUsd:
         body.monthly_budget_usd === undefined ? row.monthlyBudgetUsd : body.monthly_budget_usd,
+      warmPool: body.warm_pool === undefined ? row.warmPool : warmPoolSizeOf(body.warm_pool),
       metadata,
       updatedAt: now,
     })

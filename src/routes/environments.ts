@@ -9,6 +9,7 @@ import { createDb } from "../db/client";
 import {
   archiveEnvironment,
   createEnvironment,
+  type EnvironmentRecord,
   deleteEnvironment,
   environmentToWire,
   getEnvironment,
@@ -24,6 +25,7 @@ import {
   EnvironmentSchema,
   EnvironmentUpdateSchema,
 } from "../schemas/environments";
+import { announceWarmPool } from "../session/warm-pool-settings";
 import { defineRoute, jsonBody, jsonResponse } from "./define-route";
 
 export const environmentRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -52,9 +54,40 @@ environmentRoutes.openapi(
     const spec = environmentSpecFromCreate(c.req.valid("json"));
     const record = await createEnvironment(createDb(c.env.DB), spec, Date.now());
     c.set("auditTarget", record.id);
+    await announceEnvironmentPool(c.env, undefined, record);
     return c.json(environmentToWire(record), 200);
   },
 );
+
+/**
+ * An environment's own warm pool, created, resized or drained on the runtime now (it would be at
+ * its next claim otherwise): when it has one, or had one before this change.
+ */
+async function announceEnvironmentPool(
+  env: Env,
+  before: EnvironmentRecord | undefined,
+  after: EnvironmentRecord,
+): Promise<void> {
+  const poolOf = (r: EnvironmentRecord | undefined) =>
+    r?.spec.config.type === "cloud"
+      ? { pool: r.spec.config.warm_pool, packages: r.spec.config.packages }
+      : undefined;
+  const [was, now] = [poolOf(before), poolOf(after)];
+  if (was?.pool && (!now?.pool || JSON.stringify(was.packages) !== JSON.stringify(now.packages)))
+    await announceWarmPool(env, {
+      scope: "environment",
+      id: after.id,
+      warmPool: null,
+      packages: was.packages,
+    });
+  if (now?.pool && JSON.stringify(was) !== JSON.stringify(now))
+    await announceWarmPool(env, {
+      scope: "environment",
+      id: after.id,
+      warmPool: now.pool,
+      packages: now.packages,
+    });
+}
 
 environmentRoutes.openapi(
   defineRoute({
@@ -120,6 +153,7 @@ environmentRoutes.openapi(
       archived: current.archivedAt !== null,
     });
     const record = changed ? await saveEnvironment(db, current, spec, Date.now()) : current;
+    if (changed) await announceEnvironmentPool(c.env, current, record);
     return c.json(environmentToWire(record), 200);
   },
 );

@@ -12,7 +12,16 @@ import { ApiError } from "../errors";
 import { validationHook } from "../middleware/validation";
 import { assertOrgAdmin, visiblePlane } from "../planes/access";
 import { activeMembers, getMember } from "../planes/members";
-import { createPlane, deletePlane, listPlanes, planeToWire, updatePlane } from "../planes/plane-store";
+import {
+  createPlane,
+  deletePlane,
+  listPlanes,
+  type PlaneRow,
+  planeToWire,
+  updatePlane,
+} from "../planes/plane-store";
+import type { Packages } from "../schemas/environments";
+import { announceWarmPool } from "../session/warm-pool-settings";
 import { planeStatus } from "../planes/status";
 import { runtimePoolStatus } from "../runtime/pool-status";
 import {
@@ -70,6 +79,7 @@ planeRoutes.openapi(
     );
     c.set("auditTarget", row.id);
     c.set("auditPlane", row.id);
+    if (row.warmPool) await announcePlanePool(c.env, row);
     return c.json(planeToWire(row, adminToken), 201);
   },
 );
@@ -131,9 +141,31 @@ planeRoutes.openapi(
     const plane = await visiblePlane(db, c.get("principal"), c.req.valid("param").plane, { orgOnly: true });
     c.set("auditTarget", plane.id);
     c.set("auditPlane", plane.id);
-    return c.json(planeToWire(await updatePlane(db, plane, c.req.valid("json"), Date.now())), 200);
+    const updated = await updatePlane(db, plane, c.req.valid("json"), Date.now());
+    if (
+      JSON.stringify(updated.warmPool) !== JSON.stringify(plane.warmPool) ||
+      updated.instanceType !== plane.instanceType
+    ) {
+      if (plane.warmPool && updated.instanceType !== plane.instanceType)
+        await announcePlanePool(c.env, { ...plane, warmPool: null });
+      await announcePlanePool(c.env, updated);
+    }
+    return c.json(planeToWire(updated), 200);
   },
 );
+
+/** The plane's own warm pool, created, resized or drained on the runtime now (else at its next claim). */
+function announcePlanePool(env: Env, row: PlaneRow): Promise<void> {
+  const config = row.environment as { packages?: Packages };
+  return announceWarmPool(env, {
+    scope: "plane",
+    id: row.id,
+    warmPool: row.warmPool ?? null,
+    packages: config.packages,
+    runtimeVersion: row.runtimeVersion,
+    instanceType: row.instanceType,
+  });
+}
 
 planeRoutes.openapi(
   defineRoute({
@@ -244,7 +276,8 @@ planeRoutes.openapi(
     const members = only ? [await getMember(db, plane, only)] : await activeMembers(db, plane.id);
     const [status, runtimePool] = await Promise.all([
       planeStatus(db, plane, members),
-      runtimePoolStatus(c.env),
+      // The deployment's pool, and the pools billed to this plane (its own warm_pool).
+      runtimePoolStatus(c.env, `plane:${plane.id}`),
     ]);
     return c.json({ ...status, runtime_pool: runtimePool }, 200);
   },

@@ -8,6 +8,7 @@
  */
 
 import type { EgressPolicy } from "../egress/policy";
+import type { WarmPoolPlan, WarmPoolScope } from "./warm-pool-plan";
 
 /** Port the OpenClaw gateway listens on inside the runtime (WS control plane + HTTP). */
 export const OPENCLAW_PORT = 18789;
@@ -48,12 +49,33 @@ export interface RuntimeStartOptions {
    * a boot. Runtimes without a pool ignore it.
    */
   warmPool?: boolean;
+  /**
+   * Which pools may serve it, most specific first, and their sizes (warm-pool-plan.ts). Without
+   * it a pooled start tries the runtime's shared pool only.
+   */
+  warmPoolPlan?: WarmPoolPlan;
+}
+
+/** One pool a start tried and why it did not serve it. */
+export interface WarmPoolMiss {
+  pool: string;
+  code: WarmPoolMissCode;
+  reason: string;
 }
 
 /** How a pooled start went: a warm runtime claimed, or why the runtime booted cold. */
 export type WarmPoolOutcome =
-  | { outcome: "claimed"; member: string; applyMs: number }
-  | { outcome: "missed"; code: WarmPoolMissCode; reason: string };
+  | {
+      outcome: "claimed";
+      member: string;
+      applyMs: number;
+      /** The pool that served it and its scope; absent from runtimes with one pool only. */
+      pool?: string;
+      scope?: WarmPoolScope;
+      /** More specific pools tried first that could not serve it. */
+      tried?: WarmPoolMiss[];
+    }
+  | { outcome: "missed"; code: WarmPoolMissCode; reason: string; tried?: WarmPoolMiss[] };
 
 /** Why a start could not be served warm (user-safe reasons go with each). */
 export type WarmPoolMissCode = "pool_off" | "pool_empty" | "not_applicable" | "claim_failed";

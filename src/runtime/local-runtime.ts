@@ -23,9 +23,11 @@ import {
   RuntimeStartError,
   type RuntimeStartOptions,
   type RuntimeStartResult,
+  type WarmPoolMissCode,
   type WarmPoolOutcome,
   WORKSPACE_PORT,
 } from "./agent-runtime";
+import type { WarmPoolPlan } from "./warm-pool-plan";
 
 /** Header the supervisor sets on responses it generates itself (not the gateway's). */
 export const SUPERVISOR_ERROR_HEADER = "x-runtime-supervisor-error";
@@ -49,19 +51,55 @@ interface SupervisorPoolAnswer {
   apply_ms?: number;
   code?: string;
   reason?: string;
+  pool?: string;
+  scope?: string;
+  tried?: { pool?: string; code?: string; reason?: string }[];
 }
 
 const MISS_CODES = new Set(["pool_off", "pool_empty", "not_applicable", "claim_failed"]);
 
+const SCOPES = new Set(["environment", "plane", "deployment"]);
+
+const missCode = (code: unknown): WarmPoolMissCode =>
+  MISS_CODES.has(String(code)) ? (code as WarmPoolMissCode) : "claim_failed";
+
 function warmPoolOutcome(answer: SupervisorPoolAnswer): WarmPoolOutcome {
+  const tried = (answer.tried ?? []).map((miss) => ({
+    pool: String(miss.pool ?? ""),
+    code: missCode(miss.code),
+    reason: String(miss.reason ?? ""),
+  }));
   if (answer.outcome === "claimed")
-    return { outcome: "claimed", member: String(answer.member ?? ""), applyMs: Number(answer.apply_ms ?? 0) };
-  const code = MISS_CODES.has(String(answer.code)) ? (answer.code as "pool_empty") : "claim_failed";
+    return {
+      outcome: "claimed",
+      member: String(answer.member ?? ""),
+      applyMs: Number(answer.apply_ms ?? 0),
+      ...(answer.pool ? { pool: answer.pool } : {}),
+      ...(SCOPES.has(String(answer.scope)) ? { scope: answer.scope as "plane" } : {}),
+      ...(tried.length ? { tried } : {}),
+    };
   return {
     outcome: "missed",
-    code,
+    code: missCode(answer.code),
     reason: String(answer.reason ?? "the warm pool did not serve this start"),
+    ...(tried.length ? { tried } : {}),
   };
+}
+
+/**
+ * The supervisor's `pools` field: the plan's candidates, snake_case, sizes included so the
+ * supervisor creates or resizes each keyed pool at claim.
+ */
+function supervisorPools(plan: WarmPoolPlan | undefined) {
+  if (plan?.kind !== "pools") return undefined;
+  return plan.candidates.map((c) => ({
+    key: c.key,
+    scope: c.scope,
+    owner_id: c.ownerId,
+    billed_to: c.billedTo.type === "plane" ? `plane:${c.billedTo.id}` : "organization",
+    ...(c.size ? { min: c.size.min_idle, max: c.size.max, ttl_seconds: c.size.idle_ttl_seconds } : {}),
+    packages: c.packages,
+  }));
 }
 
 export interface LocalProcessRuntimeOptions {
@@ -110,13 +148,22 @@ export class LocalProcessRuntime implements AgentRuntime {
    */
   async start(options: RuntimeStartOptions): Promise<RuntimeStartResult> {
     // enableInternet has no local equivalent: the gateway shares the host's network.
+    const plan = options.warmPoolPlan;
+    // A plan that turns the pool off for this session: a cold boot, saying why.
+    const off = options.warmPool === true && plan?.kind === "off" ? plan.reason : undefined;
     const response = await this.control(
       "POST",
       "/start",
-      { env: options.env, pool: options.warmPool === true },
+      {
+        env: options.env,
+        pool: options.warmPool === true && !off,
+        ...(off ? {} : { pools: supervisorPools(plan) }),
+      },
       CLAIM_TIMEOUT_MS,
     );
-    const status = await this.json<{ pool?: SupervisorPoolAnswer }>(response);
+    const status = await this.json<{ pool?: SupervisorPoolAnswer; started?: boolean }>(response);
+    if (off && status.started !== false)
+      return { pool: { outcome: "missed", code: "pool_off", reason: off } };
     return status.pool ? { pool: warmPoolOutcome(status.pool) } : {};
   }
 

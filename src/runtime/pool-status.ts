@@ -3,7 +3,7 @@
  * (`GET /pool`, scripts/runtime-pool.mjs), or the container pool's coordinator
  * (pool/pool-coordinator.ts; asking it also wakes the pool to its min).
  */
-import type { RuntimePoolStatus } from "../schemas/runtime-pool";
+import type { KeyedRuntimePool, RuntimePoolStatus } from "../schemas/runtime-pool";
 import { deploymentPoolKey, poolName } from "./pool/pool-key";
 
 const STATUS_TIMEOUT_MS = 5_000;
@@ -23,17 +23,49 @@ const none = (runtime: "local" | "container", note: string): RuntimePoolStatus =
   refills: 0,
   replaced: 0,
   expired: 0,
+  pools: [],
 });
 
 const count = (value: unknown) =>
   typeof value === "number" && Number.isFinite(value) ? Math.max(0, value) : 0;
 
-/** The pool's status; never throws (a supervisor that does not answer is reported in `note`). */
+const SCOPES = ["environment", "plane", "deployment"] as const;
+const text = (value: unknown) => (typeof value === "string" ? value : null);
+
+/** One keyed pool as the supervisor reports it (`pools[]` of `GET /pool`). */
+function keyedPool(pool: Record<string, unknown>): KeyedRuntimePool {
+  const scope = SCOPES.find((s) => s === pool.scope) ?? "deployment";
+  return {
+    key: text(pool.key) ?? "shared",
+    scope,
+    owner_id: text(pool.owner_id),
+    billed_to: text(pool.billed_to) ?? "organization",
+    packages_key: text(pool.packages_key),
+    min_idle: count(pool.min_idle),
+    max: count(pool.max),
+    ttl_seconds: count(pool.ttl_seconds),
+    idle: count(pool.idle),
+    warming: count(pool.warming),
+    claims: count(pool.claims),
+    misses: count(pool.misses),
+    refills: count(pool.refills),
+    replaced: count(pool.replaced),
+    expired: count(pool.expired),
+    warm_seconds: count(pool.warm_seconds),
+    last_error: text(pool.last_error),
+  };
+}
+
+/**
+ * The pools' status; never throws (a supervisor that does not answer is reported in `note`).
+ * With `billedTo` (`plane:<id>`), `pools` lists only the pools billed to it: a plane's status.
+ */
 export async function runtimePoolStatus(
   env: {
     LOCAL_AGENT_ORIGIN?: string;
     RUNTIME_WARM_POOL?: string;
   } & Partial<Pick<Env, "POOL_COORDINATORS">>,
+  billedTo?: string,
 ): Promise<RuntimePoolStatus> {
   if (!env.LOCAL_AGENT_ORIGIN) return containerPoolStatus(env);
   let pool: Record<string, unknown>;
@@ -67,6 +99,10 @@ export async function runtimePoolStatus(
     refills: count(pool.refills),
     replaced: count(pool.replaced),
     expired: count(pool.expired),
+    pools: (Array.isArray(pool.pools) ? pool.pools : [])
+      .filter((p): p is Record<string, unknown> => Boolean(p) && typeof p === "object")
+      .map(keyedPool)
+      .filter((p) => billedTo === undefined || p.billed_to === billedTo),
   };
 }
 
@@ -101,5 +137,8 @@ async function containerPoolStatus(env: Partial<Pick<Env, "POOL_COORDINATORS">>)
     replaced: count(pool.replaced),
     expired: count(pool.expired),
     warm_seconds: count(pool.warm_seconds),
+    // The container pool is the deployment's only (per-environment and per-plane sizes are the
+    // local supervisor's so far).
+    pools: [],
   };
 }

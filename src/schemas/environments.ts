@@ -19,6 +19,7 @@ import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { isHostPattern } from "./hostnames";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
 import { packageSpecProblem } from "./package-specs";
+import { WarmPoolSizeParamsSchema, WarmPoolSizeSchema } from "./warm-pool-size";
 
 /** The package managers an environment can install from, in response order. */
 export const PACKAGE_MANAGERS = ["apt", "cargo", "gem", "go", "npm", "pip"] as const;
@@ -125,6 +126,8 @@ export const CloudConfigParamsSchema = z
       .openapi({
         description: `${WORKSPACE_MAX_DESCRIPTION} Omitted keeps the current value; null resets it.`,
       }),
+    /** Clawplane: this environment's own warm pool (schemas/warm-pool-size.ts). Omitted keeps it; null removes it. */
+    warm_pool: WarmPoolSizeParamsSchema.nullish(),
   })
   .openapi("CloudConfigParams");
 export type CloudConfigParams = z.infer<typeof CloudConfigParamsSchema>;
@@ -149,6 +152,8 @@ export const CloudConfigSchema = z
     packages: PackagesSchema,
     sleep_after_seconds: z.number().int().openapi({ description: SLEEP_AFTER_DESCRIPTION }),
     workspace_max_mb: z.number().int().openapi({ description: WORKSPACE_MAX_DESCRIPTION }),
+    /** Clawplane: the environment's own warm pool, or null (the plane's or the deployment's serves it). */
+    warm_pool: WarmPoolSizeSchema.nullable(),
   })
   .openapi("CloudConfig");
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;

@@ -5,6 +5,7 @@ import { AGENT_CREATE_FIELDS, AGENT_UPDATE_FIELDS, AgentSchema } from "./agents"
 import { BooleanQuery, LimitQuery, noControlChars, PageQuery } from "./common";
 import { CloudConfigParamsSchema } from "./environments";
 import { MetadataPatchSchema, MetadataSchema } from "./metadata";
+import { WarmPoolSizeParamsSchema, WarmPoolSizeSchema } from "./warm-pool-size";
 
 /** Plane and member names: lower-case slugs, 1–63 characters, no leading/trailing hyphen. */
 export const SlugSchema = z
@@ -40,7 +41,8 @@ export const PlaneTemplatePatchSchema = z.strictObject(patchFields).openapi("Pla
 });
 export type PlaneTemplatePatch = z.infer<typeof PlaneTemplatePatchSchema>;
 
-const { type: _type, ...cloudFields } = CloudConfigParamsSchema.shape;
+// Not `warm_pool`: a pool per member's environment would multiply; the plane's own `warm_pool` serves them all.
+const { type: _type, warm_pool: _pool, ...cloudFields } = CloudConfigParamsSchema.shape;
 /** The cloud environment config (networking, packages) each member's own environment gets. */
 export const PlaneEnvironmentSchema = z.strictObject(cloudFields).openapi("PlaneEnvironmentParams", {
   additionalProperties: false,
@@ -64,6 +66,8 @@ export const PlaneCreateSchema = z
     region: z.string().min(1).max(64).optional(),
     runtime_version: z.string().min(1).max(64).optional(),
     monthly_budget_usd: BudgetSchema,
+    /** Warm runtimes reserved for the members' sessions, billed to the plane; null/omitted: none. */
+    warm_pool: WarmPoolSizeParamsSchema.nullish(),
     metadata: MetadataSchema.optional(),
   })
   .openapi("PlaneCreate", { additionalProperties: false });
@@ -75,6 +79,8 @@ export const PlaneUpdateSchema = z
     instance_type: InstanceTypeSchema.optional(),
     region: z.string().min(1).max(64).optional(),
     monthly_budget_usd: BudgetSchema,
+    /** Omitted keeps it; null removes the plane's pool (its members use the deployment's). */
+    warm_pool: WarmPoolSizeParamsSchema.nullish(),
     metadata: MetadataPatchSchema.nullish(),
   })
   .openapi("PlaneUpdate", { additionalProperties: false });
@@ -105,6 +111,8 @@ export const PlaneSchema = z
     instance_type: z.string(),
     region: z.string(),
     monthly_budget_usd: z.number().nullable(),
+    /** The plane's own warm pool (its cost is the plane's), or null: the deployment's shared pool. */
+    warm_pool: WarmPoolSizeSchema.nullable(),
     metadata: z.record(z.string(), z.string()),
     created_at: z.string(),
     updated_at: z.string(),

@@ -1,6 +1,38 @@
 /** The warm pool's status on the wire: `GET /v1/runtime_pool` and `runtime_pool` of plane status. */
 import { z } from "@hono/zod-openapi";
 
+const count = () => z.number().int().nonnegative();
+
+/** One keyed pool's figures (the deployment's shared pool, an environment's or a plane's). */
+export const KeyedRuntimePoolSchema = z
+  .object({
+    /** The pool's key (src/runtime/warm-pool-plan.ts): `shared`, `env:<id>…`, `plane:<id>…`. */
+    key: z.string(),
+    scope: z.enum(["environment", "plane", "deployment"]),
+    /** The environment's or plane's id; null for the deployment's pool. */
+    owner_id: z.string().nullable(),
+    /** Who its warm runtimes' waiting cost is attributed to: `plane:<id>` or `organization`. */
+    billed_to: z.string(),
+    /** The package set its members install while warming (its cache key), or null. */
+    packages_key: z.string().nullable(),
+    min_idle: count(),
+    max: count(),
+    ttl_seconds: count(),
+    idle: count(),
+    warming: count(),
+    claims: count(),
+    misses: count(),
+    refills: count(),
+    replaced: count(),
+    expired: count(),
+    /** Runtime-seconds its members spent booting and waiting unclaimed: the cost billed to `billed_to`. */
+    warm_seconds: count(),
+    /** Why its members fail to warm up (e.g. a package that does not install), until one succeeds; retries back off to 5 min. */
+    last_error: z.string().nullable(),
+  })
+  .openapi("KeyedRuntimePool");
+export type KeyedRuntimePool = z.infer<typeof KeyedRuntimePoolSchema>;
+
 export const RuntimePoolStatusSchema = z
   .object({
     type: z.literal("runtime_pool"),
@@ -29,6 +61,11 @@ export const RuntimePoolStatusSchema = z
      * (booting, warming, idle). Their cost is the deployment's pool's, not a session's.
      */
     warm_seconds: z.number().int().nonnegative().optional(),
+    /**
+     * Every pool, the shared one first (the fields above are the shared pool's); in a plane's
+     * status, only the pools billed to that plane.
+     */
+    pools: z.array(KeyedRuntimePoolSchema),
   })
   .openapi("RuntimePoolStatus");
 export type RuntimePoolStatus = z.infer<typeof RuntimePoolStatusSchema>;

@@ -431,6 +431,20 @@ export const SessionEventSchema = z
         reason: z.string().nullable(),
         /** Milliseconds from the claim to the session's config applied in the warm runtime; null when missed. */
         apply_ms: z.number().int().nonnegative().nullable(),
+        /** The pool that served it (`env:…`, `plane:…`, `shared`), when claimed from a keyed pool. */
+        pool: z.string().optional(),
+        /** Which setting that pool comes from (src/runtime/warm-pool-plan.ts). */
+        pool_scope: z.enum(["environment", "plane", "deployment"]).nullable().optional(),
+        /** The more specific pools tried first, each with why it did not serve this start. */
+        tried: z
+          .array(
+            z.object({
+              pool: z.string(),
+              code: z.enum(["pool_off", "pool_empty", "not_applicable", "claim_failed"]),
+              reason: z.string(),
+            }),
+          )
+          .optional(),
       },
       {
         description:

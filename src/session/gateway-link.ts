@@ -17,6 +17,7 @@ import type { DeviceIdentity } from "../runtime/openclaw/device-identity";
 import { GatewayClient, type WebSocketLike } from "../runtime/openclaw/gateway-client";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { waitForGatewayReady } from "../runtime/readiness";
+import type { WarmPoolPlan } from "../runtime/warm-pool-plan";
 
 /** The host part is ignored by both runtimes; it only makes the URL well-formed. */
 const GATEWAY_URL = "http://gateway.local";
@@ -36,6 +37,8 @@ export interface LinkOptions {
   substituteSecrets?: boolean;
   /** Whether a start may claim a warm runtime from the runtime's pool. */
   warmPool?: boolean;
+  /** Which pools may serve the start, in order (src/runtime/warm-pool-plan.ts). */
+  warmPoolPlan?: () => Promise<WarmPoolPlan>;
   /** How a pooled start went (claimed, or why it booted cold), when the runtime has a pool. */
   onWarmPool?: (outcome: WarmPoolOutcome) => void;
   /** Called just before the runtime is started: not when it was running already. */
@@ -73,6 +76,7 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
       egress: opts.egress,
       substituteSecrets: opts.substituteSecrets,
       warmPool: opts.warmPool,
+      warmPoolPlan: opts.warmPool && opts.warmPoolPlan ? await opts.warmPoolPlan() : undefined,
     });
     if (result?.pool) opts.onWarmPool?.(result.pool);
   };

@@ -22,6 +22,8 @@ export class RuntimeProgress {
 
   /** How the start was served: a warm runtime claimed, or a cold boot and why (`span.runtime_warm_pool`). */
   warmPool(outcome: WarmPoolOutcome): void {
+    // Which pool served it and the more specific ones tried first, where the runtime says.
+    const tried = outcome.tried?.length ? { tried: outcome.tried } : {};
     this.emit(
       outcome.outcome === "claimed"
         ? {
@@ -30,6 +32,8 @@ export class RuntimeProgress {
             code: null,
             reason: null,
             apply_ms: outcome.applyMs,
+            ...(outcome.pool ? { pool: outcome.pool, pool_scope: outcome.scope ?? null } : {}),
+            ...tried,
           }
         : {
             type: "span.runtime_warm_pool",
@@ -37,6 +41,7 @@ export class RuntimeProgress {
             code: outcome.code,
             reason: outcome.reason,
             apply_ms: null,
+            ...tried,
           },
     );
   }

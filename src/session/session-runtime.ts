@@ -42,6 +42,7 @@ import { type LinkState, openLink } from "./gateway-link";
 import { beamToolOf } from "./beam-tools";
 import { offersPeerTools, withPeerTools } from "./peer-tools";
 import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
+import { warmPoolPlanFor } from "./warm-pool-settings";
 import { canSpawn, SPAWN_TOOL_DEFINITION, withSpawnTool } from "./spawn-tool";
 import {
   type GatewayToolPolicy,
@@ -143,6 +144,8 @@ export class SessionRuntime {
       // A warm runtime serves any session whose config applies to a running gateway; the
       // runtime's pool says when it does not (credentials in env, custom tools) and why.
       warmPool: this.env.RUNTIME_WARM_POOL !== "off",
+      // Which pools: the environment's, the plane's, the deployment's (warm-pool-plan.ts).
+      warmPoolPlan: () => warmPoolPlanFor(this.env, record),
       startEnv: () => {
         const agentPolicy = gatewayToolPolicy(record.agent.tools);
         const withPeers = peerTools ? withPeerTools(agentPolicy) : agentPolicy;

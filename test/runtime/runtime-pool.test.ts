@@ -10,6 +10,7 @@ import {
   RuntimePool,
   unclaimableReason,
 } from "../../scripts/runtime-pool.mjs";
+import { claim } from "../../scripts/runtime-supervisor.mjs";
 import { waitUntil } from "./support";
 
 /** A member runtime as the supervisor's `Runtime` looks to the pool: a gateway that can die. */
@@ -20,6 +21,7 @@ function fakeRuntime() {
   });
   return {
     removed: false,
+    stateDir: "/nonexistent/clawplane-fake-member",
     gateway: {
       pid: Math.floor(Math.random() * 1e6),
       origin: "http://127.0.0.1:9",
@@ -34,16 +36,25 @@ function fakeRuntime() {
 }
 
 /** A pool whose members boot at once; the warm-up turn is skipped (no gateway to talk to). */
-function poolOf(settings: { min: number; max: number; ttlMs?: number }) {
+function poolOf(
+  settings: { min: number; max: number; ttlMs?: number },
+  meta?: ConstructorParameters<typeof RuntimePool>[2],
+) {
   const spawned: ReturnType<typeof fakeRuntime>[] = [];
-  const pool = new RuntimePool(poolSettings(settings), {
-    spawn: async () => {
-      const runtime = fakeRuntime();
-      spawned.push(runtime);
-      return runtime;
+  const pool = new RuntimePool(
+    poolSettings(settings),
+    {
+      spawn: async () => {
+        const runtime = fakeRuntime();
+        spawned.push(runtime);
+        return runtime;
+      },
+      stubUrl: () => "http://127.0.0.1:9/pool/stub/v1",
     },
-    stubUrl: () => "http://127.0.0.1:9/pool/stub/v1",
-  });
+    meta,
+  );
+  // Applying a session's document needs a gateway's reload: here it is applied at once.
+  pool.apply = async () => {};
   // The warm-up turn needs a real gateway; here a member is warm once spawned.
   pool.warm = async function (this: RuntimePool, member: PoolMember) {
     member.runtime = await this.hooks.spawn(member.id, {});
@@ -108,6 +119,48 @@ describe("the warm pool's bookkeeping", () => {
     });
     expect(spawned[1]!.removed).toBe(true);
     await pool.close();
+  });
+
+  it("a claim tries the most specific pool first, falls back, and says why each earlier one missed", async () => {
+    const env = poolOf({ min: 0, max: 1 }, { key: "env:env_1@d+d", scope: "environment" }).pool;
+    const plane = poolOf(
+      { min: 1, max: 1 },
+      { key: "plane:plane_1@d+d", scope: "plane", billed_to: "plane:plane_1" },
+    );
+    const shared = poolOf({ min: 1, max: 1 }).pool;
+    plane.pool.fill();
+    shared.fill();
+    await waitUntil(() => plane.pool.idle.length === 1 && shared.idle.length === 1, { what: "warm members" });
+    // No refills from here on (each one warm member stays): a second claim of a pool finds it empty.
+    plane.pool.resize(poolSettings({ min: 0, max: 1 }));
+    shared.resize(poolSettings({ min: 0, max: 1 }));
+    const runtimes = new Map();
+
+    const first = await claim(runtimes, [env, plane.pool, shared], "sesn_a", SESSION_ENV);
+    expect(first.outcome).toMatchObject({ outcome: "claimed", pool: "plane:plane_1@d+d", scope: "plane" });
+    expect(first.outcome.tried).toEqual([
+      { pool: "env:env_1@d+d", code: "pool_empty", reason: "every warm runtime is taken (pool max 1)" },
+    ]);
+    expect(runtimes.get("sesn_a")).toBe(first.runtime);
+    expect(plane.pool.status()).toMatchObject({ claims: 1, billed_to: "plane:plane_1", scope: "plane" });
+
+    // The plane's pool is empty now: the shared pool serves, both misses named.
+    const second = await claim(runtimes, [env, plane.pool, shared], "sesn_b", SESSION_ENV);
+    expect(second.outcome).toMatchObject({ outcome: "claimed", pool: "shared", scope: "deployment" });
+    expect(second.outcome.tried?.map((t) => t.pool)).toEqual(["env:env_1@d+d", "plane:plane_1@d+d"]);
+    expect(second.runtime).not.toBe(first.runtime);
+
+    // Nothing left anywhere: the last pool's reason, the earlier ones in `tried`.
+    const third = await claim(runtimes, [env, shared], "sesn_c", SESSION_ENV);
+    expect(third.runtime).toBeUndefined();
+    expect(third.outcome).toMatchObject({ outcome: "missed", code: "pool_empty" });
+    expect(third.outcome.tried).toHaveLength(1);
+
+    // Inputs only a boot can take are the same for every pool: one miss, no fall-through.
+    const custom = await claim(runtimes, [env, shared], "sesn_d", { ...SESSION_ENV, GITHUB_TOKEN: "p" });
+    expect(custom.outcome).toMatchObject({ outcome: "missed", code: "not_applicable" });
+    expect(custom.outcome.tried).toBeUndefined();
+    await Promise.all([env.close(), plane.pool.close(), shared.close()]);
   });
 
   it("with size 0 is off, and serves no session whose inputs only a boot can take", async () => {

@@ -52,7 +52,7 @@ export const SESSION_CONFIG_FILE = "clawplane-session.json";
  * a local gateway (the environment's package installers, the agent's commands) trust what the
  * host trusts, e.g. a TLS-intercepting proxy's CA. A container trusts its own bundle instead.
  */
-const HOST_TRUST_ENV = [
+export const HOST_TRUST_ENV = [
   "NODE_EXTRA_CA_CERTS",
   "SSL_CERT_FILE",
   "SSL_CERT_DIR",

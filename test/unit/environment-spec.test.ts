@@ -33,6 +33,7 @@ describe("environmentSpecFromCreate", () => {
         packages: noPackages,
         sleep_after_seconds: 600,
         workspace_max_mb: 100,
+        warm_pool: null,
       },
       metadata: {},
       scope: "organization",
@@ -55,6 +56,7 @@ describe("environmentSpecFromCreate", () => {
       packages: noPackages,
       sleep_after_seconds: 600,
       workspace_max_mb: 100,
+      warm_pool: null,
     });
   });
 
@@ -165,6 +167,7 @@ describe("applyEnvironmentUpdate", () => {
       packages: { ...noPackages, pip: ["pandas"], npm: ["left-pad"] },
       sleep_after_seconds: 600,
       workspace_max_mb: 100,
+      warm_pool: null,
     });
   });
 

@@ -53,6 +53,28 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/**
+ * `--warm-pool <min:max[:ttl]>`: a warm pool size (`2:4`, `0:0` = off, `1:2:600` with a 600 s
+ * idle TTL). The server checks the bounds and names the field that is out of them.
+ */
+export function warmPoolSize(value: string): { min_idle: number; max: number; idle_ttl_seconds?: number } {
+  const parts = value.split(":").map((part) => Number(part));
+  if (parts.length < 2 || parts.length > 3 || parts.some((n) => !Number.isInteger(n) || n < 0))
+    throw new InvalidArgumentError(`expected min:max or min:max:ttl_seconds (e.g. 1:2), got "${value}"`);
+  const [min_idle, max, ttl] = parts as [number, number, number | undefined];
+  return { min_idle, max, ...(ttl === undefined ? {} : { idle_ttl_seconds: ttl }) };
+}
+
+/** A warm pool size for humans: `1 idle / 2 max, 1800 s TTL`, `off`, or `-` (none of its own). */
+export function warmPoolSummary(
+  size: { min_idle: number; max: number; idle_ttl_seconds: number } | null | undefined,
+  none = "-",
+): string {
+  if (!size) return none;
+  if (size.max === 0) return "off (0)";
+  return `${size.min_idle} idle / ${size.max} max, ${size.idle_ttl_seconds} s TTL`;
+}
+
 /** Collects a repeatable flag's values (`--type a --type b`) in order. */
 export function collectValues(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -10,6 +10,7 @@ import type {
   PlaneRolloutProgress,
   PlaneStatus,
 } from "../types.js";
+import { warmPoolSummary } from "./context.js";
 import { keyValues, summarize, table } from "./format.js";
 
 /** Dollars: cents, or four decimals for sub-cent amounts so a little usage does not read as $0.00. */
@@ -42,6 +43,7 @@ export function planeDetails(p: Plane): string {
     ["region", p.region],
     ["budget", p.monthly_budget_usd === null ? "none" : `${usd(p.monthly_budget_usd)} per member per month`],
     ["runtime", p.runtime_version],
+    ["warm pool", warmPoolSummary(p.warm_pool, "none of its own (the shared pool)")],
     ["template", `v${p.template_version}`],
     ["created", p.created_at],
   ]);
@@ -141,6 +143,11 @@ export function statusReport(s: PlaneStatus): string {
     ).trimEnd(),
     `totals: ${count(t.members, "member")}, sessions ${t.sessions_active} active / ${t.sessions_total} total, cost this month ${usd(t.cost_this_month_usd)}`,
     rolloutLine,
+    // The plane's own warm pools (billed to it), when it has any.
+    ...(s.runtime_pool?.pools ?? []).map(
+      (p) =>
+        `warm pool ${p.key}: ${p.idle} idle, ${p.warming} warming (min ${p.min_idle}, max ${p.max}); claims ${p.claims}, misses ${p.misses}, refills ${p.refills}, expired ${p.expired}; ${p.warm_seconds} runtime-s waiting`,
+    ),
     "",
   ].join("\n");
 }

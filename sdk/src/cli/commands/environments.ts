@@ -14,6 +14,8 @@ import {
   MAX_PAGE_SIZE,
   positiveInt,
   take,
+  warmPoolSize,
+  warmPoolSummary,
 } from "../context.js";
 import { keyValues, table } from "../format.js";
 import { readJsonFile } from "../plane-input.js";
@@ -66,6 +68,7 @@ interface CreateOptions {
   package?: [PackageManager, string][];
   sleepAfter?: number;
   workspaceMaxMb?: number;
+  warmPool?: ReturnType<typeof warmPoolSize>;
   config?: string;
 }
 
@@ -82,6 +85,7 @@ async function configFromFlags(ctx: Context, opts: CreateOptions): Promise<Confi
     opts.package && "--package",
     opts.sleepAfter !== undefined && "--sleep-after",
     opts.workspaceMaxMb !== undefined && "--workspace-max-mb",
+    opts.warmPool !== undefined && "--warm-pool",
   ].filter(Boolean);
   if (opts.config) {
     if (flags.length > 0) throw new CliExit(2, `error: --config cannot be combined with ${flags.join(", ")}`);
@@ -108,6 +112,7 @@ async function configFromFlags(ctx: Context, opts: CreateOptions): Promise<Confi
   }
   if (opts.sleepAfter !== undefined) config.sleep_after_seconds = opts.sleepAfter;
   if (opts.workspaceMaxMb !== undefined) config.workspace_max_mb = opts.workspaceMaxMb;
+  if (opts.warmPool !== undefined) config.warm_pool = opts.warmPool;
   return config;
 }
 
@@ -136,6 +141,12 @@ function environmentDetails(e: Environment): string {
     ["packages", packagesSummary(e)],
     ["sleep after", e.config.type === "cloud" ? `${e.config.sleep_after_seconds} s idle` : "-"],
     ["workspace cap", e.config.type === "cloud" ? `${e.config.workspace_max_mb} MB` : "-"],
+    [
+      "warm pool",
+      e.config.type === "cloud"
+        ? warmPoolSummary(e.config.warm_pool, "none of its own (plane's or shared)")
+        : "-",
+    ],
     ["metadata", e.metadata],
     ["created", e.created_at],
     ["archived", e.archived_at],
@@ -229,6 +240,11 @@ export function registerEnvironments(program: Command, ctx: Context): void {
       "--workspace-max-mb <mb>",
       "the most a session's durable workspace may hold, in MB (1-2048; default 100)",
       positiveInt,
+    )
+    .option(
+      "--warm-pool <min:max[:ttl]>",
+      "the environment's own warm pool: min idle, max (0:0 = off), idle TTL in seconds; members boot with its packages",
+      warmPoolSize,
     )
     .option("--config <file>", "JSON file of the whole config (instead of the flags above)")
     .action(async (opts: CreateOptions, command: Command) => {

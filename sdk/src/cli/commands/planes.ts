@@ -7,7 +7,15 @@
 import type { Command } from "commander";
 import { collect } from "../../core/pagination.js";
 import type { PlaneCreateParams, PlaneInstanceType, PlaneStatus, PlaneTemplate } from "../../types.js";
-import { CliExit, type Context, DEFAULT_LIST_LIMIT, MAX_PAGE_SIZE, positiveInt, take } from "../context.js";
+import {
+  CliExit,
+  type Context,
+  DEFAULT_LIST_LIMIT,
+  MAX_PAGE_SIZE,
+  positiveInt,
+  take,
+  warmPoolSize,
+} from "../context.js";
 import { planeDetails, planeTable, rolloutDetails, statusReport, tokenBlock } from "../plane-format.js";
 import {
   dollars,
@@ -37,6 +45,11 @@ export function registerPlanes(program: Command, ctx: Context): void {
     .option("--instance-type <type>", `runtime size (${INSTANCE_TYPES.join("|")})`, instanceType)
     .option("--region <hint>", "placement hint, stored and shown (default auto)")
     .option("--budget <usd>", "monthly budget per member in USD", dollars)
+    .option(
+      "--warm-pool <min:max[:ttl]>",
+      "warm runtimes reserved for the members, billed to the plane: min idle, max (0:0 = off), idle TTL s",
+      warmPoolSize,
+    )
     .action(
       async (
         opts: {
@@ -49,6 +62,7 @@ export function registerPlanes(program: Command, ctx: Context): void {
           instanceType?: PlaneInstanceType;
           region?: string;
           budget?: number;
+          warmPool?: ReturnType<typeof warmPoolSize>;
         },
         command: Command,
       ) => {
@@ -68,6 +82,7 @@ export function registerPlanes(program: Command, ctx: Context): void {
           instance_type: opts.instanceType,
           region: opts.region,
           monthly_budget_usd: opts.budget,
+          warm_pool: opts.warmPool,
         };
         const client = await ctx.client(command);
         const plane = await withProgress(ctx, "creating the plane", () => client.planes.create(body));

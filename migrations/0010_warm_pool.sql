@@ -1,0 +1,1 @@
+ALTER TABLE `planes` ADD `warm_pool` text;
