@@ -9,7 +9,8 @@
  * version asked for, else the latest). `coordinator`: its roster is the allowlist, inline
  * agents are not allowed. No settings: no sub-agents. Then the caps: a child may not nest
  * deeper than `max_depth` below the primary thread, and no more than `max_concurrent`
- * children may run at once (defaults in DEFAULT_SPAWN_LIMITS).
+ * children may run at once (defaults in DEFAULT_SPAWN_LIMITS). An allowed spawn carries the
+ * settings' `timeout_seconds`, the longest the child's run may take.
  */
 import { DEFAULT_SPAWN_LIMITS, type Multiagent, type PredefinedAgent } from "../schemas/agent-multiagent";
 
@@ -21,6 +22,8 @@ export type SpawnVerdict =
       allowed: true;
       /** The saved agent to run (`version` absent: its latest) or an inline definition. */
       agent: { type: "agent"; id: string; version?: number } | { type: "inline" };
+      /** How long the child's run may take (absent: only the turn's own timeout applies). */
+      timeoutSeconds?: number;
     }
   | { allowed: false; reason: string };
 
@@ -52,7 +55,9 @@ export function decideSpawn(req: SpawnRequest): SpawnVerdict {
     return refuse("this agent has no multiagent settings: it may not spawn sub-agents");
   let entries: PredefinedAgent[];
   let inline: boolean;
-  let limits: { max_depth: number; max_concurrent: number } = { ...DEFAULT_SPAWN_LIMITS };
+  let limits: { max_depth: number; max_concurrent: number; timeout_seconds?: number } = {
+    ...DEFAULT_SPAWN_LIMITS,
+  };
   if (multiagent.type === "coordinator") {
     entries = multiagent.agents.filter((a): a is PredefinedAgent => a.type !== "advisor");
     inline = false;
@@ -64,6 +69,7 @@ export function decideSpawn(req: SpawnRequest): SpawnVerdict {
     limits = {
       max_depth: spawn.max_depth ?? DEFAULT_SPAWN_LIMITS.max_depth,
       max_concurrent: spawn.max_concurrent ?? DEFAULT_SPAWN_LIMITS.max_concurrent,
+      ...(spawn.timeout_seconds !== undefined ? { timeout_seconds: spawn.timeout_seconds } : {}),
     };
   }
 
@@ -90,5 +96,7 @@ export function decideSpawn(req: SpawnRequest): SpawnVerdict {
   if (req.running >= limits.max_concurrent) {
     return refuse(`at most ${limits.max_concurrent} sub-agents may run at once; ${req.running} are running`);
   }
-  return { allowed: true, agent };
+  return limits.timeout_seconds === undefined
+    ? { allowed: true, agent }
+    : { allowed: true, agent, timeoutSeconds: limits.timeout_seconds };
 }

@@ -310,7 +310,8 @@ export class SessionRuntime {
 
   /**
    * Starts a child thread's run under its own OpenClaw session key: the tool-policy plugin is
-   * told the key's policy first (so not one of its calls runs under the parent's), its whole
+   * told the key's policy first (so not one of its calls runs under the parent's), its session
+   * is pinned to its model slot (thread-model.ts), its whole
    * messages are subscribed (per-call usage), then the message is sent. Throws without a link.
    */
   async runChild(
@@ -318,10 +319,13 @@ export class SessionRuntime {
     policy: GatewayToolPolicy,
     message: string,
     runId: string,
+    modelRef: string,
   ): Promise<void> {
     const client = this.link?.client;
     if (!client) throw new Error("no live link to the runtime");
     await client.request(TOOL_POLICY_BIND_METHOD, { sessionKey, policy });
+    // Its calls come in on its model slot, which the session serves with its own agent's model.
+    await client.request("sessions.patch", { key: sessionKey, model: modelRef });
     await client.request("sessions.messages.subscribe", { key: sessionKey });
     await client.chatSend({ sessionKey, message, idempotencyKey: runId });
   }

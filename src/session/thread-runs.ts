@@ -25,6 +25,7 @@ import type { SessionAgent } from "./session-record";
 import { type SessionThreads, threadAgentOf } from "./session-threads";
 import { canSpawn, readSpawnInput, withSpawnTool } from "./spawn-tool";
 import type { ThreadRow } from "./thread-book";
+import { THREAD_MODEL_SLOTS, slotOfModelId, threadModelRef } from "./thread-model";
 import { decisionFor, type GatewayToolPolicy, gatewayToolPolicy } from "./tool-policy";
 import { type TurnOutcome, TurnTranslator } from "./turn-translator";
 
@@ -45,8 +46,19 @@ export interface ThreadRunsHost {
   loadAgent(id: string, version?: number): Promise<SessionAgent>;
   /** Answers a spawn call waiting in the runtime's custom-tools plugin. */
   answer(toolCallId: string, text: string, isError: boolean): Promise<boolean>;
-  /** Starts a child's run under `sessionKey` with `policy` bound to that key. */
-  startRun(sessionKey: string, policy: GatewayToolPolicy, message: string, runId: string): Promise<void>;
+  /**
+   * Starts a child's run under `sessionKey` with `policy` bound to that key and its OpenClaw
+   * session pinned to `modelRef` (its model slot, thread-model.ts).
+   */
+  startRun(
+    sessionKey: string,
+    policy: GatewayToolPolicy,
+    message: string,
+    runId: string,
+    modelRef: string,
+  ): Promise<void>;
+  /** Stops a child's run in the runtime (its timeout). */
+  stopRun(sessionKey: string): Promise<void>;
   prices(): Readonly<Record<string, ModelPrice>>;
 }
 
@@ -60,6 +72,10 @@ interface ChildRun {
   reply: string;
   /** The child's `agent.tool_use` / `agent.mcp_tool_use` events by id (cross-posted to ask). */
   toolUses: Map<string, SessionEventBody>;
+  /** The model slot its calls come in on (thread-model.ts). */
+  slot: number;
+  /** Stops it past the spawning agent's `timeout_seconds`. */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 /** The OpenClaw session key of a frame (agent/chat frames: `sessionKey`; session.*: `key` too). */
@@ -81,6 +97,25 @@ export class ThreadRuns {
   private starting = 0;
 
   constructor(private readonly host: ThreadRunsHost) {}
+
+  /**
+   * The model a call on `modelId` is granted: the running child's own agent's model when it
+   * names a slot a child holds; null when it names a slot no child holds (refused); undefined
+   * when it names no slot (the session's own agent's call).
+   */
+  modelFor(modelId: string): string | null | undefined {
+    const slot = slotOfModelId(modelId);
+    if (slot === null) return undefined;
+    for (const run of this.runs.values()) if (run.slot === slot) return run.agent.model.id;
+    return null;
+  }
+
+  /** The lowest model slot no running child holds (the cap keeps one free). */
+  private freeSlot(): number | null {
+    const taken = new Set([...this.runs.values()].map((r) => r.slot));
+    for (let slot = 1; slot <= THREAD_MODEL_SLOTS; slot++) if (!taken.has(slot)) return slot;
+    return null;
+  }
 
   /**
    * A `spawn_agent` call by the thread `from` (absent: the primary): decided, then refused or
@@ -121,6 +156,8 @@ export class ThreadRuns {
     if (!verdict.allowed || verdict.agent.type !== "agent") {
       return refuse(input.agent, verdict.allowed ? "inline sub-agents are not supported" : verdict.reason);
     }
+    const slot = this.freeSlot();
+    if (slot === null) return refuse(input.agent, `at most ${THREAD_MODEL_SLOTS} sub-agents may run at once`);
     this.starting++;
     let agent: SessionAgent;
     try {
@@ -139,6 +176,7 @@ export class ThreadRuns {
     const run: ChildRun = {
       thread,
       agent,
+      slot,
       parentId: parent.id,
       toolCallId: call.toolCallId,
       reply: "",
@@ -155,8 +193,18 @@ export class ThreadRuns {
       }),
     };
     this.runs.set(runtimeKey, run);
+    if (verdict.timeoutSeconds !== undefined) {
+      const seconds = verdict.timeoutSeconds;
+      run.timer = setTimeout(() => this.timedOut(run, seconds), seconds * 1000);
+    }
     try {
-      await this.host.startRun(runtimeKey, childPolicy, childMessage(agent, input.task), runId);
+      await this.host.startRun(
+        runtimeKey,
+        childPolicy,
+        childMessage(agent, input.task),
+        runId,
+        threadModelRef(slot),
+      );
     } catch (err) {
       log("warn", "sub-agent run could not start", { thread_id: thread.id, ...describeError(err) });
       this.end(run, { kind: "error", message: `the sub-agent could not start: ${describeError(err).error}` });
@@ -197,6 +245,7 @@ export class ThreadRuns {
 
   /** The runtime is gone: its runs with it (their threads are terminated by the caller). */
   runtimeLost(): void {
+    for (const run of this.runs.values()) clearTimeout(run.timer);
     this.runs.clear();
     this.starting = 0;
   }
@@ -232,9 +281,33 @@ export class ThreadRuns {
     return this.host.emit(body, id, run.thread.id);
   }
 
+  /**
+   * A child ran past its timeout: its run is stopped, the parent's stream says so
+   * (`session.thread_timed_out`), its own stream ends with the error, it is terminated, and the
+   * parent's spawn call gets a tool error it can read.
+   */
+  private timedOut(run: ChildRun, seconds: number): void {
+    const key = run.thread.runtimeKey ?? "";
+    if (this.runs.get(key) !== run) return;
+    this.runs.delete(key);
+    const threads = this.host.threads;
+    const message = `the sub-agent ran past its timeout of ${seconds} s and was stopped`;
+    this.host.emit({
+      type: "session.thread_timed_out",
+      session_thread_id: run.thread.id,
+      agent_name: run.thread.agent.name,
+      timeout_seconds: seconds,
+    });
+    this.host.emit(sessionError("unknown_error", message, "terminal"), undefined, run.thread.id);
+    threads.setStatus(run.thread, "terminated");
+    void this.host.stopRun(key);
+    void this.host.answer(run.toolCallId, `The sub-agent failed: ${message}.`, true);
+  }
+
   /** A child's run ended: the thread goes idle and the parent's spawn call gets its answer. */
   private end(run: ChildRun, outcome: TurnOutcome): void {
     const threads = this.host.threads;
+    clearTimeout(run.timer);
     this.runs.delete(run.thread.runtimeKey ?? "");
     const parent = threads.find(run.parentId);
     // Terminated meanwhile (archived, its runtime lost): its end is already told; only the
