@@ -49,15 +49,31 @@ function entryFor(entries: readonly PredefinedAgent[], id: string, self: SpawnRe
   return undefined;
 }
 
+/** The caps of `multiagent`'s sub-agents (null when it may not spawn at all). */
+export interface SpawnLimits {
+  max_depth: number;
+  max_concurrent: number;
+  timeout_seconds?: number;
+}
+
+export function spawnLimitsOf(multiagent: Multiagent | null): SpawnLimits | null {
+  if (multiagent === null) return null;
+  if (multiagent.type === "coordinator") return { ...DEFAULT_SPAWN_LIMITS };
+  const spawn = multiagent.subagents;
+  if (spawn.type === "disabled") return null;
+  return {
+    max_depth: spawn.max_depth ?? DEFAULT_SPAWN_LIMITS.max_depth,
+    max_concurrent: spawn.max_concurrent ?? DEFAULT_SPAWN_LIMITS.max_concurrent,
+    ...(spawn.timeout_seconds !== undefined ? { timeout_seconds: spawn.timeout_seconds } : {}),
+  };
+}
+
 export function decideSpawn(req: SpawnRequest): SpawnVerdict {
   const { multiagent, target } = req;
   if (multiagent === null)
     return refuse("this agent has no multiagent settings: it may not spawn sub-agents");
   let entries: PredefinedAgent[];
   let inline: boolean;
-  let limits: { max_depth: number; max_concurrent: number; timeout_seconds?: number } = {
-    ...DEFAULT_SPAWN_LIMITS,
-  };
   if (multiagent.type === "coordinator") {
     entries = multiagent.agents.filter((a): a is PredefinedAgent => a.type !== "advisor");
     inline = false;
@@ -66,12 +82,8 @@ export function decideSpawn(req: SpawnRequest): SpawnVerdict {
     if (spawn.type === "disabled") return refuse("sub-agents are disabled for this agent");
     entries = spawn.predefined_agents;
     inline = spawn.inline_agents.type === "enabled";
-    limits = {
-      max_depth: spawn.max_depth ?? DEFAULT_SPAWN_LIMITS.max_depth,
-      max_concurrent: spawn.max_concurrent ?? DEFAULT_SPAWN_LIMITS.max_concurrent,
-      ...(spawn.timeout_seconds !== undefined ? { timeout_seconds: spawn.timeout_seconds } : {}),
-    };
   }
+  const limits: SpawnLimits = spawnLimitsOf(multiagent) ?? { ...DEFAULT_SPAWN_LIMITS };
 
   let agent: Extract<SpawnVerdict, { allowed: true }>["agent"];
   if (target.type === "inline") {

@@ -92,7 +92,7 @@ export class SessionDO extends DurableObject<Env> {
       sessionAgent: () => this.mustRecord().agent,
       emit: (body, id, threadId) => this.emit(body, id, threadId),
       loadAgent: (id, version) => loadSpawnableAgent(env, id, version),
-      answer: (toolCallId, text, isError) => this.runtime.answerCustomTool(toolCallId, { text, isError }),
+      answer: (toolCallId, text, isError) => this.runtime.answerThreadTool(toolCallId, { text, isError }),
       startRun: (key, policy, message, runId, modelRef) =>
         this.runtime.runChild(key, policy, message, runId, modelRef),
       stopRun: (key) => this.runtime.abortKey(key),
@@ -145,7 +145,7 @@ export class SessionDO extends DurableObject<Env> {
         beforeTurn: () => this.takePendingAgent(),
         // The turn's files are saved before the session says it is idle.
         afterTurn: async () => (await this.saveWorkspace()) === null,
-        spawnCall: (call) => void this.threadRuns.onSpawnCall(call),
+        threadCall: (call) => void this.threadRuns.onCall(call),
       },
       turnTimeoutMs(env),
     );

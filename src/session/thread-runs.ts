@@ -15,22 +15,25 @@
  * Runs live in memory: a run cannot outlive the runtime it runs in. A lost runtime terminates
  * running children (SessionThreads.runtimeLost) and the parent's turn runs again.
  */
-import { decideSpawn } from "../domain/subagent-policy";
+import { inlineAgentSpec } from "../domain/inline-agent";
+import { decideSpawn, spawnLimitsOf } from "../domain/subagent-policy";
 import { describeError, log } from "../lib/log";
 import { costUsd, type ModelPrice } from "../llm/pricing";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { type SessionEvent, type SessionEventBody, sessionError } from "../schemas/session-events";
+import type { ThreadAgent } from "../schemas/session-threads";
 import { newEventId } from "./event-log";
 import type { SessionAgent } from "./session-record";
 import { type SessionThreads, threadAgentOf } from "./session-threads";
-import { canSpawn, readSpawnInput, withSpawnTool } from "./spawn-tool";
+import { canSpawn, MESSAGE_TOOL, readMessageInput, readSpawnInput, withThreadTools } from "./thread-tools";
 import type { ThreadRow } from "./thread-book";
 import { THREAD_MODEL_SLOTS, slotOfModelId, threadModelRef } from "./thread-model";
 import { decisionFor, type GatewayToolPolicy, gatewayToolPolicy } from "./tool-policy";
 import { type TurnOutcome, TurnTranslator } from "./turn-translator";
 
-/** A spawn call as the translator reports it. */
-export interface SpawnCall {
+/** A thread tool call (spawn_agent, message_thread) as the translator reports it. */
+export interface ThreadToolCall {
+  tool: string;
   toolCallId: string;
   toolUseId: string;
   input: Record<string, unknown>;
@@ -85,6 +88,14 @@ function frameKey(frame: EventFrame): string | undefined {
   return typeof key === "string" ? key.toLowerCase() : undefined;
 }
 
+/** The thread a call comes from: a child, with the agent it runs. */
+type Caller = { thread: ThreadRow; agent: SessionAgent };
+
+/** The log a thread's events go to: the primary's (undefined) or the child's own. */
+function logOf(thread: ThreadRow): string | undefined {
+  return thread.parentId === null ? undefined : thread.id;
+}
+
 /** The message a child starts with: its own agent's instructions, then the task. */
 function childMessage(agent: SessionAgent, task: string): string {
   return agent.system ? `[Agent instructions]\n${agent.system}\n\n[Task]\n${task}` : task;
@@ -117,15 +128,20 @@ export class ThreadRuns {
     return null;
   }
 
+  /** A thread tool call by the thread `from` (absent: the primary). Never throws. */
+  async onCall(call: ThreadToolCall, from?: Caller): Promise<void> {
+    if (call.tool === MESSAGE_TOOL) return this.onMessageCall(call, from);
+    return this.onSpawnCall(call, from);
+  }
+
   /**
-   * A `spawn_agent` call by the thread `from` (absent: the primary): decided, then refused or
-   * run. Never throws; whatever happens, the call gets an answer.
+   * A `spawn_agent` call: decided, then refused or run. Whatever happens, the call gets an
+   * answer.
    */
-  async onSpawnCall(call: SpawnCall, from?: { thread: ThreadRow; agent: SessionAgent }): Promise<void> {
+  private async onSpawnCall(call: ThreadToolCall, from?: Caller): Promise<void> {
     const threads = this.host.threads;
     const parent = from?.thread ?? threads.primary();
     const parentAgent = from?.agent ?? this.host.sessionAgent();
-    const logOf = parent.parentId === null ? undefined : parent.id;
     const refuse = async (requested: string, reason: string) => {
       this.host.emit(
         {
@@ -135,50 +151,145 @@ export class ThreadRuns {
           reason,
         },
         undefined,
-        logOf,
+        logOf(parent),
       );
       await this.host.answer(call.toolCallId, `Spawn refused: ${reason}`, true);
     };
     const input = readSpawnInput(call.input);
     if (typeof input === "string") return refuse(String(call.input.agent ?? ""), input);
-    const running = threads.book.liveChildren().filter((t) => t.status === "running").length;
     const verdict = decideSpawn({
       multiagent: parentAgent.multiagent,
       self: { id: parentAgent.id, version: parentAgent.version },
-      target: {
-        type: "agent",
-        id: input.agent === "self" ? parentAgent.id : input.agent,
-        ...(input.version !== undefined ? { version: input.version } : {}),
-      },
+      target:
+        input.agent === "inline"
+          ? { type: "inline" }
+          : {
+              type: "agent",
+              id: input.agent === "self" ? parentAgent.id : input.agent,
+              ...(input.version !== undefined ? { version: input.version } : {}),
+            },
       parentDepth: parent.depth,
-      running: running + this.starting,
+      running: this.running(),
     });
-    if (!verdict.allowed || verdict.agent.type !== "agent") {
-      return refuse(input.agent, verdict.allowed ? "inline sub-agents are not supported" : verdict.reason);
-    }
-    const slot = this.freeSlot();
-    if (slot === null) return refuse(input.agent, `at most ${THREAD_MODEL_SLOTS} sub-agents may run at once`);
-    this.starting++;
+    if (!verdict.allowed) return refuse(input.agent, verdict.reason);
     let agent: SessionAgent;
-    try {
-      agent = await this.host.loadAgent(verdict.agent.id, verdict.agent.version);
-    } catch (err) {
-      this.starting--;
-      return refuse(input.agent, err instanceof Error ? err.message : String(err));
+    let snapshot: ThreadAgent;
+    if (verdict.agent.type === "inline") {
+      // Never more powerful than the parent: its definition narrowed (inline-agent.ts).
+      const inline = inlineAgentSpec(parentAgent, input.definition);
+      if ("problems" in inline)
+        return refuse(input.agent, inline.problems.map((p) => `${p.path}: ${p.message}`).join("; "));
+      agent = { ...inline.spec, type: "agent", id: parentAgent.id, version: parentAgent.version };
+      const {
+        id: _id,
+        version: _version,
+        type: _type,
+        ...definition
+      } = threadAgentOf(agent) as Extract<ThreadAgent, { type: "agent" }>;
+      snapshot = { type: "inline", ...definition };
+    } else {
+      this.starting++;
+      try {
+        agent = await this.host.loadAgent(verdict.agent.id, verdict.agent.version);
+      } catch (err) {
+        return refuse(input.agent, err instanceof Error ? err.message : String(err));
+      } finally {
+        this.starting--;
+      }
+      snapshot = threadAgentOf(agent);
     }
     // The key marks a child: the system-prompt plugin leaves its turns out (container/plugins/clawplane-system-prompt).
     const runtimeKey = `agent:main:thread-${crypto.randomUUID()}`;
-    const thread = threads.spawn({ parent, agent: threadAgentOf(agent), runtimeKey, task: input.task });
-    this.starting--;
-    const runId = `${thread.id}:1`;
+    const thread = threads.spawn({ parent, agent: snapshot, runtimeKey, task: input.task });
+    await this.start(
+      thread,
+      agent,
+      parent.id,
+      call.toolCallId,
+      childMessage(agent, input.task),
+      verdict.timeoutSeconds,
+    );
+  }
+
+  /**
+   * A `message_thread` call: the caller continues one of its own children that is idle. The
+   * message appears on both sides (`agent.thread_message_sent` / `_received`), the child runs
+   * again under its own key with its own policy and model, and its reply answers the call.
+   */
+  private async onMessageCall(call: ThreadToolCall, from?: Caller): Promise<void> {
+    const threads = this.host.threads;
+    const caller = from?.thread ?? threads.primary();
+    const callerAgent = from?.agent ?? this.host.sessionAgent();
+    const refuse = (reason: string) => this.host.answer(call.toolCallId, `Message refused: ${reason}`, true);
+    const input = readMessageInput(call.input);
+    if (typeof input === "string") return void (await refuse(input));
+    const child = threads.book.get(input.threadId);
+    if (!child || child.parentId !== caller.id)
+      return void (await refuse(`${input.threadId} is not a sub-agent thread you spawned`));
+    if (child.status === "terminated" || child.archivedAt !== null)
+      return void (await refuse(`thread ${child.id} has ended and takes no more messages`));
+    if (child.status !== "idle" || this.runs.has(child.runtimeKey ?? ""))
+      return void (await refuse(`thread ${child.id} is still working; wait for its reply`));
+    const limits = spawnLimitsOf(callerAgent.multiagent);
+    if (!limits) return void (await refuse("sub-agents are disabled for this agent"));
+    if (this.running() >= limits.max_concurrent)
+      return void (await refuse(`at most ${limits.max_concurrent} sub-agents may run at once`));
+    let agent: SessionAgent;
+    this.starting++;
+    try {
+      agent = await this.childAgent(child, callerAgent);
+    } catch (err) {
+      return void (await refuse(err instanceof Error ? err.message : String(err)));
+    } finally {
+      this.starting--;
+    }
+    threads.message(caller, child, input.message);
+    threads.setStatus(child, "running");
+    await this.start(child, agent, caller.id, call.toolCallId, input.message, limits.timeout_seconds);
+  }
+
+  /** A child's definition to run it again: its saved agent at its version, or its inline snapshot. */
+  private async childAgent(child: ThreadRow, callerAgent: SessionAgent): Promise<SessionAgent> {
+    const a = child.agent;
+    if (a.type === "agent") return this.host.loadAgent(a.id, a.version);
+    const { type: _type, ...definition } = a;
+    return { ...callerAgent, ...definition, type: "agent", multiagent: null };
+  }
+
+  /** Child threads running now, and spawns still being set up (both count against the cap). */
+  private running(): number {
+    const running = this.host.threads.book.liveChildren().filter((t) => t.status === "running").length;
+    return running + this.starting;
+  }
+
+  /** Runs `thread` (now running) with `message`; its end answers the parent's call `toolCallId`. */
+  private async start(
+    thread: ThreadRow,
+    agent: SessionAgent,
+    parentId: string,
+    toolCallId: string,
+    message: string,
+    timeoutSeconds: number | undefined,
+  ): Promise<void> {
+    const runtimeKey = thread.runtimeKey ?? "";
+    const runId = `${thread.id}:${crypto.randomUUID()}`;
     const policy = gatewayToolPolicy(agent.tools);
-    const childPolicy = canSpawn(agent) ? withSpawnTool(policy) : policy;
+    const childPolicy = canSpawn(agent) ? withThreadTools(policy) : policy;
+    const slot = this.freeSlot();
+    if (slot === null) {
+      // The caps keep a slot free; were none, the child is not run on someone else's model.
+      const message = `no model slot is free (${THREAD_MODEL_SLOTS} sub-agents are running)`;
+      this.host.emit(sessionError("unknown_error", message, "exhausted"), undefined, thread.id);
+      this.host.threads.setStatus(thread, "idle", { type: "retries_exhausted" });
+      await this.host.answer(toolCallId, `The sub-agent failed: ${message}`, true);
+      return;
+    }
     const run: ChildRun = {
       thread,
       agent,
       slot,
-      parentId: parent.id,
-      toolCallId: call.toolCallId,
+      parentId,
+      toolCallId,
       reply: "",
       toolUses: new Map(),
       translator: new TurnTranslator(runId, {
@@ -189,22 +300,15 @@ export class ThreadRuns {
         mcpServers: agent.mcp_servers.map((s) => s.name),
         customTools: new Set(),
         customToolUse: () => {},
-        spawnCall: (nested) => void this.onSpawnCall(nested, { thread, agent }),
+        threadCall: (nested) => void this.onCall(nested, { thread, agent }),
       }),
     };
     this.runs.set(runtimeKey, run);
-    if (verdict.timeoutSeconds !== undefined) {
-      const seconds = verdict.timeoutSeconds;
-      run.timer = setTimeout(() => this.timedOut(run, seconds), seconds * 1000);
+    if (timeoutSeconds !== undefined) {
+      run.timer = setTimeout(() => this.timedOut(run, timeoutSeconds), timeoutSeconds * 1000);
     }
     try {
-      await this.host.startRun(
-        runtimeKey,
-        childPolicy,
-        childMessage(agent, input.task),
-        runId,
-        threadModelRef(slot),
-      );
+      await this.host.startRun(runtimeKey, childPolicy, message, runId, threadModelRef(slot));
     } catch (err) {
       log("warn", "sub-agent run could not start", { thread_id: thread.id, ...describeError(err) });
       this.end(run, { kind: "error", message: `the sub-agent could not start: ${describeError(err).error}` });
@@ -308,7 +412,7 @@ export class ThreadRuns {
   private end(run: ChildRun, outcome: TurnOutcome): void {
     const threads = this.host.threads;
     clearTimeout(run.timer);
-    this.runs.delete(run.thread.runtimeKey ?? "");
+    if (this.runs.get(run.thread.runtimeKey ?? "") === run) this.runs.delete(run.thread.runtimeKey ?? "");
     const parent = threads.find(run.parentId);
     // Terminated meanwhile (archived, its runtime lost): its end is already told; only the
     // parent's call still needs its answer.
@@ -324,7 +428,8 @@ export class ThreadRuns {
       threads.setStatus(run.thread, "idle");
       const reply = run.reply || "(the sub-agent finished without a reply)";
       if (parent) threads.message(run.thread, parent, reply);
-      void this.host.answer(run.toolCallId, reply, false);
+      // The thread id lets the parent continue this child (message_thread).
+      void this.host.answer(run.toolCallId, `${reply}\n\n[sub-agent thread ${run.thread.id}]`, false);
       return;
     }
     if (outcome.kind === "error") {
