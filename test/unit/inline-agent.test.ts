@@ -28,7 +28,7 @@ const lead: AgentSpec = agentSpecFromCreate(
 
 function toolsetOf(spec: AgentSpec) {
   const toolset = spec.tools.find((t) => t.type === "agent_toolset_20260401");
-  if (!toolset || toolset.type !== "agent_toolset_20260401") throw new Error("no toolset");
+  if (toolset?.type !== "agent_toolset_20260401") throw new Error("no toolset");
   return Object.fromEntries(toolset.configs.map((c) => [c.name, [c.enabled, c.permission_policy.type]]));
 }
 
