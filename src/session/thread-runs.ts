@@ -1,5 +1,5 @@
 /**
- * Sub-agents run as child threads: the session's side of `spawn_agent` (spawn-tool.ts).
+ * Sub-agents run as child threads: the session's side of `spawn_agent` and `message_thread` (thread-tools.ts).
  *
  * A spawn call is decided here, by the session's Durable Object, outside the model's reach:
  * decideSpawn (the spawning thread's agent's `multiagent` allowlist with pinned versions, depth
