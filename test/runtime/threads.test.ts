@@ -527,6 +527,9 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
     expect(followup, "the child's follow-up call carries its first task").toBeDefined();
     const helperEvents = await threadEvents(sessionId, helperId);
     expect(helperEvents.filter((e) => e.type === "agent.thread_message_received")).toHaveLength(2);
-    expect(helperEvents.at(-1)).toMatchObject({ type: "session.status_idle" });
+    expect(helperEvents.filter((e) => e.type === "session.status_idle")).toHaveLength(2);
+    expect((await client.beta.sessions.threads.retrieve(helperId, { session_id: sessionId })).status).toBe(
+      "idle",
+    );
   });
 });
