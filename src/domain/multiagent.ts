@@ -38,8 +38,8 @@ function resolveSpawn(params: SpawnParams | null | undefined, stored: Spawn | un
   if (params === null) return defaultSpawn();
   if (params.type === "disabled") return { type: "disabled" };
   const base: EnabledSpawn = stored?.type === "enabled" ? stored : defaultSpawn();
-  const limits: Pick<EnabledSpawn, "max_depth" | "max_concurrent"> = {};
-  for (const key of ["max_depth", "max_concurrent"] as const) {
+  const limits: Pick<EnabledSpawn, "max_depth" | "max_concurrent" | "timeout_seconds"> = {};
+  for (const key of ["max_depth", "max_concurrent", "timeout_seconds"] as const) {
     const value = params[key] === undefined ? base[key] : params[key];
     if (value !== undefined) limits[key] = value;
   }

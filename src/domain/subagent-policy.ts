@@ -9,7 +9,8 @@
  * version asked for, else the latest). `coordinator`: its roster is the allowlist, inline
  * agents are not allowed. No settings: no sub-agents. Then the caps: a child may not nest
  * deeper than `max_depth` below the primary thread, and no more than `max_concurrent`
- * children may run at once (defaults in DEFAULT_SPAWN_LIMITS).
+ * children may run at once (defaults in DEFAULT_SPAWN_LIMITS). An allowed spawn carries the
+ * settings' `timeout_seconds`, the longest the child's run may take.
  */
 import { DEFAULT_SPAWN_LIMITS, type Multiagent, type PredefinedAgent } from "../schemas/agent-multiagent";
 
@@ -21,6 +22,8 @@ export type SpawnVerdict =
       allowed: true;
       /** The saved agent to run (`version` absent: its latest) or an inline definition. */
       agent: { type: "agent"; id: string; version?: number } | { type: "inline" };
+      /** How long the child's run may take (absent: only the turn's own timeout applies). */
+      timeoutSeconds?: number;
     }
   | { allowed: false; reason: string };
 
@@ -46,13 +49,31 @@ function entryFor(entries: readonly PredefinedAgent[], id: string, self: SpawnRe
   return undefined;
 }
 
+/** The caps of `multiagent`'s sub-agents (null when it may not spawn at all). */
+export interface SpawnLimits {
+  max_depth: number;
+  max_concurrent: number;
+  timeout_seconds?: number;
+}
+
+export function spawnLimitsOf(multiagent: Multiagent | null): SpawnLimits | null {
+  if (multiagent === null) return null;
+  if (multiagent.type === "coordinator") return { ...DEFAULT_SPAWN_LIMITS };
+  const spawn = multiagent.subagents;
+  if (spawn.type === "disabled") return null;
+  return {
+    max_depth: spawn.max_depth ?? DEFAULT_SPAWN_LIMITS.max_depth,
+    max_concurrent: spawn.max_concurrent ?? DEFAULT_SPAWN_LIMITS.max_concurrent,
+    ...(spawn.timeout_seconds !== undefined ? { timeout_seconds: spawn.timeout_seconds } : {}),
+  };
+}
+
 export function decideSpawn(req: SpawnRequest): SpawnVerdict {
   const { multiagent, target } = req;
   if (multiagent === null)
     return refuse("this agent has no multiagent settings: it may not spawn sub-agents");
   let entries: PredefinedAgent[];
   let inline: boolean;
-  let limits: { max_depth: number; max_concurrent: number } = { ...DEFAULT_SPAWN_LIMITS };
   if (multiagent.type === "coordinator") {
     entries = multiagent.agents.filter((a): a is PredefinedAgent => a.type !== "advisor");
     inline = false;
@@ -61,11 +82,8 @@ export function decideSpawn(req: SpawnRequest): SpawnVerdict {
     if (spawn.type === "disabled") return refuse("sub-agents are disabled for this agent");
     entries = spawn.predefined_agents;
     inline = spawn.inline_agents.type === "enabled";
-    limits = {
-      max_depth: spawn.max_depth ?? DEFAULT_SPAWN_LIMITS.max_depth,
-      max_concurrent: spawn.max_concurrent ?? DEFAULT_SPAWN_LIMITS.max_concurrent,
-    };
   }
+  const limits: SpawnLimits = spawnLimitsOf(multiagent) ?? { ...DEFAULT_SPAWN_LIMITS };
 
   let agent: Extract<SpawnVerdict, { allowed: true }>["agent"];
   if (target.type === "inline") {
@@ -90,5 +108,7 @@ export function decideSpawn(req: SpawnRequest): SpawnVerdict {
   if (req.running >= limits.max_concurrent) {
     return refuse(`at most ${limits.max_concurrent} sub-agents may run at once; ${req.running} are running`);
   }
-  return { allowed: true, agent };
+  return limits.timeout_seconds === undefined
+    ? { allowed: true, agent }
+    : { allowed: true, agent, timeoutSeconds: limits.timeout_seconds };
 }

@@ -20,7 +20,7 @@ import { loadCredentialSecrets } from "../vaults/secrets";
 export const sessionMeters: MeterSource = (env) => (sessionId) => {
   const session = sessionClient(env, sessionId);
   return {
-    authorize: (token) => session.authorizeModelCall(token),
+    authorize: (token, requestedModel) => session.authorizeModelCall(token, requestedModel),
     record: async (usage) => {
       await session.recordModelUsage(usage);
       // The agent's monthly ledger (plane budgets and status read it, not the session objects).

@@ -47,9 +47,11 @@ export interface SessionMeter {
   /**
    * Validates the token; returns the grant or null (unknown/revoked token, terminated
    * session). May throw `ApiError("quota_exceeded", ...)` or another `ApiError`, which the
-   * proxy turns into an OpenAI-shape error with that code's status.
+   * proxy turns into an OpenAI-shape error with that code's status. `requestedModel` is the
+   * model id the gateway sent: `default` for the session's agent, or a child thread's slot
+   * (src/session/thread-model.ts), which the session maps to that child's own agent's model.
    */
-  authorize(token: string): Promise<ModelCallGrant | null>;
+  authorize(token: string, requestedModel?: string): Promise<ModelCallGrant | null>;
   /** Records one completed (or aborted, or failed) model call. */
   record(usage: ModelCallUsage): Promise<void>;
 }

@@ -2,8 +2,8 @@
  * The LLM proxy core: one OpenAI Chat Completions call from a session's gateway, forwarded
  * to the provider with the Worker's key and metered against the session.
  *
- *   bearer session token → session meter authorises (grant: provider model id)
- *   → body: model "default" → grant.model, streams forced to report usage
+ *   bearer session token + the body's model id → session meter authorises (grant: provider model id)
+ *   → body: model "default" (or a child thread's slot) → grant.model, streams forced to report usage
  *   → upstream chosen by model (src/llm/upstreams.ts), provider key set, nothing else forwarded
  *   → response streamed back unchanged while the usage tap reads it → meter.record()
  *
@@ -73,10 +73,15 @@ const ZERO_TOKENS: TokenCounts = { inputTokens: 0, outputTokens: 0, cacheReadTok
 export async function proxyChatCompletion(request: Request, options: ProxyOptions): Promise<Response> {
   const started = Date.now();
   try {
-    const auth = await authorize(request, options);
-    if (auth instanceof Response) return auth;
+    // No body is read for a caller without a session token.
+    if (!bearerSession(request)) return proxyErrors.invalidToken();
     const body = await readBody(request);
     if (body instanceof Response) return body;
+    // The model id OpenClaw sent names whose call it is ("default": the session's agent; a
+    // thread slot: a child thread's); the session decides what it maps to.
+    const requested = typeof body.model === "string" ? body.model : undefined;
+    const auth = await authorize(request, options, requested);
+    if (auth instanceof Response) return auth;
     const upstream = chooseUpstream(auth.grant.model, options.env);
     if (!upstream) {
       log("error", "llm proxy: no upstream for model", {
@@ -102,11 +107,21 @@ export async function listModels(request: Request, options: ProxyOptions): Promi
   return Response.json({ object: "list", data });
 }
 
-/** Checks the bearer session token with the session's meter. Returns the grant, or the error response. */
-async function authorize(request: Request, options: ProxyOptions): Promise<Authorized | Response> {
+/** The bearer session token and the session id it embeds, or null. */
+function bearerSession(request: Request): { token: string; sessionId: string } | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
   const token = match?.[1];
   const sessionId = token ? sessionIdFromToken(token) : null;
+  return token && sessionId ? { token, sessionId } : null;
+}
+
+/** Checks the bearer session token with the session's meter. Returns the grant, or the error response. */
+async function authorize(
+  request: Request,
+  options: ProxyOptions,
+  requestedModel?: string,
+): Promise<Authorized | Response> {
+  const { token, sessionId } = bearerSession(request) ?? {};
   if (!token || !sessionId) return proxyErrors.invalidToken();
   if (options.expectedSessionId !== undefined && sessionId !== options.expectedSessionId) {
     log("warn", "llm proxy: token of another session presented", {
@@ -118,7 +133,7 @@ async function authorize(request: Request, options: ProxyOptions): Promise<Autho
   const meter = options.resolveMeter(sessionId);
   let grant: ModelCallGrant | null;
   try {
-    grant = await meter.authorize(token);
+    grant = await meter.authorize(token, requestedModel);
   } catch (err) {
     if (err instanceof ApiError) return openAiErrorFromApiError(err);
     log("error", "llm proxy: session meter failed", { session_id: sessionId, ...describeError(err) });

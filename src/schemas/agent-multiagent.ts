@@ -45,6 +45,8 @@ const spawnLimitFields = {
   max_depth: z.number().int().min(1).max(5).optional(),
   /** How many of the session's child threads may run at once. */
   max_concurrent: z.number().int().min(1).max(16).optional(),
+  /** How long one child's run may take before it is stopped and its thread terminated. */
+  timeout_seconds: z.number().int().min(1).max(86_400).optional(),
 };
 export const DEFAULT_SPAWN_LIMITS = { max_depth: 1, max_concurrent: 4 } as const;
 

@@ -287,6 +287,19 @@ export const SessionEventSchema = z
           "Clawplane's own: the session refused a `spawn_agent` call (not on the allowlist, a depth or concurrency cap); the model gets the reason as the tool's error.",
       },
     ),
+    storedEvent(
+      "session.thread_timed_out",
+      "SessionThreadTimedOutEvent",
+      {
+        ...threadFields,
+        /** The spawning agent's `multiagent.subagents.timeout_seconds`. */
+        timeout_seconds: z.number().int(),
+      },
+      {
+        description:
+          "Clawplane's own: a child thread ran past its `timeout_seconds`; its run was stopped and it is terminated. The parent's call gets a tool error saying so.",
+      },
+    ),
     /*
      * Tailnet peers (Clawplane's own, README "Tailnet peers"): the agent's `peer_send` reached
      * the peer (`agent.peer_message`), and the peer's answer (`agent.peer_reply`) — in the same

@@ -92,8 +92,10 @@ export class SessionDO extends DurableObject<Env> {
       sessionAgent: () => this.mustRecord().agent,
       emit: (body, id, threadId) => this.emit(body, id, threadId),
       loadAgent: (id, version) => loadSpawnableAgent(env, id, version),
-      answer: (toolCallId, text, isError) => this.runtime.answerCustomTool(toolCallId, { text, isError }),
-      startRun: (key, policy, message, runId) => this.runtime.runChild(key, policy, message, runId),
+      answer: (toolCallId, text, isError) => this.runtime.answerThreadTool(toolCallId, { text, isError }),
+      startRun: (key, policy, message, runId, modelRef) =>
+        this.runtime.runChild(key, policy, message, runId, modelRef),
+      stopRun: (key) => this.runtime.abortKey(key),
       // The proxy's own price table (LLM_PRICING_JSON is an optional var, like the proxy reads it).
       prices: () => priceTable(env as PricingEnv),
     });
@@ -143,7 +145,7 @@ export class SessionDO extends DurableObject<Env> {
         beforeTurn: () => this.takePendingAgent(),
         // The turn's files are saved before the session says it is idle.
         afterTurn: async () => (await this.saveWorkspace()) === null,
-        spawnCall: (call) => void this.threadRuns.onSpawnCall(call),
+        threadCall: (call) => void this.threadRuns.onCall(call),
       },
       turnTimeoutMs(env),
     );
@@ -330,7 +332,10 @@ export class SessionDO extends DurableObject<Env> {
    * a heartbeat) is refused, so every call metered is one a turn's spans report. 409, not 401
    * or 403: OpenClaw would take those for a bad key and cool the provider down for later turns.
    */
-  async authorizeModelCall(token: string): Promise<RpcResult<ModelCallGrant | null>> {
+  async authorizeModelCall(
+    token: string,
+    requestedModel?: string,
+  ): Promise<RpcResult<ModelCallGrant | null>> {
     return capture(async () => {
       const record = this.record();
       if (!record || record.status === "terminated") return null;
@@ -341,7 +346,10 @@ export class SessionDO extends DurableObject<Env> {
         throw quotaError(record.id, breach);
       }
       if (!this.turns.current) throw outOfTurnError(record.id);
-      return { sessionId: record.id, model: record.agent.model.id };
+      // A child thread's call comes in on its model slot and gets its own agent's model.
+      const childModel = requestedModel === undefined ? undefined : this.threadRuns.modelFor(requestedModel);
+      if (childModel === null) throw noSuchThreadModel(record.id, requestedModel ?? "");
+      return { sessionId: record.id, model: childModel ?? record.agent.model.id };
     });
   }
 
@@ -719,6 +727,15 @@ function quotaError(sessionId: string, breach: QuotaBreach): ApiError {
   return new ApiError("quota_exceeded", `session ${sessionId}: ${breach.message}`, {
     details: { limit: breach.limit },
   });
+}
+
+/** A call on a model slot no running child holds (a stopped child's late call, or a guess). */
+function noSuchThreadModel(sessionId: string, modelId: string): ApiError {
+  log("warn", "llm proxy: model call on a slot no running thread holds", {
+    session_id: sessionId,
+    model: modelId,
+  });
+  return new ApiError("session_idle", `no thread of session ${sessionId} is running on model ${modelId}`);
 }
 
 function outOfTurnError(sessionId: string): ApiError {

@@ -31,19 +31,23 @@ import { adminRpc } from "../runtime/openclaw/admin-rpc";
 import { DeviceIdentity, type StoredDeviceIdentity } from "../runtime/openclaw/device-identity";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { renderSessionConfig, SESSION_CONFIG_ENV } from "../runtime/openclaw/session-config";
-import type { SessionEvent, SessionEventBody } from "../schemas/session-events";
 import { selectRuntime } from "../runtime/select-runtime";
+import type { SessionEvent, SessionEventBody } from "../schemas/session-events";
 import type { ApprovalCall } from "./approval-desk";
 import type { CustomToolAnswer } from "./approvals";
+import { beamToolOf } from "./beam-tools";
 import { credentialEnv, egressSecretsOf, loadEnvCredentials, type Placeholders } from "./credential-env";
 import { CUSTOM_TOOL_ANSWER_METHOD, CUSTOM_TOOLS_ENV, customToolDefinitions } from "./custom-tools";
 import { installEnvironmentPackages, normalizedPackageSet } from "./environment-packages";
 import { type LinkState, openLink } from "./gateway-link";
-import { beamToolOf } from "./beam-tools";
 import { offersPeerTools, withPeerTools } from "./peer-tools";
 import { networkingOf, type SessionRecord, workspaceMaxBytes } from "./session-record";
-import { warmPoolPlanFor } from "./warm-pool-settings";
-import { canSpawn, SPAWN_TOOL_DEFINITION, withSpawnTool } from "./spawn-tool";
+import {
+  canSpawn,
+  THREAD_TOOL_ANSWER_METHOD,
+  THREAD_TOOL_DEFINITIONS,
+  withThreadTools,
+} from "./thread-tools";
 import {
   type GatewayToolPolicy,
   gatewayToolPolicy,
@@ -51,6 +55,7 @@ import {
   TOOL_ANSWER_METHOD,
   TOOL_POLICY_BIND_METHOD,
 } from "./tool-policy";
+import { warmPoolPlanFor } from "./warm-pool-settings";
 import { type WorkspaceSave, WorkspaceStore } from "./workspace-store";
 
 const SECRETS_KEY = "runtime-secrets";
@@ -149,13 +154,10 @@ export class SessionRuntime {
       startEnv: () => {
         const agentPolicy = gatewayToolPolicy(record.agent.tools);
         const withPeers = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
-        const policy = canSpawn(record.agent) ? withSpawnTool(withPeers) : withPeers;
-        // The agent's custom tools, for the custom-tools plugin to offer under their own names;
-        // with `spawn_agent` for an agent that may delegate (its calls are answered by the session).
-        const customTools = [
-          ...customToolDefinitions(record.agent.tools),
-          ...(canSpawn(record.agent) ? [SPAWN_TOOL_DEFINITION] : []),
-        ];
+        const spawns = canSpawn(record.agent);
+        const policy = spawns ? withThreadTools(withPeers) : withPeers;
+        // The agent's custom tools, for the custom-tools plugin to offer under their own names.
+        const customTools = customToolDefinitions(record.agent.tools);
         return {
           // First, so a credential named like one of the runtime's own variables cannot shadow it.
           ...credentials,
@@ -177,6 +179,9 @@ export class SessionRuntime {
               // Delegation to beams: where beam_agent goes (the Worker; Teleport's identity stays in the connector).
               beamsUrl: beamToolOf(record.agent.tools) ? this.beamsBaseUrl(runtime, record) : undefined,
               systemPrompt: record.agent.system ?? null,
+              // An agent that may delegate: the threads plugin offers spawn_agent and message_thread
+              // (their calls are answered by the session), in the document so a warm runtime has them too.
+              threadTools: spawns ? THREAD_TOOL_DEFINITIONS : undefined,
             }),
           ),
           // The agent's custom tools: the custom-tools plugin's manifest names them at boot.
@@ -313,7 +318,8 @@ export class SessionRuntime {
 
   /**
    * Starts a child thread's run under its own OpenClaw session key: the tool-policy plugin is
-   * told the key's policy first (so not one of its calls runs under the parent's), its whole
+   * told the key's policy first (so not one of its calls runs under the parent's), its session
+   * is pinned to its model slot (thread-model.ts), its whole
    * messages are subscribed (per-call usage), then the message is sent. Throws without a link.
    */
   async runChild(
@@ -321,10 +327,13 @@ export class SessionRuntime {
     policy: GatewayToolPolicy,
     message: string,
     runId: string,
+    modelRef: string,
   ): Promise<void> {
     const client = this.link?.client;
     if (!client) throw new Error("no live link to the runtime");
     await client.request(TOOL_POLICY_BIND_METHOD, { sessionKey, policy });
+    // Its calls come in on its model slot, which the session serves with its own agent's model.
+    await client.request("sessions.patch", { key: sessionKey, model: modelRef });
     await client.request("sessions.messages.subscribe", { key: sessionKey });
     await client.chatSend({ sessionKey, message, idempotencyKey: runId });
   }
@@ -377,13 +386,31 @@ export class SessionRuntime {
    * gateway did not take it: the caller then keeps the answer for a re-run of the turn.
    */
   async answerCustomTool(toolCallId: string, answer: CustomToolAnswer): Promise<boolean> {
+    return this.answerWaitingCall(CUSTOM_TOOL_ANSWER_METHOD, toolCallId, answer);
+  }
+
+  /**
+   * Hands the session's answer to a thread tool call (spawn_agent, message_thread) waiting in
+   * the runtime's threads plugin (container/plugins/clawplane-threads). False as above.
+   */
+  async answerThreadTool(toolCallId: string, answer: CustomToolAnswer): Promise<boolean> {
+    return this.answerWaitingCall(THREAD_TOOL_ANSWER_METHOD, toolCallId, answer);
+  }
+
+  /** Delivers an answer to a plugin tool call waiting on `method`; false when it was not taken. */
+  private async answerWaitingCall(
+    method: string,
+    toolCallId: string,
+    answer: CustomToolAnswer,
+  ): Promise<boolean> {
     const client = this.link?.client;
     if (!client) return false;
     try {
-      await client.request(CUSTOM_TOOL_ANSWER_METHOD, { toolCallId, ...answer });
+      await client.request(method, { toolCallId, ...answer });
       return true;
     } catch (err) {
-      log("warn", "the custom-tools plugin did not take the answer", {
+      log("warn", "a plugin did not take a tool call's answer", {
+        method,
         tool_call_id: toolCallId,
         ...describeError(err),
       });

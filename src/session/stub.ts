@@ -46,7 +46,8 @@ export function sessionClient(env: Env, sessionId: string) {
     /** The SSE stream (the object's fetch handler): `/stream`, or `/threads/{id}/stream`. */
     stream: (request: Request) => stub.fetch(request),
     /** LLM proxy meter: one model call granted to the session's token (null: not this session's). */
-    authorizeModelCall: (token: string) => rpc<ModelCallGrant | null>(stub.authorizeModelCall(token)),
+    authorizeModelCall: (token: string, requestedModel?: string) =>
+      rpc<ModelCallGrant | null>(stub.authorizeModelCall(token, requestedModel)),
     /** LLM proxy meter: a model call's usage added to the session. */
     recordModelUsage: (usage: ModelCallUsage) => rpc<void>(stub.recordModelUsage(usage)),
     /** MCP proxy: the session's servers, vaults and networking for its token (null: none). */

@@ -1,5 +1,5 @@
 /**
- * Sub-agents run as child threads: the session's side of `spawn_agent` (spawn-tool.ts).
+ * Sub-agents run as child threads: the session's side of `spawn_agent` and `message_thread` (thread-tools.ts).
  *
  * A spawn call is decided here, by the session's Durable Object, outside the model's reach:
  * decideSpawn (the spawning thread's agent's `multiagent` allowlist with pinned versions, depth
@@ -15,21 +15,25 @@
  * Runs live in memory: a run cannot outlive the runtime it runs in. A lost runtime terminates
  * running children (SessionThreads.runtimeLost) and the parent's turn runs again.
  */
-import { decideSpawn } from "../domain/subagent-policy";
+import { inlineAgentSpec } from "../domain/inline-agent";
+import { decideSpawn, spawnLimitsOf } from "../domain/subagent-policy";
 import { describeError, log } from "../lib/log";
 import { costUsd, type ModelPrice } from "../llm/pricing";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { type SessionEvent, type SessionEventBody, sessionError } from "../schemas/session-events";
+import type { ThreadAgent } from "../schemas/session-threads";
 import { newEventId } from "./event-log";
 import type { SessionAgent } from "./session-record";
 import { type SessionThreads, threadAgentOf } from "./session-threads";
-import { canSpawn, readSpawnInput, withSpawnTool } from "./spawn-tool";
+import { canSpawn, MESSAGE_TOOL, readMessageInput, readSpawnInput, withThreadTools } from "./thread-tools";
 import type { ThreadRow } from "./thread-book";
+import { THREAD_MODEL_SLOTS, slotOfModelId, threadModelRef } from "./thread-model";
 import { decisionFor, type GatewayToolPolicy, gatewayToolPolicy } from "./tool-policy";
 import { type TurnOutcome, TurnTranslator } from "./turn-translator";
 
-/** A spawn call as the translator reports it. */
-export interface SpawnCall {
+/** A thread tool call (spawn_agent, message_thread) as the translator reports it. */
+export interface ThreadToolCall {
+  tool: string;
   toolCallId: string;
   toolUseId: string;
   input: Record<string, unknown>;
@@ -45,8 +49,19 @@ export interface ThreadRunsHost {
   loadAgent(id: string, version?: number): Promise<SessionAgent>;
   /** Answers a spawn call waiting in the runtime's custom-tools plugin. */
   answer(toolCallId: string, text: string, isError: boolean): Promise<boolean>;
-  /** Starts a child's run under `sessionKey` with `policy` bound to that key. */
-  startRun(sessionKey: string, policy: GatewayToolPolicy, message: string, runId: string): Promise<void>;
+  /**
+   * Starts a child's run under `sessionKey` with `policy` bound to that key and its OpenClaw
+   * session pinned to `modelRef` (its model slot, thread-model.ts).
+   */
+  startRun(
+    sessionKey: string,
+    policy: GatewayToolPolicy,
+    message: string,
+    runId: string,
+    modelRef: string,
+  ): Promise<void>;
+  /** Stops a child's run in the runtime (its timeout). */
+  stopRun(sessionKey: string): Promise<void>;
   prices(): Readonly<Record<string, ModelPrice>>;
 }
 
@@ -60,6 +75,10 @@ interface ChildRun {
   reply: string;
   /** The child's `agent.tool_use` / `agent.mcp_tool_use` events by id (cross-posted to ask). */
   toolUses: Map<string, SessionEventBody>;
+  /** The model slot its calls come in on (thread-model.ts). */
+  slot: number;
+  /** Stops it past the spawning agent's `timeout_seconds`. */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 /** The OpenClaw session key of a frame (agent/chat frames: `sessionKey`; session.*: `key` too). */
@@ -67,6 +86,14 @@ function frameKey(frame: EventFrame): string | undefined {
   const p = frame.payload as { sessionKey?: unknown; key?: unknown } | undefined;
   const key = p?.sessionKey ?? p?.key;
   return typeof key === "string" ? key.toLowerCase() : undefined;
+}
+
+/** The thread a call comes from: a child, with the agent it runs. */
+type Caller = { thread: ThreadRow; agent: SessionAgent };
+
+/** The log a thread's events go to: the primary's (undefined) or the child's own. */
+function logOf(thread: ThreadRow): string | undefined {
+  return thread.parentId === null ? undefined : thread.id;
 }
 
 /** The message a child starts with: its own agent's instructions, then the task. */
@@ -83,14 +110,38 @@ export class ThreadRuns {
   constructor(private readonly host: ThreadRunsHost) {}
 
   /**
-   * A `spawn_agent` call by the thread `from` (absent: the primary): decided, then refused or
-   * run. Never throws; whatever happens, the call gets an answer.
+   * The model a call on `modelId` is granted: the running child's own agent's model when it
+   * names a slot a child holds; null when it names a slot no child holds (refused); undefined
+   * when it names no slot (the session's own agent's call).
    */
-  async onSpawnCall(call: SpawnCall, from?: { thread: ThreadRow; agent: SessionAgent }): Promise<void> {
+  modelFor(modelId: string): string | null | undefined {
+    const slot = slotOfModelId(modelId);
+    if (slot === null) return undefined;
+    for (const run of this.runs.values()) if (run.slot === slot) return run.agent.model.id;
+    return null;
+  }
+
+  /** The lowest model slot no running child holds (the cap keeps one free). */
+  private freeSlot(): number | null {
+    const taken = new Set([...this.runs.values()].map((r) => r.slot));
+    for (let slot = 1; slot <= THREAD_MODEL_SLOTS; slot++) if (!taken.has(slot)) return slot;
+    return null;
+  }
+
+  /** A thread tool call by the thread `from` (absent: the primary). Never throws. */
+  async onCall(call: ThreadToolCall, from?: Caller): Promise<void> {
+    if (call.tool === MESSAGE_TOOL) return this.onMessageCall(call, from);
+    return this.onSpawnCall(call, from);
+  }
+
+  /**
+   * A `spawn_agent` call: decided, then refused or run. Whatever happens, the call gets an
+   * answer.
+   */
+  private async onSpawnCall(call: ThreadToolCall, from?: Caller): Promise<void> {
     const threads = this.host.threads;
     const parent = from?.thread ?? threads.primary();
     const parentAgent = from?.agent ?? this.host.sessionAgent();
-    const logOf = parent.parentId === null ? undefined : parent.id;
     const refuse = async (requested: string, reason: string) => {
       this.host.emit(
         {
@@ -100,47 +151,145 @@ export class ThreadRuns {
           reason,
         },
         undefined,
-        logOf,
+        logOf(parent),
       );
       await this.host.answer(call.toolCallId, `Spawn refused: ${reason}`, true);
     };
     const input = readSpawnInput(call.input);
     if (typeof input === "string") return refuse(String(call.input.agent ?? ""), input);
-    const running = threads.book.liveChildren().filter((t) => t.status === "running").length;
     const verdict = decideSpawn({
       multiagent: parentAgent.multiagent,
       self: { id: parentAgent.id, version: parentAgent.version },
-      target: {
-        type: "agent",
-        id: input.agent === "self" ? parentAgent.id : input.agent,
-        ...(input.version !== undefined ? { version: input.version } : {}),
-      },
+      target:
+        input.agent === "inline"
+          ? { type: "inline" }
+          : {
+              type: "agent",
+              id: input.agent === "self" ? parentAgent.id : input.agent,
+              ...(input.version !== undefined ? { version: input.version } : {}),
+            },
       parentDepth: parent.depth,
-      running: running + this.starting,
+      running: this.running(),
     });
-    if (!verdict.allowed || verdict.agent.type !== "agent") {
-      return refuse(input.agent, verdict.allowed ? "inline sub-agents are not supported" : verdict.reason);
-    }
-    this.starting++;
+    if (!verdict.allowed) return refuse(input.agent, verdict.reason);
     let agent: SessionAgent;
-    try {
-      agent = await this.host.loadAgent(verdict.agent.id, verdict.agent.version);
-    } catch (err) {
-      this.starting--;
-      return refuse(input.agent, err instanceof Error ? err.message : String(err));
+    let snapshot: ThreadAgent;
+    if (verdict.agent.type === "inline") {
+      // Never more powerful than the parent: its definition narrowed (inline-agent.ts).
+      const inline = inlineAgentSpec(parentAgent, input.definition);
+      if ("problems" in inline)
+        return refuse(input.agent, inline.problems.map((p) => `${p.path}: ${p.message}`).join("; "));
+      agent = { ...inline.spec, type: "agent", id: parentAgent.id, version: parentAgent.version };
+      const {
+        id: _id,
+        version: _version,
+        type: _type,
+        ...definition
+      } = threadAgentOf(agent) as Extract<ThreadAgent, { type: "agent" }>;
+      snapshot = { type: "inline", ...definition };
+    } else {
+      this.starting++;
+      try {
+        agent = await this.host.loadAgent(verdict.agent.id, verdict.agent.version);
+      } catch (err) {
+        return refuse(input.agent, err instanceof Error ? err.message : String(err));
+      } finally {
+        this.starting--;
+      }
+      snapshot = threadAgentOf(agent);
     }
     // The key marks a child: the system-prompt plugin leaves its turns out (container/plugins/clawplane-system-prompt).
     const runtimeKey = `agent:main:thread-${crypto.randomUUID()}`;
-    const thread = threads.spawn({ parent, agent: threadAgentOf(agent), runtimeKey, task: input.task });
-    this.starting--;
-    const runId = `${thread.id}:1`;
+    const thread = threads.spawn({ parent, agent: snapshot, runtimeKey, task: input.task });
+    await this.start(
+      thread,
+      agent,
+      parent.id,
+      call.toolCallId,
+      childMessage(agent, input.task),
+      verdict.timeoutSeconds,
+    );
+  }
+
+  /**
+   * A `message_thread` call: the caller continues one of its own children that is idle. The
+   * message appears on both sides (`agent.thread_message_sent` / `_received`), the child runs
+   * again under its own key with its own policy and model, and its reply answers the call.
+   */
+  private async onMessageCall(call: ThreadToolCall, from?: Caller): Promise<void> {
+    const threads = this.host.threads;
+    const caller = from?.thread ?? threads.primary();
+    const callerAgent = from?.agent ?? this.host.sessionAgent();
+    const refuse = (reason: string) => this.host.answer(call.toolCallId, `Message refused: ${reason}`, true);
+    const input = readMessageInput(call.input);
+    if (typeof input === "string") return void (await refuse(input));
+    const child = threads.book.get(input.threadId);
+    if (!child || child.parentId !== caller.id)
+      return void (await refuse(`${input.threadId} is not a sub-agent thread you spawned`));
+    if (child.status === "terminated" || child.archivedAt !== null)
+      return void (await refuse(`thread ${child.id} has ended and takes no more messages`));
+    if (child.status !== "idle" || this.runs.has(child.runtimeKey ?? ""))
+      return void (await refuse(`thread ${child.id} is still working; wait for its reply`));
+    const limits = spawnLimitsOf(callerAgent.multiagent);
+    if (!limits) return void (await refuse("sub-agents are disabled for this agent"));
+    if (this.running() >= limits.max_concurrent)
+      return void (await refuse(`at most ${limits.max_concurrent} sub-agents may run at once`));
+    let agent: SessionAgent;
+    this.starting++;
+    try {
+      agent = await this.childAgent(child, callerAgent);
+    } catch (err) {
+      return void (await refuse(err instanceof Error ? err.message : String(err)));
+    } finally {
+      this.starting--;
+    }
+    threads.message(caller, child, input.message);
+    threads.setStatus(child, "running");
+    await this.start(child, agent, caller.id, call.toolCallId, input.message, limits.timeout_seconds);
+  }
+
+  /** A child's definition to run it again: its saved agent at its version, or its inline snapshot. */
+  private async childAgent(child: ThreadRow, callerAgent: SessionAgent): Promise<SessionAgent> {
+    const a = child.agent;
+    if (a.type === "agent") return this.host.loadAgent(a.id, a.version);
+    const { type: _type, ...definition } = a;
+    return { ...callerAgent, ...definition, type: "agent", multiagent: null };
+  }
+
+  /** Child threads running now, and spawns still being set up (both count against the cap). */
+  private running(): number {
+    const running = this.host.threads.book.liveChildren().filter((t) => t.status === "running").length;
+    return running + this.starting;
+  }
+
+  /** Runs `thread` (now running) with `message`; its end answers the parent's call `toolCallId`. */
+  private async start(
+    thread: ThreadRow,
+    agent: SessionAgent,
+    parentId: string,
+    toolCallId: string,
+    message: string,
+    timeoutSeconds: number | undefined,
+  ): Promise<void> {
+    const runtimeKey = thread.runtimeKey ?? "";
+    const runId = `${thread.id}:${crypto.randomUUID()}`;
     const policy = gatewayToolPolicy(agent.tools);
-    const childPolicy = canSpawn(agent) ? withSpawnTool(policy) : policy;
+    const childPolicy = canSpawn(agent) ? withThreadTools(policy) : policy;
+    const slot = this.freeSlot();
+    if (slot === null) {
+      // The caps keep a slot free; were none, the child is not run on someone else's model.
+      const message = `no model slot is free (${THREAD_MODEL_SLOTS} sub-agents are running)`;
+      this.host.emit(sessionError("unknown_error", message, "exhausted"), undefined, thread.id);
+      this.host.threads.setStatus(thread, "idle", { type: "retries_exhausted" });
+      await this.host.answer(toolCallId, `The sub-agent failed: ${message}`, true);
+      return;
+    }
     const run: ChildRun = {
       thread,
       agent,
-      parentId: parent.id,
-      toolCallId: call.toolCallId,
+      slot,
+      parentId,
+      toolCallId,
       reply: "",
       toolUses: new Map(),
       translator: new TurnTranslator(runId, {
@@ -151,12 +300,15 @@ export class ThreadRuns {
         mcpServers: agent.mcp_servers.map((s) => s.name),
         customTools: new Set(),
         customToolUse: () => {},
-        spawnCall: (nested) => void this.onSpawnCall(nested, { thread, agent }),
+        threadCall: (nested) => void this.onCall(nested, { thread, agent }),
       }),
     };
     this.runs.set(runtimeKey, run);
+    if (timeoutSeconds !== undefined) {
+      run.timer = setTimeout(() => this.timedOut(run, timeoutSeconds), timeoutSeconds * 1000);
+    }
     try {
-      await this.host.startRun(runtimeKey, childPolicy, childMessage(agent, input.task), runId);
+      await this.host.startRun(runtimeKey, childPolicy, message, runId, threadModelRef(slot));
     } catch (err) {
       log("warn", "sub-agent run could not start", { thread_id: thread.id, ...describeError(err) });
       this.end(run, { kind: "error", message: `the sub-agent could not start: ${describeError(err).error}` });
@@ -197,6 +349,7 @@ export class ThreadRuns {
 
   /** The runtime is gone: its runs with it (their threads are terminated by the caller). */
   runtimeLost(): void {
+    for (const run of this.runs.values()) clearTimeout(run.timer);
     this.runs.clear();
     this.starting = 0;
   }
@@ -232,10 +385,34 @@ export class ThreadRuns {
     return this.host.emit(body, id, run.thread.id);
   }
 
+  /**
+   * A child ran past its timeout: its run is stopped, the parent's stream says so
+   * (`session.thread_timed_out`), its own stream ends with the error, it is terminated, and the
+   * parent's spawn call gets a tool error it can read.
+   */
+  private timedOut(run: ChildRun, seconds: number): void {
+    const key = run.thread.runtimeKey ?? "";
+    if (this.runs.get(key) !== run) return;
+    this.runs.delete(key);
+    const threads = this.host.threads;
+    const message = `the sub-agent ran past its timeout of ${seconds} s and was stopped`;
+    this.host.emit({
+      type: "session.thread_timed_out",
+      session_thread_id: run.thread.id,
+      agent_name: run.thread.agent.name,
+      timeout_seconds: seconds,
+    });
+    this.host.emit(sessionError("unknown_error", message, "terminal"), undefined, run.thread.id);
+    threads.setStatus(run.thread, "terminated");
+    void this.host.stopRun(key);
+    void this.host.answer(run.toolCallId, `The sub-agent failed: ${message}.`, true);
+  }
+
   /** A child's run ended: the thread goes idle and the parent's spawn call gets its answer. */
   private end(run: ChildRun, outcome: TurnOutcome): void {
     const threads = this.host.threads;
-    this.runs.delete(run.thread.runtimeKey ?? "");
+    clearTimeout(run.timer);
+    if (this.runs.get(run.thread.runtimeKey ?? "") === run) this.runs.delete(run.thread.runtimeKey ?? "");
     const parent = threads.find(run.parentId);
     // Terminated meanwhile (archived, its runtime lost): its end is already told; only the
     // parent's call still needs its answer.
@@ -251,7 +428,8 @@ export class ThreadRuns {
       threads.setStatus(run.thread, "idle");
       const reply = run.reply || "(the sub-agent finished without a reply)";
       if (parent) threads.message(run.thread, parent, reply);
-      void this.host.answer(run.toolCallId, reply, false);
+      // The thread id lets the parent continue this child (message_thread).
+      void this.host.answer(run.toolCallId, `${reply}\n\n[sub-agent thread ${run.thread.id}]`, false);
       return;
     }
     if (outcome.kind === "error") {

@@ -40,8 +40,8 @@ import type { InputQueue, QueuedInput } from "./input-queue";
 import { isPeerTool } from "./peer-tools";
 import { withRestoredContext } from "./restored-context";
 import { RuntimeProgress } from "./runtime-progress";
-import { SPAWN_TOOL } from "./spawn-tool";
-import type { SpawnCall } from "./thread-runs";
+import type { ThreadToolCall } from "./thread-runs";
+import { isThreadTool } from "./thread-tools";
 import { type SessionRecord, usageToWire } from "./session-record";
 import { openclawSessionKey } from "./session-runtime";
 import { decisionFor, gatewayToolPolicy } from "./tool-policy";
@@ -92,8 +92,8 @@ export interface TurnHost {
   runtime: TurnRuntime;
   /** Called as each turn starts, before anything else (a rollout's newer agent version). */
   beforeTurn(): Promise<void>;
-  /** A `spawn_agent` call of the session's own agent (thread-runs.ts decides and runs it). */
-  spawnCall?(call: SpawnCall): void;
+  /** A thread tool call of the session's own agent (thread-runs.ts decides and runs it). */
+  threadCall?(call: ThreadToolCall): void;
   /**
    * Called when a turn that ran on a live runtime and ran a tool ends, before the session goes
    * idle (saving the workspace). It may emit events of its own; it does not throw. True when
@@ -403,11 +403,11 @@ export class TurnRunner {
       newEventId,
       // Peer tools exist only in runtimes of agents granted peers; the Worker checks each call.
       permission: (tool: string, input: Record<string, unknown>) =>
-        isPeerTool(tool) || tool === SPAWN_TOOL ? "allow" : decisionFor(policy, tool, input),
+        isPeerTool(tool) || isThreadTool(tool) ? "allow" : decisionFor(policy, tool, input),
       mcpServers: record.agent.mcp_servers.map((server) => server.name),
       customTools: customToolNames(record.agent.tools),
       customToolUse: (call: CustomToolCall) => this.host.approvals.onCustomToolUse(call),
-      spawnCall: (call: SpawnCall) => this.host.spawnCall?.(call),
+      threadCall: (call: ThreadToolCall) => this.host.threadCall?.(call),
     };
   }
 }

@@ -21,7 +21,7 @@
 import type { AgentEventPayload, ChatEventPayload, EventFrame } from "../runtime/openclaw/protocol";
 import type { PreviewFrame, SessionEvent, SessionEventBody, SessionEventOf } from "../schemas/session-events";
 import type { CustomToolCall } from "./custom-tools";
-import { SPAWN_TOOL } from "./spawn-tool";
+import { isThreadTool } from "./thread-tools";
 import { DISPATCH_TOOL, mcpCallOf, type ToolDecision } from "./tool-policy";
 
 export interface TurnSink {
@@ -38,8 +38,13 @@ export interface TurnSink {
   customTools: ReadonlySet<string>;
   /** A custom tool call was reported as `agent.custom_tool_use` (event `toolUseId`). */
   customToolUse(call: CustomToolCall): void;
-  /** A `spawn_agent` call started (reported as `agent.tool_use`); the session decides it. */
-  spawnCall?(call: { toolCallId: string; toolUseId: string; input: Record<string, unknown> }): void;
+  /** A thread tool call (spawn_agent, message_thread) started (reported as `agent.tool_use`); the session decides it. */
+  threadCall?(call: {
+    tool: string;
+    toolCallId: string;
+    toolUseId: string;
+    input: Record<string, unknown>;
+  }): void;
 }
 
 export type TurnOutcome = { kind: "end_turn" } | { kind: "aborted" } | { kind: "error"; message: string };
@@ -161,8 +166,8 @@ export class TurnTranslator {
           });
       this.toolUseIds.set(callId, event.id);
       if (mcp) this.mcpCalls.add(callId);
-      if (!mcp && name === SPAWN_TOOL)
-        this.sink.spawnCall?.({ toolCallId: callId, toolUseId: event.id, input });
+      if (!mcp && isThreadTool(name))
+        this.sink.threadCall?.({ tool: name, toolCallId: callId, toolUseId: event.id, input });
     } else if (data.phase === "result") {
       const result = data.result as { content?: unknown } | undefined;
       const content = [{ type: "text" as const, text: textBlocks(result?.content) }];

@@ -44,8 +44,15 @@ class MemoryMeter implements SessionMeter {
     private readonly token: string,
     private readonly grant: ModelCallGrant,
   ) {}
-  async authorize(token: string): Promise<ModelCallGrant | null> {
-    return token === this.token ? this.grant : null;
+  /** The model ids the gateway asked for, as the meter was told them. */
+  readonly requested: Array<string | undefined> = [];
+  /** What the session would grant a child thread's slot (src/session/thread-model.ts). */
+  slots: Record<string, string> = {};
+  async authorize(token: string, requestedModel?: string): Promise<ModelCallGrant | null> {
+    this.requested.push(requestedModel);
+    if (token !== this.token) return null;
+    const slotModel = requestedModel === undefined ? undefined : this.slots[requestedModel];
+    return slotModel ? { ...this.grant, model: slotModel } : this.grant;
   }
   async record(usage: ModelCallUsage): Promise<void> {
     this.records.push(usage);
@@ -173,6 +180,20 @@ describe("LLM proxy against the model server", () => {
     expect(sent?.body.stream_options).toEqual({ include_usage: true });
     expect(sent?.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
     expect(JSON.stringify(sent)).not.toContain(TOKEN);
+  });
+
+  it("asks the session about the model id the gateway sent, and sends the model it grants", async () => {
+    meter.slots = { "thread-2": "claude-haiku-4-5" };
+    const child = await call(chatRequest({ stream: false, model: "thread-2" }));
+    expect(child.status).toBe(200);
+    expect(JSON.parse(await text(child)).model).toBe("claude-haiku-4-5");
+    const own = await call(chatRequest({ stream: false }));
+    expect(JSON.parse(await text(own)).model).toBe(MODEL);
+    expect(meter.requested).toEqual(["thread-2", "default"]);
+    const sent = await upstreamRequests();
+    expect(sent.map((r) => r.body.model)).toEqual(["claude-haiku-4-5", MODEL]);
+    await waitFor(() => meter.records.length === 2, { what: "usage records" });
+    expect(meter.records.map((r) => r.model)).toEqual(["claude-haiku-4-5", MODEL]);
   });
 
   it("passes a non-streaming reply through and meters its usage", async () => {

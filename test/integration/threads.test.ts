@@ -52,6 +52,35 @@ function plantChild(sessionId: string, task: string) {
   });
 }
 
+describe("an agent's sub-agent caps", () => {
+  it("stores timeout_seconds with the other caps, and refuses one out of range by its path", async () => {
+    const multiagent = {
+      type: "multiagent_20261001",
+      subagents: { type: "enabled", max_concurrent: 2, timeout_seconds: 120 },
+    };
+    const agent = await client.beta.agents.create({
+      name: "Timed",
+      model: "claude-sonnet-4-6",
+      multiagent,
+    } as never);
+    expect((agent as unknown as { multiagent: { subagents: unknown } }).multiagent.subagents).toMatchObject({
+      max_concurrent: 2,
+      timeout_seconds: 120,
+    });
+    const refused = await callJson("/v1/agents", {
+      body: {
+        name: "Untimed",
+        model: "claude-sonnet-4-6",
+        multiagent: { ...multiagent, subagents: { type: "enabled", timeout_seconds: 0 } },
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details.errors.map((e: { path: string }) => e.path)).toEqual([
+      "multiagent.subagents.timeout_seconds",
+    ]);
+  });
+});
+
 describe("@anthropic-ai/sdk beta.sessions.threads", () => {
   it("lists the primary thread of a new session, with the session's agent", async () => {
     const session = await newSession();

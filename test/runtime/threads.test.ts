@@ -1,19 +1,24 @@
 /**
  * Sub-agents as session threads with real parts: `wrangler dev`, a real OpenClaw gateway per
- * session (with Clawplane's plugins), the LLM proxy and the model double scripted to play the
- * lead agent and the sub-agents it delegates to (told apart by their tasks). Driven with the
- * official Anthropic SDK, `beta.sessions.threads.*` included.
+ * session (with Clawplane's plugins; the warm pool on, so sessions that may spawn are served by
+ * claimed gateways), the LLM proxy and the model double scripted to play the lead agent and the
+ * sub-agents it delegates to (told apart by their tasks). Driven with the official Anthropic
+ * SDK, `beta.sessions.threads.*` included.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait";
 import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
 import { realUserMessages } from "../support/model-prompt.mjs";
-import type { ModelServer } from "../support/model-server.mjs";
+import type { ModelMode, ModelServer } from "../support/model-server.mjs";
 import { type SessionEvent, sendAndWait, sendEventsAndWait } from "../support/session-driver";
 
 const ADMIN_KEY = "threads-test-admin-key";
 const TURN = { timeoutMs: 240_000 };
+/** One warm gateway: the first session claims it, the refill serves a later one. */
+const POOL = { min: 1, max: 1 };
+/** A pool gateway boots in 20–110 s on a loaded 2-core machine. */
+const POOL_READY_MS = 360_000;
 
 let stack: LocalStack;
 let model: ModelServer;
@@ -25,6 +30,8 @@ let nester: { id: string };
 let outsider: { id: string };
 let asker: { id: string };
 let lead: { id: string };
+/** May run one child at a time, each for 5 s at most; inline agents allowed. */
+let capped: { id: string };
 
 type AnyEvent = SessionEvent & Record<string, any>;
 
@@ -46,9 +53,43 @@ async function listThreads(sessionId: string) {
 }
 
 const spawn = (agent: string, task: string) => ({ name: "spawn_agent", arguments: { agent, task } });
+/** A child that streams for two minutes unless stopped. */
+const SLOW: ModelMode = { kind: "slow", chunkDelayMs: 200, chunks: 600 };
+
+/** Scripts the model double: the first rule whose text is in a request's last user message wins. */
+function script(...rules: Array<[when: string, mode: ModelMode]>): void {
+  model.setMode({ kind: "script", rules: rules.map(([when, mode]) => ({ when, mode })) });
+}
+
+const toolNames = (body: { tools?: Array<{ function?: { name?: string } }> }) =>
+  (body.tools ?? []).map((t) => t.function?.name);
+
+/** Model requests since `from` whose real user messages hold `marker`. */
+const requestsWith = (marker: string, from = 0) =>
+  model.requests.slice(from).filter((r) => realUserMessages(r.body).some((m) => m.includes(marker)));
+
+/**
+ * Sends `trigger` (scripted to spawn a slow child) and returns the child's thread id once the
+ * parent's stream says it runs.
+ */
+async function delegateSlowly(sessionId: string, trigger: string, task: string): Promise<string> {
+  script([trigger, { kind: "tool_call", ...spawn(reader.id, task) }], [task, SLOW]);
+  const stream = await client.beta.sessions.events.stream(sessionId);
+  await client.beta.sessions.events.send(sessionId, {
+    events: [{ type: "user.message", content: [{ type: "text", text: `${trigger} now` }] }],
+  });
+  try {
+    for await (const e of stream as AsyncIterable<AnyEvent>) {
+      if (e.type === "session.thread_status_running") return e.session_thread_id as string;
+    }
+  } finally {
+    stream.controller.abort();
+  }
+  throw new Error("the parent's stream ended before a child ran");
+}
 
 beforeAll(async () => {
-  stack = await startLocalStack({ adminKey: ADMIN_KEY, providerKey: "provider-key-threads" });
+  stack = await startLocalStack({ adminKey: ADMIN_KEY, providerKey: "provider-key-threads", pool: POOL });
   model = stack.model;
   client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: stack.worker.origin, maxRetries: 0 });
   environmentId = (await client.beta.environments.create({ name: `threads-${Date.now()}` })).id;
@@ -57,15 +98,16 @@ beforeAll(async () => {
     default_config: { enabled: true, permission_policy: { type: "always_allow" as const } },
     configs: [{ name: "bash" as const, enabled: bash }],
   });
+  // Each child agent on a model of its own, none the lead's.
   reader = await client.beta.agents.create({
     name: "Reader",
-    model: "claude-sonnet-4-6",
+    model: "claude-haiku-4-5",
     system: "You read files and never run commands.",
     tools: [toolset(false)],
   });
   nester = await client.beta.agents.create({
     name: "Nester",
-    model: "claude-sonnet-4-6",
+    model: "claude-opus-4-6",
     tools: [toolset(true)],
     multiagent: {
       type: "multiagent_20261001",
@@ -97,43 +139,67 @@ beforeAll(async () => {
       },
     },
   } as never);
-}, 240_000);
+  capped = await client.beta.agents.create({
+    name: "Capped",
+    model: "claude-sonnet-4-6",
+    tools: [toolset(true)],
+    multiagent: {
+      type: "multiagent_20261001",
+      subagents: {
+        type: "enabled",
+        inline_agents: { type: "enabled" },
+        predefined_agents: [reader.id],
+        max_concurrent: 1,
+        timeout_seconds: 5,
+      },
+    },
+  } as never);
+  await waitFor(
+    async () =>
+      ((await (await fetch(`${stack.supervisor.origin}/pool`)).json()) as { idle: number }).idle >= 1,
+    {
+      timeoutMs: POOL_READY_MS,
+      intervalMs: 1_000,
+      what: "the warm pool to fill",
+    },
+  );
+}, POOL_READY_MS + 120_000);
 
 afterAll(async () => {
   await stack?.stop();
 });
 
-async function leadSession(): Promise<string> {
-  return (await client.beta.sessions.create({ agent: lead.id, environment_id: environmentId })).id;
+async function leadSession(agent = lead.id): Promise<string> {
+  return (await client.beta.sessions.create({ agent, environment_id: environmentId })).id;
 }
 
 describe("sub-agent threads", { timeout: 400_000 }, () => {
   it("runs a child per allowed agent under its own policy, refuses the rest, and rolls usage up", async () => {
     const sessionId = await leadSession();
-    model.setMode({
-      kind: "script",
-      rules: [
+    script(
+      [
+        "DELEGATE-ALL",
         {
-          when: "DELEGATE-ALL",
-          mode: {
-            kind: "tool_call",
-            ...spawn(reader.id, "READER-TASK list the files"),
-            also: [spawn(nester.id, "NESTER-TASK go deeper"), spawn(outsider.id, "OUTSIDER-TASK")],
-          },
+          kind: "tool_call",
+          ...spawn(reader.id, "READER-TASK list the files"),
+          also: [spawn(nester.id, "NESTER-TASK go deeper"), spawn(outsider.id, "OUTSIDER-TASK")],
         },
-        // The reader tries bash, which its own definition disables (the lead's allows it).
-        {
-          when: "READER-TASK",
-          mode: { kind: "tool_call", name: "exec", arguments: { command: "echo CHILD-RAN-BASH" } },
-        },
-        // The nester, at depth 1 with max_depth 1, tries to spawn itself again.
-        { when: "NESTER-TASK", mode: { kind: "tool_call", ...spawn("self", "DEEPER-TASK") } },
       ],
-    });
+      // The reader tries bash, which its own definition disables (the lead's allows it).
+      ["READER-TASK", { kind: "tool_call", name: "exec", arguments: { command: "echo CHILD-RAN-BASH" } }],
+      // The nester, at depth 1 with max_depth 1, tries to spawn itself again.
+      ["NESTER-TASK", { kind: "tool_call", ...spawn("self", "DEEPER-TASK") }],
+    );
     const before = model.requests.length;
     const turn = (await sendAndWait(client, sessionId, "DELEGATE-ALL please", TURN)) as AnyEvent[];
     model.setMode("normal");
     expect(turn.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
+    // An agent that may spawn is served warm: the thread tools come with the session document.
+    expect(turn.find((e) => e.type === "span.runtime_warm_pool")).toMatchObject({ outcome: "claimed" });
+    const leadRequests = requestsWith("DELEGATE-ALL", before);
+    expect(toolNames(leadRequests[0]!.body)).toEqual(
+      expect.arrayContaining(["spawn_agent", "message_thread"]),
+    );
 
     // Threads: the primary and one child per allowed agent, each naming its parent and agent.
     const threads = await listThreads(sessionId);
@@ -188,12 +254,17 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
     expect(bashResult.content[0].text).not.toContain("CHILD-RAN-BASH");
     expect(bashResult.content[0].text).toContain("disabled for this agent");
     // …and it started from its own instructions.
-    const readerRequest = model.requests
-      .slice(before)
-      .find((r) => realUserMessages(r.body).some((m) => m.includes("READER-TASK")));
+    const readerRequest = requestsWith("READER-TASK", before)[0];
     expect(realUserMessages(readerRequest!.body).join("\n")).toContain(
       "You read files and never run commands.",
     );
+    // Each thread's calls reached the provider with its own agent's model (the double sees
+    // what the LLM proxy sent), the two children's at the same time.
+    for (const r of leadRequests) expect(r.body.model).toBe("claude-sonnet-4-6");
+    for (const r of requestsWith("READER-TASK", before)) expect(r.body.model).toBe("claude-haiku-4-5");
+    const nesterRequests = requestsWith("NESTER-TASK", before);
+    expect(nesterRequests.length).toBeGreaterThan(0);
+    for (const r of nesterRequests) expect(r.body.model).toBe("claude-opus-4-6");
 
     // Depth cap: the nester's own spawn was refused in its own thread.
     const nesterEvents = await threadEvents(sessionId, nesterThread.id);
@@ -247,16 +318,10 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
 
   it("asks the user about a child's always_ask call on the parent stream, naming the thread", async () => {
     const sessionId = await leadSession();
-    model.setMode({
-      kind: "script",
-      rules: [
-        { when: "ASK-DELEGATE", mode: { kind: "tool_call", ...spawn(asker.id, "ASK-TASK") } },
-        {
-          when: "ASK-TASK",
-          mode: { kind: "tool_call", name: "exec", arguments: { command: "echo ASKED-AND-RAN" } },
-        },
-      ],
-    });
+    script(
+      ["ASK-DELEGATE", { kind: "tool_call", ...spawn(asker.id, "ASK-TASK") }],
+      ["ASK-TASK", { kind: "tool_call", name: "exec", arguments: { command: "echo ASKED-AND-RAN" } }],
+    );
     const asked = (await sendAndWait(client, sessionId, "ASK-DELEGATE", TURN)) as AnyEvent[];
     const idle = asked.at(-1)!;
     expect(idle).toMatchObject({ type: "session.status_idle", stop_reason: { type: "requires_action" } });
@@ -285,31 +350,13 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
 
   it("streams a running child live; user.interrupt stops it with the parent", async () => {
     const sessionId = await leadSession();
-    model.setMode({
-      kind: "script",
-      rules: [
-        { when: "SLOW-DELEGATE", mode: { kind: "tool_call", ...spawn(reader.id, "SLOW-TASK") } },
-        { when: "SLOW-TASK", mode: { kind: "slow", chunkDelayMs: 200, chunks: 600 } },
-      ],
-    });
-    const stream = await client.beta.sessions.events.stream(sessionId);
-    await client.beta.sessions.events.send(sessionId, {
-      events: [{ type: "user.message", content: [{ type: "text", text: "SLOW-DELEGATE now" }] }],
-    });
-    let childId: string | undefined;
-    for await (const e of stream as AsyncIterable<AnyEvent>) {
-      if (e.type === "session.thread_status_running") {
-        childId = e.session_thread_id;
-        break;
-      }
-    }
-    stream.controller.abort();
+    const childId = await delegateSlowly(sessionId, "SLOW-DELEGATE", "SLOW-TASK");
     // The child's own stream is live while it runs.
-    const live = await client.beta.sessions.threads.events.stream(childId!, { session_id: sessionId });
+    const live = await client.beta.sessions.threads.events.stream(childId, { session_id: sessionId });
     const interrupted = await sendEventsAndWait(client, sessionId, [{ type: "user.interrupt" }], TURN);
     model.setMode("normal");
     expect(interrupted.at(-1)).toMatchObject({ type: "session.status_idle" });
-    const childNow = await client.beta.sessions.threads.retrieve(childId!, { session_id: sessionId });
+    const childNow = await client.beta.sessions.threads.retrieve(childId, { session_id: sessionId });
     expect(childNow.status).toBe("idle");
     const seen: string[] = [];
     for await (const e of live) {
@@ -329,36 +376,18 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
 
   it("a runtime killed while a child runs ends the child terminated; the parent continues", async () => {
     const sessionId = await leadSession();
-    model.setMode({
-      kind: "script",
-      rules: [
-        { when: "KILL-DELEGATE", mode: { kind: "tool_call", ...spawn(reader.id, "LONG-TASK") } },
-        { when: "LONG-TASK", mode: { kind: "slow", chunkDelayMs: 200, chunks: 600 } },
-      ],
-    });
-    const stream = await client.beta.sessions.events.stream(sessionId);
-    await client.beta.sessions.events.send(sessionId, {
-      events: [{ type: "user.message", content: [{ type: "text", text: "KILL-DELEGATE now" }] }],
-    });
-    let childId: string | undefined;
-    for await (const e of stream as AsyncIterable<AnyEvent>) {
-      if (e.type === "session.thread_status_running") {
-        childId = e.session_thread_id;
-        break;
-      }
-    }
-    stream.controller.abort();
+    const childId = await delegateSlowly(sessionId, "KILL-DELEGATE", "LONG-TASK");
     // The parent's re-run on a new runtime answers plainly.
     model.setMode("normal");
     const killed = await fetch(`${stack.supervisor.origin}/runtimes/${sessionId}`, { method: "DELETE" });
     expect(killed.status).toBe(200);
     await waitFor(
       async () =>
-        (await client.beta.sessions.threads.retrieve(childId!, { session_id: sessionId })).status ===
+        (await client.beta.sessions.threads.retrieve(childId, { session_id: sessionId })).status ===
         "terminated",
       { what: "the child to be terminated", timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    const childEvents = await threadEvents(sessionId, childId!);
+    const childEvents = await threadEvents(sessionId, childId);
     expect(childEvents.map((e) => e.type)).toContain("session.error");
     expect(
       childEvents.at(-1),
@@ -378,5 +407,129 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
     );
     const next = (await sendAndWait(client, sessionId, "and now?", TURN)) as AnyEvent[];
     expect(next.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
+  });
+
+  it("caps concurrent children, times a child out, spawns an inline agent and continues it", async () => {
+    const sessionId = await leadSession(capped.id);
+    // Two children at once where one may run: the second is refused; the first runs past its
+    // 5 s and is stopped.
+    script(
+      [
+        "CAP-DELEGATE",
+        {
+          kind: "tool_call",
+          ...spawn(reader.id, "CAP-SLOW-TASK"),
+          also: [spawn(reader.id, "CAP-SECOND-TASK")],
+        },
+      ],
+      ["CAP-SLOW-TASK", SLOW],
+    );
+    const capTurn = (await sendAndWait(client, sessionId, "CAP-DELEGATE", TURN)) as AnyEvent[];
+    expect(capTurn.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
+    const refused = capTurn.filter((e) => e.type === "session.thread_spawn_refused");
+    expect(refused.map((e) => e.reason)).toEqual([
+      expect.stringContaining("at most 1 sub-agents may run at once"),
+    ]);
+    const timedOut = capTurn.find((e) => e.type === "session.thread_timed_out")!;
+    expect(timedOut).toMatchObject({ agent_name: "Reader", timeout_seconds: 5 });
+    const slowChild = await client.beta.sessions.threads.retrieve(timedOut.session_thread_id, {
+      session_id: sessionId,
+    });
+    expect(slowChild.status).toBe("terminated");
+    const slowEvents = await threadEvents(sessionId, slowChild.id);
+    expect(slowEvents.find((e) => e.type === "session.error")!.error.message).toContain("timeout of 5 s");
+    expect(slowEvents.at(-1)).toMatchObject({ type: "session.status_terminated" });
+    // The parent read both outcomes as tool errors.
+    const errors = capTurn
+      .filter((e) => e.type === "agent.tool_result" && e.is_error)
+      .map((e) => e.content[0].text as string)
+      .sort();
+    expect(errors).toEqual([
+      expect.stringContaining("Spawn refused: at most 1 sub-agents may run at once"),
+      expect.stringContaining("ran past its timeout of 5 s"),
+    ]);
+    await waitFor(() => model.requests.every((r) => r.outcome !== "pending"), {
+      what: "the timed-out child's model call to stop",
+      timeoutMs: 30_000,
+    });
+
+    // An inline agent: its own name and instructions, a subset of the parent's tools.
+    const before = model.requests.length;
+    script(
+      [
+        "INLINE-DELEGATE",
+        {
+          kind: "tool_call",
+          name: "spawn_agent",
+          arguments: {
+            agent: "inline",
+            task: "INLINE-TASK count to three",
+            definition: { name: "Helper", system: "HELPER-INSTRUCTIONS", tools: ["read"] },
+          },
+        },
+      ],
+      ["INLINE-TASK", { kind: "tool_call", name: "exec", arguments: { command: "echo INLINE-RAN-BASH" } }],
+    );
+    const inlineTurn = (await sendAndWait(client, sessionId, "INLINE-DELEGATE", TURN)) as AnyEvent[];
+    expect(inlineTurn.at(-1)).toMatchObject({
+      type: "session.status_idle",
+      stop_reason: { type: "end_turn" },
+    });
+    const helperId = inlineTurn.find((e) => e.type === "session.thread_created")!.session_thread_id as string;
+    const helper = await client.beta.sessions.threads.retrieve(helperId, { session_id: sessionId });
+    expect(helper.agent).toMatchObject({
+      type: "inline",
+      name: "Helper",
+      model: { id: "claude-sonnet-4-6" },
+    });
+    const helperFirst = requestsWith("INLINE-TASK", before)[0]!;
+    expect(realUserMessages(helperFirst.body).join("\n")).toContain("HELPER-INSTRUCTIONS");
+    // Its tools are the parent's narrowed to `read`: its bash call is denied.
+    const helperEvents0 = await threadEvents(sessionId, helperId);
+    expect(helperEvents0.find((e) => e.type === "agent.tool_use")).toMatchObject({
+      name: "bash",
+      evaluated_permission: "deny",
+    });
+    expect(helperEvents0.find((e) => e.type === "agent.tool_result")!.content[0].text).not.toContain(
+      "INLINE-RAN-BASH",
+    );
+
+    // The parent continues the same child: the message on both sides, the child's reply back.
+    const afterInline = model.requests.length;
+    script([
+      "CONTINUE-HELPER",
+      {
+        kind: "tool_call",
+        name: "message_thread",
+        arguments: { thread_id: helperId, message: "FOLLOWUP-MSG" },
+      },
+    ]);
+    const more = (await sendAndWait(client, sessionId, "CONTINUE-HELPER", TURN)) as AnyEvent[];
+    model.setMode("normal");
+    expect(more.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
+    expect(more).toContainEqual(
+      expect.objectContaining({
+        type: "agent.thread_message_sent",
+        to_session_thread_id: helperId,
+        content: [{ type: "text", text: "FOLLOWUP-MSG" }],
+      }),
+    );
+    expect(more).toContainEqual(
+      expect.objectContaining({ type: "agent.thread_message_received", from_session_thread_id: helperId }),
+    );
+    const result = more.find((e) => e.type === "agent.tool_result")!;
+    expect(result.is_error).toBe(false);
+    expect(result.content[0].text).toContain("FOLLOWUP-MSG");
+    // It went on from its earlier conversation, in its own OpenClaw session.
+    const followup = requestsWith("FOLLOWUP-MSG", afterInline).find((r) =>
+      realUserMessages(r.body).some((m) => m.includes("INLINE-TASK")),
+    );
+    expect(followup, "the child's follow-up call carries its first task").toBeDefined();
+    const helperEvents = await threadEvents(sessionId, helperId);
+    expect(helperEvents.filter((e) => e.type === "agent.thread_message_received")).toHaveLength(2);
+    expect(helperEvents.filter((e) => e.type === "session.status_idle")).toHaveLength(2);
+    expect((await client.beta.sessions.threads.retrieve(helperId, { session_id: sessionId })).status).toBe(
+      "idle",
+    );
   });
 });

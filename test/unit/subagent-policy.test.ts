@@ -103,4 +103,16 @@ describe("decideSpawn", () => {
       max_concurrent: 2,
     });
   });
+
+  it("carries the settings' timeout_seconds with an allowed spawn", () => {
+    const timed: MultiagentParams = {
+      type: "multiagent_20261001",
+      subagents: { type: "enabled", timeout_seconds: 30 },
+    };
+    expect(decideSpawn(request(timed, { target: { type: "inline" } }))).toEqual({
+      allowed: true,
+      agent: { type: "inline" },
+      timeoutSeconds: 30,
+    });
+  });
 });

@@ -116,6 +116,14 @@ const entry = {
         if (policy.broken) {
           return { block: true, blockReason: "The tool policy could not be read; no tool may run." };
         }
+        // The model is the agent definition's, never the agent's own choice: a session's model
+        // pin is how a child thread's calls reach its agent's model (src/session/thread-model.ts).
+        if (event.toolName === "session_status" && event.params?.model !== undefined) {
+          return {
+            block: true,
+            blockReason: "The model is set by the agent's definition; it cannot be changed here.",
+          };
+        }
         const decision = decide(policy, event.toolName);
         if (decision === "deny") {
           return { block: true, blockReason: `The ${event.toolName} tool is disabled for this agent.` };

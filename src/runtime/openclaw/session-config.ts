@@ -2,7 +2,7 @@
  * A session's OpenClaw configuration as one JSON document: everything that makes a generic
  * gateway this session's (its gateway token, the LLM proxy and the session's identity there,
  * the tools the model is offered, the tool policy, the MCP servers, the peers' and beams' endpoints, the
- * agent's system prompt).
+ * agent's system prompt, the thread tools of an agent that may spawn).
  *
  * The gateway's root config includes the generic template first and this document second
  * (container/openclaw.json5, then `clawplane-session.json`; later wins), so the same document
@@ -27,6 +27,7 @@ export const TOOL_POLICY_PLUGIN = "clawplane-tool-policy";
 export const PEERS_PLUGIN = "clawplane-peers";
 export const BEAMS_PLUGIN = "clawplane-beams";
 export const SYSTEM_PROMPT_PLUGIN = "clawplane-system-prompt";
+export const THREADS_PLUGIN = "clawplane-threads";
 
 /** The runtime's own values, as `${VAR}` references resolved from the boot env (cold) or at claim (warm). */
 export const GATEWAY_TOKEN_REF = `\${OPENCLAW_GATEWAY_TOKEN}`;
@@ -46,6 +47,8 @@ export interface SessionConfigInput {
   beamsUrl?: string;
   /** The agent's system prompt, added to every turn's system context; null for none. */
   systemPrompt: string | null;
+  /** The thread tools' definitions (spawn_agent, message_thread); absent when the agent may not spawn. */
+  threadTools?: unknown[];
 }
 
 /** The session document (see the module comment). Pure: the same input, the same document. */
@@ -69,6 +72,7 @@ export function renderSessionConfig(input: SessionConfigInput): Record<string, u
         [SYSTEM_PROMPT_PLUGIN]: {
           config: input.systemPrompt ? { text: input.systemPrompt } : {},
         },
+        [THREADS_PLUGIN]: { config: input.threadTools ? { tools: input.threadTools } : {} },
       },
     },
   };
