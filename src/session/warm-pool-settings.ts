@@ -10,7 +10,7 @@ import { createDb } from "../db/client";
 import { getEnvironment } from "../db/environments";
 import { planeMembers, planes } from "../db/schema";
 import { log, describeError } from "../lib/log";
-import { deploymentPoolKey, keyedPoolName } from "../runtime/pool/pool-key";
+import { deploymentPoolKey, keyedPoolName, POOL_REGISTRY_NAME } from "../runtime/pool/pool-key";
 import { keyedSpec } from "../runtime/pool/pooled-runtime";
 import { planWarmPool, type WarmPoolPlan, warmPoolKey } from "../runtime/warm-pool-plan";
 import type { Packages } from "../schemas/environments";
@@ -134,11 +134,26 @@ export async function announceWarmPool(
         owner.scope === "plane" ? { type: "plane", id: owner.id } : { type: "organization", id: null },
     });
     if (!spec) return;
-    await env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(keyedPoolName(key)))
-      .resize(deploymentPoolKey(), spec)
-      .catch((err) =>
-        log("warn", "the container pool did not take a warm pool size", { key, ...describeError(err) }),
-      );
+    const coordinators = env.POOL_COORDINATORS;
+    const coordinator = (name: string) => coordinators.get(coordinators.idFromName(name));
+    const name = keyedPoolName(key);
+    // The owner's other pools: a plane's for its members' other package sets take the new size;
+    // an environment's for a package set it no longer has is not used any more and drains.
+    const others = await coordinator(POOL_REGISTRY_NAME)
+      .registeredPools(`${owner.scope}:${owner.id}`)
+      .catch(() => []);
+    await Promise.all([
+      coordinator(name).resize(deploymentPoolKey(), spec),
+      ...others
+        .filter((other) => other.name !== name)
+        .map((other) =>
+          coordinator(other.name).setSize(
+            owner.scope === "plane" ? spec.size : { ...spec.size, minIdle: 0, max: 0 },
+          ),
+        ),
+    ]).catch((err) =>
+      log("warn", "the container pool did not take a warm pool size", { key, ...describeError(err) }),
+    );
     return;
   }
   try {

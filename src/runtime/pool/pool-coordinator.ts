@@ -170,27 +170,41 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     if (this.count("idle") + this.count("warming") > size.max) await this.alarm();
   }
 
-  /** Registry only: records a keyed pool's coordinator name. */
-  async registerPool(name: string, key: PoolKey): Promise<void> {
+  /** Registry only: records a keyed pool's coordinator name and its owner (`<scope>:<id>`). */
+  async registerPool(name: string, key: PoolKey, owner: string): Promise<void> {
+    this.registryTable();
     this.ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS keyed_pools (name TEXT PRIMARY KEY, key TEXT NOT NULL)",
-    );
-    this.ctx.storage.sql.exec(
-      "INSERT OR IGNORE INTO keyed_pools (name, key) VALUES (?, ?)",
+      "INSERT OR IGNORE INTO keyed_pools (name, key, owner) VALUES (?, ?, ?)",
       name,
       JSON.stringify(key),
+      owner,
     );
   }
 
-  /** Registry only: every keyed pool ever used, by coordinator name. */
-  async registeredPools(): Promise<{ name: string; key: PoolKey }[]> {
-    this.ctx.storage.sql.exec(
-      "CREATE TABLE IF NOT EXISTS keyed_pools (name TEXT PRIMARY KEY, key TEXT NOT NULL)",
-    );
+  /** Registry only: every keyed pool ever used, by coordinator name (an owner's only, if given). */
+  async registeredPools(owner?: string): Promise<{ name: string; key: PoolKey }[]> {
+    this.registryTable();
     return this.ctx.storage.sql
-      .exec<{ name: string; key: string }>("SELECT name, key FROM keyed_pools ORDER BY name")
+      .exec<{ name: string; key: string; owner: string }>("SELECT * FROM keyed_pools ORDER BY name")
       .toArray()
+      .filter((r) => owner === undefined || r.owner === owner)
       .map((r) => ({ name: r.name, key: JSON.parse(r.key) as PoolKey }));
+  }
+
+  /**
+   * A keyed pool's new size from its owner's settings, its key and packages unchanged (a plane's
+   * pools for other package sets; an environment's pool for a set it no longer has, at 0: drains).
+   */
+  async setSize(size: ContainerPoolSize): Promise<void> {
+    const keyed = this.ctx.storage.kv.get<KeyedPoolSpec>("keyed");
+    const key = this.ctx.storage.kv.get<PoolKey>("key");
+    if (keyed && key) await this.resize(key, { ...keyed, size });
+  }
+
+  private registryTable(): void {
+    this.ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS keyed_pools (name TEXT PRIMARY KEY, key TEXT NOT NULL, owner TEXT NOT NULL)",
+    );
   }
 
   /**
@@ -204,7 +218,7 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
       if (!known)
         this.ctx.waitUntil(
           this.env.POOL_COORDINATORS.get(this.env.POOL_COORDINATORS.idFromName(POOL_REGISTRY_NAME))
-            .registerPool(keyedPoolName(keyed.key), key)
+            .registerPool(keyedPoolName(keyed.key), key, `${keyed.scope}:${keyed.ownerId}`)
             .catch((err) =>
               log("warn", "keyed pool not registered", { key: keyed.key, ...describeError(err) }),
             ),
