@@ -103,7 +103,6 @@ export class PooledContainerRuntime implements AgentRuntime {
     // Most specific first; without a plan, the deployment's pool only.
     const candidates = plan?.kind === "pools" ? plan.candidates : [SHARED];
     const tried: WarmPoolMiss[] = [];
-    let last: WarmPoolMiss | undefined;
     for (const candidate of candidates) {
       const result = await this.claimFrom(candidate, options);
       if (result.outcome === "claimed")
@@ -115,11 +114,10 @@ export class PooledContainerRuntime implements AgentRuntime {
             ...(tried.length ? { tried } : {}),
           },
         };
-      // Booted cold with the last pool's miss; the earlier ones go in `tried`.
-      if (last) tried.push(last);
-      last = { pool: candidate.key, code: result.code, reason: result.reason };
+      tried.push({ pool: candidate.key, code: result.code, reason: result.reason });
     }
-    const miss = last as WarmPoolMiss;
+    // Booted cold with the last pool's miss; the earlier ones go in `tried`.
+    const miss = tried.pop() as WarmPoolMiss;
     return this.bootOwn(options, {
       outcome: "missed",
       code: miss.code,
