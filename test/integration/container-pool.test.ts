@@ -25,7 +25,14 @@ import {
 } from "../../src/runtime/pool/pool-key";
 import type { RuntimePoolMember } from "../../src/runtime/pool/pool-member";
 import { keyedSpec, PooledContainerRuntime } from "../../src/runtime/pool/pooled-runtime";
-import { planWarmPool, type WarmPoolCandidate, type WarmPoolPlan } from "../../src/runtime/warm-pool-plan";
+import {
+  planWarmPool,
+  type WarmPoolCandidate,
+  type WarmPoolPlan,
+  warmPoolKey,
+} from "../../src/runtime/warm-pool-plan";
+import { packageSetKey } from "../../src/session/environment-packages";
+import { announceWarmPool } from "../../src/session/warm-pool-settings";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
 import { duringTurn, mintSessionToken } from "../helpers/session-token";
 import { waitFor } from "../helpers/wait";
@@ -431,6 +438,35 @@ describe("PooledContainerRuntime with a warm-pool plan", () => {
     // The miss told the environment's pool its size: it warms a member with the environment's packages.
     await waitFor(() => envPool.driver.warmed.length === 1, { what: "the environment's pool filling" });
     expect(envPool.driver.warmedWith.get(envPool.driver.warmed[0] as string)).toEqual(PACKAGES);
+  });
+
+  const NO_PACKAGES = { apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
+
+  it("drains an environment's pool for a package set it no longer has when its settings are saved", async () => {
+    const envId = `env_${crypto.randomUUID().slice(0, 8)}`;
+    const before = { pip: ["requests"] };
+    const after = { pip: ["httpx"] };
+    const keyOf = async (set: Record<string, string[]>) =>
+      warmPoolKey("environment", envId, { key: await packageSetKey(set), set }, "default", "default");
+    const old = await driven(keyedPoolName(await keyOf(before)));
+    const next = await driven(keyedPoolName(await keyOf(after)));
+    await announceWarmPool(env, {
+      scope: "environment",
+      id: envId,
+      warmPool: SIZE,
+      packages: { ...NO_PACKAGES, ...before },
+    });
+    await filled(old.stub, old.driver, 1);
+    // The environment's packages changed: its sessions now claim from the new set's pool.
+    await announceWarmPool(env, {
+      scope: "environment",
+      id: envId,
+      warmPool: SIZE,
+      packages: { ...NO_PACKAGES, ...after },
+    });
+    await waitFor(() => old.driver.destroyed.length === 1, { what: "the old set's member destroyed" });
+    expect(await old.stub.status(KEY)).toMatchObject({ max: 0, idle: 0, warming: 0 });
+    await waitFor(() => next.driver.warmed.length === 1, { what: "the new set's pool filling" });
   });
 
   it("lists the keyed container pools in GET /v1/runtime_pool, each with billed_to; a plane's status only its own", async () => {
