@@ -4,7 +4,9 @@
  * (pool/pool-coordinator.ts; asking it also wakes the pool to its min).
  */
 import type { KeyedRuntimePool, RuntimePoolStatus } from "../schemas/runtime-pool";
-import { deploymentPoolKey, poolName } from "./pool/pool-key";
+import type { RuntimePoolCoordinator } from "./pool/pool-coordinator";
+import { deploymentPoolKey, POOL_REGISTRY_NAME, poolName } from "./pool/pool-key";
+import { SHARED_POOL_KEY } from "./warm-pool-plan";
 
 const STATUS_TIMEOUT_MS = 5_000;
 
@@ -67,7 +69,7 @@ export async function runtimePoolStatus(
   } & Partial<Pick<Env, "POOL_COORDINATORS">>,
   billedTo?: string,
 ): Promise<RuntimePoolStatus> {
-  if (!env.LOCAL_AGENT_ORIGIN) return containerPoolStatus(env);
+  if (!env.LOCAL_AGENT_ORIGIN) return containerPoolStatus(env, billedTo);
   let pool: Record<string, unknown>;
   try {
     const res = await fetch(new URL("/pool", env.LOCAL_AGENT_ORIGIN), {
@@ -106,18 +108,66 @@ export async function runtimePoolStatus(
   };
 }
 
-/** The container pool of this deployment's key, as its coordinator reports it. */
-async function containerPoolStatus(env: Partial<Pick<Env, "POOL_COORDINATORS">>): Promise<RuntimePoolStatus> {
+/**
+ * The keyed container pools (environments' and planes'), from the registry every keyed
+ * coordinator enters on first use; each reported by its own coordinator. One that does not
+ * answer is left out rather than failing the whole status.
+ */
+async function keyedContainerPools(
+  coordinators: NonNullable<Env["POOL_COORDINATORS"]>,
+  billedTo: string | undefined,
+): Promise<KeyedRuntimePool[]> {
+  const registry = coordinators.get(coordinators.idFromName(POOL_REGISTRY_NAME));
+  const entries = await registry.registeredPools().catch(() => []);
+  const pools = await Promise.all(
+    entries.map(async ({ name, key }) => {
+      const status = await coordinators
+        .get(coordinators.idFromName(name))
+        .status(key)
+        .catch(() => undefined);
+      if (!status?.keyed) return undefined;
+      return keyedPool({
+        ...status,
+        key: status.keyed.key,
+        scope: status.keyed.scope,
+        owner_id: status.keyed.ownerId,
+        billed_to: status.keyed.billedTo,
+        packages_key: status.keyed.packages?.key ?? null,
+        last_error: null,
+      });
+    }),
+  );
+  return pools.filter(
+    (p): p is KeyedRuntimePool => p !== undefined && (billedTo === undefined || p.billed_to === billedTo),
+  );
+}
+
+/** The container pools: the deployment's key's (the top-level figures) and the keyed ones. */
+async function containerPoolStatus(
+  env: Partial<Pick<Env, "POOL_COORDINATORS">>,
+  billedTo: string | undefined,
+): Promise<RuntimePoolStatus> {
   if (!env.POOL_COORDINATORS) return none("container", "this Worker has no pool coordinator binding");
   const key = deploymentPoolKey();
-  let pool: Awaited<
-    ReturnType<DurableObjectStub<import("./pool/pool-coordinator").RuntimePoolCoordinator>["status"]>
-  >;
+  let pool: Awaited<ReturnType<DurableObjectStub<RuntimePoolCoordinator>["status"]>>;
+  let keyed: KeyedRuntimePool[];
   try {
-    pool = await env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(poolName(key))).status(key);
+    [pool, keyed] = await Promise.all([
+      env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(poolName(key))).status(key),
+      keyedContainerPools(env.POOL_COORDINATORS, billedTo),
+    ]);
   } catch (err) {
     return none("container", `the container pool did not report its status (${String(err)})`);
   }
+  const shared = keyedPool({
+    ...pool,
+    key: SHARED_POOL_KEY,
+    scope: "deployment",
+    owner_id: null,
+    billed_to: "organization",
+    packages_key: null,
+    last_error: null,
+  });
   return {
     type: "runtime_pool",
     runtime: "container",
@@ -137,8 +187,7 @@ async function containerPoolStatus(env: Partial<Pick<Env, "POOL_COORDINATORS">>)
     replaced: count(pool.replaced),
     expired: count(pool.expired),
     warm_seconds: count(pool.warm_seconds),
-    // The container pool is the deployment's only (per-environment and per-plane sizes are the
-    // local supervisor's so far).
-    pools: [],
+    // The shared pool first (as the supervisor lists it); a plane's status: only the plane's.
+    pools: [...(billedTo === undefined ? [shared] : []), ...keyed],
   };
 }

@@ -19,9 +19,9 @@ import type { GatewayClient } from "../runtime/openclaw/gateway-client";
 import { PACKAGE_MANAGERS, type PackageManager, type Packages } from "../schemas/environments";
 import type { SessionEvent, SessionEventBody, SessionEventBodyOf } from "../schemas/session-events";
 
-/** The plugin's gateway methods (container/plugins/clawplane-packages/index.mjs). */
-export const PACKAGES_STATUS_METHOD = "clawplane.packages.status";
-export const PACKAGES_INSTALL_METHOD = "clawplane.packages.install";
+import { PACKAGES_INSTALL_METHOD, PACKAGES_STATUS_METHOD } from "../runtime/openclaw/packages-methods";
+
+export { PACKAGES_INSTALL_METHOD, PACKAGES_STATUS_METHOD };
 
 /**
  * Part of every cache key: bumped when the installed layout changes, so a new installer never

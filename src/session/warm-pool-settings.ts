@@ -5,10 +5,13 @@
  * session was created applies to its next start.
  */
 import { and, eq, isNull } from "drizzle-orm";
+import { DEFAULT_WARM_POOL_IDLE_TTL_SECONDS } from "../config";
 import { createDb } from "../db/client";
 import { getEnvironment } from "../db/environments";
 import { planeMembers, planes } from "../db/schema";
 import { log, describeError } from "../lib/log";
+import { deploymentPoolKey, keyedPoolName, POOL_REGISTRY_NAME } from "../runtime/pool/pool-key";
+import { keyedSpec } from "../runtime/pool/pooled-runtime";
 import { planWarmPool, type WarmPoolPlan, warmPoolKey } from "../runtime/warm-pool-plan";
 import type { Packages } from "../schemas/environments";
 import type { WarmPoolSize } from "../schemas/warm-pool-size";
@@ -95,9 +98,9 @@ async function packagesOf(packages: Packages | undefined) {
 
 /**
  * Tells the runtime's pools that an environment's or a plane's size changed, so a pool fills (or
- * drains) now rather than at its first claim. Only the local supervisor keeps pools here; with
- * containers the pool coordinator reads the settings itself. Never throws: a size not announced
- * is applied at the next claim, which carries it too.
+ * drains) now rather than at its first claim: the local supervisor's (`PUT /pools/{key}`) or the
+ * key's container pool coordinator (`resize`). Never throws: a size not announced is applied at
+ * the next claim, which carries it too.
  */
 export async function announceWarmPool(
   env: Env,
@@ -112,13 +115,47 @@ export async function announceWarmPool(
         instanceType: string;
       },
 ): Promise<void> {
-  if (!env.LOCAL_AGENT_ORIGIN || env.RUNTIME_WARM_POOL === "off") return;
+  if (env.RUNTIME_WARM_POOL === "off") return;
   const packages = await packagesOf(owner.packages);
   const runtimeVersion = owner.scope === "plane" ? owner.runtimeVersion : DEPLOYMENT_RUNTIME;
   const instanceType = owner.scope === "plane" ? owner.instanceType : DEPLOYMENT_RUNTIME;
   const key = warmPoolKey(owner.scope, owner.id, packages, runtimeVersion, instanceType);
   // No pool of its own any more (null): drained, as with 0.
   const size = owner.warmPool ?? { min_idle: 0, max: 0, idle_ttl_seconds: undefined };
+  if (!env.LOCAL_AGENT_ORIGIN) {
+    if (!env.POOL_COORDINATORS) return;
+    const spec = keyedSpec({
+      key,
+      scope: owner.scope,
+      ownerId: owner.id,
+      size: { ...size, idle_ttl_seconds: size.idle_ttl_seconds ?? DEFAULT_WARM_POOL_IDLE_TTL_SECONDS },
+      packages,
+      billedTo:
+        owner.scope === "plane" ? { type: "plane", id: owner.id } : { type: "organization", id: null },
+    });
+    if (!spec) return;
+    const coordinators = env.POOL_COORDINATORS;
+    const coordinator = (name: string) => coordinators.get(coordinators.idFromName(name));
+    const name = keyedPoolName(key);
+    // The owner's other pools: a plane's for its members' other package sets take the new size;
+    // an environment's for a package set it no longer has is not used any more and drains.
+    const others = await coordinator(POOL_REGISTRY_NAME)
+      .registeredPools(`${owner.scope}:${owner.id}`)
+      .catch(() => []);
+    await Promise.all([
+      coordinator(name).resize(deploymentPoolKey(), spec),
+      ...others
+        .filter((other) => other.name !== name)
+        .map((other) =>
+          coordinator(other.name).setSize(
+            owner.scope === "plane" ? spec.size : { ...spec.size, minIdle: 0, max: 0 },
+          ),
+        ),
+    ]).catch((err) =>
+      log("warn", "the container pool did not take a warm pool size", { key, ...describeError(err) }),
+    );
+    return;
+  }
   try {
     const res = await fetch(new URL(`/pools/${encodeURIComponent(key)}`, env.LOCAL_AGENT_ORIGIN), {
       method: "PUT",

@@ -13,9 +13,26 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ContainerRuntime } from "../../src/runtime/container-runtime";
+import { runtimePoolStatus } from "../../src/runtime/pool-status";
 import type { MemberDriver, RuntimePoolCoordinator } from "../../src/runtime/pool/pool-coordinator";
-import type { PoolKey } from "../../src/runtime/pool/pool-key";
+import {
+  deploymentPoolKey,
+  type KeyedPoolSpec,
+  keyedPoolName,
+  type PoolKey,
+  poolName,
+} from "../../src/runtime/pool/pool-key";
 import type { RuntimePoolMember } from "../../src/runtime/pool/pool-member";
+import { keyedSpec, PooledContainerRuntime } from "../../src/runtime/pool/pooled-runtime";
+import {
+  planWarmPool,
+  type WarmPoolCandidate,
+  type WarmPoolPlan,
+  warmPoolKey,
+} from "../../src/runtime/warm-pool-plan";
+import { packageSetKey } from "../../src/session/environment-packages";
+import { announceWarmPool } from "../../src/session/warm-pool-settings";
 import { callJson, MINIMAL_AGENT } from "../helpers/api";
 import { duringTurn, mintSessionToken } from "../helpers/session-token";
 import { waitFor } from "../helpers/wait";
@@ -25,6 +42,8 @@ const KEY: PoolKey = { runtimeVersion: "test", instanceType: "standard-1" };
 /** A member driver whose members warm when the test says so; tracks how many are in the pool at once. */
 class TestDriver implements MemberDriver {
   readonly warmed: string[] = [];
+  /** The package set each member was asked to install while warming. */
+  readonly warmedWith = new Map<string, unknown>();
   readonly assigned = new Map<string, string>();
   readonly destroyed: string[] = [];
   readonly dead = new Set<string>();
@@ -32,8 +51,9 @@ class TestDriver implements MemberDriver {
   private readonly ready = new Set<string>();
   private readonly pending = new Set<string>();
 
-  warm(name: string): Promise<void> {
+  warm(name: string, packages?: unknown): Promise<void> {
     this.warmed.push(name);
+    this.warmedWith.set(name, packages ?? null);
     this.pending.add(name);
     return (async () => {
       while (!this.ready.has(name)) await new Promise((r) => setTimeout(r, 5));
@@ -263,5 +283,220 @@ describe("a pool container's outbound identity", () => {
     const res = await duringTurn(a.sessionId, () => modelCall(member, a.token));
     expect(res.status).toBe(503);
     await res.text();
+  });
+});
+
+/**
+ * The session side of the pool with a warm-pool plan (warm-pool-plan.ts): PooledContainerRuntime
+ * claims through one coordinator per candidate, most specific first. Run inside a Durable Object
+ * (its storage keeps the claimed member's name). The session's own container and the members'
+ * `apply` cannot run here (no containers in workerd): `own` records its boots, and the members
+ * answer `apply` as a member whose gateway took the document does.
+ */
+describe("PooledContainerRuntime with a warm-pool plan", () => {
+  const SIZE = { min_idle: 1, max: 1, idle_ttl_seconds: 600 };
+  const PACKAGES = { key: "a".repeat(64), set: { pip: ["requests"] } };
+
+  /** Gives the named coordinator a TestDriver (and, for the shared pool, the deployment's size). */
+  async function driven(name: string, deployment?: { min: number; max: number }) {
+    const stub = env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(name));
+    const driver = new TestDriver();
+    await runInDurableObject(stub, (instance: RuntimePoolCoordinator) => {
+      const o = instance as unknown as { driver: MemberDriver; env: Env };
+      o.driver = driver;
+      if (deployment)
+        o.env = {
+          ...o.env,
+          CONTAINER_POOL_MIN_IDLE: String(deployment.min),
+          CONTAINER_POOL_MAX: String(deployment.max),
+        };
+    });
+    return { stub, driver };
+  }
+
+  /** Starts a session's runtime through PooledContainerRuntime with `plan`; says what happened. */
+  async function start(plan: WarmPoolPlan) {
+    const sessionId = `sesn_${crypto.randomUUID().replaceAll("-", "")}`;
+    const applied: string[] = [];
+    let ownBoots = 0;
+    const members = {
+      idFromName: (name: string) => name,
+      get: (name: string) => ({
+        apply: async () => {
+          applied.push(name);
+          return 7;
+        },
+        destroy: async () => undefined,
+        isRunning: async () => true,
+      }),
+    } as unknown as Env["POOL_MEMBERS"];
+    const own = {
+      start: async () => {
+        ownBoots += 1;
+      },
+    } as unknown as ContainerRuntime;
+    const host = env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(`host:${sessionId}`));
+    const result = await runInDurableObject(host, (_instance, state) =>
+      new PooledContainerRuntime({
+        own,
+        kv: state.storage.kv,
+        sessionId,
+        env: { POOL_MEMBERS: members, POOL_COORDINATORS: env.POOL_COORDINATORS },
+      }).start({
+        env: { OPENCLAW_GATEWAY_TOKEN: "t", CLAWPLANE_SESSION_CONFIG: "{}" },
+        enableInternet: true,
+        warmPool: true,
+        warmPoolPlan: plan,
+      }),
+    );
+    return { sessionId, result, applied, ownBoots };
+  }
+
+  const planFor = (opts: {
+    planeSize?: typeof SIZE | { min_idle: 0; max: 0; idle_ttl_seconds: 600 };
+    envSize?: typeof SIZE;
+  }) => {
+    const planeId = `plane_${crypto.randomUUID().slice(0, 8)}`;
+    const plan = planWarmPool({
+      deploymentEnabled: true,
+      runtimeVersion: "default",
+      instanceType: "default",
+      environment: {
+        id: `env_${crypto.randomUUID().slice(0, 8)}`,
+        warmPool: opts.envSize ?? null,
+        packages: PACKAGES,
+      },
+      plane: opts.planeSize
+        ? {
+            id: planeId,
+            name: "ops",
+            warmPool: opts.planeSize,
+            runtimeVersion: "2026.1.1",
+            instanceType: "standard-1",
+          }
+        : null,
+    });
+    return { plan, planeId };
+  };
+
+  const sharedName = () => poolName(deploymentPoolKey());
+
+  it("serves a plane member's session from the plane's pool, whose members warmed with the packages", async () => {
+    const { plan, planeId } = planFor({ planeSize: SIZE });
+    const candidate = plan.kind === "pools" ? plan.candidates[0] : undefined;
+    expect(candidate?.scope).toBe("plane");
+    const { stub, driver } = await driven(keyedPoolName(candidate?.key ?? ""));
+    // A settings save sizes the pool before any claim (routes announce it).
+    await stub.resize(deploymentPoolKey(), keyedSpec(candidate as WarmPoolCandidate) as KeyedPoolSpec);
+    await waitFor(
+      async () => {
+        driver.finishWarming();
+        return (await stub.status(deploymentPoolKey())).idle === 1;
+      },
+      { what: "the plane's pool warm" },
+    );
+    expect(driver.warmedWith.get(driver.warmed[0] as string)).toEqual(PACKAGES);
+    const { sessionId, result, applied, ownBoots } = await start(plan);
+    expect(result?.pool).toMatchObject({ outcome: "claimed", pool: candidate?.key, scope: "plane" });
+    expect(result?.pool).not.toHaveProperty("tried");
+    expect(ownBoots).toBe(0);
+    expect(applied).toEqual([driver.warmed[0]]);
+    expect(driver.assigned.get(driver.warmed[0] as string)).toBe(sessionId);
+    const status = await stub.status(deploymentPoolKey());
+    expect(status).toMatchObject({ claims: 1, keyed: { billedTo: `plane:${planeId}`, scope: "plane" } });
+  });
+
+  it("boots cold with pool_off when the plane's pool is 0, without taking the shared pool's", async () => {
+    const shared = await driven(sharedName(), { min: 1, max: 1 });
+    await filled(shared.stub, shared.driver, 1);
+    const { plan } = planFor({ planeSize: { min_idle: 0, max: 0, idle_ttl_seconds: 600 } });
+    const { result, ownBoots } = await start(plan);
+    expect(result?.pool).toMatchObject({ outcome: "missed", code: "pool_off" });
+    expect(result?.pool?.outcome === "missed" && result.pool.reason).toMatch(
+      /plane ops has its warm pool set to 0/,
+    );
+    expect(ownBoots).toBe(1);
+    expect((await shared.stub.status(KEY)).claims).toBe(0);
+    expect(shared.driver.assigned.size).toBe(0);
+  });
+
+  it("falls through an environment pool's miss to the shared pool, reporting what it tried", async () => {
+    const shared = await driven(sharedName(), { min: 1, max: 1 });
+    await filled(shared.stub, shared.driver, 1);
+    const { plan } = planFor({ envSize: SIZE });
+    const envCandidate = plan.kind === "pools" ? plan.candidates[0] : undefined;
+    expect(envCandidate?.scope).toBe("environment");
+    const envPool = await driven(keyedPoolName(envCandidate?.key ?? ""));
+    const { result, ownBoots } = await start(plan);
+    expect(result?.pool).toMatchObject({
+      outcome: "claimed",
+      pool: "shared",
+      scope: "deployment",
+      tried: [{ pool: envCandidate?.key, code: "pool_empty" }],
+    });
+    expect(ownBoots).toBe(0);
+    // The miss told the environment's pool its size: it warms a member with the environment's packages.
+    await waitFor(() => envPool.driver.warmed.length === 1, { what: "the environment's pool filling" });
+    expect(envPool.driver.warmedWith.get(envPool.driver.warmed[0] as string)).toEqual(PACKAGES);
+  });
+
+  const NO_PACKAGES = { apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
+
+  it("drains an environment's pool for a package set it no longer has when its settings are saved", async () => {
+    const envId = `env_${crypto.randomUUID().slice(0, 8)}`;
+    const before = { pip: ["requests"] };
+    const after = { pip: ["httpx"] };
+    const keyOf = async (set: Record<string, string[]>) =>
+      warmPoolKey("environment", envId, { key: await packageSetKey(set), set }, "default", "default");
+    const old = await driven(keyedPoolName(await keyOf(before)));
+    const next = await driven(keyedPoolName(await keyOf(after)));
+    await announceWarmPool(env, {
+      scope: "environment",
+      id: envId,
+      warmPool: SIZE,
+      packages: { ...NO_PACKAGES, ...before },
+    });
+    await filled(old.stub, old.driver, 1);
+    // The environment's packages changed: its sessions now claim from the new set's pool.
+    await announceWarmPool(env, {
+      scope: "environment",
+      id: envId,
+      warmPool: SIZE,
+      packages: { ...NO_PACKAGES, ...after },
+    });
+    await waitFor(() => old.driver.destroyed.length === 1, { what: "the old set's member destroyed" });
+    expect(await old.stub.status(KEY)).toMatchObject({ max: 0, idle: 0, warming: 0 });
+    await waitFor(() => next.driver.warmed.length === 1, { what: "the new set's pool filling" });
+  });
+
+  it("lists the keyed container pools in GET /v1/runtime_pool, each with billed_to; a plane's status only its own", async () => {
+    const { plan, planeId } = planFor({ planeSize: SIZE });
+    const candidate = (plan.kind === "pools" ? plan.candidates[0] : undefined) as WarmPoolCandidate;
+    const { stub } = await driven(keyedPoolName(candidate.key));
+    await stub.resize(deploymentPoolKey(), keyedSpec(candidate) as KeyedPoolSpec);
+    await waitFor(
+      async () => {
+        const res = await callJson("/v1/runtime_pool");
+        return res.body.pools?.some((p: { key: string }) => p.key === candidate.key);
+      },
+      { what: "the plane's pool listed" },
+    );
+    const listed = await callJson("/v1/runtime_pool");
+    expect(listed.status).toBe(200);
+    expect(listed.body.pools[0]).toMatchObject({
+      key: "shared",
+      scope: "deployment",
+      billed_to: "organization",
+    });
+    expect(listed.body.pools.find((p: { key: string }) => p.key === candidate.key)).toMatchObject({
+      scope: "plane",
+      owner_id: planeId,
+      billed_to: `plane:${planeId}`,
+      packages_key: PACKAGES.key,
+      min_idle: 1,
+      max: 1,
+    });
+    const planes = await runtimePoolStatus(env, `plane:${planeId}`);
+    expect(planes.pools.map((p) => p.key)).toEqual([candidate.key]);
   });
 });

@@ -19,13 +19,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { describeError, log } from "../../lib/log";
 import type { WarmPoolOutcome } from "../agent-runtime";
-import { type PoolKey, poolName } from "./pool-key";
-import { containerPoolSize } from "./pool-size";
+import { type KeyedPoolSpec, keyedPoolName, POOL_REGISTRY_NAME, type PoolKey, poolName } from "./pool-key";
+import { type ContainerPoolSize, containerPoolSize } from "./pool-size";
 
 /** How the coordinator reaches its members (RuntimePoolMember RPC in production). */
 export interface MemberDriver {
-  /** Boots and warms; resolves once claimable. */
-  warm(name: string): Promise<void>;
+  /** Boots and warms (installing `packages`, when given); resolves once claimable. */
+  warm(name: string, packages?: KeyedPoolSpec["packages"]): Promise<void>;
   /** Records the claiming session on the member; rejects when it cannot serve (dead, retired). */
   assign(name: string, sessionId: string): Promise<void>;
   /** Whether an idle member's container is still up. */
@@ -37,7 +37,7 @@ export interface MemberDriver {
 export function memberDriver(env: Env): MemberDriver {
   const member = (name: string) => env.POOL_MEMBERS.get(env.POOL_MEMBERS.idFromName(name));
   return {
-    warm: (name) => member(name).warm(name),
+    warm: (name, packages) => member(name).warm(name, packages ?? null),
     assign: (name, sessionId) => member(name).assign(sessionId),
     alive: (name) => member(name).alive(),
     destroy: (name, reason) => member(name).destroy(null, reason),
@@ -59,6 +59,8 @@ export interface PoolCounters {
 }
 
 export interface CoordinatorStatus extends PoolCounters {
+  /** A keyed pool's spec (without its size); absent for the deployment's pool. */
+  keyed?: Omit<KeyedPoolSpec, "size">;
   min_idle: number;
   max: number;
   ttl_seconds: number;
@@ -99,9 +101,9 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
    * Hands one idle member to `sessionId`, or says why the session boots cold. The member is
    * out of the pool before the first await.
    */
-  async claim(key: PoolKey, sessionId: string): Promise<ClaimAnswer> {
+  async claim(key: PoolKey, sessionId: string, keyed?: KeyedPoolSpec): Promise<ClaimAnswer> {
     this.ctx.storage.kv.put("key", key);
-    const size = await containerPoolSize(this.env, key);
+    const size = await this.sizeFor(key, keyed);
     if (size.max === 0) return this.miss("pool_off", "the container warm pool is off (pool size 0)");
     const now = Date.now();
     const row = this.ctx.storage.sql
@@ -140,9 +142,11 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
   /** Size, members and counters; also wakes the pool (fills it to its min). */
   async status(key: PoolKey): Promise<CoordinatorStatus> {
     this.ctx.storage.kv.put("key", key);
-    const size = await containerPoolSize(this.env, key);
+    const size = await this.sizeFor(key);
     this.fill(size.minIdle, size.max);
+    const { size: _size, ...keyed } = this.ctx.storage.kv.get<KeyedPoolSpec>("keyed") ?? { size: null };
     return {
+      ...("key" in keyed ? { keyed } : {}),
       min_idle: size.minIdle,
       max: size.max,
       ttl_seconds: size.ttlSeconds,
@@ -152,11 +156,86 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     };
   }
 
+  /**
+   * A settings save: a keyed pool takes its new size now (fills, or drains at its next check:
+   * `max: 0` when the environment or plane no longer has a pool of its own).
+   */
+  async resize(key: PoolKey, keyed: KeyedPoolSpec): Promise<void> {
+    // A pool never used and set to nothing: no pool to create (nor to list).
+    if (!this.ctx.storage.kv.get("keyed") && keyed.size.max === 0) return;
+    this.ctx.storage.kv.put("key", key);
+    const size = await this.sizeFor(key, keyed);
+    this.fill(size.minIdle, size.max);
+    // Shrunk: the surplus goes at once rather than at the next periodic check.
+    if (this.count("idle") + this.count("warming") > size.max) await this.alarm();
+  }
+
+  /** Registry only: records a keyed pool's coordinator name and its owner (`<scope>:<id>`). */
+  async registerPool(name: string, key: PoolKey, owner: string): Promise<void> {
+    this.registryTable();
+    this.ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO keyed_pools (name, key, owner) VALUES (?, ?, ?)",
+      name,
+      JSON.stringify(key),
+      owner,
+    );
+  }
+
+  /** Registry only: every keyed pool ever used, by coordinator name (an owner's only, if given). */
+  async registeredPools(owner?: string): Promise<{ name: string; key: PoolKey }[]> {
+    this.registryTable();
+    return this.ctx.storage.sql
+      .exec<{ name: string; key: string; owner: string }>("SELECT * FROM keyed_pools ORDER BY name")
+      .toArray()
+      .filter((r) => owner === undefined || r.owner === owner)
+      .map((r) => ({ name: r.name, key: JSON.parse(r.key) as PoolKey }));
+  }
+
+  /**
+   * A keyed pool's new size from its owner's settings, its key and packages unchanged (a plane's
+   * pools for other package sets; an environment's pool for a set it no longer has, at 0: drains).
+   */
+  async setSize(size: ContainerPoolSize): Promise<void> {
+    const keyed = this.ctx.storage.kv.get<KeyedPoolSpec>("keyed");
+    const key = this.ctx.storage.kv.get<PoolKey>("key");
+    if (keyed && key) await this.resize(key, { ...keyed, size });
+  }
+
+  private registryTable(): void {
+    this.ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS keyed_pools (name TEXT PRIMARY KEY, key TEXT NOT NULL, owner TEXT NOT NULL)",
+    );
+  }
+
+  /**
+   * The pool's size: a keyed pool's from its latest spec (a claim's or a save's, kept so the
+   * alarm refills to it); the deployment's from `containerPoolSize`.
+   */
+  private async sizeFor(key: PoolKey, keyed?: KeyedPoolSpec): Promise<ContainerPoolSize> {
+    if (keyed) {
+      const known = this.ctx.storage.kv.get<KeyedPoolSpec>("keyed");
+      this.ctx.storage.kv.put("keyed", keyed);
+      if (!known)
+        this.ctx.waitUntil(
+          this.env.POOL_COORDINATORS.get(this.env.POOL_COORDINATORS.idFromName(POOL_REGISTRY_NAME))
+            .registerPool(keyedPoolName(keyed.key), key, `${keyed.scope}:${keyed.ownerId}`)
+            .catch((err) =>
+              log("warn", "keyed pool not registered", { key: keyed.key, ...describeError(err) }),
+            ),
+        );
+    }
+    const spec = keyed ?? this.ctx.storage.kv.get<KeyedPoolSpec>("keyed");
+    if (!spec) return containerPoolSize(this.env, key);
+    // RUNTIME_WARM_POOL=off turns every pool off, keyed ones included.
+    if (this.env.RUNTIME_WARM_POOL === "off") return { ...spec.size, minIdle: 0, max: 0 };
+    return spec.size;
+  }
+
   /** Expiry, liveness and refill. */
   override async alarm(): Promise<void> {
     const key = this.ctx.storage.kv.get<PoolKey>("key");
     if (!key) return;
-    const size = await containerPoolSize(this.env, key);
+    const size = await this.sizeFor(key);
     const now = Date.now();
     const rows = this.ctx.storage.sql.exec<MemberRow>("SELECT * FROM pool_members").toArray();
     const idle = rows.filter((r) => r.state === "idle");
@@ -188,7 +267,8 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
         const n = (this.ctx.storage.kv.get<number>("next") ?? 0) + 1;
         this.ctx.storage.kv.put("next", n);
         const key = this.ctx.storage.kv.get<PoolKey>("key");
-        const name = `${key ? poolName(key) : "pool"}:${n}`;
+        const keyed = this.ctx.storage.kv.get<KeyedPoolSpec>("keyed");
+        const name = `${keyed ? keyedPoolName(keyed.key) : key ? poolName(key) : "pool"}:${n}`;
         this.ctx.storage.sql.exec(
           "INSERT INTO pool_members (name, state, since, booted_at) VALUES (?, 'warming', ?, ?)",
           name,
@@ -205,7 +285,7 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
 
   private async warmOne(name: string): Promise<void> {
     try {
-      await this.driver.warm(name);
+      await this.driver.warm(name, this.ctx.storage.kv.get<KeyedPoolSpec>("keyed")?.packages ?? null);
       if (this.has(name, "warming"))
         this.ctx.storage.sql.exec(
           "UPDATE pool_members SET state = 'idle', since = ? WHERE name = ?",

@@ -4,6 +4,7 @@
  * reload, so one pool per key serves every agent and environment.
  */
 import containerPackage from "../../../container/package.json";
+import type { ContainerPoolSize } from "./pool-size";
 
 export interface PoolKey {
   /** The OpenClaw version in the image. */
@@ -24,3 +25,25 @@ export function deploymentPoolKey(): PoolKey {
 export function poolName(key: PoolKey): string {
   return `pool:${key.runtimeVersion}:${key.instanceType}`;
 }
+
+/**
+ * A keyed pool (an environment's or a plane's, warm-pool-plan.ts): its size comes from the
+ * settings, carried by each claim (and by a settings save), not from the deployment's vars.
+ */
+export interface KeyedPoolSpec {
+  /** The plan's key (`env:<id>…`, `plane:<id>…`). */
+  key: string;
+  scope: "environment" | "plane";
+  ownerId: string;
+  /** `plane:<id>` or `organization`: whom the members' unclaimed seconds are billed to. */
+  billedTo: string;
+  /** The set members install while warming; null: none. */
+  packages: { key: string; set: Record<string, string[]> } | null;
+  size: ContainerPoolSize;
+}
+
+/** The coordinator object's name for a keyed pool; members are named `<this>:<n>`. */
+export const keyedPoolName = (key: string) => `pool:${key}`;
+
+/** The one coordinator that remembers which keyed pools exist (for `GET /v1/runtime_pool`). */
+export const POOL_REGISTRY_NAME = "pool-registry";

@@ -23,6 +23,7 @@ import { randomBase62 } from "../../lib/ids";
 import { OPENCLAW_PORT, type RuntimeExit, WORKSPACE_PORT } from "../agent-runtime";
 import { ContainerRuntime, type OutboundRoute } from "../container-runtime";
 import { waitForGatewayReady } from "../readiness";
+import { installPackages } from "./member-packages";
 import { POOL_WARMUP_HOST } from "./warmup-model";
 
 /** The fixed, data-free session key of the warm-up turn (the local pool uses the same). */
@@ -71,8 +72,15 @@ export class RuntimePoolMember extends DurableObject<Env> {
     return new ContainerRuntime(container, { interceptHttp: routes });
   }
 
-  /** Boots and warms the container; resolves once it can be claimed, rejects when it cannot. */
-  async warm(name: string): Promise<void> {
+  /**
+   * Boots and warms the container, installing `packages` (a keyed pool's set) through the
+   * packages plugin, as a session would after a claim; resolves once it can be claimed, rejects
+   * when it cannot.
+   */
+  async warm(
+    name: string,
+    packages: { key: string; set: Record<string, string[]> } | null = null,
+  ): Promise<void> {
     const poolToken = randomBase62(43);
     this.save({ name, state: "warming", poolToken, sessionId: null, bootedAt: Date.now(), readyAt: null });
     const runtime = this.runtime(name);
@@ -113,6 +121,8 @@ export class RuntimePoolMember extends DurableObject<Env> {
     // turn was refused "temporarily disabled after a provider auth/billing failure").
     const text = await res.text();
     if (!res.ok) throw new Error(`the warm-up turn failed (HTTP ${res.status}): ${text.slice(0, 200)}`);
+    // The session's own install, after its claim, asks the plugin first and finds the set active.
+    if (packages) await installPackages(runtime, poolToken, packages);
     const record = this.record();
     if (record?.state !== "warming") throw new Error("the member was retired while warming");
     this.save({ ...record, state: "idle", readyAt: Date.now() });

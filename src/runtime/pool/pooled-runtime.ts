@@ -14,14 +14,44 @@ import type {
   RuntimeExit,
   RuntimeStartOptions,
   RuntimeStartResult,
+  WarmPoolMiss,
   WarmPoolOutcome,
 } from "../agent-runtime";
 import type { ContainerRuntime } from "../container-runtime";
-import { deploymentPoolKey, poolName } from "./pool-key";
+import { SHARED_POOL_KEY, type WarmPoolCandidate } from "../warm-pool-plan";
+import { deploymentPoolKey, type KeyedPoolSpec, keyedPoolName, poolName } from "./pool-key";
+import { DEFAULT_POOL_TTL_SECONDS } from "./pool-size";
 import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./pool-member";
 import { resolvedSessionDocument, unclaimableReason } from "./session-document";
 
 const MEMBER_KEY = "runtime-pool-member";
+
+/** The deployment's pool, sized by `containerPoolSize`: what a start without a plan tries. */
+const SHARED: WarmPoolCandidate = {
+  key: SHARED_POOL_KEY,
+  scope: "deployment",
+  ownerId: null,
+  size: null,
+  packages: null,
+  billedTo: { type: "organization", id: null },
+};
+
+/** An environment's or plane's candidate as its coordinator takes it; undefined for the shared pool. */
+export function keyedSpec(candidate: WarmPoolCandidate): KeyedPoolSpec | undefined {
+  if (candidate.scope === "deployment" || !candidate.size || !candidate.ownerId) return undefined;
+  return {
+    key: candidate.key,
+    scope: candidate.scope,
+    ownerId: candidate.ownerId,
+    billedTo: candidate.billedTo.type === "plane" ? `plane:${candidate.billedTo.id}` : "organization",
+    packages: candidate.packages,
+    size: {
+      minIdle: candidate.size.min_idle,
+      max: candidate.size.max,
+      ttlSeconds: candidate.size.idle_ttl_seconds ?? DEFAULT_POOL_TTL_SECONDS,
+    },
+  };
+}
 
 export interface PooledRuntimeDeps {
   own: ContainerRuntime;
@@ -66,21 +96,55 @@ export class PooledContainerRuntime implements AgentRuntime {
         code: "not_applicable",
         reason: `not served warm: ${why}`,
       });
+    const plan = options.warmPoolPlan;
+    // Turned off for this session's environment or plane: cold, without a less specific pool.
+    if (plan?.kind === "off")
+      return this.bootOwn(options, { outcome: "missed", code: "pool_off", reason: plan.reason });
+    // Most specific first; without a plan, the deployment's pool only.
+    const candidates = plan?.kind === "pools" ? plan.candidates : [SHARED];
+    const tried: WarmPoolMiss[] = [];
+    for (const candidate of candidates) {
+      const result = await this.claimFrom(candidate, options);
+      if (result.outcome === "claimed")
+        return {
+          pool: {
+            ...result,
+            pool: candidate.key,
+            scope: candidate.scope,
+            ...(tried.length ? { tried } : {}),
+          },
+        };
+      tried.push({ pool: candidate.key, code: result.code, reason: result.reason });
+    }
+    // Booted cold with the last pool's miss; the earlier ones go in `tried`.
+    const miss = tried.pop() as WarmPoolMiss;
+    return this.bootOwn(options, {
+      outcome: "missed",
+      code: miss.code,
+      reason: miss.reason,
+      ...(tried.length ? { tried } : {}),
+    });
+  }
+
+  /** One candidate pool's claim and the session's document applied to what it handed out. */
+  private async claimFrom(
+    candidate: WarmPoolCandidate,
+    options: RuntimeStartOptions,
+  ): Promise<
+    { outcome: "claimed"; member: string; applyMs: number } | Extract<WarmPoolOutcome, { outcome: "missed" }>
+  > {
     const key = deploymentPoolKey();
+    const keyed = keyedSpec(candidate);
     const coordinator = this.deps.env.POOL_COORDINATORS.get(
-      this.deps.env.POOL_COORDINATORS.idFromName(poolName(key)),
+      this.deps.env.POOL_COORDINATORS.idFromName(keyed ? keyedPoolName(keyed.key) : poolName(key)),
     );
     let answer: Awaited<ReturnType<typeof coordinator.claim>>;
     try {
-      answer = await coordinator.claim(key, this.deps.sessionId);
+      answer = await coordinator.claim(key, this.deps.sessionId, keyed);
     } catch (err) {
-      return this.bootOwn(options, {
-        outcome: "missed",
-        code: "claim_failed",
-        reason: `the pool did not answer: ${String(err)}`,
-      });
+      return { outcome: "missed", code: "claim_failed", reason: `the pool did not answer: ${String(err)}` };
     }
-    if (answer.outcome !== "claimed") return this.bootOwn(options, answer);
+    if (answer.outcome !== "claimed") return answer;
     // Kept before applying: whatever happens next, this session's object knows its container.
     this.deps.kv.put(MEMBER_KEY, answer.member);
     const member = this.member(answer.member);
@@ -90,15 +154,15 @@ export class PooledContainerRuntime implements AgentRuntime {
         resolvedSessionDocument(options.env),
         options.env.OPENCLAW_GATEWAY_TOKEN ?? "",
       );
-      return { pool: { outcome: "claimed", member: answer.member, applyMs } };
+      return { outcome: "claimed", member: answer.member, applyMs };
     } catch (err) {
       this.deps.kv.delete(MEMBER_KEY);
       await member.destroy(this.deps.sessionId, "claim failed").catch(() => undefined);
-      return this.bootOwn(options, {
+      return {
         outcome: "missed",
         code: "claim_failed",
         reason: `the warm runtime did not take the session's config: ${err instanceof Error ? err.message : String(err)}`,
-      });
+      };
     }
   }
 
