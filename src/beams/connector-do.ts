@@ -1,7 +1,12 @@
 /**
  * `TeleportConnectorDO`: one per org (named "org"), the only thing that talks to the Teleport
- * connector — the process that holds the bot's identity and runs `tbot` and `tsh` (locally
- * scripts/beams-connector.mjs, reached at BEAMS_CONNECTOR_URL with BEAMS_CONNECTOR_TOKEN).
+ * connector — the program that holds the bot's identity and runs `tbot` and `tsh`
+ * (scripts/beams-connector.mjs), authenticated with BEAMS_CONNECTOR_TOKEN:
+ *
+ * - On Cloudflare, the connector is this object's container (container/beams-connector/), reached
+ *   on its control port. The bot's join token or identity is handed to it in `/configure` (never
+ *   in its start env, never to any agent's container) and lives only in its memory and state dir.
+ * - Off Cloudflare (dev, tests), it is the same program as a process at BEAMS_CONNECTOR_URL.
  *
  * It keeps the tenant within Teleport's limits with a durable queue: runs are recorded `queued`
  * in D1 before anything else (src/beams/beam-runs.ts), and this object starts the oldest ones
@@ -30,11 +35,10 @@ const REAP_GRACE_MS = 2 * 60_000;
 const TENANT_LIMIT = /rate limit|beam limit/i;
 /** Output is written to D1 at most this often per run (stdout arrives in many small pieces). */
 const OUTPUT_FLUSH_MS = 500;
-
-interface ConnectorEnv {
-  BEAMS_CONNECTOR_URL?: string;
-  BEAMS_CONNECTOR_TOKEN?: string;
-}
+/** The connector's control port in its container (the image's PORT). */
+const CONTROL_PORT = 8790;
+/** How long a just-started connector container may take to listen. */
+const CONTAINER_READY_MS = 30_000;
 
 /** What `tsh beams ls --format=json` lists (connectors.md §6.1). */
 interface ListedBeam {
@@ -287,15 +291,51 @@ export class TeleportConnectorDO extends DurableObject<Env> {
     return true;
   }
 
-  private callConnector(path: string, init: RequestInit): Promise<Response> {
-    const env = this.env as unknown as ConnectorEnv;
-    if (!env.BEAMS_CONNECTOR_URL || !env.BEAMS_CONNECTOR_TOKEN) {
-      return Promise.reject(new Error("BEAMS_CONNECTOR_URL and BEAMS_CONNECTOR_TOKEN are not set"));
+  /** The connector: the local process when BEAMS_CONNECTOR_URL is set, else this object's container. */
+  private async callConnector(path: string, init: RequestInit): Promise<Response> {
+    const env = this.env;
+    const token = env.BEAMS_CONNECTOR_TOKEN;
+    if (!token) throw new Error("BEAMS_CONNECTOR_TOKEN is not set");
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const res = await this.reachConnector(path, { ...init, headers }, token, env.BEAMS_CONNECTOR_URL);
+    if (res.status !== 409 || path === "/configure") return res;
+    // A connector that restarted (a new container, or the process) has forgotten the bot
+    // ("not configured"): configure it again and repeat the call once.
+    this.botIdentity = null;
+    if (!(await this.ensureConfigured())) return res;
+    return this.reachConnector(path, { ...init, headers }, token, env.BEAMS_CONNECTOR_URL);
+  }
+
+  private async reachConnector(
+    path: string,
+    init: RequestInit,
+    token: string,
+    url: string | undefined,
+  ): Promise<Response> {
+    if (url) return fetch(`${url}${path}`, init);
+    const container = this.ctx.container;
+    if (!container) throw new Error("no Teleport connector: neither a container nor BEAMS_CONNECTOR_URL");
+    if (!container.running) {
+      // A container that was not running has no bot yet, whatever this instance remembers.
+      this.botIdentity = null;
+      container.start({
+        // Only the token its caller authenticates with: the bot's credential comes in /configure.
+        env: { BEAMS_CONNECTOR_TOKEN: token, PORT: String(CONTROL_PORT), HOST: "0.0.0.0" },
+        // tsh and tbot reach the org's Teleport proxy.
+        enableInternet: true,
+      });
     }
-    return fetch(`${env.BEAMS_CONNECTOR_URL}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${env.BEAMS_CONNECTOR_TOKEN}`, "content-type": "application/json" },
-    });
+    // Freshly started, the connector listens within seconds: retry the connection until then.
+    const port = container.getTcpPort(CONTROL_PORT);
+    const deadline = Date.now() + CONTAINER_READY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await port.fetch(new Request(`http://connector${path}`, init));
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await scheduler.wait(Math.min(250 * 2 ** attempt, 2_000));
+      }
+    }
   }
 
   private async audit(action: string, run: BeamRunRow | null, ok: boolean, beamId: string | null) {
