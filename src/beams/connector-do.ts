@@ -22,9 +22,11 @@ import { appendAudit } from "../db/audit";
 import { createDb, type Db } from "../db/client";
 import { keyringFromEnv } from "../lib/keyring";
 import { log } from "../lib/log";
+import type { BeamAgentCli } from "../schemas/agent-tools";
 import type { BeamRunStatus } from "../schemas/beams";
 import { admit, BEAM_LIMITS } from "./admission";
 import { appendBeamOutput, type BeamRunRow, runsInStatus, updateBeamRun } from "./beam-runs";
+import { cliOutputReader } from "./cli-output";
 import { openConnection } from "./teleport-connection";
 
 /** How often the reaper looks, when nothing else wakes the object sooner. */
@@ -164,6 +166,8 @@ export class TeleportConnectorDO extends DurableObject<Env> {
       record = await appendBeamOutput(this.db, record, text);
       lastFlush = Date.now();
     };
+    // What the user and the model see is the CLI's words; the usage it reports goes on the run.
+    const reader = cliOutputReader(run.agentCli as BeamAgentCli);
     let final: { status: BeamRunStatus; exitCode?: number | null; error?: string | null } | null = null;
     try {
       if (!(await this.ensureConfigured())) {
@@ -201,10 +205,11 @@ export class TeleportConnectorDO extends DurableObject<Env> {
             await this.audit("beams.exec", run, true, null);
             break;
           case "stdout":
-            pending += event.text;
+            pending += reader.push(event.text);
             if (Date.now() - lastFlush >= OUTPUT_FLUSH_MS) await flush();
             break;
           case "exited":
+            pending += reader.end();
             final = event.cancelled
               ? { status: "cancelled", exitCode: event.code }
               : event.timed_out
@@ -246,6 +251,7 @@ export class TeleportConnectorDO extends DurableObject<Env> {
     } finally {
       await flush().catch(() => undefined);
       const now = Date.now();
+      const usage = reader.usage();
       this.driving.delete(run.id);
       if (final?.status === "queued") {
         await updateBeamRun(this.db, run.id, { status: "queued", startedAt: null });
@@ -257,6 +263,13 @@ export class TeleportConnectorDO extends DurableObject<Env> {
           error: final?.error ?? null,
           endedAt: now,
           wallMs: now - started,
+          ...(usage && {
+            inputTokens: usage.inputTokens,
+            outputTokens: usage.outputTokens,
+            cacheReadTokens: usage.cacheReadTokens,
+            cacheCreationTokens: usage.cacheCreationTokens,
+            costUsd: usage.costUsd,
+          }),
         });
         await this.pump();
       }
