@@ -24,13 +24,20 @@ import { keyringFromEnv } from "../lib/keyring";
 import { log } from "../lib/log";
 import type { BeamAgentCli } from "../schemas/agent-tools";
 import type { BeamRunStatus } from "../schemas/beams";
-import { admit, BEAM_LIMITS } from "./admission";
+import { admit, BEAM_LIMITS, type BeamLimits } from "./admission";
 import { appendBeamOutput, type BeamRunRow, runsInStatus, updateBeamRun } from "./beam-runs";
 import { cliOutputReader } from "./cli-output";
 import { openConnection } from "./teleport-connection";
 
 /** How often the reaper looks, when nothing else wakes the object sooner. */
 export const REAP_INTERVAL_MS = 5 * 60_000;
+/**
+ * After the connector was lost mid-run, the reaper looks this soon (doubling while the connector
+ * is still unreachable, up to REAP_INTERVAL_MS): the lost run's beam is an orphan until then.
+ */
+const REAP_RETRY_MS = 5_000;
+const LOST = "the connector was lost mid-run";
+const REAPED = "its beam is removed by the reaper";
 /** A beam younger than this may still be on its way into its run's record: the reaper spares it. */
 const REAP_GRACE_MS = 2 * 60_000;
 /** How `tsh beams add` reports the tenant's concurrency or rate limit (the double's wording; unverified). */
@@ -70,6 +77,16 @@ export class TeleportConnectorDO extends DurableObject<Env> {
     return createDb(this.env.DB);
   }
 
+  /**
+   * Teleport's limits. Only the rate window's length can be set (BEAMS_RATE_WINDOW_SECONDS), for
+   * tests against the tsh double with its window shortened to match (TSH_DOUBLE_RATE_WINDOW_MS);
+   * unset, it is Teleport's minute. The counts (20 at once, 5 per window) are fixed.
+   */
+  private get limits(): BeamLimits {
+    const seconds = Number(this.env.BEAMS_RATE_WINDOW_SECONDS);
+    return seconds > 0 ? { ...BEAM_LIMITS, windowMs: seconds * 1000 } : BEAM_LIMITS;
+  }
+
   private get connector(): string {
     return "org";
   }
@@ -88,7 +105,36 @@ export class TeleportConnectorDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await this.pump();
-    await this.reap().catch((err) => log("error", "beam reaper failed", { error: String(err) }));
+    try {
+      await this.reap();
+      await this.ctx.storage.delete("reapFailures");
+    } catch (err) {
+      // The connector is unreachable (restarting): look again soon, then less and less often.
+      const failures = ((await this.ctx.storage.get<number>("reapFailures")) ?? 0) + 1;
+      await this.ctx.storage.put("reapFailures", failures);
+      await this.wakeBy(Date.now() + Math.min(REAP_RETRY_MS * 2 ** failures, REAP_INTERVAL_MS));
+      log("error", "beam reaper failed", { error: String(err), failures });
+    }
+  }
+
+  /**
+   * A beam was created: its slot in the rate window, counted from when this run was started,
+   * now counts from when the connector reported it created. Teleport counts a creation when
+   * its `beams add` ran, after the start; counting from the report (later still) means the next
+   * window never opens here before it opens at Teleport.
+   */
+  private async countCreationAt(startedAt: number, createdAt: number): Promise<void> {
+    const created = (await this.ctx.storage.get<number[]>("created")) ?? [];
+    const i = created.indexOf(startedAt);
+    if (i < 0) return;
+    created[i] = createdAt;
+    await this.ctx.storage.put("created", created);
+  }
+
+  /** Sets the alarm to `at` unless it is already set sooner. */
+  private async wakeBy(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   /** Starts the oldest queued runs the limits allow and sets the next wake-up. */
@@ -96,10 +142,11 @@ export class TeleportConnectorDO extends DurableObject<Env> {
     const now = Date.now();
     const queued = await runsInStatus(this.db, this.connector, ["queued"]);
     const active = await runsInStatus(this.db, this.connector, ["starting", "running"]);
+    const limits = this.limits;
     const created = ((await this.ctx.storage.get<number[]>("created")) ?? []).filter(
-      (at) => at > now - BEAM_LIMITS.windowMs,
+      (at) => at > now - limits.windowMs,
     );
-    const { start, retryAt } = admit(now, active.length, created, queued.length);
+    const { start, retryAt } = admit(now, active.length, created, queued.length, limits);
     const started: string[] = [];
     for (const run of queued.slice(0, start)) {
       // Another wake-up may have taken it (or the user cancelled it) since the read.
@@ -169,6 +216,8 @@ export class TeleportConnectorDO extends DurableObject<Env> {
     // What the user and the model see is the CLI's words; the usage it reports goes on the run.
     const reader = cliOutputReader(run.agentCli as BeamAgentCli);
     let final: { status: BeamRunStatus; exitCode?: number | null; error?: string | null } | null = null;
+    // The connector went away mid-run (crash, restart): the beam it held is now an orphan.
+    let lost = false;
     try {
       if (!(await this.ensureConfigured())) {
         final = { status: "failed", error: "no Teleport connection is configured" };
@@ -190,6 +239,7 @@ export class TeleportConnectorDO extends DurableObject<Env> {
       for await (const event of ndjson(res.body)) {
         switch (event.type) {
           case "created":
+            await this.countCreationAt(run.startedAt ?? started, Date.now());
             await updateBeamRun(this.db, run.id, {
               beamId: event.id,
               beamUuid: event.uuid,
@@ -242,11 +292,15 @@ export class TeleportConnectorDO extends DurableObject<Env> {
             break;
         }
       }
-      final ??= { status: "failed", error: "the connector ended the run without a result" };
+      if (!final) {
+        lost = true;
+        final = { status: "failed", error: `${LOST} (its stream ended without a result); ${REAPED}` };
+      }
     } catch (err) {
+      lost = true;
       final = {
         status: "failed",
-        error: `the connector failed: ${err instanceof Error ? err.message : String(err)}`,
+        error: `${LOST} (${err instanceof Error ? err.message : String(err)}); ${REAPED}`,
       };
     } finally {
       await flush().catch(() => undefined);
@@ -255,7 +309,7 @@ export class TeleportConnectorDO extends DurableObject<Env> {
       this.driving.delete(run.id);
       if (final?.status === "queued") {
         await updateBeamRun(this.db, run.id, { status: "queued", startedAt: null });
-        await this.ctx.storage.setAlarm(now + BEAM_LIMITS.windowMs);
+        await this.ctx.storage.setAlarm(now + this.limits.windowMs);
       } else {
         await updateBeamRun(this.db, run.id, {
           status: final?.status ?? "failed",
@@ -272,6 +326,7 @@ export class TeleportConnectorDO extends DurableObject<Env> {
           }),
         });
         await this.pump();
+        if (lost) await this.wakeBy(now + REAP_RETRY_MS);
       }
     }
   }

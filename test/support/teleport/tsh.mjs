@@ -16,6 +16,10 @@
 // 24 h. The error texts are this double's (unverified against a real cluster): each failure is a
 // line on stderr starting "ERROR: " and exit status 1, as tsh reports errors.
 //
+// Knob: $TSH_DOUBLE_RATE_WINDOW_MS shortens the rate window (default 60000, Teleport's minute)
+// so a test can see several windows pass in seconds; the counts stay 20 and 5. The Worker's
+// matching knob is BEAMS_RATE_WINDOW_SECONDS.
+//
 // State lives in $TSH_DOUBLE_STATE (a directory: beams.json, guarded by a lock directory), so
 // several tsh processes at once see one tenant. "In the beam", `exec` runs the command on this
 // machine with $PATH led by $TSH_DOUBLE_BEAM_BIN (where the stand-in agent CLIs are).
@@ -25,7 +29,12 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const LIMITS = { concurrent: 20, perMinute: 5, ttlMs: 24 * 3600 * 1000 };
+const LIMITS = {
+  concurrent: 20,
+  perMinute: 5,
+  windowMs: Number(process.env.TSH_DOUBLE_RATE_WINDOW_MS) || 60_000,
+  ttlMs: 24 * 3600 * 1000,
+};
 const STATE = process.env.TSH_DOUBLE_STATE ?? "/tmp/tsh-double";
 const WORDS = ["amber", "brisk", "calm", "deft", "eager", "fond", "gentle", "hazy", "ivory", "jolly"];
 const ANIMALS = ["otter", "heron", "lynx", "marten", "finch", "badger", "ibex", "koala", "newt", "wren"];
@@ -120,6 +129,13 @@ function withState(fn) {
   }
 }
 
+/** A refusal of the tenant's limits, counted in the state (`refused`) for tests to check. */
+function refuse(state, message) {
+  state.refused = (state.refused ?? 0) + 1;
+  writeFileSync(join(STATE, "beams.json"), JSON.stringify(state));
+  fail(message);
+}
+
 function find(state, ref) {
   return state.beams.find((b) => b.id === ref || b.uuid === ref);
 }
@@ -145,13 +161,13 @@ function main() {
   if (verb === "add") {
     const beam = withState((state) => {
       const now = Date.now();
-      state.created = state.created.filter((at) => at > now - 60_000);
+      state.created = state.created.filter((at) => at > now - LIMITS.windowMs);
       const mine = state.beams.filter((b) => b.owner === who.user);
       if (mine.length >= LIMITS.concurrent) {
-        fail(`beam limit reached: at most ${LIMITS.concurrent} concurrent beams per tenant`);
+        refuse(state, `beam limit reached: at most ${LIMITS.concurrent} concurrent beams per tenant`);
       }
       if (state.created.length >= LIMITS.perMinute) {
-        fail(`rate limit exceeded: at most ${LIMITS.perMinute} new beams per minute`);
+        refuse(state, `rate limit exceeded: at most ${LIMITS.perMinute} new beams per minute`);
       }
       let id;
       do {
