@@ -59,7 +59,7 @@ async function api(path: string, init: { method?: string; body?: unknown } = {})
     headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
     body: init.body ? JSON.stringify(init.body) : undefined,
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as any };
 }
 
 /** A container created since the run began whose env has `marker` (remembered for cleanup). */
@@ -163,7 +163,7 @@ describe("delegation through the Teleport connector's container", () => {
       body: JSON.stringify({ tool_call_id: "call_e2e_1", task }),
       signal: AbortSignal.timeout(RUN_TIMEOUT_MS),
     });
-    const result = await res.json();
+    const result = (await res.json()) as any;
     console.log(
       `beam call through the connector container (cold container start included): ${Date.now() - started} ms`,
     );
