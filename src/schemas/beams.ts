@@ -173,21 +173,16 @@ export const BeamUsageSchema = z
       .int()
       .openapi({ description: "Runs that ended (succeeded, failed, timed_out, cancelled)" }),
     wall_ms: z.number().int().openapi({ description: "Total wall time of the runs' beams (ms)" }),
-    reported_runs: z
-      .number()
-      .int()
-      .openapi({
-        description: "Runs whose agent CLI reported its usage (the token and cost sums cover only these)",
-      }),
+    reported_runs: z.number().int().openapi({
+      description: "Runs whose agent CLI reported its usage (the token and cost sums cover only these)",
+    }),
     input_tokens: z.number().int(),
     output_tokens: z.number().int(),
     cache_read_input_tokens: z.number().int(),
     cache_creation_input_tokens: z.number().int(),
-    cost_usd: z
-      .number()
-      .openapi({
-        description: "Sum of the cost the CLIs reported (Claude Code reports one; Codex does not)",
-      }),
+    cost_usd: z.number().openapi({
+      description: "Sum of the cost the CLIs reported (Claude Code reports one; Codex does not)",
+    }),
   })
   .openapi("BeamUsage");
 export type BeamUsageWire = z.infer<typeof BeamUsageSchema>;
