@@ -255,7 +255,7 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
     void turn.finally(() => {
       settled = true;
     });
-    await until(
+    await waitFor(
       async () => {
         const [beams, runs] = await Promise.all([tenantBeams(), runsOf(sessionId)]);
         maxBeams = Math.max(maxBeams, beams.length);
@@ -266,16 +266,18 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
         const queued = runs.filter((r: any) => r.status === "queued").map((r: any) => r.queue_position);
         if (queued.length > positionsSeen.length)
           positionsSeen = queued.sort((a: number, b: number) => a - b);
-        return runs.length === 25 && runs.every((r: any) => r.status === "succeeded") ? true : undefined;
+        return runs.length === 25 && runs.every((r: any) => r.ended_at !== null);
       },
-      "all 25 runs succeeded",
-      240_000,
+      { timeoutMs: 240_000, intervalMs: 500, what: "all 25 runs ended" },
     );
     const events = await turn;
     expect(settled).toBe(true);
     turns.push(events);
     const runs = (await api(`/v1/beam_runs?session_id=${sessionId}&limit=100`)).body.data;
     expect(runs).toHaveLength(25);
+    expect(
+      runs.filter((r: any) => r.status !== "succeeded").map((r: any) => `${r.status}: ${r.error}`),
+    ).toEqual([]);
     // Never more than 20 beams at once in the tenant, and the cap was reached.
     expect(maxBeams).toBeLessThanOrEqual(20);
     expect(maxActive).toBe(20);

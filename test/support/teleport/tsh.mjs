@@ -26,7 +26,7 @@
 
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const LIMITS = {
@@ -36,6 +36,7 @@ const LIMITS = {
   ttlMs: 24 * 3600 * 1000,
 };
 const STATE = process.env.TSH_DOUBLE_STATE ?? "/tmp/tsh-double";
+const STALE_LOCK_MS = 2_000;
 const WORDS = ["amber", "brisk", "calm", "deft", "eager", "fond", "gentle", "hazy", "ivory", "jolly"];
 const ANIMALS = ["otter", "heron", "lynx", "marten", "finch", "badger", "ibex", "koala", "newt", "wren"];
 
@@ -108,6 +109,13 @@ function withState(fn) {
       break;
     } catch {
       if (tries > 2000) fail("state lock timeout");
+      // A holder keeps the lock for milliseconds; one older than this died holding it (a tsh
+      // killed mid-write, as a crashed connector's children are): break it.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmdirSync(lock);
+      } catch {
+        // released meanwhile
+      }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     }
   }
@@ -122,7 +130,7 @@ function withState(fn) {
     // Teleport purges beams past their TTL.
     state.beams = state.beams.filter((b) => Date.parse(b.expires) > Date.now());
     const result = fn(state);
-    writeFileSync(file, JSON.stringify(state));
+    save(state);
     return result;
   } finally {
     rmdirSync(lock);
@@ -132,8 +140,24 @@ function withState(fn) {
 /** A refusal of the tenant's limits, counted in the state (`refused`) for tests to check. */
 function refuse(state, message) {
   state.refused = (state.refused ?? 0) + 1;
-  writeFileSync(join(STATE, "beams.json"), JSON.stringify(state));
+  save(state);
   fail(message);
+}
+
+/** Written whole or not at all (rename), so a reader without the lock never sees half a file. */
+function save(state) {
+  const tmp = join(STATE, `beams.json.${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, join(STATE, "beams.json"));
+}
+
+/** The tenant's beams as last saved, read without the lock (for the exec's watch). */
+function peek() {
+  try {
+    return JSON.parse(readFileSync(join(STATE, "beams.json"), "utf8")).beams;
+  } catch {
+    return [];
+  }
 }
 
 function find(state, ref) {
@@ -221,7 +245,7 @@ function main() {
     child.on("error", (err) => exitWith(new TshError(`exec: ${err.message}`, 127)));
     // A beam removed mid-run ends the SSH session, as deleting the VM would.
     const watch = setInterval(() => {
-      if (!withState((state) => find(state, ref))) {
+      if (!peek().some((b) => b.id === ref || b.uuid === ref)) {
         child.kill("SIGKILL");
         exitWith(new TshError(`beam "${ref}" was removed`, 255));
       }
