@@ -212,6 +212,17 @@ export async function updateBeamRun(
   return row ?? null;
 }
 
+/** Moves a run from `queued` to `starting`; null if it is no longer queued (taken or cancelled). */
+export async function takeQueuedRun(db: Db, id: string, now: number): Promise<BeamRunRow | null> {
+  const row = await db
+    .update(beamRuns)
+    .set({ status: "starting", startedAt: now })
+    .where(and(eq(beamRuns.id, id), eq(beamRuns.status, "queued")))
+    .returning()
+    .get();
+  return row ?? null;
+}
+
 /** Appends output, up to the bound; past it only the truncation mark is set. */
 export async function appendBeamOutput(db: Db, run: BeamRunRow, text: string): Promise<BeamRunRow> {
   if (!text) return run;

@@ -25,7 +25,7 @@ import { log } from "../lib/log";
 import type { BeamAgentCli } from "../schemas/agent-tools";
 import type { BeamRunStatus } from "../schemas/beams";
 import { admit, BEAM_LIMITS, type BeamLimits } from "./admission";
-import { appendBeamOutput, type BeamRunRow, runsInStatus, updateBeamRun } from "./beam-runs";
+import { appendBeamOutput, type BeamRunRow, runsInStatus, takeQueuedRun, updateBeamRun } from "./beam-runs";
 import { cliOutputReader } from "./cli-output";
 import { openConnection } from "./teleport-connection";
 
@@ -137,8 +137,20 @@ export class TeleportConnectorDO extends DurableObject<Env> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
-  /** Starts the oldest queued runs the limits allow and sets the next wake-up. */
-  async pump(): Promise<{ started: string[] }> {
+  /**
+   * Starts the oldest queued runs the limits allow and sets the next wake-up. One at a time:
+   * submits arrive together (a model's parallel calls) and D1 reads let calls interleave, so two
+   * pumps at once would each see the same free slots and start more than the limits allow.
+   */
+  pump(): Promise<{ started: string[] }> {
+    const next = this.pumping.then(() => this.pumpOnce());
+    this.pumping = next.catch(() => undefined);
+    return next;
+  }
+
+  private pumping: Promise<unknown> = Promise.resolve();
+
+  private async pumpOnce(): Promise<{ started: string[] }> {
     const now = Date.now();
     const queued = await runsInStatus(this.db, this.connector, ["queued"]);
     const active = await runsInStatus(this.db, this.connector, ["starting", "running"]);
@@ -150,8 +162,8 @@ export class TeleportConnectorDO extends DurableObject<Env> {
     const started: string[] = [];
     for (const run of queued.slice(0, start)) {
       // Another wake-up may have taken it (or the user cancelled it) since the read.
-      const taken = await updateBeamRun(this.db, run.id, { status: "starting", startedAt: now });
-      if (taken?.status !== "starting") continue;
+      const taken = await takeQueuedRun(this.db, run.id, now);
+      if (!taken) continue;
       created.push(now);
       started.push(run.id);
       this.driving.add(run.id);
