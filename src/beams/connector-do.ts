@@ -143,12 +143,17 @@ export class TeleportConnectorDO extends DurableObject<Env> {
    * pumps at once would each see the same free slots and start more than the limits allow.
    */
   pump(): Promise<{ started: string[] }> {
-    const next = this.pumping.then(() => this.pumpOnce());
-    this.pumping = next.catch(() => undefined);
+    return this.serially(() => this.pumpOnce());
+  }
+
+  /** Pumps and the rate window's bookkeeping (`created`), one after another. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private pumping: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
 
   private async pumpOnce(): Promise<{ started: string[] }> {
     const now = Date.now();
@@ -251,7 +256,7 @@ export class TeleportConnectorDO extends DurableObject<Env> {
       for await (const event of ndjson(res.body)) {
         switch (event.type) {
           case "created":
-            await this.countCreationAt(run.startedAt ?? started, Date.now());
+            await this.serially(() => this.countCreationAt(run.startedAt ?? started, Date.now()));
             await updateBeamRun(this.db, run.id, {
               beamId: event.id,
               beamUuid: event.uuid,
