@@ -252,6 +252,8 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
     let maxActive = 0;
     let positionsSeen: number[] = [];
     let settled = false;
+    let lastCounts = "";
+    const t0 = Date.now();
     void turn.finally(() => {
       settled = true;
     });
@@ -266,11 +268,28 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
         const queued = runs.filter((r: any) => r.status === "queued").map((r: any) => r.queue_position);
         if (queued.length > positionsSeen.length)
           positionsSeen = queued.sort((a: number, b: number) => a - b);
-        return runs.length === 25 && runs.every((r: any) => r.ended_at !== null);
+        const counts = JSON.stringify(
+          Object.fromEntries(
+            ["queued", "starting", "running", "succeeded", "failed"].map((k) => [
+              k,
+              runs.filter((r: any) => r.status === k).length,
+            ]),
+          ),
+        );
+        if (counts !== lastCounts)
+          console.log(
+            `[beams 25] ${Date.now() - t0} ms: ${runs.length} runs ${counts}, ${beams.length} beams`,
+          );
+        lastCounts = counts;
+        // Done when every run ended, or when the turn ended first (then the count below says why).
+        return (runs.length === 25 && runs.every((r: any) => r.ended_at !== null)) || settled;
       },
       { timeoutMs: 240_000, intervalMs: 500, what: "all 25 runs ended" },
     );
     const events = await turn;
+    console.log(
+      `[beams 25] the turn made ${events.filter((e) => e.type === "agent.tool_use" && e.name === "beam_agent").length} beam_agent calls`,
+    );
     expect(settled).toBe(true);
     turns.push(events);
     const runs = (await api(`/v1/beam_runs?session_id=${sessionId}&limit=100`)).body.data;
