@@ -259,7 +259,10 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
     });
     await waitFor(
       async () => {
-        const [beams, runs] = await Promise.all([tenantBeams(), runsOf(sessionId)]);
+        const [beams, runs] = await Promise.all([
+          tenantBeams(),
+          api(`/v1/beam_runs?session_id=${sessionId}&limit=100`).then((r) => r.body.data),
+        ]);
         maxBeams = Math.max(maxBeams, beams.length);
         maxActive = Math.max(
           maxActive,
