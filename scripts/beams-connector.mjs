@@ -33,11 +33,14 @@ export async function startBeamsConnector(opts) {
   let config = null;
   let tbotProc = null;
   const runs = new Map();
+  let dead = false;
 
   const childEnv = { ...process.env, ...extraEnv };
   const tshArgs = (...args) => ["-i", identityFile, "--proxy", config.proxy, ...args];
 
   function runTsh(args, onStdout, run) {
+    // After a crash (close()) nothing more runs: no cleanup, as in a killed process.
+    if (dead) return Promise.resolve({ code: 137, out: "", err: "the connector stopped", child: null });
     return new Promise((resolve) => {
       const child = spawn(tsh, tshArgs(...args), { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
@@ -198,6 +201,7 @@ export async function startBeamsConnector(opts) {
     url,
     /** Stops the process's work like a crash would: children killed, nothing cleaned up. */
     async close() {
+      dead = true;
       tbotProc?.kill("SIGKILL");
       for (const run of runs.values()) for (const c of run.children) c.kill("SIGKILL");
       server.closeAllConnections();

@@ -253,7 +253,7 @@ export type BeamRunListParams = KnownKeys<
   PageParams & { session_id?: string; member_id?: string; plane_id?: string; status?: BeamRunStatus },
   typeof BeamRunListQuerySchema
 >;
-/** Delegation cost of a session, plane member or plane: runs and their beams' wall time. */
+/** Delegation cost of a session, plane member or plane: runs, their beams' wall time, the usage their CLIs reported. */
 export type BeamUsage = z.infer<typeof BeamUsageSchema>;
 export type BeamUsageParams = KnownKeys<
   { session_id?: string; member_id?: string; plane_id?: string },

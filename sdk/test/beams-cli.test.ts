@@ -62,13 +62,16 @@ describe("clawplane beams", () => {
     expect(JSON.parse(json.out)).toMatchObject({ id: queued, status: "cancelled" });
   });
 
-  it("totals a session's runs and their beams' wall time", async () => {
+  it("totals a session's runs, their beams' wall time and the usage their CLIs reported", async () => {
     const session = `sesn_${crypto.randomUUID().slice(0, 8)}`;
     const first = await recordRun(session, "succeeded");
     await recordRun(session, "running");
     const db = (env as unknown as { DB: D1Database }).DB;
+    // As the connector records a run whose agent CLI reported its usage (src/beams/cli-output.ts).
     await db
-      .prepare("UPDATE beam_runs SET wall_ms = 1500, ended_at = ? WHERE id = ?")
+      .prepare(
+        "UPDATE beam_runs SET wall_ms = 1500, ended_at = ?, input_tokens = 1200, output_tokens = 340, cache_read_tokens = 800, cache_creation_tokens = 0, cost_usd = 0.00894 WHERE id = ?",
+      )
       .bind(Date.now(), first)
       .run();
     const usage = await cli().run("beams", "usage", "--session", session);
@@ -76,12 +79,29 @@ describe("clawplane beams", () => {
     expect(usage.out).toMatch(/^runs: +2$/m);
     expect(usage.out).toMatch(/^ended: +1$/m);
     expect(usage.out).toMatch(/^wall time: +1\.5 s$/m);
+    expect(usage.out).toMatch(/^reported by cli: +1 runs$/m);
+    expect(usage.out).toMatch(/^tokens: +1200 in \(800 cache read, 0 cache write\), 340 out$/m);
+    expect(usage.out).toMatch(/^cost: +\$0\.0089$/m);
     expect(await client().beamRuns.usage({ session_id: session })).toMatchObject({
       type: "beam_usage",
       session_id: session,
       runs: 2,
       ended_runs: 1,
       wall_ms: 1500,
+      reported_runs: 1,
+      input_tokens: 1200,
+      output_tokens: 340,
+      cache_read_input_tokens: 800,
+      cost_usd: 0.00894,
+    });
+    const show = await cli().run("beams", "show", first);
+    expect(show.out).toMatch(/^tokens: +1200 in \(800 cache read, 0 cache write\), 340 out$/m);
+    expect((await client().beamRuns.retrieve(first)).usage).toEqual({
+      input_tokens: 1200,
+      output_tokens: 340,
+      cache_read_input_tokens: 800,
+      cache_creation_input_tokens: 0,
+      cost_usd: 0.00894,
     });
   });
 

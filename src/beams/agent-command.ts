@@ -7,10 +7,22 @@ import type { FieldError } from "../errors";
 import type { BeamAgentCli, BeamAgentTool } from "../schemas/agent-tools";
 import type { BeamCall } from "../schemas/beams";
 
-/** The well-known CLIs, as the public openclaw-teleport-beams plugin runs them non-interactively. */
+/**
+ * The well-known CLIs, as the public openclaw-teleport-beams plugin runs them non-interactively,
+ * in their documented machine-readable output format, so the run records the usage they report
+ * (src/beams/cli-output.ts reads it and shows their words as plain text).
+ */
 const WELL_KNOWN: Record<Exclude<BeamAgentCli, "custom">, string[]> = {
-  claude: ["claude", "--print", "--permission-mode", "bypassPermissions"],
-  codex: ["codex", "exec", "--full-auto"],
+  claude: [
+    "claude",
+    "--print",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--permission-mode",
+    "bypassPermissions",
+  ],
+  codex: ["codex", "exec", "--json", "--full-auto"],
 };
 
 export interface ResolvedBeamCall {

@@ -4,6 +4,7 @@
  * forward, and its output kept in order in bounded chunks.
  */
 import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { beyondCursor } from "../db/paging";
 import { beamRunOutput, beamRuns } from "../db/schema";
@@ -12,7 +13,12 @@ import { decodeCursor, toPage } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { toRfc3339, toRfc3339OrNull } from "../lib/time";
 import type { BeamAgentCli } from "../schemas/agent-tools";
-import { BEAM_RUN_FINAL, type BeamRunStatus, type BeamRunWire } from "../schemas/beams";
+import {
+  BEAM_RUN_FINAL,
+  type BeamCliUsageWire,
+  type BeamRunStatus,
+  type BeamRunWire,
+} from "../schemas/beams";
 
 export type BeamRunRow = typeof beamRuns.$inferSelect;
 
@@ -99,20 +105,59 @@ function ownerFilter(q: RunOwner) {
 }
 
 /** Runs and their recorded beam wall time for a session, member or plane (the cost figure). */
-export async function beamUsage(
-  db: Db,
-  q: RunOwner,
-): Promise<{ runs: number; endedRuns: number; wallMs: number }> {
+export async function beamUsage(db: Db, q: RunOwner): Promise<BeamUsageTotals> {
+  const sum = (column: SQLiteColumn) => sql<number>`coalesce(sum(${column}), 0)`;
   const row = await db
     .select({
       runs: sql<number>`count(*)`,
       endedRuns: sql<number>`count(${beamRuns.endedAt})`,
-      wallMs: sql<number>`coalesce(sum(${beamRuns.wallMs}), 0)`,
+      wallMs: sum(beamRuns.wallMs),
+      reportedRuns: sql<number>`count(${beamRuns.inputTokens})`,
+      inputTokens: sum(beamRuns.inputTokens),
+      outputTokens: sum(beamRuns.outputTokens),
+      cacheReadTokens: sum(beamRuns.cacheReadTokens),
+      cacheCreationTokens: sum(beamRuns.cacheCreationTokens),
+      costUsd: sum(beamRuns.costUsd),
     })
     .from(beamRuns)
     .where(and(...ownerFilter(q)))
     .get();
-  return { runs: row?.runs ?? 0, endedRuns: row?.endedRuns ?? 0, wallMs: row?.wallMs ?? 0 };
+  return {
+    runs: row?.runs ?? 0,
+    endedRuns: row?.endedRuns ?? 0,
+    wallMs: row?.wallMs ?? 0,
+    reportedRuns: row?.reportedRuns ?? 0,
+    inputTokens: row?.inputTokens ?? 0,
+    outputTokens: row?.outputTokens ?? 0,
+    cacheReadTokens: row?.cacheReadTokens ?? 0,
+    cacheCreationTokens: row?.cacheCreationTokens ?? 0,
+    costUsd: row?.costUsd ?? 0,
+  };
+}
+
+export interface BeamUsageTotals {
+  runs: number;
+  endedRuns: number;
+  wallMs: number;
+  /** Runs whose CLI reported usage; the sums below cover only these. */
+  reportedRuns: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  costUsd: number;
+}
+
+/** The usage the run's agent CLI reported, as the API shows it (null: it reported none). */
+export function cliUsageToWire(row: BeamRunRow): BeamCliUsageWire | null {
+  if (row.inputTokens === null) return null;
+  return {
+    input_tokens: row.inputTokens,
+    output_tokens: row.outputTokens ?? 0,
+    cache_read_input_tokens: row.cacheReadTokens ?? 0,
+    cache_creation_input_tokens: row.cacheCreationTokens ?? 0,
+    cost_usd: row.costUsd,
+  };
 }
 
 /** The runs of one connector in these statuses, oldest first (the queue's order). */
@@ -162,6 +207,17 @@ export async function updateBeamRun(
         )})`,
       ),
     )
+    .returning()
+    .get();
+  return row ?? null;
+}
+
+/** Moves a run from `queued` to `starting`; null if it is no longer queued (taken or cancelled). */
+export async function takeQueuedRun(db: Db, id: string, now: number): Promise<BeamRunRow | null> {
+  const row = await db
+    .update(beamRuns)
+    .set({ status: "starting", startedAt: now })
+    .where(and(eq(beamRuns.id, id), eq(beamRuns.status, "queued")))
     .returning()
     .get();
   return row ?? null;
@@ -251,5 +307,6 @@ export function beamRunToWire(
     exec_started_at: toRfc3339OrNull(row.execStartedAt),
     ended_at: toRfc3339OrNull(row.endedAt),
     wall_ms: row.wallMs,
+    usage: cliUsageToWire(row),
   };
 }

@@ -443,6 +443,16 @@ export const beamRuns = sqliteTable(
     endedAt: integer("ended_at"),
     /** Wall time from beam creation to its end, the run's cost figure (ms). */
     wallMs: integer("wall_ms"),
+    /**
+     * Model usage the agent CLI reported in its own output (src/beams/cli-output.ts): null when it
+     * reported none (a custom CLI, or a run that ended before its report). Cost only from CLIs
+     * that report one (Claude Code's `total_cost_usd`).
+     */
+    inputTokens: integer("input_tokens"),
+    outputTokens: integer("output_tokens"),
+    cacheReadTokens: integer("cache_read_tokens"),
+    cacheCreationTokens: integer("cache_creation_tokens"),
+    costUsd: real("cost_usd"),
   },
   (t) => [
     index("beam_runs_created").on(t.createdAt, t.id),

@@ -24,7 +24,13 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { and, eq, isNull } from "drizzle-orm";
 import { resolveBeamCall } from "../beams/agent-command";
-import { type BeamRunRow, createBeamRun, getBeamRun, readBeamOutputFrom } from "../beams/beam-runs";
+import {
+  type BeamRunRow,
+  cliUsageToWire,
+  createBeamRun,
+  getBeamRun,
+  readBeamOutputFrom,
+} from "../beams/beam-runs";
 import { connectorStub, queuePositions } from "../beams/connector-client";
 import { assertDelegationAllowed, ORG_SCOPE } from "../beams/teleport-connection";
 import { appendAudit } from "../db/audit";
@@ -202,6 +208,7 @@ async function follow(
     wall_ms: run.wallMs,
     output_bytes: run.outputBytes,
     output_truncated: run.outputTruncated,
+    usage: cliUsageToWire(run),
   });
   return result;
 }

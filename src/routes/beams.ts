@@ -171,11 +171,15 @@ beamRunRoutes.openapi(
     method: "get",
     path: "/usage",
     tags,
-    summary: "Delegation cost of a session, plane member or plane: runs and beam wall time",
+    summary:
+      "Delegation cost of a session, plane member or plane: runs, beam wall time, reported model usage",
     scope: "read",
     audit: false,
     request: { query: BeamUsageQuerySchema },
-    responses: { 200: jsonResponse(BeamUsageSchema, "Runs and their beams' wall time"), ...COMMON_ERRORS },
+    responses: {
+      200: jsonResponse(BeamUsageSchema, "Runs, their beams' wall time and the usage their CLIs reported"),
+      ...COMMON_ERRORS,
+    },
   }),
   async (c) => {
     const q = c.req.valid("query");
@@ -193,6 +197,12 @@ beamRunRoutes.openapi(
         runs: usage.runs,
         ended_runs: usage.endedRuns,
         wall_ms: usage.wallMs,
+        reported_runs: usage.reportedRuns,
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        cache_read_input_tokens: usage.cacheReadTokens,
+        cache_creation_input_tokens: usage.cacheCreationTokens,
+        cost_usd: usage.costUsd,
       },
       200,
     );

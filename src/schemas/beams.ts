@@ -86,6 +86,22 @@ export const BEAM_RUN_FINAL: ReadonlySet<BeamRunStatus> = new Set([
   "cancelled",
 ]);
 
+/**
+ * Model usage a delegated agent CLI reported in its own output (Claude Code's result message,
+ * Codex's `turn.completed` events; src/beams/cli-output.ts). `cost_usd` only when the CLI reports
+ * one (Claude Code); a custom CLI reports none.
+ */
+export const BeamCliUsageSchema = z
+  .object({
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    cache_read_input_tokens: z.number().int(),
+    cache_creation_input_tokens: z.number().int(),
+    cost_usd: z.number().nullable(),
+  })
+  .openapi("BeamCliUsage");
+export type BeamCliUsageWire = z.infer<typeof BeamCliUsageSchema>;
+
 /** One delegation as the API shows it. */
 export const BeamRunSchema = z
   .object({
@@ -117,6 +133,9 @@ export const BeamRunSchema = z
     exec_started_at: z.string().nullable(),
     ended_at: z.string().nullable(),
     wall_ms: z.number().int().nullable(),
+    usage: BeamCliUsageSchema.nullable().openapi({
+      description: "What the agent CLI reported using; null when it reported nothing",
+    }),
   })
   .openapi("BeamRun");
 export type BeamRunWire = z.infer<typeof BeamRunSchema>;
@@ -139,7 +158,8 @@ export const BeamUsageQuerySchema = z.object(RunOwnerQuery);
 
 /**
  * What delegation cost, as recorded per run: beam wall time (creation to end; a beam bills by
- * its life, the delegated agent's model use is its own account's) over the runs that got a beam.
+ * its life) over the runs that got a beam, and the model usage the agent CLIs reported (billed
+ * to the beam's own LLM account, not through Clawplane's LLM proxy).
  */
 export const BeamUsageSchema = z
   .object({
@@ -153,6 +173,16 @@ export const BeamUsageSchema = z
       .int()
       .openapi({ description: "Runs that ended (succeeded, failed, timed_out, cancelled)" }),
     wall_ms: z.number().int().openapi({ description: "Total wall time of the runs' beams (ms)" }),
+    reported_runs: z.number().int().openapi({
+      description: "Runs whose agent CLI reported its usage (the token and cost sums cover only these)",
+    }),
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    cache_read_input_tokens: z.number().int(),
+    cache_creation_input_tokens: z.number().int(),
+    cost_usd: z.number().openapi({
+      description: "Sum of the cost the CLIs reported (Claude Code reports one; Codex does not)",
+    }),
   })
   .openapi("BeamUsage");
 export type BeamUsageWire = z.infer<typeof BeamUsageSchema>;

@@ -16,6 +16,7 @@ import { MAX_EVENTS_PER_SEND, MAX_PAGE_LIMIT } from "../config";
 import { decimalIntQuery, PageQuery, TimestampQuery } from "./common";
 import { PACKAGE_MANAGERS } from "./environments";
 import { BEAM_AGENT_CLIS } from "./agent-tools";
+import { BeamCliUsageSchema } from "./beams";
 import { MetadataSchema } from "./metadata";
 
 const TextBlockSchema = z.strictObject({ type: z.literal("text"), text: z.string() });
@@ -376,6 +377,8 @@ export const SessionEventSchema = z
         wall_ms: z.number().int().nullable(),
         output_bytes: z.number().int(),
         output_truncated: z.boolean(),
+        /** What the agent CLI reported using (tokens, cost); null when it reported nothing. */
+        usage: BeamCliUsageSchema.nullable(),
       },
       { description: "A beam run ended; its output is the `beam_agent` call's tool result." },
     ),

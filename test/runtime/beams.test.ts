@@ -8,8 +8,14 @@
  * the session; the tool result reaches the model; the beam is removed; `always_ask` asks first
  * (nothing created before the answer); `user.interrupt` mid-run cancels the run and removes the
  * beam; and neither the bot's join token nor its identity is in the runtime's environment, its
- * files, the session's events or any answer. (The 25-delegation limits and the reaper after a
- * connector crash are proven against the connector DO in test/integration/beam-connector.test.ts.)
+ * files, the session's events or any answer; 25 delegations in one turn keep to Teleport's 20
+ * concurrent / 5 new per window with their queue positions visible; a connector killed mid-run
+ * fails its run with the reason and leaves an orphan beam that the reaper removes.
+ *
+ * Teleport's rate window is a minute; here the tsh double's (TSH_DOUBLE_RATE_WINDOW_MS) and the
+ * Worker's (BEAMS_RATE_WINDOW_SECONDS) are both RATE_WINDOW_MS, so four windows pass in seconds.
+ * The counts (20, 5) are the real ones. The agent CLI is the stand-in in its documented
+ * machine-readable formats, so the run's reported usage is checked too.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,6 +29,8 @@ import { type SessionEvent, sendAndWait, sendEventsAndWait } from "../support/se
 import { startTeleportTenant, type TeleportTenant } from "../support/teleport/tenant.mjs";
 
 const ADMIN_KEY = "beams-test-admin-key";
+/** The rate window of the tsh double and of the Worker (Teleport's is 60 s). */
+const RATE_WINDOW_MS = 6_000;
 const JOIN_TOKEN = `tbot-join-${crypto.randomUUID().replaceAll("-", "")}`;
 
 let stack: LocalStack;
@@ -72,11 +80,18 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, timeo
 const turnText = (events: SessionEvent[]) => JSON.stringify(events);
 
 beforeAll(async () => {
-  tenant = await startTeleportTenant({ token: `connector-${crypto.randomUUID()}` });
+  tenant = await startTeleportTenant({
+    token: `connector-${crypto.randomUUID()}`,
+    rateWindowMs: RATE_WINDOW_MS,
+  });
   stack = await startLocalStack({
     adminKey: ADMIN_KEY,
     providerKey: "provider-key-beams",
-    vars: { BEAMS_CONNECTOR_URL: tenant.connectorUrl, BEAMS_CONNECTOR_TOKEN: tenant.token },
+    vars: {
+      BEAMS_CONNECTOR_URL: tenant.connectorUrl,
+      BEAMS_CONNECTOR_TOKEN: tenant.token,
+      BEAMS_RATE_WINDOW_SECONDS: String(RATE_WINDOW_MS / 1000),
+    },
   });
   client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: stack.worker.origin, maxRetries: 0 });
   environmentId = (await client.beta.environments.create({ name: `beams-${Date.now()}` })).id;
@@ -134,6 +149,26 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
 
     const [run] = await runsOf(sessionId);
     expect(run).toMatchObject({ status: "succeeded", exit_code: 0 });
+    // The stand-in `claude` reported its usage in Claude Code's stream-json result message:
+    // recorded on the run, in the ended event, and rolled up for the session.
+    const reported = {
+      input_tokens: 1200,
+      output_tokens: 340,
+      cache_read_input_tokens: 800,
+      cache_creation_input_tokens: 0,
+      cost_usd: (1200 * 3 + 340 * 15 + 800 * 0.3) / 1_000_000,
+    };
+    expect(run.usage).toEqual(reported);
+    expect(ended).toMatchObject({ usage: reported });
+    expect((await api(`/v1/beam_runs/usage?session_id=${sessionId}`)).body).toMatchObject({
+      runs: 1,
+      reported_runs: 1,
+      input_tokens: 1200,
+      output_tokens: 340,
+      cost_usd: reported.cost_usd,
+    });
+    // What streamed and what the model read is the agent's words, not the JSON lines.
+    expect(outputs.map((e) => e.text).join("")).not.toContain('"type":"assistant"');
     expect(run.wall_ms).toBeGreaterThan(5_000);
     expect((await tenantBeams()).map((b) => b.id)).not.toContain(run.beam.id);
     // Delegation overhead: the tool call (the gateway's tool event) → `tsh beams exec` starting.
@@ -199,6 +234,129 @@ describe("delegation to Teleport Beams from a real gateway", { timeout: 400_000 
       async () => (!(await tenantBeams()).some((b) => b.id === running.beam.id) ? true : undefined),
       "the beam removed",
       30_000,
+    );
+  });
+
+  it("25 delegations in one turn: at most 20 beams at once and 5 new per window, the rest queued with their positions", async () => {
+    const sessionId = await sessionWith("always_allow");
+    // Each run outlasts four windows, so the first 20 are all running before any ends.
+    const task = (i: number) => `job ${i} [lines 2] [sleep ${5 * RATE_WINDOW_MS}]`;
+    stack.model.setMode({
+      kind: "tool_call",
+      name: "beam_agent",
+      arguments: { task: task(0) },
+      also: Array.from({ length: 24 }, (_, i) => ({ name: "beam_agent", arguments: { task: task(i + 1) } })),
+    });
+    const turn = sendAndWait(client, sessionId, "delegate all 25 jobs", { timeoutMs: 300_000 });
+    let maxBeams = 0;
+    let maxActive = 0;
+    let positionsSeen: number[] = [];
+    let settled = false;
+    let lastCounts = "";
+    const t0 = Date.now();
+    void turn.finally(() => {
+      settled = true;
+    });
+    await waitFor(
+      async () => {
+        const [beams, runs] = await Promise.all([
+          tenantBeams(),
+          api(`/v1/beam_runs?session_id=${sessionId}&limit=100`).then((r) => r.body.data),
+        ]);
+        maxBeams = Math.max(maxBeams, beams.length);
+        maxActive = Math.max(
+          maxActive,
+          runs.filter((r: any) => ["starting", "running"].includes(r.status)).length,
+        );
+        const queued = runs.filter((r: any) => r.status === "queued").map((r: any) => r.queue_position);
+        if (queued.length > positionsSeen.length)
+          positionsSeen = queued.sort((a: number, b: number) => a - b);
+        const counts = JSON.stringify(
+          Object.fromEntries(
+            ["queued", "starting", "running", "succeeded", "failed"].map((k) => [
+              k,
+              runs.filter((r: any) => r.status === k).length,
+            ]),
+          ),
+        );
+        if (counts !== lastCounts)
+          console.log(
+            `[beams 25] ${Date.now() - t0} ms: ${runs.length} runs ${counts}, ${beams.length} beams`,
+          );
+        lastCounts = counts;
+        // Done when every run ended, or when the turn ended first (then the count below says why).
+        return (runs.length === 25 && runs.every((r: any) => r.ended_at !== null)) || settled;
+      },
+      { timeoutMs: 240_000, intervalMs: 500, what: "all 25 runs ended" },
+    );
+    const events = await turn;
+    console.log(
+      `[beams 25] the turn made ${events.filter((e) => e.type === "agent.tool_use" && e.name === "beam_agent").length} beam_agent calls`,
+    );
+    expect(settled).toBe(true);
+    turns.push(events);
+    const runs = (await api(`/v1/beam_runs?session_id=${sessionId}&limit=100`)).body.data;
+    expect(runs).toHaveLength(25);
+    expect(
+      runs.filter((r: any) => r.status !== "succeeded").map((r: any) => `${r.status}: ${r.error}`),
+    ).toEqual([]);
+    // Never more than 20 beams at once in the tenant, and the cap was reached.
+    expect(maxBeams).toBeLessThanOrEqual(20);
+    expect(maxActive).toBe(20);
+    // Never more than 5 beams started in any window (starts as the Worker recorded them)…
+    const starts = runs.map((r: any) => Date.parse(r.started_at)).sort((a: number, b: number) => a - b);
+    for (const at of starts)
+      expect(starts.filter((t: number) => t >= at && t < at + RATE_WINDOW_MS).length).toBeLessThanOrEqual(5);
+    // …and Teleport (the double, which enforces both limits) never had to refuse a creation.
+    expect(await (await fetch(`${tenant.doorUrl}/refused`)).json()).toBe(0);
+    // The waiting runs showed their places: 1..n in the API, and in the session's started events.
+    expect(positionsSeen.length).toBeGreaterThanOrEqual(15);
+    expect(positionsSeen).toEqual(positionsSeen.map((_, i) => i + 1));
+    const started = events.filter((e) => e.type === "agent.beam_run_started");
+    expect(started).toHaveLength(25);
+    expect(started.filter((e) => e.queue_position !== null).length).toBeGreaterThanOrEqual(20);
+    expect(events.filter((e) => e.type === "agent.beam_run_ended").map((e) => e.status)).toEqual(
+      Array(25).fill("succeeded"),
+    );
+    expect(await tenantBeams()).toEqual([]);
+  });
+
+  it("a connector killed mid-run: the run fails with the reason, and the reaper removes its orphan beam", async () => {
+    const sessionId = await sessionWith("always_allow");
+    stack.model.setMode({
+      kind: "tool_call",
+      name: "beam_agent",
+      arguments: { task: "a migration [lines 4] [sleep 120000]" },
+    });
+    const turn = sendAndWait(client, sessionId, "delegate the migration", { timeoutMs: 300_000 });
+    const running = await until(
+      async () => (await runsOf(sessionId)).find((r: any) => r.status === "running"),
+      "a running beam run",
+    );
+    await tenant.killConnector();
+    const events = await turn;
+    turns.push(events);
+    const ended = events.find((e) => e.type === "agent.beam_run_ended");
+    expect(ended, turnText(events)).toMatchObject({ beam_run_id: running.id, status: "failed" });
+    expect(ended!.error).toContain("the connector was lost mid-run");
+    const [run] = await runsOf(sessionId);
+    expect(run).toMatchObject({ status: "failed", error: expect.stringContaining("removed by the reaper") });
+    // The crash left the beam behind in Teleport: an orphan no open run owns.
+    expect((await tenantBeams()).map((b) => b.id)).toContain(running.beam.id);
+    // The connector comes back knowing nothing (a new container); the reaper finds and removes it.
+    await tenant.restartConnector();
+    await until(
+      async () => (!(await tenantBeams()).some((b) => b.id === running.beam.id) ? true : undefined),
+      "the reaper to remove the orphan beam",
+      60_000,
+    );
+    const audit = (await api(`/v1/audit?target=${running.beam.id}&limit=10`)).body.data;
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        action: "beams.remove",
+        outcome: "success",
+        actor: expect.objectContaining({ type: "beam_reaper" }),
+      }),
     );
   });
 

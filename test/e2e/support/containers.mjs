@@ -150,7 +150,7 @@ export function startBridgeForwarder(listenHost, targetPort) {
 }
 
 /** Paths in wrangler.toml that are relative to it (rewritten when the config is copied). */
-const RELATIVE_PATH_KEYS = ["main", "image", "migrations_dir"];
+const RELATIVE_PATH_KEYS = ["main", "image", "image_build_context", "migrations_dir"];
 
 /**
  * Writes a copy of the repo's wrangler.toml into `dir` with containers enabled and, when
@@ -161,15 +161,20 @@ const RELATIVE_PATH_KEYS = ["main", "image", "migrations_dir"];
  */
 export function writeContainerConfig(repoRoot, dir, containerEngine) {
   let text = readFileSync(join(repoRoot, "wrangler.toml"), "utf8");
-  // Only the sessions' containers (a session's own and the warm pool's, one image): wrangler dev
-  // builds every [[containers]] image before it serves, and the tailnet connector's image
-  // downloads Tailscale's release at build time, which these machines cannot reach (its
-  // container path is not part of the e2e yet).
-  text = text.replace(/^\[\[containers\]\]\n(?:(?!\[)[^\n]*\n)*/gm, (block) =>
-    /^class_name\s*=\s*"(SessionDO|RuntimePoolMember)"/m.test(block) ? block : "",
-  );
+  // Only the containers whose images build here: wrangler dev builds every [[containers]] image
+  // before it serves. The sessions' containers (a session's own and the warm pool's) share one
+  // image. The tailnet connector's image downloads Tailscale's release at build time, which these
+  // machines cannot reach. The Teleport connector's image is built with its doubles of tsh and
+  // tbot instead of Teleport's release (its TELEPORT_DOUBLES build argument, through wrangler's
+  // image_vars).
+  text = text.replace(/^\[\[containers\]\]\n(?:(?!\[)[^\n]*\n)*/gm, (block) => {
+    if (/^class_name\s*=\s*"(SessionDO|RuntimePoolMember)"/m.test(block)) return block;
+    if (/^class_name\s*=\s*"TeleportConnectorDO"/m.test(block))
+      return block.replace(/^image_vars\s*=.*$/m, 'image_vars = { TELEPORT_DOUBLES = "1" }');
+    return "";
+  });
   for (const key of RELATIVE_PATH_KEYS) {
-    // Every occurrence: both session container classes name the image.
+    // Every occurrence: several container classes name an image and a build context.
     const re = new RegExp(`^(${key}\\s*=\\s*)"([^"]+)"`, "gm");
     if (!re.test(text)) throw new Error(`wrangler.toml has no ${key} = "..." line to rewrite`);
     text = text.replace(re, (_m, lhs, path) => `${lhs}${JSON.stringify(resolve(repoRoot, path))}`);

@@ -16,17 +16,27 @@
 // 24 h. The error texts are this double's (unverified against a real cluster): each failure is a
 // line on stderr starting "ERROR: " and exit status 1, as tsh reports errors.
 //
+// Knob: $TSH_DOUBLE_RATE_WINDOW_MS shortens the rate window (default 60000, Teleport's minute)
+// so a test can see several windows pass in seconds; the counts stay 20 and 5. The Worker's
+// matching knob is BEAMS_RATE_WINDOW_SECONDS.
+//
 // State lives in $TSH_DOUBLE_STATE (a directory: beams.json, guarded by a lock directory), so
 // several tsh processes at once see one tenant. "In the beam", `exec` runs the command on this
 // machine with $PATH led by $TSH_DOUBLE_BEAM_BIN (where the stand-in agent CLIs are).
 
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const LIMITS = { concurrent: 20, perMinute: 5, ttlMs: 24 * 3600 * 1000 };
+const LIMITS = {
+  concurrent: 20,
+  perMinute: 5,
+  windowMs: Number(process.env.TSH_DOUBLE_RATE_WINDOW_MS) || 60_000,
+  ttlMs: 24 * 3600 * 1000,
+};
 const STATE = process.env.TSH_DOUBLE_STATE ?? "/tmp/tsh-double";
+const STALE_LOCK_MS = 2_000;
 const WORDS = ["amber", "brisk", "calm", "deft", "eager", "fond", "gentle", "hazy", "ivory", "jolly"];
 const ANIMALS = ["otter", "heron", "lynx", "marten", "finch", "badger", "ibex", "koala", "newt", "wren"];
 
@@ -99,6 +109,13 @@ function withState(fn) {
       break;
     } catch {
       if (tries > 2000) fail("state lock timeout");
+      // A holder keeps the lock for milliseconds; one older than this died holding it (a tsh
+      // killed mid-write, as a crashed connector's children are): break it.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmdirSync(lock);
+      } catch {
+        // released meanwhile
+      }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     }
   }
@@ -113,10 +130,33 @@ function withState(fn) {
     // Teleport purges beams past their TTL.
     state.beams = state.beams.filter((b) => Date.parse(b.expires) > Date.now());
     const result = fn(state);
-    writeFileSync(file, JSON.stringify(state));
+    save(state);
     return result;
   } finally {
     rmdirSync(lock);
+  }
+}
+
+/** A refusal of the tenant's limits, counted in the state (`refused`) for tests to check. */
+function refuse(state, message) {
+  state.refused = (state.refused ?? 0) + 1;
+  save(state);
+  fail(message);
+}
+
+/** Written whole or not at all (rename), so a reader without the lock never sees half a file. */
+function save(state) {
+  const tmp = join(STATE, `beams.json.${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, join(STATE, "beams.json"));
+}
+
+/** The tenant's beams as last saved, read without the lock (for the exec's watch). */
+function peek() {
+  try {
+    return JSON.parse(readFileSync(join(STATE, "beams.json"), "utf8")).beams;
+  } catch {
+    return [];
   }
 }
 
@@ -145,13 +185,13 @@ function main() {
   if (verb === "add") {
     const beam = withState((state) => {
       const now = Date.now();
-      state.created = state.created.filter((at) => at > now - 60_000);
+      state.created = state.created.filter((at) => at > now - LIMITS.windowMs);
       const mine = state.beams.filter((b) => b.owner === who.user);
       if (mine.length >= LIMITS.concurrent) {
-        fail(`beam limit reached: at most ${LIMITS.concurrent} concurrent beams per tenant`);
+        refuse(state, `beam limit reached: at most ${LIMITS.concurrent} concurrent beams per tenant`);
       }
       if (state.created.length >= LIMITS.perMinute) {
-        fail(`rate limit exceeded: at most ${LIMITS.perMinute} new beams per minute`);
+        refuse(state, `rate limit exceeded: at most ${LIMITS.perMinute} new beams per minute`);
       }
       let id;
       do {
@@ -205,7 +245,7 @@ function main() {
     child.on("error", (err) => exitWith(new TshError(`exec: ${err.message}`, 127)));
     // A beam removed mid-run ends the SSH session, as deleting the VM would.
     const watch = setInterval(() => {
-      if (!withState((state) => find(state, ref))) {
+      if (!peek().some((b) => b.id === ref || b.uuid === ref)) {
         child.kill("SIGKILL");
         exitWith(new TshError(`beam "${ref}" was removed`, 255));
       }

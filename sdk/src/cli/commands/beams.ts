@@ -9,6 +9,18 @@ function standing(run: BeamRun): string {
   return run.status === "queued" && run.queue_position ? `queued (#${run.queue_position})` : run.status;
 }
 
+/** Tokens the agent CLI reported: in (cache reads), out. */
+function tokens(u: {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+}): string {
+  return `${u.input_tokens} in (${u.cache_read_input_tokens} cache read, ${u.cache_creation_input_tokens} cache write), ${u.output_tokens} out`;
+}
+
+const usd = (n: number) => `$${n.toFixed(4)}`;
+
 function details(run: BeamRun): string {
   const head = keyValues([
     ["id", run.id],
@@ -26,6 +38,8 @@ function details(run: BeamRun): string {
     ["exec started", run.exec_started_at ?? "-"],
     ["ended", run.ended_at ?? "-"],
     ["wall ms", run.wall_ms ?? "-"],
+    ["tokens", run.usage ? tokens(run.usage) : "-"],
+    ["cost", run.usage?.cost_usd != null ? usd(run.usage.cost_usd) : "-"],
   ]);
   if (!run.output) return head;
   const cut = run.output.truncated ? `\n[output truncated at ${run.output.bytes} bytes]\n` : "";
@@ -73,7 +87,9 @@ export function registerBeams(program: Command, ctx: Context): void {
     });
   beams
     .command("usage")
-    .description("runs and their beams' total wall time, for a session, plane member or plane")
+    .description(
+      "runs, their beams' total wall time and the usage their agent CLIs reported, for a session, plane member or plane",
+    )
     .option("--session <id>", "only runs of this session")
     .option("--member <id>", "only runs of this plane member's agent")
     .option("--plane <id>", "only runs in this plane")
@@ -88,6 +104,9 @@ export function registerBeams(program: Command, ctx: Context): void {
           ["runs", usage.runs],
           ["ended", usage.ended_runs],
           ["wall time", `${(usage.wall_ms / 1000).toFixed(1)} s`],
+          ["reported by cli", `${usage.reported_runs} runs`],
+          ["tokens", tokens(usage)],
+          ["cost", usd(usage.cost_usd)],
         ]),
       );
     });
