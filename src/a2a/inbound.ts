@@ -227,7 +227,7 @@ async function sendMessage(
   raw: unknown,
 ): Promise<Response> {
   const params = (raw ?? {}) as {
-    message?: { messageId?: unknown; contextId?: unknown; parts?: unknown };
+    message?: { messageId?: unknown; contextId?: unknown; role?: unknown; parts?: unknown };
     configuration?: { returnImmediately?: unknown };
   };
   const message = params.message;
@@ -267,7 +267,8 @@ async function sendMessage(
   });
   const bytes = utf8Bytes(text);
   const returnImmediately = params.configuration?.returnImmediately === true;
-  const started = { taskId, contextId, createdAt: now, returnImmediately };
+  const fromAgent = message.role === "ROLE_AGENT" || message.role === "agent";
+  const started = { taskId, contextId, createdAt: now, returnImmediately, fromAgent };
   const run = runTask(db, ctx, peer, started, session, text, bytes);
   if (returnImmediately) {
     ctx.waitUntil(run);
@@ -304,7 +305,8 @@ async function runTask(
     contextId,
     createdAt,
     returnImmediately,
-  }: { taskId: string; contextId: string; createdAt: number; returnImmediately: boolean },
+    fromAgent,
+  }: { taskId: string; contextId: string; createdAt: number; returnImmediately: boolean; fromAgent: boolean },
   session: Parameters<typeof Turn.start>[1],
   text: string,
   bytes: number,
@@ -350,6 +352,7 @@ async function runTask(
     contextId,
     createdAt,
     returnImmediately,
+    fromAgent,
     reply,
   });
   if (pushed.delivery === "pushed_message" || pushed.error) {

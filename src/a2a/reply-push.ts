@@ -13,6 +13,8 @@
  * (allowing a short grace for a poller's first look) is also pushed to the peer, when we can call
  * it: a peer with direction `both`, an outbound token and its tailnet address. Blocking callers
  * and pollers (another Clawplane, A2A SDK clients) get the task result only, never a duplicate.
+ * A message that is itself an answer (role `ROLE_AGENT`, as our pushes are) is never answered by
+ * a push: two deployments that both push would otherwise answer each other's answers forever.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
@@ -34,6 +36,8 @@ export interface FinishedTask {
   createdAt: number;
   /** Whether the peer's `SendMessage` asked `configuration.returnImmediately`. */
   returnImmediately: boolean;
+  /** Whether the peer's message was an agent's answer (`ROLE_AGENT`) rather than a request. */
+  fromAgent: boolean;
   reply: string;
 }
 
@@ -52,7 +56,8 @@ export async function deliverReply(
   peer: PeerRow,
   task: FinishedTask,
 ): Promise<{ delivery: ReplyDelivery; error: string | null }> {
-  if (!task.returnImmediately || !callable(peer)) return { delivery: "task_result", error: null };
+  if (!task.returnImmediately || task.fromAgent || !callable(peer))
+    return { delivery: "task_result", error: null };
   const grace = task.createdAt + POLL_GRACE_MS - Date.now();
   if (grace > 0) await new Promise((resolve) => setTimeout(resolve, grace));
   const row = await db.query.peerTasks.findFirst({ where: eq(peerTasks.id, task.id) });

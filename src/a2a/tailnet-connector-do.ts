@@ -42,6 +42,12 @@ export const TARGET_HEADER = "x-clawplane-tailnet-target";
 
 export interface TailnetConnectorEnv {
   TAILNET_CONNECTOR_URL?: string;
+  /**
+   * Where the connector's container relays inbound calls (default `worker.clawplane.internal`,
+   * intercepted to TailnetIngressEntrypoint). Only for local containers, whose egress Docker
+   * does not intercept: the Worker's own origin as the container reaches it (the e2e).
+   */
+  TAILNET_CONNECTOR_WORKER_ORIGIN?: string;
   TAILNET_CONNECTOR_TOKEN?: string;
   TAILSCALE_API_BASE_URL?: string;
 }
@@ -194,7 +200,7 @@ export class TailnetConnectorDO extends DurableObject<Env> {
       container.start({
         env: {
           CONNECTOR_TOKEN: token,
-          WORKER_ORIGIN: `http://${WORKER_INGRESS_HOST}`,
+          WORKER_ORIGIN: this.config.TAILNET_CONNECTOR_WORKER_ORIGIN || `http://${WORKER_INGRESS_HOST}`,
           PORT: String(CONTROL_PORT),
         },
         enableInternet: true,

@@ -217,6 +217,12 @@ describe("answering a peer that does not poll GetTask (OpenClaw's outbound)", ()
     const answered = await (await rpc(granted, two.token, blocking)).json<any>();
     expect(answered.result.task.status.state).toBe("TASK_STATE_FAILED");
     expect(await replySent(answered.result.task.id)).toMatchObject({ delivery: "task_result" });
+
+    // An answer (ROLE_AGENT, as our own pushes are) is not answered by a push: no endless ping-pong.
+    const answer = send("ctx-answer");
+    answer.params.message.role = "ROLE_AGENT";
+    const took = await (await rpc(granted, two.token, answer)).json<any>();
+    expect(await replySent(took.result.task.id)).toMatchObject({ delivery: "task_result" });
     expect(await pushes(two.id)).toEqual([]);
   });
 

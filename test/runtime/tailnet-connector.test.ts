@@ -336,6 +336,8 @@ describe("the tailnet connector path, with a plain OpenClaw gateway and two plan
       peer_id: peerId,
       state: "TASK_STATE_COMPLETED",
       bytes: message.bytes_out,
+      // The gateway sent returnImmediately and never polls GetTask: our answer was pushed to it.
+      delivery: "pushed_message",
     });
     const audit = await api(`/v1/audit?action=peers.message_in&limit=10`);
     expect(audit.body.data[0]).toMatchObject({
@@ -343,6 +345,23 @@ describe("the tailnet connector path, with a plain OpenClaw gateway and two plan
       target: agentId,
       outcome: "success",
     });
+
+    // The gateway got our answer as OpenClaw answers: a SendMessage from its peer `clawplane`,
+    // run by its agent (its model double is asked with our answer's text as the peer's message).
+    const ours = lastAgentText(events);
+    const textOf = (m: any) =>
+      typeof m?.content === "string"
+        ? m.content
+        : (m?.content ?? []).map((p: any) => (typeof p?.text === "string" ? p.text : "")).join("");
+    await waitFor(
+      () =>
+        peerModel.requests.some((r: any) =>
+          (r.body?.messages ?? []).some((m: any) => m.role === "user" && textOf(m).includes(ours)),
+        ),
+      { timeoutMs: 120_000, intervalMs: 500, what: "the plain gateway's agent to read our pushed answer" },
+    );
+    const pushed = await api(`/v1/audit?action=peers.reply_push&limit=10`);
+    expect(pushed.body.data[0]).toMatchObject({ actor: { id: peerId }, outcome: "success" });
   });
 
   it("two Clawplane agents in two planes talk to each other through the same path", async () => {
