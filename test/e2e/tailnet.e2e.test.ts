@@ -205,7 +205,8 @@ describe("the tailnet connector in a real container", () => {
     expect(probe.body.agent_card.supportedInterfaces[0].url).toBe(
       `http://${OUR_HOST}:${INGRESS_PORT}${a2aPath}`,
     );
-    const viaBridge = forwarder.connections();
+    // The container's only way to the Worker here is the forwarder (its connections are kept alive).
+    expect(forwarder.connections()).toBeGreaterThan(0);
 
     // In: the test, as the tailnet peer, calls the connector's ingress on the Docker network, the
     // way OpenClaw's outbound does (returnImmediately, never GetTask).
@@ -231,7 +232,6 @@ describe("the tailnet connector in a real container", () => {
     const accepted = (await sent.json()) as any;
     expect(accepted.result?.task?.status?.state, JSON.stringify(accepted)).toBe("TASK_STATE_WORKING");
     const taskId: string = accepted.result.task.id;
-    expect(forwarder.connections()).toBeGreaterThan(viaBridge);
 
     // The agent answers in a session of its own (a cold OpenClaw container), and the answer is
     // pushed out through the connector, since this peer never polls.
