@@ -70,20 +70,26 @@ export class TailnetConnectorDO extends DurableObject<Env> {
 
   /** Outbound: one request to a peer, its URL the peer's absolute tailnet URL. */
   override async fetch(request: Request): Promise<Response> {
-    const status = await this.ensureBooted();
-    if (status.state !== "booted") return connectError(status.error ?? "the tailnet connector is not booted");
-    const init: RequestInit = {
-      method: request.method,
-      headers: new Headers(request.headers),
-      body: request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer(),
+    const body =
+      request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    const forward = async () => {
+      const status = await this.ensureBooted();
+      if (status.state !== "booted")
+        return connectError(status.error ?? "the tailnet connector is not booted");
+      const headers = new Headers(request.headers);
+      headers.set(TARGET_HEADER, request.url);
+      return this.callConnector("/out", { method: request.method, headers, body: body?.slice(0) }).catch(
+        (err: unknown) =>
+          connectError(`the tailnet connector could not be reached: ${describeError(err).error}`),
+      );
     };
-    (init.headers as Headers).set(TARGET_HEADER, request.url);
-    const res = await this.callConnector("/out", init).catch((err: unknown) =>
-      connectError(`the tailnet connector could not be reached: ${describeError(err).error}`),
-    );
-    // A connector that restarted (new container, or the process) forgot its tailnet: boot again next time.
-    if (res.status === 503) await this.ctx.storage.delete("status");
-    return res;
+    const res = await forward();
+    if (res.status !== 503) return res;
+    // A connector that restarted (a new container, or the process) has forgotten its tailnet: it
+    // answers 503 until it joins again. Join now with a new key and send the request once more.
+    log("warn", "tailnet connector lost its tailnet: booting it again", {});
+    await this.ctx.storage.delete("status");
+    return forward();
   }
 
   /** Boots (again): a new join key, the connector joins with it. Audited. */

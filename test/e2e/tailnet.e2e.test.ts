@@ -288,8 +288,14 @@ describe("the tailnet connector in a real container", () => {
       bytes: new TextEncoder().encode(answerText).length,
     });
 
+    // A connector container that was replaced meanwhile is joined again with a new key (the DO
+    // retries on its 503): say so, and reach the one running now.
+    console.log(`connector boots (keys minted): ${tsApi.minted.length}`);
+    const now = await containerAddress(
+      await findContainer(`CONNECTOR_TOKEN=${CONNECTOR_TOKEN}`, "the connector's container"),
+    );
     // The task reads the same through the container for a peer that does poll.
-    const polled = await fetch(`http://${address}:${INGRESS_PORT}${a2aPath}`, {
+    const polled = await fetch(`http://${now}:${INGRESS_PORT}${a2aPath}`, {
       method: "POST",
       headers: { authorization: `Bearer ${peer.inbound_token}`, "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "GetTask", params: { id: taskId } }),
@@ -298,6 +304,6 @@ describe("the tailnet connector in a real container", () => {
     expect(task.status.state).toBe("TASK_STATE_COMPLETED");
     expect(task.artifacts[0].parts[0].text).toBe(answerText);
     // Nothing but our agents' A2A endpoints answers on the tailnet side.
-    expect((await fetch(`http://${address}:${INGRESS_PORT}/v1/agents`)).status).toBe(404);
+    expect((await fetch(`http://${now}:${INGRESS_PORT}/v1/agents`)).status).toBe(404);
   });
 });
