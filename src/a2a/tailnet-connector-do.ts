@@ -63,6 +63,8 @@ interface StoredStatus {
 
 export class TailnetConnectorDO extends DurableObject<Env> {
   private booting: Promise<StoredStatus> | null = null;
+  /** A pending `monitor()` of the container: it keeps this object resident (see {@link keepResident}). */
+  private watching: Promise<void> | null = null;
 
   private get config(): TailnetConnectorEnv {
     return this.env as unknown as TailnetConnectorEnv;
@@ -108,6 +110,7 @@ export class TailnetConnectorDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const stored = await this.ctx.storage.get<StoredStatus>("status");
     if (!stored) return;
+    this.keepResident();
     const res = await this.callConnector("/status", { method: "GET" }).catch(() => null);
     const alive = res?.ok && ((await res.json()) as { booted?: boolean }).booted === true;
     if (!alive) await this.boot().catch(() => undefined);
@@ -186,6 +189,26 @@ export class TailnetConnectorDO extends DurableObject<Env> {
     return status;
   }
 
+  /**
+   * Keeps this object, and so its container, up while idle: the tailnet must stay joined for
+   * inbound peers, but an idle Durable Object is evicted after seconds, taking its container
+   * with it (seen under `wrangler dev`: a later call found a fresh, unjoined connector). A
+   * pending `container.monitor()` keeps the object resident until the container exits or up to
+   * 15 minutes (cloudflare-platform.md); the 5-minute keepalive alarm renews it.
+   */
+  private keepResident(): void {
+    const container = this.ctx.container;
+    if (this.config.TAILNET_CONNECTOR_URL || !container?.running || this.watching) return;
+    const watching = container.monitor().then(
+      () => undefined,
+      () => undefined,
+    );
+    this.watching = watching;
+    watching.finally(() => {
+      if (this.watching === watching) this.watching = null;
+    });
+  }
+
   /** The connector: the local process when TAILNET_CONNECTOR_URL is set, else this object's container. */
   private async callConnector(path: string, init: RequestInit): Promise<Response> {
     const token = this.config.TAILNET_CONNECTOR_TOKEN;
@@ -203,6 +226,7 @@ export class TailnetConnectorDO extends DurableObject<Env> {
         // biome-ignore lint/suspicious/noExplicitAny: ctx.exports is typed per deployment
         (this.ctx as any).exports.TailnetIngressEntrypoint({ props: {} }),
       );
+      this.watching = null;
       container.start({
         env: {
           CONNECTOR_TOKEN: token,
@@ -212,6 +236,7 @@ export class TailnetConnectorDO extends DurableObject<Env> {
         enableInternet: true,
       });
     }
+    this.keepResident();
     // Freshly started, the connector listens within seconds: retry the connection until then.
     const port = container.getTcpPort(CONTROL_PORT);
     const deadline = Date.now() + CONTAINER_READY_MS;
