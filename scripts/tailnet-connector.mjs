@@ -25,7 +25,8 @@
 //     outbound requests go to that proxy as absolute-URI requests; tailscaled hands inbound
 //     tailnet connections to the local ingress port (userspace mode delivers them to localhost).
 //   loopback_double (dev, tests): TAILNET_LOOPBACK_HOSTS maps tailnet names to 127.0.0.1 ports
-//     (`name=127.0.0.1:port,...`, the Worker's format); boot checks the key's shape and refuses
+//     (`name=127.0.0.1:port,...`, the Worker's format), and the node's own name reaches its own
+//     ingress, as on a tailnet; boot checks the key's shape and refuses
 //     a key it has seen (single-use, as Tailscale does); the node's name is
 //     `<hostname>.<TAILNET_DOUBLE_DOMAIN>` (default tail0000.ts.net).
 //
@@ -207,8 +208,12 @@ function loopbackTransport({ hosts, domain }) {
       seenKeys.add(digest);
       return { dnsName: `${hostname}.${domain}`, addresses: ["100.100.0.1"] };
     },
-    route(target) {
-      const endpoint = hosts.get(`${target.hostname}:${target.port || 80}`) ?? hosts.get(target.hostname);
+    route(target, self) {
+      const endpoint =
+        hosts.get(`${target.hostname}:${target.port || 80}`) ??
+        hosts.get(target.hostname) ??
+        // A node dialling its own tailnet name reaches itself (as over tailscaled): our ingress.
+        (self.dnsName && target.hostname === self.dnsName ? `127.0.0.1:${self.ingressPort}` : undefined);
       if (!endpoint) return null;
       const [host, port] = endpoint.split(":");
       return { host, port: Number(port), path: `${target.pathname}${target.search}` };
@@ -265,7 +270,7 @@ export async function startTailnetConnector(opts) {
     }
     if (target.protocol !== "http:") return json(res, 400, { error: `${TARGET_HEADER}: http:// only` });
     if (!state.booted) return json(res, 503, { error: "the connector has not joined the tailnet" });
-    const route = transport.route(target);
+    const route = transport.route(target, { dnsName: state.dnsName, ingressPort });
     const connectError = (message) =>
       json(res, 502, { error: message }, { "tailscale-connect-error": message });
     if (!route) return connectError(`no route to ${target.host} on the tailnet`);
@@ -373,6 +378,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     port: Number(env.PORT ?? 8080),
     controlHost: env.CONTROL_HOST ?? "0.0.0.0",
     ingressPort: Number(env.TAILNET_INGRESS_PORT ?? 18_789),
+    // tailscaled (userspace) hands tailnet connections to localhost. The double has no tailnet:
+    // in its image (local e2e only) the Docker network stands in for it, so peers reach it there.
+    ingressHost:
+      env.TAILNET_INGRESS_HOST ?? (env.TAILNET_TRANSPORT === "loopback_double" ? "0.0.0.0" : "127.0.0.1"),
     transport: env.TAILNET_TRANSPORT === "loopback_double" ? "loopback_double" : "tailscaled",
     loopbackHosts: env.TAILNET_LOOPBACK_HOSTS,
     doubleDomain: env.TAILNET_DOUBLE_DOMAIN,

@@ -11,7 +11,8 @@
  * A message runs in the session of its (peer, agent, contextId) — one session per conversation,
  * visible through the sessions API — and its answer is the A2A task's artifact. Blocking by
  * default; with `configuration.returnImmediately` (what OpenClaw's outbound sends) the task is
- * answered WORKING and finished in the background, for `GetTask`.
+ * answered WORKING and finished in the background, for `GetTask` — and, for a peer that never
+ * polls (OpenClaw), also pushed to it as our own `SendMessage` (src/a2a/reply-push.ts).
  */
 import { and, eq } from "drizzle-orm";
 import { type AgentRecord, getAgent } from "../db/agents";
@@ -25,6 +26,7 @@ import { Turn } from "../openai/turn";
 import { type PeerRow, peerByInboundToken } from "../peers/peer-store";
 import { type PeerMessageVia, recordPeerMessage, utf8Bytes } from "../peers/peer-traffic";
 import { sessionClient } from "../session/stub";
+import { deliverReply, markPolled } from "./reply-push";
 
 /** A2A contextIds we accept as given (OpenClaw's rule); anything else gets a fresh one. */
 const CONTEXT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -225,7 +227,7 @@ async function sendMessage(
   raw: unknown,
 ): Promise<Response> {
   const params = (raw ?? {}) as {
-    message?: { messageId?: unknown; contextId?: unknown; parts?: unknown };
+    message?: { messageId?: unknown; contextId?: unknown; role?: unknown; parts?: unknown };
     configuration?: { returnImmediately?: unknown };
   };
   const message = params.message;
@@ -264,8 +266,11 @@ async function sendMessage(
     updatedAt: now,
   });
   const bytes = utf8Bytes(text);
-  const run = runTask(db, ctx, peer, { taskId, contextId }, session, text, bytes);
-  if (params.configuration?.returnImmediately === true) {
+  const returnImmediately = params.configuration?.returnImmediately === true;
+  const fromAgent = message.role === "ROLE_AGENT" || message.role === "agent";
+  const started = { taskId, contextId, createdAt: now, returnImmediately, fromAgent };
+  const run = runTask(db, ctx, peer, started, session, text, bytes);
+  if (returnImmediately) {
     ctx.waitUntil(run);
     return rpcResult(id, {
       task: taskWire({ id: taskId, contextId, state: "TASK_STATE_WORKING", reply: null }),
@@ -295,7 +300,13 @@ async function runTask(
   db: Db,
   ctx: InboundContext,
   peer: PeerRow,
-  { taskId, contextId }: { taskId: string; contextId: string },
+  {
+    taskId,
+    contextId,
+    createdAt,
+    returnImmediately,
+    fromAgent,
+  }: { taskId: string; contextId: string; createdAt: number; returnImmediately: boolean; fromAgent: boolean },
   session: Parameters<typeof Turn.start>[1],
   text: string,
   bytes: number,
@@ -336,6 +347,27 @@ async function runTask(
     });
   }
   await db.update(peerTasks).set({ state, reply, updatedAt: Date.now() }).where(eq(peerTasks.id, taskId));
+  const pushed = await deliverReply(ctx.env, db, peer, {
+    id: taskId,
+    contextId,
+    createdAt,
+    returnImmediately,
+    fromAgent,
+    reply,
+  });
+  if (pushed.delivery === "pushed_message" || pushed.error) {
+    await audit(
+      db,
+      ctx,
+      peer,
+      "peers.reply_push",
+      pushed.error ? "failure" : "success",
+      pushed.error ? 502 : 200,
+      pushed.error ? "peer_unreachable" : null,
+    );
+    if (pushed.error)
+      log("warn", "a2a reply push failed", { peer_id: peer.id, task_id: taskId, error: pushed.error });
+  }
   await events
     .recordPeerEvent({
       type: "session.peer_reply_sent",
@@ -343,6 +375,7 @@ async function runTask(
       task_id: taskId,
       state,
       bytes: utf8Bytes(reply),
+      delivery: pushed.delivery,
     })
     .catch(noted("reply"));
   await recordPeerMessage(db, {
@@ -383,6 +416,7 @@ async function getTask(db: Db, peer: PeerRow, id: RpcId, raw: unknown): Promise<
     where: and(eq(peerTasks.id, taskId), eq(peerTasks.peerId, peer.id)),
   });
   if (!task) return rpcError(id, RPC.taskNotFound, "Task not found");
+  if (task.polledAt === null) await markPolled(db, task.id);
   return rpcResult(id, taskWire(task));
 }
 

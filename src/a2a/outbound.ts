@@ -16,6 +16,7 @@
  *   POST <base>/send    {peer, message, wait?}: wait (default) → {state, reply}; else → {message_id}
  */
 import { appendAudit } from "../db/audit";
+import { memberOfAgent } from "../db/channels";
 import { createDb, type Db } from "../db/client";
 import { ApiError, type ErrorCode } from "../errors";
 import { keyringFromEnv } from "../lib/keyring";
@@ -41,6 +42,8 @@ export interface PeerCallContext {
 interface Caller {
   sessionId: string;
   agentId: string;
+  /** The plane of the member whose agent this is (null: an org agent): its admins read the audit rows. */
+  planeId: string | null;
 }
 
 function failure(code: ErrorCode, message: string, status: number): Response {
@@ -53,9 +56,13 @@ export async function handlePeerCall(
   path: string,
   ctx: PeerCallContext,
 ): Promise<Response> {
-  const caller = await authenticate(request, ctx);
-  if (!caller) return failure("invalid_session_token", "a valid session token is required", 401);
+  const authorized = await authenticate(request, ctx);
+  if (!authorized) return failure("invalid_session_token", "a valid session token is required", 401);
   const db = createDb(ctx.env.DB);
+  const caller: Caller = {
+    ...authorized,
+    planeId: (await memberOfAgent(db, authorized.agentId))?.planeId ?? null,
+  };
   if (request.method === "GET" && path === "/peers") {
     const peers = await outboundPeersOf(db, caller.agentId);
     return Response.json({ data: peers.map((p) => ({ name: p.name, protocol: p.protocol })) });
@@ -64,7 +71,7 @@ export async function handlePeerCall(
   return failure("not_found", "no such peer call", 404);
 }
 
-async function authenticate(request: Request, ctx: PeerCallContext): Promise<Caller | null> {
+async function authenticate(request: Request, ctx: PeerCallContext): Promise<Omit<Caller, "planeId"> | null> {
   const auth = request.headers.get("authorization") ?? "";
   const token = auth.startsWith("Bearer ") ? auth.slice(7).trim() : "";
   const sessionId = sessionIdFromToken(token);
@@ -250,6 +257,6 @@ function audit(
     outcome,
     status,
     errorCode,
-    planeId: null,
+    planeId: caller.planeId,
   }).catch((err) => log("error", "audit write failed", { request_id: ctx.requestId, ...describeError(err) }));
 }

@@ -42,6 +42,12 @@ export const TARGET_HEADER = "x-clawplane-tailnet-target";
 
 export interface TailnetConnectorEnv {
   TAILNET_CONNECTOR_URL?: string;
+  /**
+   * Where the connector's container relays inbound calls (default `worker.clawplane.internal`,
+   * intercepted to TailnetIngressEntrypoint). Only for local containers, whose egress Docker
+   * does not intercept: the Worker's own origin as the container reaches it (the e2e).
+   */
+  TAILNET_CONNECTOR_WORKER_ORIGIN?: string;
   TAILNET_CONNECTOR_TOKEN?: string;
   TAILSCALE_API_BASE_URL?: string;
 }
@@ -57,6 +63,8 @@ interface StoredStatus {
 
 export class TailnetConnectorDO extends DurableObject<Env> {
   private booting: Promise<StoredStatus> | null = null;
+  /** A pending `monitor()` of the container: it keeps this object resident (see {@link keepResident}). */
+  private watching: Promise<void> | null = null;
 
   private get config(): TailnetConnectorEnv {
     return this.env as unknown as TailnetConnectorEnv;
@@ -64,20 +72,26 @@ export class TailnetConnectorDO extends DurableObject<Env> {
 
   /** Outbound: one request to a peer, its URL the peer's absolute tailnet URL. */
   override async fetch(request: Request): Promise<Response> {
-    const status = await this.ensureBooted();
-    if (status.state !== "booted") return connectError(status.error ?? "the tailnet connector is not booted");
-    const init: RequestInit = {
-      method: request.method,
-      headers: new Headers(request.headers),
-      body: request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer(),
+    const body =
+      request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+    const forward = async () => {
+      const status = await this.ensureBooted();
+      if (status.state !== "booted")
+        return connectError(status.error ?? "the tailnet connector is not booted");
+      const headers = new Headers(request.headers);
+      headers.set(TARGET_HEADER, request.url);
+      return this.callConnector("/out", { method: request.method, headers, body: body?.slice(0) }).catch(
+        (err: unknown) =>
+          connectError(`the tailnet connector could not be reached: ${describeError(err).error}`),
+      );
     };
-    (init.headers as Headers).set(TARGET_HEADER, request.url);
-    const res = await this.callConnector("/out", init).catch((err: unknown) =>
-      connectError(`the tailnet connector could not be reached: ${describeError(err).error}`),
-    );
-    // A connector that restarted (new container, or the process) forgot its tailnet: boot again next time.
-    if (res.status === 503) await this.ctx.storage.delete("status");
-    return res;
+    const res = await forward();
+    if (res.status !== 503) return res;
+    // A connector that restarted (a new container, or the process) has forgotten its tailnet: it
+    // answers 503 until it joins again. Join now with a new key and send the request once more.
+    log("warn", "tailnet connector lost its tailnet: booting it again", {});
+    await this.ctx.storage.delete("status");
+    return forward();
   }
 
   /** Boots (again): a new join key, the connector joins with it. Audited. */
@@ -96,6 +110,7 @@ export class TailnetConnectorDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const stored = await this.ctx.storage.get<StoredStatus>("status");
     if (!stored) return;
+    this.keepResident();
     const res = await this.callConnector("/status", { method: "GET" }).catch(() => null);
     const alive = res?.ok && ((await res.json()) as { booted?: boolean }).booted === true;
     if (!alive) await this.boot().catch(() => undefined);
@@ -174,6 +189,26 @@ export class TailnetConnectorDO extends DurableObject<Env> {
     return status;
   }
 
+  /**
+   * Keeps this object, and so its container, up while idle: the tailnet must stay joined for
+   * inbound peers, but an idle Durable Object is evicted after seconds, taking its container
+   * with it (seen under `wrangler dev`: a later call found a fresh, unjoined connector). A
+   * pending `container.monitor()` keeps the object resident until the container exits or up to
+   * 15 minutes (cloudflare-platform.md); the 5-minute keepalive alarm renews it.
+   */
+  private keepResident(): void {
+    const container = this.ctx.container;
+    if (this.config.TAILNET_CONNECTOR_URL || !container?.running || this.watching) return;
+    const watching = container.monitor().then(
+      () => undefined,
+      () => undefined,
+    );
+    this.watching = watching;
+    watching.finally(() => {
+      if (this.watching === watching) this.watching = null;
+    });
+  }
+
   /** The connector: the local process when TAILNET_CONNECTOR_URL is set, else this object's container. */
   private async callConnector(path: string, init: RequestInit): Promise<Response> {
     const token = this.config.TAILNET_CONNECTOR_TOKEN;
@@ -191,15 +226,17 @@ export class TailnetConnectorDO extends DurableObject<Env> {
         // biome-ignore lint/suspicious/noExplicitAny: ctx.exports is typed per deployment
         (this.ctx as any).exports.TailnetIngressEntrypoint({ props: {} }),
       );
+      this.watching = null;
       container.start({
         env: {
           CONNECTOR_TOKEN: token,
-          WORKER_ORIGIN: `http://${WORKER_INGRESS_HOST}`,
+          WORKER_ORIGIN: this.config.TAILNET_CONNECTOR_WORKER_ORIGIN || `http://${WORKER_INGRESS_HOST}`,
           PORT: String(CONTROL_PORT),
         },
         enableInternet: true,
       });
     }
+    this.keepResident();
     // Freshly started, the connector listens within seconds: retry the connection until then.
     const port = container.getTcpPort(CONTROL_PORT);
     const deadline = Date.now() + CONTAINER_READY_MS;

@@ -554,6 +554,12 @@ export const peerTasks = sqliteTable(
     state: text("state").notNull(),
     /** The agent's answer (completed) or what went wrong (failed). */
     reply: text("reply"),
+    /**
+     * When the peer first asked for this task with `GetTask` (null: never). A peer that sent
+     * `returnImmediately` and never polls (OpenClaw's own outbound) gets the answer pushed as a
+     * `SendMessage` of ours instead (src/a2a/reply-push.ts).
+     */
+    polledAt: integer("polled_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

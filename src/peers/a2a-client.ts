@@ -329,3 +329,30 @@ export async function sendToolsInvoke(
     terminal: true,
   };
 }
+
+/**
+ * Our answer to a peer's earlier message, sent as a `SendMessage` of our own — how OpenClaw's
+ * `channels.a2a` expects answers, since its outbound never polls `GetTask` (connectors.md §4.3;
+ * OpenClaw pushes its own error replies the same way). Sent as OpenClaw sends: in the peer's
+ * `contextId`, `returnImmediately` (nothing waits on the peer's run), `ROLE_AGENT`, naming the task
+ * it answers. Resolves with the state the peer gave its task; throws {@link PeerCallError}.
+ */
+export async function pushA2aMessage(
+  transport: TailnetTransport,
+  target: TailnetTarget,
+  token: string,
+  message: { text: string; contextId: string; answersTaskId: string },
+  timeoutMs = PEER_PROBE_TIMEOUT_MS,
+): Promise<string> {
+  const params = {
+    message: {
+      messageId: crypto.randomUUID(),
+      contextId: message.contextId,
+      role: "ROLE_AGENT",
+      parts: [{ text: message.text }],
+      referenceTaskIds: [message.answersTaskId],
+    },
+    configuration: { returnImmediately: true },
+  };
+  return replyOf(await rpc(transport, target, token, "SendMessage", params, timeoutMs)).state;
+}

@@ -411,6 +411,12 @@ export const SessionEventSchema = z
         state: z.string(),
         /** UTF-8 bytes of the answer. */
         bytes: z.number().int().nonnegative(),
+        /**
+         * `task_result`: the answer is the A2A task's result (blocking call, or a peer that
+         * polls `GetTask`). `pushed_message`: the peer asked `returnImmediately` and never polled
+         * (OpenClaw's outbound), so the answer was also sent to it as our own `SendMessage`.
+         */
+        delivery: z.enum(["task_result", "pushed_message"]),
       },
       { description: "The agent's answer to a peer's message, now the A2A task's result." },
     ),

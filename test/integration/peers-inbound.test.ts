@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, callJson, MINIMAL_AGENT } from "../helpers/api";
+import { A2A_PEER_TOKEN } from "../helpers/tailnet";
 import { waitFor } from "../helpers/wait";
 
 let granted: string;
@@ -152,5 +153,83 @@ describe("conversations and credentials", () => {
     for (let i = 0; i < 3; i++) answers.push(await (await rpc(granted, slow.token, getTask)).json<any>());
     expect(answers.map((a) => a.error.code)).toEqual([-32001, -32001, -32000]);
     expect(answers[2].error.message).toContain("Rate limit");
+  });
+});
+
+describe("answering a peer that does not poll GetTask (OpenClaw's outbound)", () => {
+  /** A peer we can also call: the A2A peer double (`peer-b`), which takes only A2A_PEER_TOKEN. */
+  async function twoWayPeer(outboundToken: string) {
+    const created = await callJson("/v1/peers", {
+      body: {
+        name: `both-${crypto.randomUUID().slice(0, 8)}`,
+        address: "peer-b.tail0000.ts.net",
+        direction: "both",
+        agent_ids: [granted],
+        outbound_token: outboundToken,
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return { id: created.body.id as string, token: created.body.inbound_token as string };
+  }
+
+  async function replySent(taskId: string) {
+    let event: any;
+    await waitFor(
+      async () => {
+        const tasks = await callJson(`/v1/sessions?agent_id=${granted}&limit=100`);
+        for (const s of tasks.body.data) {
+          const events = await callJson(`/v1/sessions/${s.id}/events?limit=100`);
+          event = events.body.data.find(
+            (e: any) => e.type === "session.peer_reply_sent" && e.task_id === taskId,
+          );
+          if (event) return true;
+        }
+        return false;
+      },
+      { timeoutMs: 15_000, intervalMs: 300, what: "the reply event" },
+    );
+    return event;
+  }
+
+  const pushes = async (peerId: string) =>
+    (await callJson("/v1/audit?action=peers.reply_push&limit=100")).body.data.filter(
+      (e: any) => e.actor.id === peerId,
+    );
+
+  it("pushes the answer to the peer as our own SendMessage when it never polls", async () => {
+    const two = await twoWayPeer(A2A_PEER_TOKEN);
+    const sent = await (await rpc(granted, two.token, send(`ctx-oc-${crypto.randomUUID()}`))).json<any>();
+    expect(sent.result.task.status.state).toBe("TASK_STATE_WORKING");
+    const event = await replySent(sent.result.task.id);
+    expect(event).toMatchObject({ peer_id: two.id, delivery: "pushed_message" });
+    expect(await pushes(two.id)).toMatchObject([{ outcome: "success", target: granted }]);
+  });
+
+  it("leaves the answer in the task for a peer that polls, and for a blocking call", async () => {
+    const two = await twoWayPeer(A2A_PEER_TOKEN);
+    const sent = await (await rpc(granted, two.token, send("ctx-poller"))).json<any>();
+    const poll = { jsonrpc: "2.0", id: 2, method: "GetTask", params: { id: sent.result.task.id } };
+    expect((await (await rpc(granted, two.token, poll)).json<any>()).result.id).toBe(sent.result.task.id);
+    expect(await replySent(sent.result.task.id)).toMatchObject({ delivery: "task_result" });
+
+    const blocking = send("ctx-blocking");
+    delete (blocking.params as { configuration?: unknown }).configuration;
+    const answered = await (await rpc(granted, two.token, blocking)).json<any>();
+    expect(answered.result.task.status.state).toBe("TASK_STATE_FAILED");
+    expect(await replySent(answered.result.task.id)).toMatchObject({ delivery: "task_result" });
+
+    // An answer (ROLE_AGENT, as our own pushes are) is not answered by a push: no endless ping-pong.
+    const answer = send("ctx-answer");
+    answer.params.message.role = "ROLE_AGENT";
+    const took = await (await rpc(granted, two.token, answer)).json<any>();
+    expect(await replySent(took.result.task.id)).toMatchObject({ delivery: "task_result" });
+    expect(await pushes(two.id)).toEqual([]);
+  });
+
+  it("a push the peer refuses is audited as a failure; the answer stays readable with GetTask", async () => {
+    const two = await twoWayPeer("not-the-token-peer-b-takes");
+    const sent = await (await rpc(granted, two.token, send("ctx-refused"))).json<any>();
+    expect(await replySent(sent.result.task.id)).toMatchObject({ delivery: "task_result" });
+    expect(await pushes(two.id)).toMatchObject([{ outcome: "failure", error_code: "peer_unreachable" }]);
   });
 });

@@ -9,6 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, callJson, MINIMAL_AGENT } from "../helpers/api";
 import { mintSessionToken } from "../helpers/session-token";
+import { addMember, createPlane, memberSession } from "../helpers/planes";
 import { A2A_PEER_TOKEN } from "../helpers/tailnet";
 import { waitFor } from "../helpers/wait";
 
@@ -159,5 +160,41 @@ describe("a peer that refuses our token", () => {
       is_error: true,
       reply: "the peer refused our credential",
     });
+  });
+});
+
+describe("a plane member's agent", () => {
+  it("is audited in its plane: the plane admin reads its messages out, other planes do not", async () => {
+    const plane = await createPlane();
+    const other = await createPlane();
+    const alice = await addMember(plane.id, "alice");
+    const name = `alices-${crypto.randomUUID().slice(0, 6)}`;
+    const peer = await callJson("/v1/peers", {
+      key: alice.token,
+      body: {
+        name,
+        address: "peer-b.tail0000.ts.net",
+        agent_ids: [alice.agent_id],
+        outbound_token: OUT_TOKEN,
+      },
+    });
+    expect(peer.status, JSON.stringify(peer.body)).toBe(201);
+    const session = await memberSession(alice);
+    const aliceToken = (await mintSessionToken(session.id)) as string;
+    expect((await peerCall("/send", { peer: name, message: "hello" }, aliceToken)).status).toBe(200);
+    expect((await peerCall("/send", { peer: "nobody", message: "hello" }, aliceToken)).status).toBe(404);
+
+    const ofSession = (rows: any[]) => rows.filter((e) => e.actor.id === session.id);
+    const asAdmin = await callJson("/v1/audit?action=peers.message_out&limit=100", {
+      key: plane.admin_token,
+    });
+    expect(asAdmin.status).toBe(200);
+    const outcomes = ofSession(asAdmin.body.data).map((e: any) => [e.target, e.outcome]);
+    expect(outcomes).toContainEqual([peer.body.id, "success"]);
+    expect(outcomes).toContainEqual(["nobody", "failure"]);
+    const asOther = await callJson("/v1/audit?action=peers.message_out&limit=100", {
+      key: other.admin_token,
+    });
+    expect(ofSession(asOther.body.data)).toEqual([]);
   });
 });

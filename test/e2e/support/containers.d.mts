@@ -31,9 +31,15 @@ export function startContainerWorker(options?: {
   /** unix:// Docker host workerd uses (written into a generated wrangler config). */
   containerEngine?: string;
   readyTimeoutMs?: number;
+  tailnetConnector?: boolean;
 }): Promise<ContainerWorker>;
 export function pollUntil<T>(
   condition: () => T | Promise<T>,
   options: { timeoutMs: number; intervalMs?: number; what?: string },
 ): Promise<NonNullable<T>>;
-export function writeContainerConfig(repoRoot: string, dir: string, containerEngine?: string): string;
+export function writeContainerConfig(
+  repoRoot: string,
+  dir: string,
+  containerEngine?: string,
+  options?: { tailnetConnector?: boolean },
+): string;

@@ -149,28 +149,38 @@ export function startBridgeForwarder(listenHost, targetPort) {
   });
 }
 
-/** Paths in wrangler.toml that are relative to it (rewritten when the config is copied). */
+/** Paths in wrangler.toml that are relative to it (rewritten, every occurrence, when the config is copied). */
 const RELATIVE_PATH_KEYS = ["main", "image", "image_build_context", "migrations_dir"];
+/**
+ * The tailnet connector's image built with its transport double: no Tailscale download (these
+ * machines cannot reach it). `image_vars` is wrangler's `[[containers]]` key for Docker build
+ * args, passed as `--build-arg` by `wrangler dev` and `wrangler deploy` alike.
+ */
+const TAILNET_DOUBLE_IMAGE_VARS = 'image_vars = { TAILNET_TRANSPORT = "loopback_double" }';
 
 /**
  * Writes a copy of the repo's wrangler.toml into `dir` with containers enabled and, when
  * given, `container_engine` set. Needed because wrangler 4.164 ignores WRANGLER_DOCKER_HOST
  * (and any engine) when the config says `enable_containers = false`, even with
  * `--enable-containers`: workerd then always uses /var/run/docker.sock.
+ * @param {{ tailnetConnector?: boolean }} [options] `tailnetConnector`: keep the tailnet
+ *   connector's container, its image built with the transport double (else only the sessions')
  * @returns the path of the copy
  */
-export function writeContainerConfig(repoRoot, dir, containerEngine) {
+export function writeContainerConfig(repoRoot, dir, containerEngine, options = {}) {
   let text = readFileSync(join(repoRoot, "wrangler.toml"), "utf8");
   // Only the containers whose images build here: wrangler dev builds every [[containers]] image
   // before it serves. The sessions' containers (a session's own and the warm pool's) share one
-  // image. The tailnet connector's image downloads Tailscale's release at build time, which these
-  // machines cannot reach. The Teleport connector's image is built with its doubles of tsh and
-  // tbot instead of Teleport's release (its TELEPORT_DOUBLES build argument, through wrangler's
-  // image_vars).
+  // image. The Teleport connector's image is built with its doubles of tsh and tbot instead of
+  // Teleport's release (its TELEPORT_DOUBLES build argument, through wrangler's image_vars). The
+  // tailnet connector's default build downloads Tailscale's release, which these machines cannot
+  // reach: it is kept only when asked for, and then built with the double (TAILNET_DOUBLE_IMAGE_VARS).
   text = text.replace(/^\[\[containers\]\]\n(?:(?!\[)[^\n]*\n)*/gm, (block) => {
     if (/^class_name\s*=\s*"(SessionDO|RuntimePoolMember)"/m.test(block)) return block;
     if (/^class_name\s*=\s*"TeleportConnectorDO"/m.test(block))
       return block.replace(/^image_vars\s*=.*$/m, 'image_vars = { TELEPORT_DOUBLES = "1" }');
+    if (options.tailnetConnector && /^class_name\s*=\s*"TailnetConnectorDO"/m.test(block))
+      return `${block.replace(/^image_vars\s*=.*\n/m, "").trimEnd()}\n${TAILNET_DOUBLE_IMAGE_VARS}\n\n`;
     return "";
   });
   for (const key of RELATIVE_PATH_KEYS) {
@@ -192,8 +202,9 @@ export function writeContainerConfig(repoRoot, dir, containerEngine) {
  * Starts `wrangler dev --enable-containers` on 127.0.0.1 with a throw-away local D1 and waits
  * for /healthz (the image is built before wrangler serves, so this includes the build).
  * @param {{ vars?: Record<string, string>, env?: Record<string, string>, port?: number,
- *   containerEngine?: string, readyTimeoutMs?: number }} [options] `env` is added to wrangler's
- *   environment; `containerEngine` (a unix:// Docker host) is the engine workerd uses
+ *   containerEngine?: string, readyTimeoutMs?: number, tailnetConnector?: boolean }} [options]
+ *   `env` is added to wrangler's environment; `containerEngine` (a unix:// Docker host) is the
+ *   engine workerd uses; `tailnetConnector` keeps the tailnet connector's container (double build)
  */
 export async function startContainerWorker(options = {}) {
   const configDir = mkdtempSync(join(tmpdir(), "clawplane-e2e-"));
@@ -201,7 +212,9 @@ export async function startContainerWorker(options = {}) {
     vars: options.vars,
     env: options.env,
     port: options.port,
-    configPath: writeContainerConfig(process.cwd(), configDir, options.containerEngine),
+    configPath: writeContainerConfig(process.cwd(), configDir, options.containerEngine, {
+      tailnetConnector: options.tailnetConnector,
+    }),
     args: ["--enable-containers"],
     readyTimeoutMs: options.readyTimeoutMs ?? WORKER_READY_TIMEOUT_MS,
     stopGraceMs: WORKER_STOP_GRACE_MS,

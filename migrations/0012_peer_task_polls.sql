@@ -1,0 +1,1 @@
+ALTER TABLE `peer_tasks` ADD `polled_at` integer;
