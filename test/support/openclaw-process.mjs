@@ -38,6 +38,17 @@ const packagesCacheDir = () =>
 const compileCacheDir = () =>
   process.env.CLAWPLANE_COMPILE_CACHE_DIR || join(tmpdir(), "clawplane-node-compile-cache");
 
+/**
+ * OpenClaw's diagnostics timeline (spans of its chat.send and agent-run phases, one JSON line
+ * each) for every local gateway, when CLAWPLANE_GATEWAY_DIAGNOSTICS_DIR is set in this process:
+ * `<dir>/<port>.jsonl`. Used to see where a turn goes inside the gateway (README, Performance).
+ */
+function diagnosticsEnv(port) {
+  const dir = process.env.CLAWPLANE_GATEWAY_DIAGNOSTICS_DIR;
+  if (!dir) return {};
+  return { OPENCLAW_DIAGNOSTICS: "1", OPENCLAW_DIAGNOSTICS_TIMELINE_PATH: join(dir, `${port}.jsonl`) };
+}
+
 /** /readyz took 12–20 s on 2 vCPU; leave room for a loaded CI machine. */
 const READY_TIMEOUT_MS = 120_000;
 const READY_POLL_MS = 250;
@@ -161,6 +172,7 @@ export async function startOpenClaw(options) {
     CLAWPLANE_WORKSPACE_DIR: dirs.workspace,
     CLAWPLANE_PLUGINS_DIR: PLUGINS_DIR,
     ...options.env,
+    ...diagnosticsEnv(port),
   };
   const startedAt = Date.now();
   // detached: the gateway leads its own process group, so its helper processes (spawn
