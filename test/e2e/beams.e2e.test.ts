@@ -18,25 +18,10 @@
  *
  * Run with `npm run test:e2e` (scripts/e2e.sh sets Docker up and skips when it cannot).
  */
-import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { type ModelServer, startModelServer } from "../support/model-server.mjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCompletedTurn, sendAndWait } from "../support/session-driver";
-import {
-  type BridgeForwarder,
-  bridgeHostAddress,
-  type ContainerWorker,
-  containerIds,
-  docker,
-  dockerUsable,
-  freePort,
-  inspect,
-  pollUntil,
-  removeContainers,
-  startBridgeForwarder,
-  startContainerWorker,
-} from "./support/containers.mjs";
-import { type WorkerdDockerHost, workerdDockerHost } from "./support/docker-api-proxy.mjs";
+import { docker } from "./support/containers.mjs";
+import { type E2eStack, startE2eStack } from "./support/stack";
 
 const ADMIN_KEY = "e2e-beams-admin-key";
 const CONNECTOR_TOKEN = `connector-${crypto.randomUUID()}`;
@@ -45,91 +30,29 @@ const COLD_TURN_TIMEOUT_MS = 240_000;
 /** The connector's first call builds nothing (wrangler built the image) but starts the container. */
 const RUN_TIMEOUT_MS = 180_000;
 
-let model: ModelServer;
-let forwarder: BridgeForwarder;
-let dockerHost: WorkerdDockerHost | undefined;
-let worker: ContainerWorker;
-let client: Anthropic;
-let before: Set<string>;
-const ours = new Set<string>();
-
-async function api(path: string, init: { method?: string; body?: unknown } = {}) {
-  const res = await fetch(`${worker.origin}${path}`, {
-    method: init.method ?? (init.body ? "POST" : "GET"),
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+let stack: E2eStack;
 
 /** A container created since the run began whose env has `marker` (remembered for cleanup). */
 function containerWithEnv(marker: string, what: string): Promise<any> {
-  return pollUntil(
-    async () => {
-      for (const id of await containerIds()) {
-        if (before.has(id)) continue;
-        const info = await inspect(id);
-        const env: string[] = info?.Config?.Env ?? [];
-        if (!env.some((e) => e.startsWith(marker))) continue;
-        ours.add(id);
-        const mode: string = info.HostConfig?.NetworkMode ?? "";
-        if (mode.startsWith("container:")) ours.add(mode.slice("container:".length));
-        return info;
-      }
-      return null;
-    },
-    { timeoutMs: RUN_TIMEOUT_MS, intervalMs: 500, what },
-  );
+  return stack.findContainer(marker, { what, timeoutMs: RUN_TIMEOUT_MS, intervalMs: 500 });
 }
 
 beforeAll(async () => {
-  if (!dockerUsable()) throw new Error("Docker is not usable: run via scripts/e2e.sh, which sets it up");
-  before = await containerIds();
-  model = await startModelServer();
-  const workerPort = await freePort();
-  const bridgeHost = bridgeHostAddress();
-  forwarder = await startBridgeForwarder(bridgeHost, workerPort);
-  dockerHost = await workerdDockerHost({ gateway: bridgeHost });
-  worker = await startContainerWorker({
-    port: workerPort,
-    containerEngine: dockerHost.url,
-    vars: {
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
-      LLM_UPSTREAM_BASE_URL: model.url,
-      LLM_UPSTREAM_API_KEY: "provider-key-e2e-beams",
-      RUNTIME_LLM_BASE_URL: `http://host.docker.internal:${forwarder.port}/llm/v1`,
-      // No BEAMS_CONNECTOR_URL: the object drives its container.
-      BEAMS_CONNECTOR_TOKEN: CONNECTOR_TOKEN,
-    },
+  stack = await startE2eStack({
+    adminKey: ADMIN_KEY,
+    providerKey: "provider-key-e2e-beams",
+    // No BEAMS_CONNECTOR_URL: the object drives its container.
+    vars: () => ({ BEAMS_CONNECTOR_TOKEN: CONNECTOR_TOKEN }),
+    containerLogs: { lines: 30, match: /error/i },
   });
-  console.log(`wrangler dev (both images built) ready in ${worker.readyMs} ms`);
-  client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: worker.origin, maxRetries: 0 });
 }, 20 * 60_000);
 
-afterAll(async () => {
-  for (const id of ours) {
-    const logs = await docker("logs", "--tail", "30", id).catch(() => "");
-    if (/error/i.test(logs)) console.log(`--- container ${id.slice(0, 12)} log tail ---\n${logs}`);
-  }
-  await worker?.stop();
-  const removed = await removeContainers(ours);
-  if (removed.length) console.log(`removed leftover containers: ${removed.map((id) => id.slice(0, 12))}`);
-  await forwarder?.close();
-  await dockerHost?.close();
-  await model?.close();
-}, 120_000);
+afterAll(() => stack?.stop(), 120_000);
 
 describe("delegation through the Teleport connector's container", () => {
   it("a beam_agent call runs in the connector container; the join token reaches only that container", async () => {
-    onTestFailed(() => {
-      const tail = worker
-        .logs()
-        .split("\n")
-        .filter((l) => !/wrangler:info|"msg":"request"/.test(l));
-      console.log(`--- wrangler dev output (tail) ---\n${tail.slice(-60).join("\n")}`);
-    });
-    const put = await api("/v1/teleport/connection", {
+    stack.showWranglerLogOnFailure();
+    const put = await stack.api("/v1/teleport/connection", {
       method: "PUT",
       body: {
         proxy_address: "acme.teleport.sh:443",
@@ -138,17 +61,19 @@ describe("delegation through the Teleport connector's container", () => {
       },
     });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
-    const agent = await api("/v1/agents", {
+    const agent = await stack.api("/v1/agents", {
       body: { name: "Delegator", model: "claude-sonnet-4-6", tools: [{ type: "beam_agent" }] },
     });
     expect(agent.status, JSON.stringify(agent.body)).toBeLessThan(300);
-    const environment = await client.beta.environments.create({ name: `e2e-beams-${Date.now()}` });
-    const session = await client.beta.sessions.create({
+    const environment = await stack.client.beta.environments.create({ name: `e2e-beams-${Date.now()}` });
+    const session = await stack.client.beta.sessions.create({
       agent: agent.body.id,
       environment_id: environment.id,
     });
     // One turn starts the session's container and mints its token.
-    expectCompletedTurn(await sendAndWait(client, session.id, "hello", { timeoutMs: COLD_TURN_TIMEOUT_MS }));
+    expectCompletedTurn(
+      await sendAndWait(stack.client, session.id, "hello", { timeoutMs: COLD_TURN_TIMEOUT_MS }),
+    );
     const app = await containerWithEnv("CLAWPLANE_SESSION_TOKEN=", "the session's container");
     const token = (app.Config.Env as string[])
       .find((e) => e.startsWith("CLAWPLANE_SESSION_TOKEN="))!
@@ -157,7 +82,7 @@ describe("delegation through the Teleport connector's container", () => {
     // The call the plugin makes, with the session's token.
     const task = "fix the flaky test [lines 3] [sleep 1500]";
     const started = Date.now();
-    const res = await fetch(`${worker.origin}/beams/v1/delegate`, {
+    const res = await fetch(`${stack.worker.origin}/beams/v1/delegate`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ tool_call_id: "call_e2e_1", task }),
@@ -171,7 +96,7 @@ describe("delegation through the Teleport connector's container", () => {
     expect(result).toMatchObject({ status: "succeeded", exit_code: 0 });
     expect(result.output).toContain(`RESULT: done with "${task}"`);
 
-    const run = (await api(`/v1/beam_runs/${result.beam_run_id}`)).body;
+    const run = (await stack.api(`/v1/beam_runs/${result.beam_run_id}`)).body;
     expect(run).toMatchObject({ status: "succeeded", bot_identity: "bot-clawplane" });
     expect(run.beam.id).toMatch(/^[a-z]+-[a-z]+-\d+$/);
     expect(run.usage).toMatchObject({ input_tokens: 1200, output_tokens: 340 });

@@ -12,24 +12,11 @@
  * claimed document), not through `llm.clawplane.internal`; a pool container's outbound
  * identity is proven in test/integration/container-pool.test.ts.
  */
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { type ModelServer, startModelServer } from "../support/model-server.mjs";
 import { expectCompletedTurn, lastAgentText, sendAndWait } from "../support/session-driver";
-import {
-  type BridgeForwarder,
-  bridgeHostAddress,
-  type ContainerWorker,
-  containerIds,
-  dockerUsable,
-  freePort,
-  inspect,
-  pollUntil,
-  removeContainers,
-  startBridgeForwarder,
-  startContainerWorker,
-} from "./support/containers.mjs";
-import { type WorkerdDockerHost, workerdDockerHost } from "./support/docker-api-proxy.mjs";
+import { inspect, pollUntil } from "./support/containers.mjs";
+import { type E2eStack, startE2eStack } from "./support/stack";
 
 const ADMIN_KEY = "e2e-admin-key";
 const PROVIDER_KEY = "provider-secret-for-e2e";
@@ -38,67 +25,38 @@ const SYSTEM_PROMPT = "You are the pool e2e agent.";
 const POOL_READY_TIMEOUT_MS = 8 * 60_000;
 const WARM_TURN_TIMEOUT_MS = 120_000;
 
-let model: ModelServer;
-let forwarder: BridgeForwarder;
-/** The pool container's way to the model server for its warm-up turn (nothing is intercepted here). */
-let warmupForwarder: BridgeForwarder;
-let dockerHost: WorkerdDockerHost | undefined;
-let worker: ContainerWorker;
+let stack: E2eStack;
 let client: Anthropic;
-let before: Set<string>;
 
 async function pool(): Promise<any> {
-  const res = await fetch(`${worker.origin}/v1/runtime_pool`, { headers: { "x-api-key": ADMIN_KEY } });
+  const res = await fetch(`${stack.worker.origin}/v1/runtime_pool`, { headers: { "x-api-key": ADMIN_KEY } });
   return res.json();
 }
 
 beforeAll(async () => {
-  if (!dockerUsable()) throw new Error("Docker is not usable: run via scripts/e2e.sh, which sets it up");
-  before = await containerIds();
-  model = await startModelServer();
-  const workerPort = await freePort();
-  const bridgeHost = bridgeHostAddress();
-  forwarder = await startBridgeForwarder(bridgeHost, workerPort);
-  warmupForwarder = await startBridgeForwarder(bridgeHost, Number(new URL(model.url).port));
-  dockerHost = await workerdDockerHost({ gateway: bridgeHost });
-  worker = await startContainerWorker({
-    port: workerPort,
-    containerEngine: dockerHost.url,
-    vars: {
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
-      LLM_UPSTREAM_BASE_URL: model.url,
-      LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
-      RUNTIME_LLM_BASE_URL: `http://host.docker.internal:${forwarder.port}/llm/v1`,
-      RUNTIME_POOL_WARMUP_BASE_URL: `http://host.docker.internal:${warmupForwarder.port}/v1`,
-      CONTAINER_POOL_MIN_IDLE: "1",
-      CONTAINER_POOL_MAX: "1",
+  stack = await startE2eStack({
+    adminKey: ADMIN_KEY,
+    providerKey: PROVIDER_KEY,
+    vars: async ({ forward, model }) => {
+      // The pool container's way to the model server for its warm-up turn (nothing is intercepted here).
+      const warmup = await forward(Number(new URL(model.url).port));
+      return {
+        RUNTIME_POOL_WARMUP_BASE_URL: `http://host.docker.internal:${warmup.port}/v1`,
+        CONTAINER_POOL_MIN_IDLE: "1",
+        CONTAINER_POOL_MAX: "1",
+      };
     },
+    // The pool's containers are never looked up by this file: everything new goes.
+    removeAllNew: true,
   });
-  console.log(`wrangler dev (image build included) ready in ${worker.readyMs} ms`);
-  client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: worker.origin, maxRetries: 0 });
+  client = stack.client;
 }, 20 * 60_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  const ours = [...(await containerIds())].filter((id) => !before?.has(id));
-  const removed = await removeContainers(ours);
-  if (removed.length) console.log(`removed leftover containers: ${removed.map((id) => id.slice(0, 12))}`);
-  await forwarder?.close();
-  await warmupForwarder?.close();
-  await dockerHost?.close();
-  await model?.close();
-}, 120_000);
+afterAll(() => stack?.stop(), 120_000);
 
 describe("the container warm pool", () => {
   it("hands a new session a pre-booted container that answers with its agent's config", async () => {
-    onTestFailed(() => {
-      const relevant = worker
-        .logs()
-        .split("\n")
-        .filter((l) => !/wrangler:info|"msg":"request"|^Step |^ ---> |^Removing|^Successfully/.test(l));
-      console.log(`--- wrangler dev output (tail) ---\n${relevant.slice(-80).join("\n")}`);
-    });
+    stack.showWranglerLogOnFailure({ ignore: /^Step |^ ---> |^Removing|^Successfully/, lines: 80 });
     // The first status read wakes the pool; it boots and warms its one member.
     const woke = Date.now();
     expect(await pool()).toMatchObject({ runtime: "container", enabled: true, min_idle: 1, max: 1 });
@@ -110,8 +68,7 @@ describe("the container warm pool", () => {
     console.log(`pool woken → one warm container: ${Date.now() - woke} ms`);
     // The warm container booted with no session's secrets: a pool token and a placeholder only.
     const poolContainers = [];
-    for (const id of await containerIds()) {
-      if (before.has(id)) continue;
+    for (const id of await stack.newContainers()) {
       const env: string[] = (await inspect(id))?.Config?.Env ?? [];
       if (env.includes("CLAWPLANE_POOL_MEMBER=1")) poolContainers.push(env);
     }
@@ -144,7 +101,7 @@ describe("the container warm pool", () => {
     );
     // The claimed gateway took the agent's config before its first turn: the system prompt is in
     // the model request, which carries the session's identity to the Worker's proxy.
-    const upstream = model.requests.filter((r) =>
+    const upstream = stack.model.requests.filter((r) =>
       JSON.stringify(r.body.messages).includes("hello warm pool"),
     );
     expect(upstream.length).toBeGreaterThan(0);

@@ -13,25 +13,10 @@
  *
  * Run with `npm run test:e2e` (scripts/e2e.sh sets Docker up and skips when it cannot).
  */
-import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { type ModelServer, startModelServer } from "../support/model-server.mjs";
+import type Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectCompletedTurn, lastAgentText, sendAndWait } from "../support/session-driver";
-import {
-  type BridgeForwarder,
-  bridgeHostAddress,
-  type ContainerWorker,
-  containerIds,
-  docker,
-  dockerUsable,
-  freePort,
-  inspect,
-  pollUntil,
-  removeContainers,
-  startBridgeForwarder,
-  startContainerWorker,
-} from "./support/containers.mjs";
-import { type WorkerdDockerHost, workerdDockerHost } from "./support/docker-api-proxy.mjs";
+import { containerAddress, type E2eStack, startE2eStack } from "./support/stack";
 
 const ADMIN_KEY = "e2e-admin-key";
 const PROVIDER_KEY = "provider-secret-for-e2e";
@@ -45,52 +30,21 @@ const CONTAINER_APPEAR_TIMEOUT_MS = 120_000;
 const READYZ_POLL_MS = 200;
 const READYZ_PROBE_TIMEOUT_MS = 2_000;
 
-let model: ModelServer;
-let forwarder: BridgeForwarder;
-let dockerHost: WorkerdDockerHost | undefined;
-let worker: ContainerWorker;
+let stack: E2eStack;
 let client: Anthropic;
 let agentId: string;
 let environmentId: string;
-/** Containers present before this run: never touched by cleanup. */
-let before: Set<string>;
-/** Containers this run saw appear (the session's app container and its sidecar). */
-const ours = new Set<string>();
-
-/** Containers created since the run began (by anyone: filtered by image below). */
-async function newContainers(): Promise<string[]> {
-  return [...(await containerIds())].filter((id) => !before.has(id));
-}
 
 /**
  * Finds the session's OpenClaw container once it exists (the one whose env carries the
  * gateway's per-session token), remembering every container that appeared for cleanup.
  */
-async function findAppContainer(): Promise<any> {
-  return pollUntil(
-    async () => {
-      for (const id of await newContainers()) {
-        const info = await inspect(id);
-        if (!info) continue;
-        const env: string[] = info.Config?.Env ?? [];
-        if (!env.some((e) => e.startsWith("OPENCLAW_GATEWAY_TOKEN="))) continue;
-        ours.add(id);
-        const mode: string = info.HostConfig?.NetworkMode ?? "";
-        if (mode.startsWith("container:")) ours.add(mode.slice("container:".length));
-        return info;
-      }
-      return null;
-    },
-    { timeoutMs: CONTAINER_APPEAR_TIMEOUT_MS, intervalMs: 250, what: "the session's container" },
-  );
-}
-
-/** The address the host reaches the container's network namespace at (its own or its sidecar's). */
-async function containerAddress(info: any): Promise<string | null> {
-  const mode: string = info.HostConfig?.NetworkMode ?? "";
-  const owner = mode.startsWith("container:") ? await inspect(mode.slice("container:".length)) : info;
-  const nets = Object.values(owner?.NetworkSettings?.Networks ?? {}) as { IPAddress?: string }[];
-  return nets.find((n) => n.IPAddress)?.IPAddress ?? null;
+function findAppContainer(): Promise<any> {
+  return stack.findContainer("OPENCLAW_GATEWAY_TOKEN=", {
+    what: "the session's container",
+    timeoutMs: CONTAINER_APPEAR_TIMEOUT_MS,
+    intervalMs: 250,
+  });
 }
 
 /** Polls /readyz from the host until 200; resolves with the time it answered, or null when unreachable. */
@@ -111,62 +65,24 @@ async function readyAt(address: string, timeoutMs: number): Promise<number | nul
 }
 
 beforeAll(async () => {
-  if (!dockerUsable()) throw new Error("Docker is not usable: run via scripts/e2e.sh, which sets it up");
-  before = await containerIds();
-  model = await startModelServer();
-  const workerPort = await freePort();
-  const bridgeHost = bridgeHostAddress();
-  forwarder = await startBridgeForwarder(bridgeHost, workerPort);
-  // workerd needs the bridge's IPAM gateway, which docker.io 20.10 without --bip leaves empty
-  // (see docker-api-proxy.mjs): then it gets a proxied engine socket that fills it in.
-  dockerHost = await workerdDockerHost({ gateway: bridgeHost });
-  if (dockerHost.proxied) console.log(`bridge has no IPAM gateway: workerd uses ${dockerHost.url}`);
-  worker = await startContainerWorker({
-    port: workerPort,
-    containerEngine: dockerHost.url,
-    vars: {
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
-      LLM_UPSTREAM_BASE_URL: model.url,
-      LLM_UPSTREAM_API_KEY: PROVIDER_KEY,
-      RUNTIME_LLM_BASE_URL: `http://host.docker.internal:${forwarder.port}/llm/v1`,
-    },
+  stack = await startE2eStack({
+    adminKey: ADMIN_KEY,
+    providerKey: PROVIDER_KEY,
+    // Gateway log tail: pairing and model-call lines help when a run fails.
+    containerLogs: { lines: 40, match: /pair|error/i },
   });
-  console.log(`wrangler dev (image build included) ready in ${worker.readyMs} ms`);
-  client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: worker.origin, maxRetries: 0 });
+  client = stack.client;
   agentId = (
     await client.beta.agents.create({ name: "Echo", model: "claude-sonnet-4-6", system: "Be brief." })
   ).id;
   environmentId = (await client.beta.environments.create({ name: `e2e-${Date.now()}` })).id;
 }, 20 * 60_000);
 
-afterAll(async () => {
-  if (worker) {
-    // Gateway log tail: pairing and model-call lines help when a run fails.
-    for (const id of ours) {
-      const logs = await docker("logs", "--tail", "40", id).catch(() => "");
-      if (/pair|error/i.test(logs)) console.log(`--- container ${id.slice(0, 12)} log tail ---\n${logs}`);
-    }
-    await worker.stop();
-  }
-  // wrangler removes its containers on SIGINT; remove whatever of ours is left.
-  const removed = await removeContainers(ours);
-  if (removed.length) console.log(`removed leftover containers: ${removed.map((id) => id.slice(0, 12))}`);
-  await forwarder?.close();
-  await dockerHost?.close();
-  await model?.close();
-}, 120_000);
+afterAll(() => stack?.stop(), 120_000);
 
 describe("a session in a real container", () => {
   it("runs a conversation through the Anthropic SDK, with memory and no provider key in the container", async () => {
-    onTestFailed(() => {
-      // wrangler's output (workerd errors, the DO's warnings) is the first thing to read.
-      const relevant = worker
-        .logs()
-        .split("\n")
-        .filter((l) => !/wrangler:info|"msg":"request"/.test(l));
-      console.log(`--- wrangler dev output (tail) ---\n${relevant.slice(-60).join("\n")}`);
-    });
+    stack.showWranglerLogOnFailure();
     const session = await client.beta.sessions.create({ agent: agentId, environment_id: environmentId });
     expect(session.status).toBe("idle");
 
@@ -186,8 +102,8 @@ describe("a session in a real container", () => {
 
     // The container's model calls came back through the bridge to the Worker's proxy,
     // which alone holds the provider key.
-    expect(forwarder.connections()).toBeGreaterThan(0);
-    const upstream = model.requests.filter((r) =>
+    expect(stack.forwarder.connections()).toBeGreaterThan(0);
+    const upstream = stack.model.requests.filter((r) =>
       JSON.stringify(r.body.messages).includes("hello clawplane"),
     );
     expect(upstream.length).toBeGreaterThan(0);
@@ -222,15 +138,15 @@ describe("a session in a real container", () => {
       config: { type: "cloud", packages: { apt: ["jq"] } },
     });
     const session = await client.beta.sessions.create({ agent: tools.id, environment_id: environment.id });
-    model.setMode({
+    stack.model.setMode({
       kind: "tool_call",
       name: "exec",
       arguments: { command: `echo '{"a":41}' | jq '.a + 1'` },
     });
     const events = await sendAndWait(client, session.id, "use jq", { timeoutMs: COLD_TURN_TIMEOUT_MS });
-    model.setMode("normal");
+    stack.model.setMode("normal");
     // This session's containers, for the cleanup in afterAll.
-    for (const id of await newContainers()) ours.add(id);
+    for (const id of await stack.newContainers()) stack.ours.add(id);
     const end = events.find((e) => e.type === "span.packages_install_end") as any;
     expect(end).toMatchObject({
       result: "installed",

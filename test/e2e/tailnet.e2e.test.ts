@@ -20,26 +20,11 @@
  *
  * Run with `npm run test:e2e` (scripts/e2e.sh), one file: `scripts/e2e.sh test/e2e/tailnet.e2e.test.ts`.
  */
-import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TAILSCALE_CLIENT } from "../helpers/tailnet";
-import { type ModelServer, startModelServer } from "../support/model-server.mjs";
 import { startTailscaleApi, type TailscaleApiDouble } from "../support/tailscale-api.mjs";
-import {
-  type BridgeForwarder,
-  bridgeHostAddress,
-  type ContainerWorker,
-  containerIds,
-  docker,
-  dockerUsable,
-  freePort,
-  inspect,
-  pollUntil,
-  removeContainers,
-  startBridgeForwarder,
-  startContainerWorker,
-} from "./support/containers.mjs";
-import { type WorkerdDockerHost, workerdDockerHost } from "./support/docker-api-proxy.mjs";
+import { pollUntil } from "./support/containers.mjs";
+import { containerAddress, type E2eStack, startE2eStack } from "./support/stack";
 
 const ADMIN_KEY = "e2e-tailnet-admin-key";
 const CONNECTOR_TOKEN = `connector-${crypto.randomUUID()}`;
@@ -50,111 +35,42 @@ const OUR_HOST = "clawplane.tail0000.ts.net";
 /** A cold session container (OpenClaw boot on a loaded 2-core machine) plus two turns. */
 const EXCHANGE_TIMEOUT_MS = 300_000;
 
-let model: ModelServer;
 let tsApi: TailscaleApiDouble;
-let forwarder: BridgeForwarder;
-let dockerHost: WorkerdDockerHost | undefined;
-let worker: ContainerWorker;
-let client: Anthropic;
-let before: Set<string>;
-const ours = new Set<string>();
-
-async function api(path: string, init: { method?: string; body?: unknown } = {}) {
-  const res = await fetch(`${worker.origin}${path}`, {
-    method: init.method ?? (init.body ? "POST" : "GET"),
-    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+let stack: E2eStack;
 
 /** The container whose env carries `marker` (and its network owner), remembered for cleanup. */
-async function findContainer(marker: string, what: string): Promise<any> {
-  return pollUntil(
-    async () => {
-      for (const id of [...(await containerIds())].filter((c) => !before.has(c))) {
-        const info = await inspect(id);
-        if (!(info?.Config?.Env ?? []).some((e: string) => e.startsWith(marker))) continue;
-        ours.add(id);
-        const mode: string = info.HostConfig?.NetworkMode ?? "";
-        if (mode.startsWith("container:")) ours.add(mode.slice("container:".length));
-        return info;
-      }
-      return null;
-    },
-    { timeoutMs: 120_000, intervalMs: 250, what },
-  );
-}
-
-/** The address the host reaches a container's network namespace at (its own or its sidecar's). */
-async function containerAddress(info: any): Promise<string> {
-  const mode: string = info.HostConfig?.NetworkMode ?? "";
-  const owner = mode.startsWith("container:") ? await inspect(mode.slice("container:".length)) : info;
-  const nets = Object.values(owner?.NetworkSettings?.Networks ?? {}) as { IPAddress?: string }[];
-  const address = nets.find((n) => n.IPAddress)?.IPAddress;
-  if (!address) throw new Error("the connector's container has no address on the Docker network");
-  return address;
+function findContainer(marker: string, what: string): Promise<any> {
+  return stack.findContainer(marker, { what, timeoutMs: 120_000, intervalMs: 250 });
 }
 
 beforeAll(async () => {
-  if (!dockerUsable()) throw new Error("Docker is not usable: run via scripts/e2e.sh, which sets it up");
-  before = await containerIds();
-  model = await startModelServer();
   tsApi = await startTailscaleApi({
     clients: { [TAILSCALE_CLIENT.id]: { secret: TAILSCALE_CLIENT.secret, tags: ["tag:clawplane-agent"] } },
   });
-  const workerPort = await freePort();
-  const bridgeHost = bridgeHostAddress();
-  forwarder = await startBridgeForwarder(bridgeHost, workerPort);
-  dockerHost = await workerdDockerHost({ gateway: bridgeHost });
-  worker = await startContainerWorker({
-    port: workerPort,
-    containerEngine: dockerHost.url,
+  stack = await startE2eStack({
+    adminKey: ADMIN_KEY,
+    providerKey: "provider-secret-for-tailnet-e2e",
     tailnetConnector: true,
-    vars: {
-      ADMIN_API_KEY: ADMIN_KEY,
-      LOG_LEVEL: "warn",
-      LLM_UPSTREAM_BASE_URL: model.url,
-      LLM_UPSTREAM_API_KEY: "provider-secret-for-tailnet-e2e",
-      RUNTIME_LLM_BASE_URL: `http://host.docker.internal:${forwarder.port}/llm/v1`,
+    vars: ({ forwarder }) => ({
       TAILNET_CONNECTOR_TOKEN: CONNECTOR_TOKEN,
       TAILNET_CONNECTOR_WORKER_ORIGIN: `http://host.docker.internal:${forwarder.port}`,
       TAILSCALE_API_BASE_URL: tsApi.origin,
-    },
+    }),
+    containerLogs: { lines: 30, match: /tailnet|error/i },
   });
-  console.log(`wrangler dev (both images built) ready in ${worker.readyMs} ms`);
-  client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: worker.origin, maxRetries: 0 });
 }, 20 * 60_000);
 
 afterAll(async () => {
-  if (worker) {
-    for (const id of ours) {
-      const logs = await docker("logs", "--tail", "30", id).catch(() => "");
-      if (/tailnet|error/i.test(logs)) console.log(`--- container ${id.slice(0, 12)} log tail ---\n${logs}`);
-    }
-    await worker.stop();
-  }
-  const removed = await removeContainers(ours);
-  if (removed.length) console.log(`removed leftover containers: ${removed.map((id) => id.slice(0, 12))}`);
-  await forwarder?.close();
-  await dockerHost?.close();
+  await stack?.stop();
   await tsApi?.close();
-  await model?.close();
 }, 120_000);
 
 describe("the tailnet connector in a real container", () => {
   it("boots with a minted key; a peer's message comes in through it and our answer goes out through it", async () => {
-    onTestFailed(() => {
-      const relevant = worker
-        .logs()
-        .split("\n")
-        .filter((l) => !/wrangler:info|"msg":"request"/.test(l));
-      console.log(`--- wrangler dev output (tail) ---\n${relevant.slice(-60).join("\n")}`);
-    });
+    stack.showWranglerLogOnFailure();
     // Boot: the DO mints a single-use key at the Tailscale API double, starts the container and
     // hands it the key; the container's connector joins (the double) and names its node.
-    const put = await api("/v1/tailnet", {
+    const put = await stack.api("/v1/tailnet", {
       method: "PUT",
       body: { oauth_client_id: TAILSCALE_CLIENT.id, oauth_client_secret: TAILSCALE_CLIENT.secret },
     });
@@ -171,16 +87,17 @@ describe("the tailnet connector in a real container", () => {
     // The join key went over the control port, never into the container's env.
     expect(connector.Config.Env.join("\n")).not.toContain(tsApi.minted[0]?.key);
     const address = await containerAddress(connector);
+    if (!address) throw new Error("the connector's container has no address on the Docker network");
 
-    const agent = await client.beta.agents.create({ name: "Helper", model: "claude-sonnet-4-6" });
+    const agent = await stack.client.beta.agents.create({ name: "Helper", model: "claude-sonnet-4-6" });
     const a2aPath = `/a2a/agents/${agent.id}/v1`;
     // Where our answers to `team-box` go: our own node, this agent's endpoint, as `team-box-return`
     // (an inbound peer whose credential `team-box`'s outbound token is).
-    const returning = await api("/v1/peers", {
+    const returning = await stack.api("/v1/peers", {
       body: { name: "team-box-return", address: OUR_HOST, direction: "inbound", agent_ids: [agent.id] },
     });
     expect(returning.status, JSON.stringify(returning.body)).toBe(201);
-    const created = await api("/v1/peers", {
+    const created = await stack.api("/v1/peers", {
       body: {
         name: "team-box",
         address: OUR_HOST,
@@ -196,7 +113,7 @@ describe("the tailnet connector in a real container", () => {
 
     // Out and back in at the HTTP level: `peers test` fetches the card through the container's
     // /out; the card names the connector's tailnet URL, so it came through the ingress.
-    const probe = await api(`/v1/peers/${peer.id}/test`, { method: "POST" });
+    const probe = await stack.api(`/v1/peers/${peer.id}/test`, { method: "POST" });
     expect(probe.body, JSON.stringify(probe.body)).toMatchObject({
       reachable: true,
       status: 200,
@@ -206,7 +123,7 @@ describe("the tailnet connector in a real container", () => {
       `http://${OUR_HOST}:${INGRESS_PORT}${a2aPath}`,
     );
     // The container's only way to the Worker here is the forwarder (its connections are kept alive).
-    expect(forwarder.connections()).toBeGreaterThan(0);
+    expect(stack.forwarder.connections()).toBeGreaterThan(0);
 
     // In: the test, as the tailnet peer, calls the connector's ingress on the Docker network, the
     // way OpenClaw's outbound does (returnImmediately, never GetTask).
@@ -237,7 +154,7 @@ describe("the tailnet connector in a real container", () => {
     // pushed out through the connector, since this peer never polls.
     const session = await pollUntil(
       async () => {
-        const list = await api(`/v1/sessions?agent_id=${agent.id}&limit=20`);
+        const list = await stack.api(`/v1/sessions?agent_id=${agent.id}&limit=20`);
         return list.body.data.find((s: any) => s.metadata?.peer_id === peer.id);
       },
       { timeoutMs: 60_000, intervalMs: 500, what: "the peer's session" },
@@ -246,7 +163,7 @@ describe("the tailnet connector in a real container", () => {
     await findContainer("OPENCLAW_GATEWAY_TOKEN=", "the session's container");
     const replied = await pollUntil(
       async () => {
-        const events = (await api(`/v1/sessions/${session.id}/events?limit=200`)).body.data as any[];
+        const events = (await stack.api(`/v1/sessions/${session.id}/events?limit=200`)).body.data as any[];
         const reply = events.find((e) => e.type === "session.peer_reply_sent" && e.task_id === taskId);
         return reply ? { events, reply } : null;
       },
@@ -264,13 +181,13 @@ describe("the tailnet connector in a real container", () => {
     // Out: the push went Worker → DO → container /out → (our own node) → ingress → Worker, and
     // arrived as a message from `team-box-return` carrying the answer's bytes.
     const push = await pollUntil(
-      async () => (await api("/v1/audit?action=peers.reply_push&limit=10")).body.data[0],
+      async () => (await stack.api("/v1/audit?action=peers.reply_push&limit=10")).body.data[0],
       { timeoutMs: 30_000, intervalMs: 500, what: "the push's audit row" },
     );
     expect(push).toMatchObject({ actor: { id: peer.id }, outcome: "success" });
     const returnSession = await pollUntil(
       async () =>
-        (await api(`/v1/sessions?agent_id=${agent.id}&limit=20`)).body.data.find(
+        (await stack.api(`/v1/sessions?agent_id=${agent.id}&limit=20`)).body.data.find(
           (s: any) => s.metadata?.peer_id === returning.body.id,
         ),
       { timeoutMs: 30_000, intervalMs: 500, what: "the pushed answer arriving through the ingress" },
@@ -278,7 +195,7 @@ describe("the tailnet connector in a real container", () => {
     expect(returnSession.metadata.context_id).toBe("ctx-oc-clawplane");
     const received = await pollUntil(
       async () =>
-        ((await api(`/v1/sessions/${returnSession.id}/events?limit=50`)).body.data as any[]).find(
+        ((await stack.api(`/v1/sessions/${returnSession.id}/events?limit=50`)).body.data as any[]).find(
           (e) => e.type === "session.peer_message_received",
         ),
       { timeoutMs: 30_000, intervalMs: 500, what: "the pushed answer's event" },
