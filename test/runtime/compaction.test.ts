@@ -1,10 +1,13 @@
 /**
  * OpenClaw's context compaction against a REAL gateway and the model double: the signal the
- * session turns into `agent.thread_context_compacted`. The session's runtime link (the same
- * GatewayClient, subscribed to the session's messages as the Durable Object subscribes) asks
- * OpenClaw to compact a session that has a conversation; OpenClaw summarises it with a model
- * call and reports the completed compaction as a `session.operation` frame, which
- * `compactedSessionKey` (the translator module) must recognise for that session's key. How the
+ * session turns into `agent.thread_context_compacted`. A GatewayClient subscribed exactly as the
+ * session's runtime link subscribes (subscribeSessionEvents) sees a session with a conversation
+ * compacted by the gateway's `sessions.compact`; OpenClaw summarises it with a model call and
+ * reports the completed compaction as a `session.operation` frame, which `compactedSessionKey`
+ * (the translator module) must recognise for that key. (A user's `/compact` message compacts
+ * too, but OpenClaw reports it only as a status-notice reply, no frame; auto-compaction mid-run
+ * comes on the run's `compaction` agent stream, which this small model-double conversation
+ * never triggers: both are in test/unit/turn-translator.test.ts's frames only.) How the
  * session routes that frame to a thread's log and the parent's stream is covered by
  * test/integration/threads.test.ts.
  */
@@ -12,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectWithPairing } from "../../src/runtime/openclaw/admin-rpc";
 import { DeviceIdentity } from "../../src/runtime/openclaw/device-identity";
 import { GatewayClient } from "../../src/runtime/openclaw/gateway-client";
+import { subscribeSessionEvents } from "../../src/session/gateway-link";
 import { compactedSessionKey } from "../../src/session/turn-translator";
 import { type ModelServer, startModelServer } from "../support/model-server.mjs";
 import { type OpenClawProcess, startOpenClaw } from "../support/openclaw-process.mjs";
@@ -42,33 +46,29 @@ afterAll(async () => {
 });
 
 describe("OpenClaw compaction → the session's signal", () => {
-  it("an explicit compaction of a session's conversation reaches its link as a completed compaction of its key", async () => {
+  it("sessions.compact on a session with a conversation reaches the link as one completed compaction of its key", async () => {
     const log = new EventLog(client);
-    await client.request("sessions.messages.subscribe", { key: SESSION });
-    for (const [i, text] of ["remember the number 41", "and the colour teal", "what did I say?"].entries()) {
-      const { runId } = await client.chatSend({
-        sessionKey: SESSION,
-        message: text,
-        idempotencyKey: `run-${i}`,
-      });
-      expect((await log.runEnd(runId, 120_000)).payload.state).toBe("final");
-    }
+    await subscribeSessionEvents(client, SESSION);
+    const turn = async (text: string, id: string) => {
+      const { runId } = await client.chatSend({ sessionKey: SESSION, message: text, idempotencyKey: id });
+      return (await log.runEnd(runId, 120_000)).payload;
+    };
+    for (const [i, text] of ["remember the number 41", "and the colour teal"].entries())
+      expect((await turn(text, `run-${i}`)).state).toBe("final");
+    const compactions = () => log.events.filter((e) => compactedSessionKey(e.frame) !== null);
+    expect(compactions()).toEqual([]);
+
     const calls = model.requests.length;
-
-    const result = await client.request<{ ok: boolean; compacted: boolean }>("sessions.compact", {
-      key: SESSION,
-    });
-    expect(result).toMatchObject({ ok: true, compacted: true });
-    // OpenClaw summarised the conversation with a model call of its own.
-    expect(model.requests.length).toBeGreaterThan(calls);
-
-    const done = await log.waitFor(
-      (f) => compactedSessionKey(f) !== null,
-      30_000,
-      "completed compaction frame",
+    const result = await client.request<{ ok: boolean; compacted: boolean }>(
+      "sessions.compact",
+      { key: SESSION },
+      { timeoutMs: 120_000 },
     );
+    expect(result).toMatchObject({ ok: true, compacted: true });
+    expect(model.requests.length).toBeGreaterThan(calls);
+    const done = await log.waitFor((f) => compactedSessionKey(f) !== null, 30_000, "compaction frame");
     expect(compactedSessionKey(done.frame)).toBe(SESSION);
-    // Exactly one: its start frame is not a compaction, nor are other frames of the session.
-    expect(log.events.filter((e) => compactedSessionKey(e.frame) !== null)).toHaveLength(1);
+    // One frame for the one compaction: its start frame and the sessions.changed notice are not.
+    expect(compactions()).toHaveLength(1);
   }, 300_000);
 });
