@@ -325,6 +325,8 @@ export type PlaneRolloutStatus = PlaneRollout["status"];
 export type PlaneUpgradeParams = z.input<typeof UpgradeCreateSchema>;
 export type PlaneRolloutListParams = PageParams;
 
+/** A thread's context was compacted; `session_thread_id` names a child's on the parent's stream. */
+export type AgentThreadContextCompactedEvent = SessionEventOf<"agent.thread_context_compacted">;
 /** The session refused a sub-agent spawn (allowlist, depth or concurrency cap). */
 export type SessionThreadSpawnRefusedEvent = SessionEventOf<"session.thread_spawn_refused">;
 

@@ -273,6 +273,23 @@ export const SessionEventSchema = z
       from_agent_name: z.string().nullable().optional(),
       content: TextContentSchema,
     }),
+    /*
+     * OpenClaw compacted (summarised) a thread's context: automatically mid-turn when it ran near
+     * the model's context window, or on an explicit compact of its OpenClaw session. In the
+     * thread's own log; a child's also in the parent's stream, with `session_thread_id`.
+     */
+    storedEvent(
+      "agent.thread_context_compacted",
+      "AgentThreadContextCompactedEvent",
+      {
+        /** Set when a child thread's context was compacted (the event as the parent's stream carries it). */
+        session_thread_id: z.string().optional(),
+      },
+      {
+        description:
+          "The thread's context was compacted (OpenClaw summarised its earlier conversation to fit the model's context window).",
+      },
+    ),
     storedEvent(
       "session.thread_spawn_refused",
       "SessionThreadSpawnRefusedEvent",

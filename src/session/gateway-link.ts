@@ -65,6 +65,18 @@ async function openSocket(runtime: AgentRuntime): Promise<WebSocketLike> {
   return ws as unknown as WebSocketLike;
 }
 
+/**
+ * The session's events a link needs: its whole messages (`session.message`, per-call usage)
+ * and the gateway's session operations (`session.operation`, e.g. a completed compaction, sent
+ * only to `sessions.subscribe` clients). Both at once: one round trip on the warm path.
+ */
+export async function subscribeSessionEvents(client: GatewayClient, sessionKey: string): Promise<void> {
+  await Promise.all([
+    client.request("sessions.messages.subscribe", { key: sessionKey }),
+    client.request("sessions.subscribe", {}),
+  ]);
+}
+
 /** Starts (if needed) and connects; resolves once the session's events are subscribed. */
 export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const { runtime } = opts;
@@ -103,7 +115,7 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
     origin: GATEWAY_URL,
     token: opts.gatewayToken,
   });
-  await client.request("sessions.messages.subscribe", { key: opts.sessionKey });
+  await subscribeSessionEvents(client, opts.sessionKey);
   const history = await client
     .request<{ messages?: unknown[] }>("chat.history", { sessionKey: opts.sessionKey, limit: 1 })
     .catch(() => ({ messages: [] }));

@@ -56,6 +56,7 @@ import { loadSpawnableAgent } from "./spawnable-agent";
 import { ThreadRuns } from "./thread-runs";
 import { StreamHub } from "./stream-hub";
 import { quotaErrorEvent, TurnRunner } from "./turn-runner";
+import { compactedSessionKey } from "./turn-translator";
 import { workspaceSaveError } from "./workspace-store";
 
 const RECORD_KEY = "session";
@@ -544,6 +545,14 @@ export class SessionDO extends DurableObject<Env> {
     log("debug", "gateway event", { event: frame.event, in_turn: Boolean(this.turns.current) });
     // A child thread's frames (its own session key) are its own, never the parent turn's.
     if (this.threadRuns.onGatewayEvent(frame)) return;
+    // An explicit compaction of the session's own context runs between turns: no turn sees it.
+    const compacted = compactedSessionKey(frame);
+    if (compacted !== null) {
+      const record = this.record();
+      if (record && compacted === openclawSessionKey(record.id))
+        this.emit({ type: "agent.thread_context_compacted" });
+      return;
+    }
     if (frame.event === "plugin.approval.requested") {
       this.approvals.onRequested(frame.payload as ApprovalRequest);
       return;

@@ -29,7 +29,7 @@ import { canSpawn, MESSAGE_TOOL, readMessageInput, readSpawnInput, withThreadToo
 import type { ThreadRow } from "./thread-book";
 import { THREAD_MODEL_SLOTS, slotOfModelId, threadModelRef } from "./thread-model";
 import { decisionFor, type GatewayToolPolicy, gatewayToolPolicy } from "./tool-policy";
-import { type TurnOutcome, TurnTranslator } from "./turn-translator";
+import { compactedSessionKey, type TurnOutcome, TurnTranslator } from "./turn-translator";
 
 /** A thread tool call (spawn_agent, message_thread) as the translator reports it. */
 export interface ThreadToolCall {
@@ -323,6 +323,12 @@ export class ThreadRuns {
     const key = frameKey(frame);
     if (key === undefined) return false;
     const run = this.runs.get(key);
+    if (compactedSessionKey(frame) !== null) {
+      const thread = run?.thread ?? this.host.threads.book.byRuntimeKey(key);
+      if (!thread) return false;
+      this.compacted(thread);
+      return true;
+    }
     if (!run) return this.host.threads.book.byRuntimeKey(key) !== null;
     const outcome = run.translator.handle(frame);
     if (outcome) this.end(run, outcome);
@@ -354,8 +360,18 @@ export class ThreadRuns {
     this.starting = 0;
   }
 
+  /**
+   * A child's context was compacted: in its own log, and in the parent's stream naming it (as
+   * CMA's parent stream carries a child's `agent.thread_context_compacted`).
+   */
+  private compacted(thread: ThreadRow): SessionEvent {
+    this.host.emit({ type: "agent.thread_context_compacted", session_thread_id: thread.id });
+    return this.host.emit({ type: "agent.thread_context_compacted" }, undefined, thread.id);
+  }
+
   /** A child's event, in its own log; its model calls' usage is added to the thread. */
   private childEvent(run: ChildRun, body: SessionEventBody, id?: string): SessionEvent {
+    if (body.type === "agent.thread_context_compacted") return this.compacted(run.thread);
     if (body.type === "agent.tool_use" || body.type === "agent.mcp_tool_use") {
       const event = this.host.emit(body, id, run.thread.id);
       run.toolUses.set(event.id, body);

@@ -78,6 +78,25 @@ interface Preview {
   sent: string;
 }
 
+/**
+ * The OpenClaw session key an explicit compaction (`sessions.compact`) completed on, from its
+ * `session.operation {operation:"compact", phase:"end", completed}` frame (sent to
+ * `sessions.messages.subscribe` clients); null for any other frame. It runs outside any turn
+ * (OpenClaw refuses it while a run is active), so no translator sees it: the session routes it
+ * by key. Auto-compaction within a run comes as the run's `compaction` agent stream instead.
+ */
+export function compactedSessionKey(frame: EventFrame): string | null {
+  if (frame.event !== "session.operation") return null;
+  const p = frame.payload as {
+    operation?: unknown;
+    phase?: unknown;
+    completed?: unknown;
+    sessionKey?: unknown;
+  };
+  if (p?.operation !== "compact" || p.phase !== "end" || p.completed !== true) return null;
+  return typeof p.sessionKey === "string" ? p.sessionKey.toLowerCase() : null;
+}
+
 export class TurnTranslator {
   private openSpanId: string | undefined;
   private preview: Preview | undefined;
@@ -134,6 +153,13 @@ export class TurnTranslator {
         const reply = data.terminalReply as { text?: unknown } | undefined;
         if (typeof reply?.text === "string") this.finalReplyText = reply.text;
       }
+      return;
+    }
+    if (payload.stream === "compaction") {
+      // Auto-compaction mid-run: `end` with `completed` once the history is rewritten (a
+      // `willRetry` end still compacted; only the model call is retried).
+      if (data.phase === "end" && data.completed === true)
+        this.sink.emit({ type: "agent.thread_context_compacted" });
       return;
     }
     if (payload.stream !== "tool") return;

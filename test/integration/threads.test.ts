@@ -240,6 +240,70 @@ describe("@anthropic-ai/sdk beta.sessions.threads", () => {
   });
 });
 
+describe("context compaction (agent.thread_context_compacted)", () => {
+  /** OpenClaw's frame for a completed explicit compaction of `sessionKey` (sessions.compact). */
+  const compactedFrame = (sessionKey: string) => ({
+    type: "event",
+    event: "session.operation",
+    payload: {
+      operationId: crypto.randomUUID(),
+      operation: "compact",
+      phase: "end",
+      sessionKey,
+      completed: true,
+    },
+  });
+  /** Hands `frame` to the session object as its runtime link would. */
+  const fromGateway = (sessionId: string, frame: unknown) =>
+    runInDurableObject(sessionObject(sessionId), (instance: SessionDO) =>
+      (instance as unknown as { onGatewayEvent(f: unknown): void }).onGatewayEvent(frame),
+    );
+  const typesOf = async (events: AsyncIterable<{ type: string }>) => {
+    const out: Array<Record<string, unknown>> = [];
+    for await (const e of events) out.push(e as never);
+    return out.filter((e) => e.type === "agent.thread_context_compacted");
+  };
+
+  it("a child's compaction: in its own stream, and in the parent's naming the thread", async () => {
+    const session = await newSession();
+    const { childId } = await plantChild(session.id, "read a lot");
+    const runtimeKey = await inside(session.id, ({ threads }) => threads.book.get(childId)?.runtimeKey);
+    await fromGateway(session.id, compactedFrame(runtimeKey!));
+
+    const parent = await typesOf(client.beta.sessions.events.list(session.id));
+    expect(parent).toEqual([
+      {
+        id: expect.stringMatching(/^sevt_/),
+        type: "agent.thread_context_compacted",
+        session_thread_id: childId,
+        processed_at: expect.any(String),
+      },
+    ]);
+    const own = await typesOf(client.beta.sessions.threads.events.list(childId, { session_id: session.id }));
+    expect(own).toEqual([
+      {
+        id: expect.stringMatching(/^sevt_/),
+        type: "agent.thread_context_compacted",
+        processed_at: expect.any(String),
+      },
+    ]);
+  });
+
+  it("the session's own compaction: in its stream, without a thread; another key's is not its", async () => {
+    const session = await newSession();
+    await fromGateway(session.id, compactedFrame("agent:main:someone-else"));
+    await fromGateway(session.id, compactedFrame(`agent:main:${session.id.toLowerCase()}`));
+    const events = await typesOf(client.beta.sessions.events.list(session.id));
+    expect(events).toEqual([
+      {
+        id: expect.stringMatching(/^sevt_/),
+        type: "agent.thread_context_compacted",
+        processed_at: expect.any(String),
+      },
+    ]);
+  });
+});
+
 describe("stopping child threads", () => {
   const threadStatus = (sessionId: string, threadId: string) =>
     client.beta.sessions.threads.retrieve(threadId, { session_id: sessionId }).then((t) => t.status);

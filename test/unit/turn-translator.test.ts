@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { EventFrame } from "../../src/runtime/openclaw/protocol";
-import { TurnTranslator } from "../../src/session/turn-translator";
+import { compactedSessionKey, TurnTranslator } from "../../src/session/turn-translator";
 import { expectPreviewsBeforeMessages } from "../support/session-driver";
 import {
   abortedTurn,
@@ -275,5 +275,39 @@ describe("TurnTranslator on the runs recorded in OBSERVED-EVENTS.md", () => {
     expect(outcome).toEqual({ kind: "error", message: MODEL_ERROR });
     expect(events.map((e) => e.type)).toEqual(["span.model_request_start", "span.model_request_end"]);
     expect(events[1]).toMatchObject({ is_error: true });
+  });
+});
+
+describe("context compaction → agent.thread_context_compacted", () => {
+  it("reports an auto-compaction of the run once it completed, not when it starts, fails or is another run's", () => {
+    const { t, out } = translator();
+    t.handle(agent("compaction", { phase: "start" }));
+    expect(out).toEqual([]);
+    t.handle(agent("compaction", { phase: "end", completed: false, willRetry: false, outcome: "skipped" }));
+    t.handle(
+      frame("agent", { runId: "other-run", stream: "compaction", data: { phase: "end", completed: true } }),
+    );
+    expect(out).toEqual([]);
+    t.handle(agent("compaction", { phase: "end", completed: true, willRetry: true, outcome: "completed" }));
+    expect(out).toEqual([{ type: "agent.thread_context_compacted", id: "sevt_1" }]);
+  });
+
+  it("names the session key of a completed explicit compaction (sessions.compact), and nothing else", () => {
+    const op = (payload: Record<string, unknown>) =>
+      frame("session.operation", {
+        operationId: "op-1",
+        operation: "compact",
+        sessionKey: "agent:main:Ses_1",
+        ...payload,
+      });
+    expect(compactedSessionKey(op({ phase: "end", completed: true }))).toBe("agent:main:ses_1");
+    expect(compactedSessionKey(op({ phase: "start" }))).toBeNull();
+    expect(
+      compactedSessionKey(op({ phase: "end", completed: false, reason: "nothing to compact" })),
+    ).toBeNull();
+    expect(compactedSessionKey(op({ phase: "end", completed: true, operation: "reset" }))).toBeNull();
+    expect(
+      compactedSessionKey(frame("sessions.changed", { sessionKey: "agent:main:ses_1", reason: "compact" })),
+    ).toBeNull();
   });
 });
