@@ -34,15 +34,9 @@ const count = (value: unknown) =>
 const SCOPES = ["environment", "plane", "deployment"] as const;
 const text = (value: unknown) => (typeof value === "string" ? value : null);
 
-/** One keyed pool as the supervisor reports it (`pools[]` of `GET /pool`). */
-function keyedPool(pool: Record<string, unknown>): KeyedRuntimePool {
-  const scope = SCOPES.find((s) => s === pool.scope) ?? "deployment";
+/** A pool's size and counters, as a supervisor or a coordinator reports them (the status's top level). */
+function poolFigures(pool: Partial<Record<keyof RuntimePoolStatus, unknown>>) {
   return {
-    key: text(pool.key) ?? "shared",
-    scope,
-    owner_id: text(pool.owner_id),
-    billed_to: text(pool.billed_to) ?? "organization",
-    packages_key: text(pool.packages_key),
     min_idle: count(pool.min_idle),
     max: count(pool.max),
     ttl_seconds: count(pool.ttl_seconds),
@@ -53,6 +47,19 @@ function keyedPool(pool: Record<string, unknown>): KeyedRuntimePool {
     refills: count(pool.refills),
     replaced: count(pool.replaced),
     expired: count(pool.expired),
+  };
+}
+
+/** One keyed pool as the supervisor reports it (`pools[]` of `GET /pool`). */
+function keyedPool(pool: Record<string, unknown>): KeyedRuntimePool {
+  const scope = SCOPES.find((s) => s === pool.scope) ?? "deployment";
+  return {
+    key: text(pool.key) ?? "shared",
+    scope,
+    owner_id: text(pool.owner_id),
+    billed_to: text(pool.billed_to) ?? "organization",
+    packages_key: text(pool.packages_key),
+    ...poolFigures(pool),
     warm_seconds: count(pool.warm_seconds),
     last_error: text(pool.last_error),
   };
@@ -91,16 +98,7 @@ export async function runtimePoolStatus(
       : max > 0
         ? null
         : "the supervisor's pool size is 0",
-    min_idle: count(pool.min_idle),
-    max,
-    ttl_seconds: count(pool.ttl_seconds),
-    idle: count(pool.idle),
-    warming: count(pool.warming),
-    claims: count(pool.claims),
-    misses: count(pool.misses),
-    refills: count(pool.refills),
-    replaced: count(pool.replaced),
-    expired: count(pool.expired),
+    ...poolFigures(pool),
     pools: (Array.isArray(pool.pools) ? pool.pools : [])
       .filter((p): p is Record<string, unknown> => Boolean(p) && typeof p === "object")
       .map(keyedPool)
@@ -176,16 +174,7 @@ async function containerPoolStatus(
       pool.max > 0
         ? null
         : "the container pool's size is 0 (CONTAINER_POOL_MAX; RUNTIME_WARM_POOL=off also turns it off): every session's runtime boots",
-    min_idle: pool.min_idle,
-    max: pool.max,
-    ttl_seconds: pool.ttl_seconds,
-    idle: pool.idle,
-    warming: pool.warming,
-    claims: count(pool.claims),
-    misses: count(pool.misses),
-    refills: count(pool.refills),
-    replaced: count(pool.replaced),
-    expired: count(pool.expired),
+    ...poolFigures(pool),
     warm_seconds: count(pool.warm_seconds),
     // The shared pool first (as the supervisor lists it); a plane's status: only the plane's.
     pools: [...(billedTo === undefined ? [shared] : []), ...keyed],
