@@ -23,14 +23,12 @@ import { randomBase62 } from "../../lib/ids";
 import { OPENCLAW_PORT, type RuntimeExit, WORKSPACE_PORT } from "../agent-runtime";
 import { ContainerRuntime, type OutboundRoute } from "../container-runtime";
 import { waitForGatewayReady } from "../readiness";
+import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./member-fetch";
 import { installPackages } from "./member-packages";
 import { POOL_WARMUP_HOST } from "./warmup-model";
 
 /** The fixed, data-free session key of the warm-up turn (the local pool uses the same). */
 export const WARMUP_SESSION_KEY = "agent:main:pool-warmup";
-/** Headers the session's object sends with each `fetch` into the member's container. */
-export const POOL_SESSION_HEADER = "x-clawplane-pool-session";
-export const POOL_PORT_HEADER = "x-clawplane-pool-port";
 /** Boot → ready on a loaded standard-1 takes 40–110 s; past this the member is given up. */
 const WARM_READY_DEADLINE_MS = 5 * 60_000;
 const WARMUP_TURN_TIMEOUT_MS = 240_000;

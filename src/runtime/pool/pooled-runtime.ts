@@ -19,9 +19,9 @@ import type {
 } from "../agent-runtime";
 import type { ContainerRuntime } from "../container-runtime";
 import { SHARED_POOL_KEY, type WarmPoolCandidate } from "../warm-pool-plan";
+import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./member-fetch";
 import { deploymentPoolKey, type KeyedPoolSpec, keyedPoolName, poolName } from "./pool-key";
 import { DEFAULT_POOL_TTL_SECONDS } from "./pool-size";
-import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./pool-member";
 import { resolvedSessionDocument, unclaimableReason } from "./session-document";
 
 const MEMBER_KEY = "runtime-pool-member";
