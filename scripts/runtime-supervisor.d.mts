@@ -37,18 +37,6 @@ export interface KeyedPoolStatus {
 /** `GET /pool`: the shared warm pool's size, members and counters; every pool in `pools`. */
 export interface PoolStatus extends KeyedPoolStatus {
   pools: KeyedPoolStatus[];
-  enabled: boolean;
-  min_idle: number;
-  max: number;
-  ttl_seconds: number;
-  idle: number;
-  warming: number;
-  members: Array<{ id: string; state: string; pid: number | null; since: string }>;
-  claims: number;
-  misses: number;
-  refills: number;
-  replaced: number;
-  expired: number;
 }
 
 export interface Supervisor {
