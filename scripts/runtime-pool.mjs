@@ -132,6 +132,8 @@ export class RuntimePool {
     /** Warm-ups failed in a row (each retry waits longer) and the last one's reason. */
     this.failures = 0;
     this.lastError = null;
+    /** When the last warm-up failed (ms), with `lastError`. */
+    this.lastErrorAt = null;
     /** Warmed members ready to be claimed, oldest first. */
     this.idle = [];
     /** Members booting or warming up. */
@@ -155,6 +157,7 @@ export class RuntimePool {
       warm_seconds: Math.round((this.warmMs + live) / 1000),
       // Why members fail to warm up (e.g. a package that does not install), until one succeeds.
       last_error: this.lastError,
+      last_error_at: this.lastErrorAt === null ? null : new Date(this.lastErrorAt).toISOString(),
       enabled: this.settings.max > 0,
       min_idle: this.settings.min,
       max: this.settings.max,
@@ -292,6 +295,7 @@ export class RuntimePool {
         if (!this.warming.delete(member)) return; // closed meanwhile
         this.failures = 0;
         this.lastError = null;
+        this.lastErrorAt = null;
         member.state = "idle";
         member.since = Date.now();
         member.ttlTimer = setTimeout(() => this.expire(member), this.settings.ttlMs);
@@ -301,6 +305,7 @@ export class RuntimePool {
       (error) => {
         this.hooks.log?.(`pool member ${member.id} failed to warm up: ${error?.message ?? error}`);
         this.lastError = String(error?.message ?? error).split("\n")[0];
+        this.lastErrorAt = Date.now();
         this.failures += 1;
         if (this.warming.delete(member)) {
           this.destroy(member);

@@ -20,6 +20,7 @@ export interface KeyedPoolStatus {
   warm_seconds: number;
   /** Why members fail to warm up (e.g. a package set that does not install), until one succeeds. */
   last_error: string | null;
+  last_error_at: string | null;
   enabled: boolean;
   min_idle: number;
   max: number;

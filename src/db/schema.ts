@@ -628,3 +628,22 @@ export const channels = sqliteTable(
   },
   (t) => [index("channels_created").on(t.createdAt, t.id), index("channels_agent").on(t.agentId)],
 );
+
+/**
+ * Warm pool time per billed party and calendar month (UTC, `YYYY-MM`): the runtime-seconds pool
+ * containers ran booting, warming and idle before any session claimed them, and their estimated
+ * cost at the configured rate (`CONTAINER_POOL_USD_PER_HOUR`, priced when recorded). `billed_to`
+ * is `plane:<id>` for a plane's pool, `organization` for an environment's or the shared pool.
+ * Added to by the pool coordinators (src/runtime/pool/pool-coordinator.ts).
+ */
+export const warmPoolUsageMonthly = sqliteTable(
+  "warm_pool_usage_monthly",
+  {
+    billedTo: text("billed_to").notNull(),
+    month: text("month").notNull(),
+    warmSeconds: integer("warm_seconds").notNull().default(0),
+    costUsd: real("cost_usd").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.billedTo, t.month] })],
+);

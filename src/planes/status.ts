@@ -32,7 +32,12 @@ export async function planeStatus(
   plane: PlaneRow,
   members: MemberRow[],
   now = Date.now(),
-): Promise<Omit<PlaneStatus, "runtime_pool">> {
+): Promise<
+  Omit<PlaneStatus, "runtime_pool" | "totals"> & {
+    // The warm pool's figure comes with `runtime_pool` (src/runtime/pool-status.ts).
+    totals: Omit<PlaneStatus["totals"], "warm_pool_cost_this_month_usd">;
+  }
+> {
   const agentIds = members.map((m) => m.agentId);
   const [stats, usage, versions, rollout] = await Promise.all([
     sessionStatsByAgent(db, agentIds),

@@ -89,6 +89,18 @@ async function announceEnvironmentPool(
     });
 }
 
+/** An archived or deleted environment's own warm pool, drained on the runtime now. */
+async function drainEnvironmentPool(env: Env, record: EnvironmentRecord): Promise<void> {
+  const config = record.spec.config;
+  if (config.type !== "cloud" || !config.warm_pool) return;
+  await announceWarmPool(env, {
+    scope: "environment",
+    id: record.id,
+    warmPool: null,
+    packages: config.packages,
+  });
+}
+
 environmentRoutes.openapi(
   defineRoute({
     method: "get",
@@ -175,6 +187,8 @@ environmentRoutes.openapi(
       c.req.valid("param").environment_id,
       Date.now(),
     );
+    // No new sessions: its own warm pool drains now (its coordinator also stops it at its next check).
+    await drainEnvironmentPool(c.env, record);
     return c.json(environmentToWire(record), 200);
   },
 );
@@ -195,7 +209,10 @@ environmentRoutes.openapi(
   }),
   async (c) => {
     const id = c.req.valid("param").environment_id;
-    await deleteEnvironment(createDb(c.env.DB), id);
+    const db = createDb(c.env.DB);
+    const before = await getEnvironment(db, id).catch(() => undefined);
+    await deleteEnvironment(db, id);
+    if (before) await drainEnvironmentPool(c.env, before);
     return c.json({ id, type: "environment_deleted" as const }, 200);
   },
 );

@@ -144,7 +144,9 @@ planeRoutes.openapi(
     const updated = await updatePlane(db, plane, c.req.valid("json"), Date.now());
     if (
       JSON.stringify(updated.warmPool) !== JSON.stringify(plane.warmPool) ||
-      updated.instanceType !== plane.instanceType
+      updated.instanceType !== plane.instanceType ||
+      // A new budget may stop the plane's pool (spent) or let it refill again.
+      updated.monthlyBudgetUsd !== plane.monthlyBudgetUsd
     ) {
       if (plane.warmPool && updated.instanceType !== plane.instanceType)
         await announcePlanePool(c.env, { ...plane, warmPool: null });
@@ -184,6 +186,8 @@ planeRoutes.openapi(
     c.set("auditTarget", plane.id);
     c.set("auditPlane", plane.id);
     await deletePlane(db, plane, Date.now());
+    // Its pools drain now (their coordinators also stop them at their next check, seeing it deleted).
+    if (plane.warmPool) await announcePlanePool(c.env, { ...plane, warmPool: null });
     return c.json({ type: "plane_deleted" as const, id: plane.id }, 200);
   },
 );
@@ -279,7 +283,15 @@ planeRoutes.openapi(
       // The deployment's pool, and the pools billed to this plane (its own warm_pool).
       runtimePoolStatus(c.env, `plane:${plane.id}`),
     ]);
-    return c.json({ ...status, runtime_pool: runtimePool }, 200);
+    return c.json(
+      {
+        ...status,
+        // The plane's own pools' waiting cost: the plane's overhead, not any member's spend.
+        totals: { ...status.totals, warm_pool_cost_this_month_usd: runtimePool.cost.cost_usd },
+        runtime_pool: runtimePool,
+      },
+      200,
+    );
   },
 );
 

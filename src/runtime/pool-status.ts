@@ -3,6 +3,8 @@
  * (`GET /pool`, scripts/runtime-pool.mjs), or the container pool's coordinator
  * (pool/pool-coordinator.ts; asking it also wakes the pool to its min).
  */
+import { warmPoolCostThisMonth, warmPoolRate } from "../db/warm-pool-usage";
+import { describeError, log } from "../lib/log";
 import type { KeyedRuntimePool, RuntimePoolStatus } from "../schemas/runtime-pool";
 import type { RuntimePoolCoordinator } from "./pool/pool-coordinator";
 import { deploymentPoolKey, POOL_REGISTRY_NAME, poolName } from "./pool/pool-key";
@@ -10,7 +12,42 @@ import { SHARED_POOL_KEY } from "./warm-pool-plan";
 
 const STATUS_TIMEOUT_MS = 5_000;
 
-const none = (runtime: "local" | "container", note: string): RuntimePoolStatus => ({
+type StatusEnv = {
+  LOCAL_AGENT_ORIGIN?: string;
+  RUNTIME_WARM_POOL?: string;
+  CONTAINER_POOL_USD_PER_HOUR?: string;
+  DB?: D1Database;
+} & Partial<Pick<Env, "POOL_COORDINATORS">>;
+
+const usdRound = (usd: number) => Math.round(usd * 1e6) / 1e6;
+
+/**
+ * This month's warm pool time and cost from the D1 ledger (src/db/warm-pool-usage.ts), per
+ * billed party (only `billedTo`'s when given). A ledger that cannot be read reads as empty.
+ */
+async function monthCost(env: StatusEnv, billedTo: string | undefined): Promise<RuntimePoolStatus["cost"]> {
+  const now = Date.now();
+  let rows: Awaited<ReturnType<typeof warmPoolCostThisMonth>> = [];
+  if (env.DB)
+    rows = await warmPoolCostThisMonth(env.DB, billedTo, now).catch((err) => {
+      log("warn", "warm pool cost ledger not read", describeError(err));
+      return [];
+    });
+  const billed = rows.map((r) => ({
+    billed_to: r.billed_to,
+    warm_seconds: Math.round(r.warm_seconds),
+    cost_usd: usdRound(r.cost_usd),
+  }));
+  return {
+    month: new Date(now).toISOString().slice(0, 7),
+    usd_per_hour: warmPoolRate(env),
+    billed,
+    warm_seconds: Math.round(rows.reduce((n, r) => n + r.warm_seconds, 0)),
+    cost_usd: usdRound(rows.reduce((n, r) => n + r.cost_usd, 0)),
+  };
+}
+
+const none = (runtime: "local" | "container", note: string): Omit<RuntimePoolStatus, "cost"> => ({
   type: "runtime_pool",
   runtime,
   enabled: false,
@@ -33,6 +70,13 @@ const count = (value: unknown) =>
 
 const SCOPES = ["environment", "plane", "deployment"] as const;
 const text = (value: unknown) => (typeof value === "string" ? value : null);
+/** A time as ms (the coordinator's) or RFC 3339 (the supervisor's), on the wire as RFC 3339. */
+const time = (value: unknown) =>
+  typeof value === "number" && Number.isFinite(value)
+    ? new Date(value).toISOString()
+    : typeof value === "string" && !Number.isNaN(Date.parse(value))
+      ? new Date(Date.parse(value)).toISOString()
+      : null;
 
 /** A pool's size and counters, as a supervisor or a coordinator reports them (the status's top level). */
 function poolFigures(pool: Partial<Record<keyof RuntimePoolStatus, unknown>>) {
@@ -62,6 +106,8 @@ function keyedPool(pool: Record<string, unknown>): KeyedRuntimePool {
     ...poolFigures(pool),
     warm_seconds: count(pool.warm_seconds),
     last_error: text(pool.last_error),
+    last_error_at: time(pool.last_error_at),
+    stopped: text(pool.stopped),
   };
 }
 
@@ -69,13 +115,15 @@ function keyedPool(pool: Record<string, unknown>): KeyedRuntimePool {
  * The pools' status; never throws (a supervisor that does not answer is reported in `note`).
  * With `billedTo` (`plane:<id>`), `pools` lists only the pools billed to it: a plane's status.
  */
-export async function runtimePoolStatus(
-  env: {
-    LOCAL_AGENT_ORIGIN?: string;
-    RUNTIME_WARM_POOL?: string;
-  } & Partial<Pick<Env, "POOL_COORDINATORS">>,
-  billedTo?: string,
-): Promise<RuntimePoolStatus> {
+export async function runtimePoolStatus(env: StatusEnv, billedTo?: string): Promise<RuntimePoolStatus> {
+  const [status, cost] = await Promise.all([poolStatus(env, billedTo), monthCost(env, billedTo)]);
+  return { ...status, cost };
+}
+
+async function poolStatus(
+  env: StatusEnv,
+  billedTo: string | undefined,
+): Promise<Omit<RuntimePoolStatus, "cost">> {
   if (!env.LOCAL_AGENT_ORIGIN) return containerPoolStatus(env, billedTo);
   let pool: Record<string, unknown>;
   try {
@@ -131,7 +179,6 @@ async function keyedContainerPools(
         owner_id: status.keyed.ownerId,
         billed_to: status.keyed.billedTo,
         packages_key: status.keyed.packages?.key ?? null,
-        last_error: null,
       });
     }),
   );
@@ -144,7 +191,7 @@ async function keyedContainerPools(
 async function containerPoolStatus(
   env: Partial<Pick<Env, "POOL_COORDINATORS">>,
   billedTo: string | undefined,
-): Promise<RuntimePoolStatus> {
+): Promise<Omit<RuntimePoolStatus, "cost">> {
   if (!env.POOL_COORDINATORS) return none("container", "this Worker has no pool coordinator binding");
   const key = deploymentPoolKey();
   let pool: Awaited<ReturnType<DurableObjectStub<RuntimePoolCoordinator>["status"]>>;
@@ -164,7 +211,6 @@ async function containerPoolStatus(
     owner_id: null,
     billed_to: "organization",
     packages_key: null,
-    last_error: null,
   });
   return {
     type: "runtime_pool",

@@ -244,7 +244,14 @@ export const PlaneStatusSchema = z
       members: z.number().int(),
       sessions_active: z.number().int(),
       sessions_total: z.number().int(),
+      /** The members' model cost this month. */
       cost_this_month_usd: z.number(),
+      /**
+       * The plane's own warm pools' waiting cost this month (estimated, `runtime_pool.cost`): the
+       * plane's, not a member's; counted with the members' cost against the plane's whole budget
+       * (per-member budget × members), past which its pools stop refilling.
+       */
+      warm_pool_cost_this_month_usd: z.number(),
     }),
     rollout: RolloutProgressSchema.nullable(),
     /** The deployment's warm pool, which serves this plane's new sessions too. */

@@ -29,8 +29,40 @@ export const KeyedRuntimePoolSchema = z
     warm_seconds: count(),
     /** Why its members fail to warm up (e.g. a package that does not install), until one succeeds; retries back off to 5 min. */
     last_error: z.string().nullable(),
+    /** When `last_error` happened (RFC 3339); null when there is none or the runtime does not say. */
+    last_error_at: z.string().nullable(),
+    /**
+     * Why the pool boots nothing and drains now, though sized above 0: its environment was
+     * archived or deleted, its plane deleted, or its plane's budget for the month is spent.
+     * Containers only; null otherwise.
+     */
+    stopped: z.string().nullable(),
   })
   .openapi("KeyedRuntimePool");
+
+/** One billed party's warm pool time and estimated cost in the month. */
+export const WarmPoolCostSchema = z.object({
+  /** `plane:<id>` or `organization`. */
+  billed_to: z.string(),
+  /** Runtime-seconds pool containers ran unclaimed (booting, warming, idle). */
+  warm_seconds: z.number().nonnegative(),
+  /** Estimated at the deployment's `CONTAINER_POOL_USD_PER_HOUR` when the time was recorded. */
+  cost_usd: z.number().nonnegative(),
+});
+
+/** The warm pools' recorded time and cost this calendar month (UTC), per billed party. */
+export const WarmPoolMonthCostSchema = z
+  .object({
+    /** `YYYY-MM` (UTC). */
+    month: z.string(),
+    /** The configured price of a pool runtime-hour; null when none is set (costs read 0). */
+    usd_per_hour: z.number().nullable(),
+    /** Every party with recorded time (a plane's status: only that plane). */
+    billed: z.array(WarmPoolCostSchema),
+    warm_seconds: z.number().nonnegative(),
+    cost_usd: z.number().nonnegative(),
+  })
+  .openapi("WarmPoolMonthCost");
 export type KeyedRuntimePool = z.infer<typeof KeyedRuntimePoolSchema>;
 
 export const RuntimePoolStatusSchema = z
@@ -66,6 +98,11 @@ export const RuntimePoolStatusSchema = z
      * status, only the pools billed to that plane.
      */
     pools: z.array(KeyedRuntimePoolSchema),
+    /**
+     * Containers: the pools' unclaimed time and its estimated cost this month, from the D1 ledger
+     * (it trails the pools by at most one 30 s check). Local runtimes record none (no bill).
+     */
+    cost: WarmPoolMonthCostSchema,
   })
   .openapi("RuntimePoolStatus");
 export type RuntimePoolStatus = z.infer<typeof RuntimePoolStatusSchema>;

@@ -70,7 +70,8 @@ export async function warmPoolPlanFor(env: Env, record: SessionRecord): Promise<
       ...base,
       environment: {
         id: record.environmentId,
-        warmPool: config?.type === "cloud" ? (config.warm_pool ?? null) : null,
+        // An archived environment's pool is drained: its remaining sessions do not refill it.
+        warmPool: config?.type === "cloud" && !environment?.archivedAt ? (config.warm_pool ?? null) : null,
         packages,
       },
       plane: plane ? { ...plane, warmPool: plane.warmPool ?? null } : null,

@@ -11,12 +11,26 @@
  * - Background (alarm): refills, expires members idle past their TTL, replaces members whose
  *   container died, gives up members that could not warm in time. The pool fills on first
  *   contact (a claim or a status read) and keeps its alarm while it has members or a min.
- * - Cost: a member's container-seconds from boot to claim (or expiry) are the pool's, recorded
- *   here per key (`warm_seconds`); from its claim on they are its session's.
+ * - Cost: a member's container-seconds from boot to claim (or expiry) are the pool's, counted
+ *   here per key (`warm_seconds`) and written to D1 per billed party and month with their
+ *   estimated cost (src/db/warm-pool-usage.ts): when a member leaves the pool, and for members
+ *   still in it at every check, so the ledger trails by at most one check. From its claim on a
+ *   runtime is its session's.
+ * - Standing: a keyed pool boots nothing, and drains, while its owner is deleted or archived or
+ *   (a plane's) its budget is spent; re-checked at every check, save and claim that finds it
+ *   stopped.
+ * - `last_error`: the last boot or warm-up failure and its time, until a member warms again.
  *
  * Members are reached through {@link MemberDriver}; the real one is RuntimePoolMember objects.
  */
 import { DurableObject } from "cloudflare:workers";
+import { RUNTIME_READY_DEADLINE_MS, PACKAGES_INSTALL_TIMEOUT_MS } from "../../config";
+import {
+  keyedPoolStanding,
+  type PoolStanding,
+  recordWarmPoolTime,
+  warmPoolRate,
+} from "../../db/warm-pool-usage";
 import { describeError, log } from "../../lib/log";
 import type { WarmPoolOutcome } from "../agent-runtime";
 import { type KeyedPoolSpec, keyedPoolName, POOL_REGISTRY_NAME, type PoolKey, poolName } from "./pool-key";
@@ -66,10 +80,22 @@ export interface CoordinatorStatus extends PoolCounters {
   ttl_seconds: number;
   idle: number;
   warming: number;
+  /** The last boot or warm-up failure (cleared when a member warms), and when it happened (ms). */
+  last_error: string | null;
+  last_error_at: number | null;
+  /** Why a keyed pool boots nothing and drains now (owner deleted or archived, plane budget spent); null: it does not. */
+  stopped: string | null;
 }
 
-/** A member that has not warmed within this is given up and replaced. */
-const WARM_DEADLINE_MS = 10 * 60_000;
+/**
+ * A member that has not warmed within this is given up and replaced: its gateway's boot, then the
+ * longest package install a session would wait for (a keyed pool's members install the
+ * environment's packages while warming), then a minute for the warm-up turn. Derived from the
+ * same two limits a session's own start uses, so a member still installing is never given up.
+ */
+export const WARM_DEADLINE_MS = RUNTIME_READY_DEADLINE_MS + PACKAGES_INSTALL_TIMEOUT_MS + 60_000;
+/** A plane pool stopped by its spent budget is re-checked this often (budgets change, months roll). */
+const STOPPED_RECHECK_MS = 5 * 60_000;
 /** How often the alarm checks members while the pool has any. */
 const CHECK_EVERY_MS = 30_000;
 /** After a member failed to warm, no new boot for this long (no tight loop on a broken image). */
@@ -82,19 +108,32 @@ type MemberRow = {
   state: "warming" | "idle";
   since: number;
   booted_at: number;
+  /** Up to when its unclaimed time is in the D1 ledger (null: none of it yet). */
+  charged_until: number | null;
 };
+
+/** A keyed pool's standing as last checked; `recheck`: a stop that may lift (a budget). */
+type Standing = PoolStanding & { recheck?: boolean };
 
 export class RuntimePoolCoordinator extends DurableObject<Env> {
   /** How members are reached; a workerd test (no containers) substitutes its own. */
   protected driver: MemberDriver;
+  /** Whether a keyed pool's owner still wants members (D1); a workerd test may substitute its own. */
+  protected standing: (owner: { scope: "environment" | "plane"; id: string }) => Promise<PoolStanding>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.driver = memberDriver(env);
+    this.standing = (owner) => keyedPoolStanding(this.env.DB, owner);
     ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS pool_members (
-         name TEXT PRIMARY KEY, state TEXT NOT NULL, since INTEGER NOT NULL, booted_at INTEGER NOT NULL)`,
+         name TEXT PRIMARY KEY, state TEXT NOT NULL, since INTEGER NOT NULL, booted_at INTEGER NOT NULL,
+         charged_until INTEGER)`,
     );
+    // Pools created before the cost ledger: their table lacks the column.
+    const columns = ctx.storage.sql.exec<{ name: string }>("PRAGMA table_info(pool_members)").toArray();
+    if (!columns.some((c) => c.name === "charged_until"))
+      ctx.storage.sql.exec("ALTER TABLE pool_members ADD COLUMN charged_until INTEGER");
   }
 
   /**
@@ -103,13 +142,15 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
    */
   async claim(key: PoolKey, sessionId: string, keyed?: KeyedPoolSpec): Promise<ClaimAnswer> {
     this.ctx.storage.kv.put("key", key);
+    // A stopped pool is asked again (a miss boots cold anyway, so the read costs the claim nothing).
+    if (this.stoppedWhy() !== null) await this.refreshStanding(keyed);
     const size = await this.sizeFor(key, keyed);
+    const stopped = this.stoppedWhy();
+    if (stopped !== null) return this.miss("pool_off", `the warm pool is stopped: ${stopped}`);
     if (size.max === 0) return this.miss("pool_off", "the container warm pool is off (pool size 0)");
     const now = Date.now();
     const row = this.ctx.storage.sql
-      .exec<{ name: string; booted_at: number }>(
-        "SELECT name, booted_at FROM pool_members WHERE state = 'idle' ORDER BY since LIMIT 1",
-      )
+      .exec<MemberRow>("SELECT * FROM pool_members WHERE state = 'idle' ORDER BY since LIMIT 1")
       .toArray()[0];
     if (!row) {
       const warming = this.count("warming");
@@ -123,6 +164,7 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     }
     this.ctx.storage.sql.exec("DELETE FROM pool_members WHERE name = ?", row.name);
     this.bump({ claims: 1, warm_seconds: Math.round((now - row.booted_at) / 1000) });
+    this.charge(row, now);
     this.fill(size.minIdle, size.max);
     try {
       await this.driver.assign(row.name, sessionId);
@@ -145,6 +187,7 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     const size = await this.sizeFor(key);
     this.fill(size.minIdle, size.max);
     const { size: _size, ...keyed } = this.ctx.storage.kv.get<KeyedPoolSpec>("keyed") ?? { size: null };
+    const lastError = this.ctx.storage.kv.get<{ message: string; at: number }>("last_error");
     return {
       ...("key" in keyed ? { keyed } : {}),
       min_idle: size.minIdle,
@@ -152,6 +195,9 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
       ttl_seconds: size.ttlSeconds,
       idle: this.count("idle"),
       warming: this.count("warming"),
+      last_error: lastError?.message ?? null,
+      last_error_at: lastError?.at ?? null,
+      stopped: this.stoppedWhy(),
       ...this.counters(),
     };
   }
@@ -164,6 +210,7 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     // A pool never used and set to nothing: no pool to create (nor to list).
     if (!this.ctx.storage.kv.get("keyed") && keyed.size.max === 0) return;
     this.ctx.storage.kv.put("key", key);
+    await this.refreshStanding(keyed);
     const size = await this.sizeFor(key, keyed);
     this.fill(size.minIdle, size.max);
     // Shrunk: the surplus goes at once rather than at the next periodic check.
@@ -226,15 +273,46 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     }
     const spec = keyed ?? this.ctx.storage.kv.get<KeyedPoolSpec>("keyed");
     if (!spec) return containerPoolSize(this.env, key);
-    // RUNTIME_WARM_POOL=off turns every pool off, keyed ones included.
-    if (this.env.RUNTIME_WARM_POOL === "off") return { ...spec.size, minIdle: 0, max: 0 };
+    // RUNTIME_WARM_POOL=off turns every pool off, keyed ones included; so does a stop (owner gone, budget spent).
+    if (this.env.RUNTIME_WARM_POOL === "off" || this.stoppedWhy() !== null)
+      return { ...spec.size, minIdle: 0, max: 0 };
     return spec.size;
+  }
+
+  /** Why this keyed pool is stopped, as last checked; null: it is not (or it is not keyed). */
+  private stoppedWhy(): string | null {
+    const standing = this.ctx.storage.kv.get<Standing>("standing");
+    return standing && !standing.ok ? standing.reason : null;
+  }
+
+  /**
+   * Asks D1 whether this keyed pool's owner still wants members (src/db/warm-pool-usage.ts) and
+   * keeps the answer. A failed read keeps the previous answer: a D1 hiccup neither drains nor revives a pool.
+   */
+  private async refreshStanding(keyed?: KeyedPoolSpec): Promise<void> {
+    const spec = keyed ?? this.ctx.storage.kv.get<KeyedPoolSpec>("keyed");
+    if (!spec) return;
+    try {
+      const standing = await this.standing({ scope: spec.scope, id: spec.ownerId });
+      const before = this.stoppedWhy();
+      this.ctx.storage.kv.put<Standing>(
+        "standing",
+        standing.ok
+          ? standing
+          : { ...standing, recheck: spec.scope === "plane" && /budget/.test(standing.reason) },
+      );
+      if (!standing.ok && before === null)
+        log("info", "keyed warm pool stopped", { key: spec.key, reason: standing.reason });
+    } catch (err) {
+      log("warn", "keyed warm pool standing not read", { key: spec.key, ...describeError(err) });
+    }
   }
 
   /** Expiry, liveness and refill. */
   override async alarm(): Promise<void> {
     const key = this.ctx.storage.kv.get<PoolKey>("key");
     if (!key) return;
+    await this.refreshStanding();
     const size = await this.sizeFor(key);
     const now = Date.now();
     const rows = this.ctx.storage.sql.exec<MemberRow>("SELECT * FROM pool_members").toArray();
@@ -246,7 +324,14 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
           : now - row.since >= WARM_DEADLINE_MS && "warm-up deadline passed";
       // A pool shrunk below its idle members: the oldest beyond max go.
       const surplus = row.state === "idle" && idle.indexOf(row) >= size.max && "pool shrunk";
-      const why = over || surplus;
+      // A stopped pool (owner gone, budget spent) lets go of its warming members too.
+      const stopped = size.max === 0 && row.state === "warming" && "pool stopped or off";
+      const why = over || surplus || stopped;
+      if (over === "warm-up deadline passed")
+        this.ctx.storage.kv.put("last_error", {
+          message: `${row.name}: did not warm up within ${Math.round(WARM_DEADLINE_MS / 60_000)} min`,
+          at: now,
+        });
       if (why) this.remove(row, why, why === "expired" ? { expired: 1 } : {});
     }
     for (const row of idle) {
@@ -254,7 +339,33 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
       const alive = await this.driver.alive(row.name).catch(() => false);
       if (!alive && this.has(row.name, "idle")) this.remove(row, "its container died", { replaced: 1 });
     }
+    // Members still in the pool: their time so far goes into the ledger now, not only when they leave.
+    const chargedAt = Date.now();
+    for (const row of this.ctx.storage.sql.exec<MemberRow>("SELECT * FROM pool_members").toArray())
+      this.charge(row, chargedAt);
     this.fill(size.minIdle, size.max);
+    const standing = this.ctx.storage.kv.get<Standing>("standing");
+    if (standing && !standing.ok && standing.recheck) this.armAlarm(true, STOPPED_RECHECK_MS);
+  }
+
+  /**
+   * Writes a member's unclaimed time since it was last charged up to `until` into the D1 ledger,
+   * billed to the pool's party (`plane:<id>` or `organization`) at the configured rate.
+   */
+  private charge(row: MemberRow, until: number): void {
+    const from = row.charged_until ?? row.booted_at;
+    if (until <= from) return;
+    this.ctx.storage.sql.exec("UPDATE pool_members SET charged_until = ? WHERE name = ?", until, row.name);
+    const billedTo = this.ctx.storage.kv.get<KeyedPoolSpec>("keyed")?.billedTo ?? "organization";
+    this.ctx.waitUntil(
+      recordWarmPoolTime(this.env.DB, billedTo, from, until, warmPoolRate(this.env)).catch((err) =>
+        log("warn", "warm pool time not recorded", {
+          member: row.name,
+          billed_to: billedTo,
+          ...describeError(err),
+        }),
+      ),
+    );
   }
 
   /** Boots members until `minIdle` are idle or warming, never more than `max` in the pool. */
@@ -286,6 +397,7 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
   private async warmOne(name: string): Promise<void> {
     try {
       await this.driver.warm(name, this.ctx.storage.kv.get<KeyedPoolSpec>("keyed")?.packages ?? null);
+      this.ctx.storage.kv.delete("last_error");
       if (this.has(name, "warming"))
         this.ctx.storage.sql.exec(
           "UPDATE pool_members SET state = 'idle', since = ? WHERE name = ?",
@@ -295,6 +407,11 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
       else await this.driver.destroy(name, "left the pool while warming");
     } catch (err) {
       log("warn", "pool member failed to warm up", { member: name, ...describeError(err) });
+      const message = err instanceof Error ? err.message : String(err);
+      this.ctx.storage.kv.put("last_error", {
+        message: `${name}: ${message}`.split("\n")[0],
+        at: Date.now(),
+      });
       const row = this.ctx.storage.sql
         .exec<MemberRow>("SELECT * FROM pool_members WHERE name = ?", name)
         .toArray()[0];
@@ -306,8 +423,10 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
 
   /** Takes a member out of the pool and destroys its container, charging its unclaimed time to the pool. */
   private remove(row: MemberRow, why: string, counts: Partial<PoolCounters>): void {
+    const now = Date.now();
     this.ctx.storage.sql.exec("DELETE FROM pool_members WHERE name = ?", row.name);
-    this.bump({ ...counts, warm_seconds: Math.round((Date.now() - row.booted_at) / 1000) });
+    this.bump({ ...counts, warm_seconds: Math.round((now - row.booted_at) / 1000) });
+    this.charge(row, now);
     this.ctx.waitUntil(
       this.driver
         .destroy(row.name, why)
