@@ -14,6 +14,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ContainerRuntime } from "../../src/runtime/container-runtime";
+import type { PoolStanding } from "../../src/db/warm-pool-usage";
 import { runtimePoolStatus } from "../../src/runtime/pool-status";
 import type { MemberDriver, RuntimePoolCoordinator } from "../../src/runtime/pool/pool-coordinator";
 import {
@@ -302,8 +303,14 @@ describe("PooledContainerRuntime with a warm-pool plan", () => {
     const stub = env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(name));
     const driver = new TestDriver();
     await runInDurableObject(stub, (instance: RuntimePoolCoordinator) => {
-      const o = instance as unknown as { driver: MemberDriver; env: Env };
+      const o = instance as unknown as {
+        driver: MemberDriver;
+        env: Env;
+        standing: () => Promise<PoolStanding>;
+      };
       o.driver = driver;
+      // These pools' owners exist only in the plan, not in D1 (warm-pool-cost.test.ts checks owners for real).
+      o.standing = async () => ({ ok: true });
       if (deployment)
         o.env = {
           ...o.env,
