@@ -89,6 +89,44 @@ export const RUNTIME_POOL: PlaneStatus["runtime_pool"] = {
   replaced: 0,
   expired: 0,
   pools: [],
+  cost: { month: "2026-11", usd_per_hour: null, billed: [], warm_seconds: 0, cost_usd: 0 },
+};
+
+/** A container deployment's status for a plane with its own pool: its cost, a stop and a warm-up failure. */
+export const PLANE_POOL: PlaneStatus["runtime_pool"] = {
+  ...RUNTIME_POOL,
+  runtime: "container",
+  pools: [
+    {
+      key: "plane:plane_01acme@2026.10.1+standard-1",
+      scope: "plane",
+      owner_id: "plane_01acme",
+      billed_to: "plane:plane_01acme",
+      packages_key: null,
+      min_idle: 0,
+      max: 0,
+      ttl_seconds: 1800,
+      idle: 0,
+      warming: 0,
+      claims: 4,
+      misses: 1,
+      refills: 5,
+      replaced: 0,
+      expired: 1,
+      warm_seconds: 9720,
+      last_error: "pool:plane:plane_01acme@2026.10.1+standard-1:5: did not warm up within 19 min",
+      last_error_at: "2026-11-02T09:00:00.000Z",
+      stopped:
+        "plane plane_01acme's budget for 2026-11 is spent ($100.19 of $100.00: 2 member(s) × $50.00, warm pool included)",
+    },
+  ],
+  cost: {
+    month: "2026-11",
+    usd_per_hour: 0.074,
+    billed: [{ billed_to: "plane:plane_01acme", warm_seconds: 9720, cost_usd: 0.1998 }],
+    warm_seconds: 9720,
+    cost_usd: 0.1998,
+  },
 };
 
 export const STATUS: PlaneStatus = {
@@ -130,7 +168,13 @@ export const STATUS: PlaneStatus = {
       budget_remaining_usd: 0,
     },
   ],
-  totals: { members: 2, sessions_active: 1, sessions_total: 12, cost_this_month_usd: 51.45 },
+  totals: {
+    members: 2,
+    sessions_active: 1,
+    sessions_total: 12,
+    cost_this_month_usd: 51.45,
+    warm_pool_cost_this_month_usd: 0,
+  },
   rollout: {
     id: "prol_01up",
     status: "in_progress",
@@ -146,7 +190,13 @@ export const OTHER_STATUS: PlaneStatus = {
   type: "plane_status",
   plane: { id: OTHER_PLANE.id, name: OTHER_PLANE.name, template_version: 1, runtime_version: "2026.9.6" },
   members: [],
-  totals: { members: 0, sessions_active: 0, sessions_total: 0, cost_this_month_usd: 0 },
+  totals: {
+    members: 0,
+    sessions_active: 0,
+    sessions_total: 0,
+    cost_this_month_usd: 0,
+    warm_pool_cost_this_month_usd: 0,
+  },
   rollout: null,
   runtime_pool: RUNTIME_POOL,
 };

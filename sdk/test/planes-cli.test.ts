@@ -12,6 +12,7 @@ import {
   MEMBER_CREATED,
   OTHER_PLANE,
   OTHER_STATUS,
+  PLANE_POOL,
   PLANE,
   PLANE_CREATED,
   ROLLED_BACK,
@@ -272,6 +273,27 @@ describe("clawplane planes status", () => {
     expect(lines[5]).toBe(
       "rollout prol_01up in_progress to runtime 2026.10.1, template v2: 1/2 members upgraded, 1 session pending",
     );
+  });
+
+  it("shows the plane's own warm pool: its month's cost, why it is stopped, its last error", async () => {
+    const status = {
+      ...STATUS,
+      totals: { ...STATUS.totals, warm_pool_cost_this_month_usd: 0.1998 },
+      runtime_pool: PLANE_POOL,
+    };
+    const api = fakeApi({ "GET /v1/planes/acme-agents/status": { json: status } });
+    const res = await cliOn({ fetch: api.fetch }).run("planes", "status", "--plane", "acme-agents");
+    expect(res.code).toBe(0);
+    const lines = res.out.trimEnd().split("\n");
+    expect(lines[4]).toBe(
+      "totals: 2 members, sessions 1 active / 12 total, cost this month $51.45 + warm pool $0.20",
+    );
+    expect(lines.slice(6)).toEqual([
+      "warm pool plane:plane_01acme@2026.10.1+standard-1: 0 idle, 0 warming (min 0, max 0); claims 4, misses 1, refills 5, expired 1; 9720 runtime-s waiting",
+      "  stopped: plane plane_01acme's budget for 2026-11 is spent ($100.19 of $100.00: 2 member(s) × $50.00, warm pool included)",
+      "  last error (2026-11-02T09:00:00.000Z): pool:plane:plane_01acme@2026.10.1+standard-1:5: did not warm up within 19 min",
+      "warm pool cost 2026-11: 2.7 runtime-h waiting, $0.20 (estimated, at $0.074/h)",
+    ]);
   });
 
   it("filters by member, and prints the status object with --json", async () => {

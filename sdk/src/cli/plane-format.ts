@@ -141,15 +141,32 @@ export function statusReport(s: PlaneStatus): string {
       ["member", "owner", "health", "sessions", "runtime", "last activity", "version", "cost / budget"],
       rows,
     ).trimEnd(),
-    `totals: ${count(t.members, "member")}, sessions ${t.sessions_active} active / ${t.sessions_total} total, cost this month ${usd(t.cost_this_month_usd)}`,
+    `totals: ${count(t.members, "member")}, sessions ${t.sessions_active} active / ${t.sessions_total} total, cost this month ${usd(t.cost_this_month_usd)}${
+      // The plane's own warm pools' waiting cost, when it has any (older servers do not say).
+      t.warm_pool_cost_this_month_usd ? ` + warm pool ${usd(t.warm_pool_cost_this_month_usd)}` : ""
+    }`,
     rolloutLine,
     // The plane's own warm pools (billed to it), when it has any.
-    ...(s.runtime_pool?.pools ?? []).map(
-      (p) =>
-        `warm pool ${p.key}: ${p.idle} idle, ${p.warming} warming (min ${p.min_idle}, max ${p.max}); claims ${p.claims}, misses ${p.misses}, refills ${p.refills}, expired ${p.expired}; ${p.warm_seconds} runtime-s waiting`,
-    ),
+    ...(s.runtime_pool?.pools ?? []).flatMap((p) => [
+      `warm pool ${p.key}: ${p.idle} idle, ${p.warming} warming (min ${p.min_idle}, max ${p.max}); claims ${p.claims}, misses ${p.misses}, refills ${p.refills}, expired ${p.expired}; ${p.warm_seconds} runtime-s waiting`,
+      ...(p.stopped ? [`  stopped: ${p.stopped}`] : []),
+      ...(p.last_error
+        ? [`  last error${p.last_error_at ? ` (${p.last_error_at})` : ""}: ${p.last_error}`]
+        : []),
+    ]),
+    ...warmPoolCostLine(s.runtime_pool?.cost),
     "",
   ].join("\n");
+}
+
+/** The month's warm pool time and estimated cost billed to the plane, when there is any. */
+function warmPoolCostLine(cost: PlaneStatus["runtime_pool"]["cost"] | undefined): string[] {
+  if (!cost || cost.warm_seconds === 0) return [];
+  const hours = (cost.warm_seconds / 3600).toFixed(1);
+  const rate = cost.usd_per_hour === null ? "no rate set" : `at $${cost.usd_per_hour}/h`;
+  return [
+    `warm pool cost ${cost.month}: ${hours} runtime-h waiting, ${usd(cost.cost_usd)} (estimated, ${rate})`,
+  ];
 }
 
 /** A timestamp to the second, readable (`2026-11-02 10:00:05`); `-` when absent. */
