@@ -100,14 +100,17 @@ export async function warmPoolCostThisMonth(
   return results;
 }
 
-/** Whether a keyed pool may keep booting members, and why not. */
-export type PoolStanding = { ok: true } | { ok: false; reason: string };
+/**
+ * Whether a keyed pool may keep booting members, and why not; `lasting`: the stop cannot lift by
+ * itself (its owner is gone), else it may (a budget raised, a new month, a member added).
+ */
+export type PoolStanding = { ok: true } | { ok: false; reason: string; lasting: boolean };
 
 /**
  * A keyed pool's standing: an environment's pool stands while its environment exists and is not
  * archived; a plane's while the plane is not deleted and its month's spend (its members' model
  * cost plus its pool's warm cost) is below its whole budget (the per-member budget × its active
- * members). A plane without a budget is never refused.
+ * members) and it has a member at all. A plane without a budget is never refused for spend.
  */
 export async function keyedPoolStanding(
   db: D1Database,
@@ -119,8 +122,9 @@ export async function keyedPoolStanding(
       .prepare("SELECT archived_at FROM environments WHERE id = ?")
       .bind(owner.id)
       .first<{ archived_at: number | null }>();
-    if (!row) return { ok: false, reason: `environment ${owner.id} was deleted` };
-    if (row.archived_at !== null) return { ok: false, reason: `environment ${owner.id} is archived` };
+    if (!row) return { ok: false, reason: `environment ${owner.id} was deleted`, lasting: true };
+    if (row.archived_at !== null)
+      return { ok: false, reason: `environment ${owner.id} is archived`, lasting: true };
     return { ok: true };
   }
   const month = monthOf(now);
@@ -143,7 +147,10 @@ export async function keyedPoolStanding(
       model_usd: number;
       pool_usd: number;
     }>();
-  if (!row || row.deleted_at !== null) return { ok: false, reason: `plane ${owner.id} was deleted` };
+  if (!row || row.deleted_at !== null)
+    return { ok: false, reason: `plane ${owner.id} was deleted`, lasting: true };
+  // Nobody could claim its members: not paid for until a member is added.
+  if (row.members === 0) return { ok: false, reason: `plane ${owner.id} has no members`, lasting: false };
   if (row.budget === null) return { ok: true };
   const total = row.budget * row.members;
   const spent = row.model_usd + row.pool_usd;
@@ -151,5 +158,6 @@ export async function keyedPoolStanding(
   return {
     ok: false,
     reason: `plane ${owner.id}'s budget for ${month} is spent ($${spent.toFixed(2)} of $${total.toFixed(2)}: ${row.members} member(s) × $${row.budget.toFixed(2)}, warm pool included)`,
+    lasting: false,
   };
 }

@@ -317,6 +317,31 @@ describe("keyed pools whose owner is gone", () => {
     expect(await stub.status(KEY)).toMatchObject({ idle: 0, warming: 0, max: 0 });
   });
 
+  it("stops a plane's pool when its last member is removed, and for good when the plane is deleted", async () => {
+    const plane = await createPlane();
+    const member = await addMember(plane.id, unique("m"));
+    const keyed = spec("plane", plane.id);
+    keyed.key = warmPoolKey("plane", plane.id, null, plane.runtime_version, plane.instance_type);
+    const { stub, driver } = await driven(keyed);
+    const set = await callJson(`/v1/planes/${plane.id}`, {
+      body: { warm_pool: { min_idle: 1, max: 1, idle_ttl_seconds: 600 } },
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    await warmIdle(stub, driver, 1);
+    const removed = await callJson(`/v1/planes/${plane.id}/members/${member.id}`, { method: "DELETE" });
+    expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+    await runDurableObjectAlarm(stub);
+    await waitFor(() => driver.destroyed.length === 1, { what: "the member-less plane's pool drained" });
+    expect((await stub.status(KEY)).stopped).toBe(`plane ${plane.id} has no members`);
+    expect((await callJson(`/v1/planes/${plane.id}`, { method: "DELETE" })).status).toBe(200);
+    expect(await stub.status(KEY)).toMatchObject({
+      idle: 0,
+      warming: 0,
+      stopped: `plane ${plane.id} was deleted`,
+    });
+    expect(driver.warmed).toHaveLength(1);
+  });
+
   it("stops a plane's pool once the plane's budget is spent, its pool's cost counted, and refills when it is raised", async () => {
     const plane = await createPlane({ monthly_budget_usd: 1 });
     await addMember(plane.id, unique("m"));

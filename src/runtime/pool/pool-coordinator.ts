@@ -94,7 +94,7 @@ export interface CoordinatorStatus extends PoolCounters {
  * same two limits a session's own start uses, so a member still installing is never given up.
  */
 export const WARM_DEADLINE_MS = RUNTIME_READY_DEADLINE_MS + PACKAGES_INSTALL_TIMEOUT_MS + 60_000;
-/** A plane pool stopped by its spent budget is re-checked this often (budgets change, months roll). */
+/** A plane pool stopped by its spent budget or for want of members is re-checked this often. */
 const STOPPED_RECHECK_MS = 5 * 60_000;
 /** How often the alarm checks members while the pool has any. */
 const CHECK_EVERY_MS = 30_000;
@@ -111,9 +111,6 @@ type MemberRow = {
   /** Up to when its unclaimed time is in the D1 ledger (null: none of it yet). */
   charged_until: number | null;
 };
-
-/** A keyed pool's standing as last checked; `recheck`: a stop that may lift (a budget). */
-type Standing = PoolStanding & { recheck?: boolean };
 
 export class RuntimePoolCoordinator extends DurableObject<Env> {
   /** How members are reached; a workerd test (no containers) substitutes its own. */
@@ -281,7 +278,7 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
 
   /** Why this keyed pool is stopped, as last checked; null: it is not (or it is not keyed). */
   private stoppedWhy(): string | null {
-    const standing = this.ctx.storage.kv.get<Standing>("standing");
+    const standing = this.ctx.storage.kv.get<PoolStanding>("standing");
     return standing && !standing.ok ? standing.reason : null;
   }
 
@@ -295,12 +292,7 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     try {
       const standing = await this.standing({ scope: spec.scope, id: spec.ownerId });
       const before = this.stoppedWhy();
-      this.ctx.storage.kv.put<Standing>(
-        "standing",
-        standing.ok
-          ? standing
-          : { ...standing, recheck: spec.scope === "plane" && /budget/.test(standing.reason) },
-      );
+      this.ctx.storage.kv.put<PoolStanding>("standing", standing);
       if (!standing.ok && before === null)
         log("info", "keyed warm pool stopped", { key: spec.key, reason: standing.reason });
     } catch (err) {
@@ -344,8 +336,9 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     for (const row of this.ctx.storage.sql.exec<MemberRow>("SELECT * FROM pool_members").toArray())
       this.charge(row, chargedAt);
     this.fill(size.minIdle, size.max);
-    const standing = this.ctx.storage.kv.get<Standing>("standing");
-    if (standing && !standing.ok && standing.recheck) this.armAlarm(true, STOPPED_RECHECK_MS);
+    const standing = this.ctx.storage.kv.get<PoolStanding>("standing");
+    // A stop that may lift by itself (budget, members) is looked at again now and then.
+    if (standing && !standing.ok && !standing.lasting) this.armAlarm(true, STOPPED_RECHECK_MS);
   }
 
   /**
