@@ -110,5 +110,22 @@ describe("the container warm pool", () => {
     const after = await pool();
     expect(after).toMatchObject({ claims: 1, idle: 0 });
     expect(after.refills).toBe(2);
+    // The claimed member's waiting time (boot to claim) is in the D1 cost ledger, billed to the
+    // organisation (the shared pool) and priced at the configured rate.
+    const billed = await pollUntil(
+      async () =>
+        (await pool()).cost?.billed?.find(
+          (b: { billed_to: string; warm_seconds: number }) =>
+            b.billed_to === "organization" && b.warm_seconds >= after.warm_seconds - 1,
+        ),
+      { timeoutMs: 30_000, what: "the claimed member's time in the cost ledger" },
+    );
+    const cost = (await pool()).cost;
+    expect(billed.warm_seconds).toBeGreaterThan(0);
+    expect(cost.usd_per_hour).toBeGreaterThan(0);
+    expect(billed.cost_usd).toBeGreaterThan(0);
+    console.log(
+      `cost ledger: ${billed.warm_seconds} runtime-s waiting, $${billed.cost_usd} at $${cost.usd_per_hour}/h (pool counter ${after.warm_seconds} s)`,
+    );
   });
 });
