@@ -45,7 +45,12 @@ export interface LinkOptions {
   onStart?: () => void;
   onEvent: (frame: EventFrame) => void;
   onClose: (reason: string) => void;
+  /** Called with each step of the link's setup as it completes (epoch ms), for the start's timing log. */
+  mark?: (phase: LinkPhase) => void;
 }
+
+/** The steps of a link's setup, in order (`started`/`claimed` only when the runtime was started). */
+export type LinkPhase = "checked" | "started" | "ready" | "connected" | "subscribed" | "history";
 
 export interface LinkState {
   client: GatewayClient;
@@ -91,8 +96,11 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
       warmPoolPlan: opts.warmPool && opts.warmPoolPlan ? await opts.warmPoolPlan() : undefined,
     });
     if (result?.pool) opts.onWarmPool?.(result.pool);
+    opts.mark?.("started");
   };
-  if (!(await runtime.isRunning())) await start();
+  const running = await runtime.isRunning();
+  opts.mark?.("checked");
+  if (!running) await start();
   try {
     await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });
   } catch (err) {
@@ -102,6 +110,7 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
     await start();
     await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });
   }
+  opts.mark?.("ready");
 
   const client = new GatewayClient({
     connect: () => openSocket(runtime),
@@ -115,9 +124,12 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
     origin: GATEWAY_URL,
     token: opts.gatewayToken,
   });
+  opts.mark?.("connected");
   await subscribeSessionEvents(client, opts.sessionKey);
+  opts.mark?.("subscribed");
   const history = await client
     .request<{ messages?: unknown[] }>("chat.history", { sessionKey: opts.sessionKey, limit: 1 })
     .catch(() => ({ messages: [] }));
+  opts.mark?.("history");
   return { client, freshTranscript: (history.messages?.length ?? 0) === 0 };
 }
