@@ -179,7 +179,6 @@ function attachPhases(turns) {
     const rel = (epoch) => (epoch === undefined ? Number.NaN : epoch - turn.epoch0);
     turn.phases = {
       "create returned": turn.client.created,
-      "message sent (events.send returned)": turn.client.sent,
       "turn picked up": rel(t.picked_at),
       "runtime claimed (config applied)": rel(s.started_at),
       "gateway ready": rel(s.ready_at),
@@ -202,7 +201,15 @@ function phaseTable(turns) {
   const names = Object.keys(turns[0]?.phases ?? {});
   names.forEach((name, i) => {
     const ends = turns.map((t) => t.phases[name]).filter(Number.isFinite);
-    const steps = turns.map((t) => t.phases[name] - (i ? t.phases[names[i - 1]] : 0)).filter(Number.isFinite);
+    // A step skipped in a turn (e.g. no chat.history on a runtime the link started) has no end;
+    // the next step counts from the last one that happened.
+    const before = (t) =>
+      names
+        .slice(0, i)
+        .map((n) => t.phases[n])
+        .filter(Number.isFinite)
+        .reduce((a, b) => Math.max(a, b), 0);
+    const steps = turns.map((t) => t.phases[name] - before(t)).filter(Number.isFinite);
     out.push(
       row(
         name,
@@ -216,6 +223,11 @@ function phaseTable(turns) {
       ),
     );
   });
+  // The client's send returns once the event is accepted, while the turn may already run.
+  const sent = turns.map((t) => t.client.sent);
+  out.push(
+    `(events.send returned at p50 ${ms(percentileOf(sent, 50), 0)} ms, p95 ${ms(percentileOf(sent, 95), 0)} ms)`,
+  );
   return out.join("\n");
 }
 
