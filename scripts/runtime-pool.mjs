@@ -32,6 +32,19 @@ const APPLY_TIMEOUT_MS = 30_000;
 /** Longest wait for the warm-up turn; a member that cannot finish it is replaced. */
 const WARMUP_TIMEOUT_MS = 240_000;
 /**
+ * The Clawplane plugins' settings as a session without their feature renders them (no peers,
+ * beams, prompt or threads), in every member's generic document. OpenClaw's reload replaces only
+ * plugins whose `plugins.entries.<id>` changed, and an absent `config` becoming `{}` is a change;
+ * with these in place a claim re-registers only the plugins the session configures. Same as
+ * `poolPluginEntries()` in src/runtime/openclaw/session-config.ts (the container pool's).
+ */
+export const POOL_PLUGIN_ENTRIES = Object.fromEntries(
+  ["clawplane-peers", "clawplane-beams", "clawplane-system-prompt", "clawplane-threads"].map((id) => [
+    id,
+    { config: {} },
+  ]),
+);
+/**
  * Start env keys a claim can carry into a running gateway: the three values the session's
  * document references (resolved to literals at claim) and the document itself. Anything else
  * (a vault credential's variable, custom tools) exists only as process env or boot-time
@@ -322,8 +335,10 @@ export class RuntimePool {
       CLAWPLANE_SESSION_TOKEN: "pool-placeholder",
       // The warm-up turn goes through OpenClaw's chat completions endpoint; the session's
       // document, written at claim, does not enable it (it hot-reloads off again).
+      // The plugins' empty settings: a claim then reloads only the plugins it configures.
       CLAWPLANE_SESSION_CONFIG: JSON.stringify({
         gateway: { http: { endpoints: { chatCompletions: { enabled: true } } } },
+        plugins: { entries: POOL_PLUGIN_ENTRIES },
       }),
     });
     const gateway = member.runtime.gateway;

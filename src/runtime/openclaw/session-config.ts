@@ -77,3 +77,17 @@ export function renderSessionConfig(input: SessionConfigInput): Record<string, u
     },
   };
 }
+
+/**
+ * The plugin part of a pool gateway's generic document: every Clawplane plugin's `config` set to
+ * the empty value a session without that feature renders (no peers, no beams, no prompt, no
+ * threads). OpenClaw's reload replaces only the plugins whose `plugins.entries.<id>` changed, and
+ * an absent `config` becoming `{}` is a change: with these in place, a claim re-registers only
+ * the plugins whose settings the session really sets (always the tool policy). Mirrored by the
+ * local supervisor's pool (scripts/runtime-pool.mjs, `POOL_PLUGIN_ENTRIES`).
+ */
+export function poolPluginEntries(): Record<string, { config: Record<string, never> }> {
+  return Object.fromEntries(
+    [PEERS_PLUGIN, BEAMS_PLUGIN, SYSTEM_PROMPT_PLUGIN, THREADS_PLUGIN].map((id) => [id, { config: {} }]),
+  );
+}
