@@ -85,10 +85,11 @@ export async function subscribeSessionEvents(client: GatewayClient, sessionKey: 
 /** Starts (if needed) and connects; resolves once the session's events are subscribed. */
 export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const { runtime } = opts;
-  // Whether this link started the runtime (cold boot or a warm claim): it then holds no transcript.
-  let started = false;
+  // Whether this link's start claimed a warm runtime: a pool member that ran only the pool's
+  // data-free warm-up, so it holds no transcript of this session. (A cold start may reuse a state
+  // dir: a local runtime keeps it across idle sleep.)
+  let claimed = false;
   const start = async () => {
-    started = true;
     opts.onStart?.();
     const result = await runtime.start({
       env: opts.startEnv(),
@@ -99,6 +100,7 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
       warmPoolPlan: opts.warmPool && opts.warmPoolPlan ? await opts.warmPoolPlan() : undefined,
     });
     if (result?.pool) opts.onWarmPool?.(result.pool);
+    claimed = result?.pool?.outcome === "claimed";
     opts.mark?.("started");
   };
   const running = await runtime.isRunning();
@@ -130,9 +132,8 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
   opts.mark?.("connected");
   await subscribeSessionEvents(client, opts.sessionKey);
   opts.mark?.("subscribed");
-  // A runtime this link started has never run this session (a claimed one ran only the pool's
-  // data-free warm-up): no need to ask (a round trip of 0.1–0.35 s on a new gateway).
-  if (started) return { client, freshTranscript: true };
+  // A claimed runtime has never run this session: no need to ask (0.1–0.35 s on a new gateway).
+  if (claimed) return { client, freshTranscript: true };
   const history = await client
     .request<{ messages?: unknown[] }>("chat.history", { sessionKey: opts.sessionKey, limit: 1 })
     .catch(() => ({ messages: [] }));
