@@ -56,6 +56,8 @@ export interface LinkState {
   client: GatewayClient;
   /** True when the gateway holds no transcript for this session (a fresh runtime). */
   freshTranscript: boolean;
+  /** True when this link's start claimed a warm runtime (a pool member new to this session). */
+  claimed?: boolean;
 }
 
 /** Opens a WebSocket to the gateway through the runtime seam (HTTP upgrade). */
@@ -133,7 +135,7 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
   await subscribeSessionEvents(client, opts.sessionKey);
   opts.mark?.("subscribed");
   // A claimed runtime has never run this session: no need to ask (0.1–0.35 s on a new gateway).
-  if (claimed) return { client, freshTranscript: true };
+  if (claimed) return { client, freshTranscript: true, claimed };
   const history = await client
     .request<{ messages?: unknown[] }>("chat.history", { sessionKey: opts.sessionKey, limit: 1 })
     .catch(() => ({ messages: [] }));

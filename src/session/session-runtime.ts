@@ -204,7 +204,9 @@ export class SessionRuntime {
     const link = this.link;
     this.watchExit(runtime, link);
     try {
-      const restored = await this.workspace(record.id).restore(runtime, secrets.gatewayToken);
+      const restored = await this.workspace(record.id).restore(runtime, secrets.gatewayToken, {
+        fresh: link.claimed === true,
+      });
       timing.restored_at = Date.now();
       log("info", "start timing", { session_id: record.id, workspace: restored.kind, ...timing });
     } catch (err) {
