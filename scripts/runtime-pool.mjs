@@ -32,18 +32,25 @@ const APPLY_TIMEOUT_MS = 30_000;
 /** Longest wait for the warm-up turn; a member that cannot finish it is replaced. */
 const WARMUP_TIMEOUT_MS = 240_000;
 /**
- * The Clawplane plugins' settings as a session without their feature renders them (no peers,
- * beams, prompt or threads), in every member's generic document. OpenClaw's reload replaces only
- * plugins whose `plugins.entries.<id>` changed, and an absent `config` becoming `{}` is a change;
- * with these in place a claim re-registers only the plugins the session configures. Same as
- * `poolPluginEntries()` in src/runtime/openclaw/session-config.ts (the container pool's).
+ * What every member's generic document sets besides its warm-up endpoint: the values a session
+ * renders when it lacks the feature (every tool allowed, no MCP server, each Clawplane plugin's
+ * empty `config`). OpenClaw's reload acts on each changed path (a changed plugin entry is
+ * replaced, an `mcp` change disposes the MCP runtimes) and an absent value becoming `{}` or `[]`
+ * is a change; with these in place a claim changes only what the session really sets. Same as
+ * `poolDocumentDefaults()` in src/runtime/openclaw/session-config.ts (the container pool's).
  */
-export const POOL_PLUGIN_ENTRIES = Object.fromEntries(
-  ["clawplane-peers", "clawplane-beams", "clawplane-system-prompt", "clawplane-threads"].map((id) => [
-    id,
-    { config: {} },
-  ]),
-);
+export const POOL_DOCUMENT_DEFAULTS = {
+  tools: { deny: [] },
+  mcp: { servers: {} },
+  plugins: {
+    entries: Object.fromEntries(
+      ["clawplane-peers", "clawplane-beams", "clawplane-system-prompt", "clawplane-threads"].map((id) => [
+        id,
+        { config: {} },
+      ]),
+    ),
+  },
+};
 /**
  * Start env keys a claim can carry into a running gateway: the three values the session's
  * document references (resolved to literals at claim) and the document itself. Anything else
@@ -335,10 +342,10 @@ export class RuntimePool {
       CLAWPLANE_SESSION_TOKEN: "pool-placeholder",
       // The warm-up turn goes through OpenClaw's chat completions endpoint; the session's
       // document, written at claim, does not enable it (it hot-reloads off again).
-      // The plugins' empty settings: a claim then reloads only the plugins it configures.
+      // The defaults: a claim then changes (and reloads) only what the session sets.
       CLAWPLANE_SESSION_CONFIG: JSON.stringify({
+        ...POOL_DOCUMENT_DEFAULTS,
         gateway: { http: { endpoints: { chatCompletions: { enabled: true } } } },
-        plugins: { entries: POOL_PLUGIN_ENTRIES },
       }),
     });
     const gateway = member.runtime.gateway;

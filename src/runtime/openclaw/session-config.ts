@@ -79,15 +79,23 @@ export function renderSessionConfig(input: SessionConfigInput): Record<string, u
 }
 
 /**
- * The plugin part of a pool gateway's generic document: every Clawplane plugin's `config` set to
- * the empty value a session without that feature renders (no peers, no beams, no prompt, no
- * threads). OpenClaw's reload replaces only the plugins whose `plugins.entries.<id>` changed, and
- * an absent `config` becoming `{}` is a change: with these in place, a claim re-registers only
- * the plugins whose settings the session really sets (always the tool policy). Mirrored by the
- * local supervisor's pool (scripts/runtime-pool.mjs, `POOL_PLUGIN_ENTRIES`).
+ * What a pool gateway's generic document sets besides its warm-up endpoint: the values a
+ * session renders when it lacks the feature (every tool allowed, no MCP server, and every
+ * Clawplane plugin's empty `config`: no peers, no beams, no prompt, no threads). OpenClaw's
+ * reload acts on each changed path (a plugin whose `plugins.entries.<id>` changed is replaced,
+ * an `mcp` change disposes the MCP runtimes), and an absent value becoming `{}` or `[]` is a
+ * change: with these in place a claim changes only what the session really sets (always the
+ * gateway token, the LLM identity and the tool policy). Mirrored by the local supervisor's pool
+ * (scripts/runtime-pool.mjs, `POOL_DOCUMENT_DEFAULTS`).
  */
-export function poolPluginEntries(): Record<string, { config: Record<string, never> }> {
-  return Object.fromEntries(
-    [PEERS_PLUGIN, BEAMS_PLUGIN, SYSTEM_PROMPT_PLUGIN, THREADS_PLUGIN].map((id) => [id, { config: {} }]),
-  );
+export function poolDocumentDefaults(): Record<string, unknown> {
+  return {
+    tools: { deny: [] },
+    mcp: { servers: {} },
+    plugins: {
+      entries: Object.fromEntries(
+        [PEERS_PLUGIN, BEAMS_PLUGIN, SYSTEM_PROMPT_PLUGIN, THREADS_PLUGIN].map((id) => [id, { config: {} }]),
+      ),
+    },
+  };
 }

@@ -22,7 +22,7 @@ import { timingSafeEqualStrings } from "../../lib/crypto";
 import { randomBase62 } from "../../lib/ids";
 import { OPENCLAW_PORT, type RuntimeExit, WORKSPACE_PORT } from "../agent-runtime";
 import { ContainerRuntime, type OutboundRoute } from "../container-runtime";
-import { poolPluginEntries } from "../openclaw/session-config";
+import { poolDocumentDefaults } from "../openclaw/session-config";
 import { waitForGatewayReady } from "../readiness";
 import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./member-fetch";
 import { installPackages } from "./member-packages";
@@ -93,10 +93,10 @@ export class RuntimePoolMember extends DurableObject<Env> {
         CLAWPLANE_POOL_MEMBER: "1",
         // The warm-up turn goes through OpenClaw's chat completions endpoint; the session's
         // document, written at claim, does not enable it (it hot-reloads off again). The
-        // plugins' empty settings are there so a claim reloads only the plugins it configures.
+        // defaults are there so a claim changes (and reloads) only what the session sets.
         CLAWPLANE_SESSION_CONFIG: JSON.stringify({
+          ...poolDocumentDefaults(),
           gateway: { http: { endpoints: { chatCompletions: { enabled: true } } } },
-          plugins: { entries: poolPluginEntries() },
         }),
       },
       enableInternet: true,
