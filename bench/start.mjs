@@ -12,10 +12,15 @@
  *             is not counted); `sessions.create` → first token, --warm sessions; and claim →
  *             config applied (`apply_ms` of `span.runtime_warm_pool`);
  *   3. burst: 2 × --pool sessions created at once on a full pool: how many were served warm, the
- *             misses' reasons, and create → first token of each kind.
+ *             misses' reasons, and create → first token of each kind (`--burst 0` skips it).
  * "First token" is the first `event_delta` preview of agent.message, else the `agent.message`.
+ * The warm sessions' time is split into phases (p50/p95 from before `sessions.create`): the
+ * client's calls, the session object's `start timing` and `turn timing` log lines (LOG_LEVEL=info),
+ * the model server's arrival of the turn's model request, and the first token.
+ * `--pause MS`: a further warm phase whose message is sent MS after the create returned (a
+ * client that reads the session first); its figure is send → first token.
  *
- *   node bench/start.mjs [--cold 10] [--warm 10] [--pool 2] [--containers]
+ *   node bench/start.mjs [--cold 10] [--warm 10] [--pool 2] [--burst 4] [--pause 0] [--containers]
  *
  * `--containers`: the same phases with REAL containers (the e2e's setup: `wrangler dev
  * --enable-containers`, Docker through ../shared/tools/local-containers; run it
@@ -25,6 +30,7 @@
  *
  * Every session is deleted after its turn (its gateway with it). Timings come from this machine.
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import { SseSubscriber } from "./lib/sse.mjs";
@@ -36,6 +42,8 @@ const { values: args } = parseArgs({
     cold: { type: "string", default: "10" },
     warm: { type: "string", default: "10" },
     pool: { type: "string", default: "2" },
+    burst: { type: "string" },
+    pause: { type: "string", default: "0" },
     containers: { type: "boolean", default: false },
   },
 });
@@ -43,6 +51,8 @@ const CONTAINERS = args.containers;
 const COLD = Number(args.cold);
 const WARM = Number(args.warm);
 const POOL = Number(args.pool);
+const BURST = args.burst === undefined ? 2 * POOL : Number(args.burst);
+const PAUSE_MS = Number(args.pause);
 const TURN_TIMEOUT_MS = 420_000;
 const POOL_FILL_TIMEOUT_MS = 600_000;
 const authHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -57,6 +67,7 @@ async function pool(method = "GET", body) {
       ctx.worker = await ctx.containers.startWorker({
         CONTAINER_POOL_MIN_IDLE: String(body.min),
         CONTAINER_POOL_MAX: String(body.max),
+        LOG_LEVEL: "info",
       });
       await setup();
     }
@@ -82,21 +93,27 @@ async function poolIdle(count) {
   }
 }
 
-/** One new session's first turn, clocked from before `sessions.create`. */
-async function firstTurn(label) {
+/** One new session's first turn, clocked from before `sessions.create` (`pauseMs` before the message). */
+async function firstTurn(label, pauseMs = 0) {
   const t0 = performance.now();
+  const epoch0 = Date.now();
+  const text = `${label}: hello`;
   const session = await ctx.client.beta.sessions.create({
     agent: ctx.agentId,
     environment_id: ctx.environmentId,
   });
+  const createdMs = performance.now() - t0;
   const sub = await SseSubscriber.open(
     `${ctx.worker.origin}/v1/sessions/${session.id}/events/stream?event_deltas%5B%5D=agent.message`,
     { headers: authHeaders },
   );
   try {
+    if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    const sendMs = performance.now() - t0;
     await ctx.client.beta.sessions.events.send(session.id, {
-      events: [{ type: "user.message", content: [{ type: "text", text: `${label}: hello` }] }],
+      events: [{ type: "user.message", content: [{ type: "text", text }] }],
     });
+    const sentMs = performance.now() - t0;
     const first = await sub.waitFor(
       (e) => e.type === "event_delta" || e.type === "agent.message",
       TURN_TIMEOUT_MS,
@@ -104,7 +121,15 @@ async function firstTurn(label) {
     );
     await sub.waitFor((e) => e.type === "session.status_idle", TURN_TIMEOUT_MS, "idle");
     const pooled = sub.events.find((e) => e.type === "span.runtime_warm_pool")?.data;
-    return { firstMs: first.at - t0, pool: pooled, sessionId: session.id };
+    return {
+      firstMs: first.at - t0,
+      sendToFirstMs: first.at - t0 - sendMs,
+      pool: pooled,
+      sessionId: session.id,
+      text,
+      epoch0,
+      client: { created: createdMs, sent: sentMs },
+    };
   } finally {
     sub.close();
     await ctx.client.beta.sessions.delete(session.id).catch(() => undefined);
@@ -119,6 +144,91 @@ function line(label, values) {
 function percentileOf(values, p) {
   const s = [...values].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN;
+}
+
+/** The Worker's structured log lines with `msg` (JSON objects, one a line, among wrangler's output). */
+function workerLogLines(msg) {
+  const lines = [];
+  for (const text of ctx.worker.logs().split("\n")) {
+    const at = text.indexOf('{"level"');
+    if (at === -1 || !text.includes(`"msg":"${msg}"`)) continue;
+    try {
+      lines.push(JSON.parse(text.slice(at)));
+    } catch {
+      // a line cut by wrangler's output buffering: skipped
+    }
+  }
+  return lines;
+}
+
+/**
+ * Where each session's wait went: ms from before `sessions.create` to the end of each step,
+ * from the client, the session object's `start timing` / `turn timing` lines and the model
+ * server's record of the turn's model request. Read right after the sessions ran (a restarted
+ * container Worker loses its log).
+ */
+function attachPhases(turns) {
+  const starts = new Map(workerLogLines("start timing").map((t) => [t.session_id, t]));
+  const timings = new Map(workerLogLines("turn timing").map((t) => [t.session_id, t]));
+  for (const turn of turns) {
+    const s = starts.get(turn.sessionId) ?? {};
+    const t = timings.get(turn.sessionId) ?? {};
+    const request = ctx.model.requests.find(
+      (r) => r.receivedAt >= turn.epoch0 && JSON.stringify(r.body?.messages ?? "").includes(turn.text),
+    );
+    const rel = (epoch) => (epoch === undefined ? Number.NaN : epoch - turn.epoch0);
+    turn.phases = {
+      "create returned": turn.client.created,
+      "turn picked up": rel(t.picked_at),
+      "runtime claimed (config applied)": rel(s.started_at),
+      "gateway ready": rel(s.ready_at),
+      "WS connected (handshake, pairing)": rel(s.connected_at),
+      "session events subscribed": rel(s.subscribed_at),
+      "chat.history": rel(s.history_at),
+      "workspace restored": rel(s.restored_at),
+      "chat.send": rel(t.sent_at),
+      "model request arrives": rel(request?.receivedAt),
+      "first token": turn.firstMs,
+    };
+  }
+}
+
+/** The phase table: p50/p95 of each step's end and of the step itself (from the previous step's end). */
+function phaseTable(turns) {
+  const out = [
+    row("warm start, split (ms from create)", ["  end p50", "  end p95", " step p50", " step p95"], 40),
+  ];
+  const names = Object.keys(turns[0]?.phases ?? {});
+  names.forEach((name, i) => {
+    const ends = turns.map((t) => t.phases[name]).filter(Number.isFinite);
+    // A step skipped in a turn (e.g. no chat.history on a runtime the link started) has no end;
+    // the next step counts from the last one that happened.
+    const before = (t) =>
+      names
+        .slice(0, i)
+        .map((n) => t.phases[n])
+        .filter(Number.isFinite)
+        .reduce((a, b) => Math.max(a, b), 0);
+    const steps = turns.map((t) => t.phases[name] - before(t)).filter(Number.isFinite);
+    out.push(
+      row(
+        name,
+        [
+          ms(percentileOf(ends, 50)),
+          ms(percentileOf(ends, 95)),
+          ms(percentileOf(steps, 50)),
+          ms(percentileOf(steps, 95)),
+        ],
+        40,
+      ),
+    );
+  });
+  // The client's send returns once the event is accepted, while the turn may already run.
+  const sent = turns.map((t) => t.client.sent);
+  out.push(
+    `(events.send returned at p50 ${ms(percentileOf(sent, 50), 0)} ms, p95 ${ms(percentileOf(sent, 95), 0)} ms)`,
+  );
+  return out.join("\n");
 }
 
 /** The client, agent and environment on the current Worker. */
@@ -136,9 +246,13 @@ async function setup() {
 }
 
 async function main() {
-  if (CONTAINERS) ctx = { containers: await startContainerPlatform() };
-  else {
-    ctx = await startPlatform();
+  const loadStart = loadavg()[0];
+  if (CONTAINERS) {
+    const containers = await startContainerPlatform();
+    ctx = { containers, model: containers.model };
+  } else {
+    // LOG_LEVEL=info: the session object's "start timing" and "turn timing" lines.
+    ctx = await startPlatform({ LOG_LEVEL: "info" });
     await setup();
   }
 
@@ -162,17 +276,32 @@ async function main() {
       `warm ${i + 1}/${WARM}: first token ${ms(turn.firstMs, 0)} ms (${turn.pool?.outcome}, apply ${turn.pool?.apply_ms} ms)`,
     );
   }
+  attachPhases(warm);
+  const paused = [];
+  for (let i = 0; PAUSE_MS > 0 && i < WARM; i++) {
+    await poolIdle(1);
+    const turn = await firstTurn(`paused ${i}`, PAUSE_MS);
+    paused.push(turn);
+    log(
+      `warm after a ${PAUSE_MS} ms pause ${i + 1}/${WARM}: send → first token ${ms(turn.sendToFirstMs, 0)} ms`,
+    );
+  }
 
-  await poolIdle(POOL);
-  const burstStarted = performance.now();
-  const burst = await Promise.all(Array.from({ length: 2 * POOL }, (_, i) => firstTurn(`burst ${i}`)));
-  const burstMs = performance.now() - burstStarted;
+  let burst = [];
+  let burstMs = 0;
+  if (BURST > 0) {
+    await poolIdle(POOL);
+    const burstStarted = performance.now();
+    burst = await Promise.all(Array.from({ length: BURST }, (_, i) => firstTurn(`burst ${i}`)));
+    burstMs = performance.now() - burstStarted;
+  }
   const status = await pool();
+  const loadEnd = loadavg()[0];
 
   const claimed = (turns) => turns.filter((t) => t.pool?.outcome === "claimed");
   const missed = (turns) => turns.filter((t) => t.pool?.outcome !== "claimed");
   console.log(
-    `\nStart benchmark (${CONTAINERS ? "real containers" : "local gateways"}, pool ${POOL}; create → first token, ms)\n`,
+    `\nStart benchmark (${CONTAINERS ? "real containers" : "local gateways"}, pool ${POOL}; create → first token, ms; load ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)})\n`,
   );
   console.log(row("", ["    n", "      p50", "      p95", "      min", "      max"]));
   console.log(
@@ -200,15 +329,27 @@ async function main() {
       claimed(warm).map((t) => t.pool.apply_ms),
     ),
   );
+  if (paused.length)
+    console.log(
+      line(
+        `warm, sent after ${PAUSE_MS} ms: send → 1st`,
+        claimed(paused).map((t) => t.sendToFirstMs),
+      ),
+    );
+  console.log(`\n${phaseTable(claimed(warm))}\n`);
+  if (!burst.length) {
+    console.log(`pool at the end: ${status.idle} idle, ${status.warming} warming; claims ${status.claims}`);
+    return;
+  }
   console.log(
     line(
-      `burst ×${2 * POOL}: claimed`,
+      `burst ×${BURST}: claimed`,
       claimed(burst).map((t) => t.firstMs),
     ),
   );
   console.log(
     line(
-      `burst ×${2 * POOL}: cold fallback`,
+      `burst ×${BURST}: cold fallback`,
       missed(burst).map((t) => t.firstMs),
     ),
   );

@@ -14,6 +14,7 @@
 //
 // After a claim nothing here accepts the pool token any more.
 
+import { watch } from "node:fs";
 import { open, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -21,7 +22,8 @@ const SESSION_CONFIG_FILE = "clawplane-session.json"; // src/runtime/openclaw/se
 /** What OpenClaw logs once a config change is live (verified on 2026.9.6; scripts/runtime-pool.mjs waits on it too). */
 const RELOAD_APPLIED = "config hot reload applied";
 const APPLY_TIMEOUT_MS = 30_000;
-const POLL_MS = 100;
+/** How often the log is read when no change was reported (the change events normally come first). */
+const FALLBACK_POLL_MS = 500;
 
 /**
  * @param {{ configDir: string, workspaceDir: string, logFile: string,
@@ -65,29 +67,62 @@ async function size(file) {
   return (await stat(file).catch(() => ({ size: 0 }))).size;
 }
 
-/** Polls `file` from byte `from` until `text` appears; false after `timeoutMs`. */
-async function waitForLine(file, from, text, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Waits until `text` appears in `file` after byte `from`; false after `timeoutMs`. Reads on each
+ * change the kernel reports for the file (inotify), so the claim returns as soon as OpenClaw
+ * logged the line rather than on the next tick of a poll; a slow poll stays as the fallback for
+ * a file system that reports no changes (and for a log file that appears or rotates meanwhile).
+ */
+function waitForLine(file, from, text, timeoutMs) {
   let offset = from;
   let carry = "";
-  while (Date.now() < deadline) {
-    const end = await size(file);
-    if (end < offset) offset = 0; // rotated
-    if (end > offset) {
-      const handle = await open(file, "r");
-      try {
-        const buffer = Buffer.alloc(end - offset);
-        await handle.read(buffer, 0, buffer.length, offset);
-        offset = end;
-        carry = (carry + buffer.toString("utf8")).slice(-(64 * 1024));
-        if (carry.includes(text)) return true;
-      } finally {
-        await handle.close();
+  let reading = false;
+  let again = false;
+  return new Promise((resolve) => {
+    let watcher;
+    const done = (found) => {
+      clearTimeout(deadline);
+      clearInterval(fallback);
+      watcher?.close();
+      resolve(found);
+    };
+    const read = async () => {
+      if (reading) {
+        again = true;
+        return;
       }
+      reading = true;
+      try {
+        do {
+          again = false;
+          const end = await size(file);
+          if (end < offset) offset = 0; // rotated
+          if (end <= offset) continue;
+          const handle = await open(file, "r");
+          try {
+            const buffer = Buffer.alloc(end - offset);
+            await handle.read(buffer, 0, buffer.length, offset);
+            offset = end;
+            carry = (carry + buffer.toString("utf8")).slice(-(64 * 1024));
+          } finally {
+            await handle.close();
+          }
+          if (carry.includes(text)) return done(true);
+        } while (again);
+      } finally {
+        reading = false;
+      }
+    };
+    const deadline = setTimeout(() => done(false), timeoutMs);
+    const fallback = setInterval(read, FALLBACK_POLL_MS);
+    try {
+      watcher = watch(file, () => void read());
+      watcher.on("error", () => undefined);
+    } catch {
+      // no such file yet, or no inotify here: the fallback poll reads it
     }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  return false;
+    void read();
+  });
 }
 
 async function emptyDir(dir) {

@@ -32,6 +32,26 @@ const APPLY_TIMEOUT_MS = 30_000;
 /** Longest wait for the warm-up turn; a member that cannot finish it is replaced. */
 const WARMUP_TIMEOUT_MS = 240_000;
 /**
+ * What every member's generic document sets besides its warm-up endpoint: the values a session
+ * renders when it lacks the feature (every tool allowed, no MCP server, each Clawplane plugin's
+ * empty `config`). OpenClaw's reload acts on each changed path (a changed plugin entry is
+ * replaced, an `mcp` change disposes the MCP runtimes) and an absent value becoming `{}` or `[]`
+ * is a change; with these in place a claim changes only what the session really sets. Same as
+ * `poolDocumentDefaults()` in src/runtime/openclaw/session-config.ts (the container pool's).
+ */
+export const POOL_DOCUMENT_DEFAULTS = {
+  tools: { deny: [] },
+  mcp: { servers: {} },
+  plugins: {
+    entries: Object.fromEntries(
+      ["clawplane-peers", "clawplane-beams", "clawplane-system-prompt", "clawplane-threads"].map((id) => [
+        id,
+        { config: {} },
+      ]),
+    ),
+  },
+};
+/**
  * Start env keys a claim can carry into a running gateway: the three values the session's
  * document references (resolved to literals at claim) and the document itself. Anything else
  * (a vault credential's variable, custom tools) exists only as process env or boot-time
@@ -327,7 +347,9 @@ export class RuntimePool {
       CLAWPLANE_SESSION_TOKEN: "pool-placeholder",
       // The warm-up turn goes through OpenClaw's chat completions endpoint; the session's
       // document, written at claim, does not enable it (it hot-reloads off again).
+      // The defaults: a claim then changes (and reloads) only what the session sets.
       CLAWPLANE_SESSION_CONFIG: JSON.stringify({
+        ...POOL_DOCUMENT_DEFAULTS,
         gateway: { http: { endpoints: { chatCompletions: { enabled: true } } } },
       }),
     });

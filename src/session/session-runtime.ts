@@ -129,6 +129,8 @@ export class SessionRuntime {
     onWarmPool?: (outcome: WarmPoolOutcome) => void,
   ): Promise<LinkState> {
     if (this.link) return this.link;
+    // Where a start's time goes (epoch ms per step), logged once the link is up: bench/start.mjs.
+    const timing: Record<string, number> = { connect_at: Date.now() };
     const secrets = await this.secrets(record.id);
     const runtime = this.runtime(record.id);
     const credentials = await this.credentialEnv(record);
@@ -190,6 +192,9 @@ export class SessionRuntime {
       },
       onStart,
       onWarmPool,
+      mark: (phase) => {
+        timing[`${phase}_at`] = Date.now();
+      },
       onEvent: this.hooks.onEvent,
       onClose: (reason) => {
         this.link = undefined;
@@ -199,7 +204,11 @@ export class SessionRuntime {
     const link = this.link;
     this.watchExit(runtime, link);
     try {
-      await this.workspace(record.id).restore(runtime, secrets.gatewayToken);
+      const restored = await this.workspace(record.id).restore(runtime, secrets.gatewayToken, {
+        fresh: link.claimed === true,
+      });
+      timing.restored_at = Date.now();
+      log("info", "start timing", { session_id: record.id, workspace: restored.kind, ...timing });
     } catch (err) {
       // No turn on a workspace that silently lacks the user's files: this turn fails, the
       // next one tries again (the runtime keeps running, its workspace still unrestored).

@@ -48,11 +48,19 @@ export class WorkspaceStore {
   /**
    * Puts the saved workspace into `runtime` unless it already holds it (a runtime this session
    * restored before, e.g. found running after the object was evicted). Throws when it cannot:
-   * a turn must not run on a workspace that silently lacks the user's files.
+   * a turn must not run on a workspace that silently lacks the user's files. `fresh`: the
+   * runtime was just claimed from a warm pool (its claim emptied the workspace and nothing was
+   * ever restored into it), so the round trip asking whether it holds the workspace is skipped.
    */
-  async restore(runtime: AgentRuntime, token: string): Promise<WorkspaceRestore> {
-    const state = await this.call<{ restored: boolean }>(runtime, token, "GET", "/state");
-    if (state.restored) return { kind: "already" };
+  async restore(
+    runtime: AgentRuntime,
+    token: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<WorkspaceRestore> {
+    if (!options.fresh) {
+      const state = await this.call<{ restored: boolean }>(runtime, token, "GET", "/state");
+      if (state.restored) return { kind: "already" };
+    }
     const saved = this.bucket ? await this.bucket.get(this.key) : null;
     const headers = new Headers({ "content-length": String(saved?.size ?? 0) });
     if (saved) headers.set("content-type", "application/gzip");

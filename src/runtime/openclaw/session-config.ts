@@ -77,3 +77,25 @@ export function renderSessionConfig(input: SessionConfigInput): Record<string, u
     },
   };
 }
+
+/**
+ * What a pool gateway's generic document sets besides its warm-up endpoint: the values a
+ * session renders when it lacks the feature (every tool allowed, no MCP server, and every
+ * Clawplane plugin's empty `config`: no peers, no beams, no prompt, no threads). OpenClaw's
+ * reload acts on each changed path (a plugin whose `plugins.entries.<id>` changed is replaced,
+ * an `mcp` change disposes the MCP runtimes), and an absent value becoming `{}` or `[]` is a
+ * change: with these in place a claim changes only what the session really sets (always the
+ * gateway token, the LLM identity and the tool policy). Mirrored by the local supervisor's pool
+ * (scripts/runtime-pool.mjs, `POOL_DOCUMENT_DEFAULTS`).
+ */
+export function poolDocumentDefaults(): Record<string, unknown> {
+  return {
+    tools: { deny: [] },
+    mcp: { servers: {} },
+    plugins: {
+      entries: Object.fromEntries(
+        [PEERS_PLUGIN, BEAMS_PLUGIN, SYSTEM_PROMPT_PLUGIN, THREADS_PLUGIN].map((id) => [id, { config: {} }]),
+      ),
+    },
+  };
+}

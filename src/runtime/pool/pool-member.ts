@@ -22,6 +22,7 @@ import { timingSafeEqualStrings } from "../../lib/crypto";
 import { randomBase62 } from "../../lib/ids";
 import { OPENCLAW_PORT, type RuntimeExit, WORKSPACE_PORT } from "../agent-runtime";
 import { ContainerRuntime, type OutboundRoute } from "../container-runtime";
+import { poolDocumentDefaults } from "../openclaw/session-config";
 import { waitForGatewayReady } from "../readiness";
 import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./member-fetch";
 import { installPackages } from "./member-packages";
@@ -91,8 +92,10 @@ export class RuntimePoolMember extends DurableObject<Env> {
         CLAWPLANE_SESSION_TOKEN: "pool-placeholder",
         CLAWPLANE_POOL_MEMBER: "1",
         // The warm-up turn goes through OpenClaw's chat completions endpoint; the session's
-        // document, written at claim, does not enable it (it hot-reloads off again).
+        // document, written at claim, does not enable it (it hot-reloads off again). The
+        // defaults are there so a claim changes (and reloads) only what the session sets.
         CLAWPLANE_SESSION_CONFIG: JSON.stringify({
+          ...poolDocumentDefaults(),
           gateway: { http: { endpoints: { chatCompletions: { enabled: true } } } },
         }),
       },
