@@ -2,6 +2,8 @@
 
 export const WARMUP_SESSION_KEY: string;
 export const WARMUP_STUB_PATH: string;
+/** The generic document's values a session has when it lacks a feature (same as poolDocumentDefaults()). */
+export const POOL_DOCUMENT_DEFAULTS: Record<string, unknown>;
 
 export interface PoolSettings {
   min: number;
