@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 /**
  * Cold-boot benchmark: a local OpenClaw gateway started the way the runtime supervisor starts
- * one (test/support/openclaw-process.mjs, Clawplane's config and plugins), spawn → `/readyz`
- * and its first turn, for start options side by side in one run, boots interleaved so the
- * machine's load hits every variant alike:
+ * one (test/support/openclaw-process.mjs, Clawplane's config and plugins, the shared compile
+ * cache), spawn → `/readyz` and its first turn, for start options side by side in one run, boots
+ * interleaved so the machine's load hits every variant alike:
  *
- *   per-gateway cache   Node's compile cache under the gateway's own TMPDIR (each boot compiles
- *                       OpenClaw's ~thousand modules from scratch): how local gateways started
- *                       before the shared cache
- *   shared, respawned   one NODE_COMPILE_CACHE for every gateway, as the image had it: OpenClaw's
- *                       launcher then respawns itself into a versioned subdirectory of it
- *   shared cache        what openclaw-process.mjs and the image do now: the same shared cache,
- *                       used by the gateway process itself (no respawn)
+ *   before              the gateway config as it was: OpenClaw's Control UI on (its assets are
+ *                       written into the state dir right after `ready`) and session-store
+ *                       cleanup enforced (a SQLite maintenance worker at the first session write)
+ *   now                 container/openclaw.json5 as it is
+ *   pre-migrated state  now, each gateway started on a copy of a state database that a booted
+ *                       gateway migrated, with its per-gateway keys removed (lib/state-template.mjs)
+ *
+ * (The compile-cache figures in README "Performance" came from this benchmark's earlier variants,
+ * commit e5ea928.)
  *
  * The first turn is a streamed `POST /v1/chat/completions` to the gateway itself (enabled by a
  * wrapper config, as in bench/sessions.mjs) against the deterministic model server: first
@@ -22,11 +24,12 @@
  *
  * One gateway runs at a time; each is stopped (and its state dir removed) before the next.
  */
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { copyFile, cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { startModelServer } from "../test/support/model-server.mjs";
 import { startOpenClaw } from "../test/support/openclaw-process.mjs";
 import { SseSubscriber } from "./lib/sse.mjs";
@@ -40,32 +43,60 @@ const TOKEN = "bench-cold-boot-token";
 const TURN_TIMEOUT_MS = 180_000;
 const log = (line) => console.error(`[bench] ${line}`);
 
-/** Each variant's start env on top of what openclaw-process.mjs sets; `warm`: its cache persists. */
+/**
+ * Each variant: `config`, keys over Clawplane's config (the wrapper config, later wins), and
+ * `template`, start on a copy of the pre-migrated state (made from the warm-up boot).
+ */
 function variants() {
   return [
     {
-      label: "per-gateway cache",
-      // Node's compile cache where OpenClaw puts it by default: under TMPDIR, which is the
-      // gateway's own (removed with its state dir), so every boot starts cold.
-      env: { NODE_COMPILE_CACHE: "", OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED: "" },
-      warm: false,
+      label: "before",
+      config: { gateway: { controlUi: { enabled: true } }, session: { maintenance: { mode: "enforce" } } },
     },
-    {
-      label: "shared, respawned",
-      // A shared NODE_COMPILE_CACHE without the launcher's marker: OpenClaw's launcher respawns
-      // itself into a versioned subdirectory (two Node processes), as the image did.
-      env: { OPENCLAW_PACKAGED_COMPILE_CACHE_RESPAWNED: "" },
-      warm: true,
-    },
-    { label: "shared cache", env: {}, warm: true },
+    { label: "now", config: {} },
+    { label: "pre-migrated state", config: {}, template: true },
   ];
 }
 
-async function boot(variant, configPath, modelUrl) {
+/** The wrapper config of a variant: Clawplane's template, the chat endpoint, the variant's keys. */
+async function writeVariantConfig(dir, variant) {
+  const path = join(dir, `openclaw.${variant.label.replaceAll(" ", "-")}.json5`);
+  const { gateway = {}, ...rest } = variant.config;
+  await writeFile(
+    path,
+    JSON.stringify({
+      $include: "./base.json5",
+      ...rest,
+      // OpenClaw checks gateway.mode in the config file itself, before resolving includes.
+      gateway: {
+        mode: "local",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an OpenClaw env substitution, not JS
+        auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
+        http: { endpoints: { chatCompletions: { enabled: true } } },
+        ...gateway,
+      },
+    }),
+  );
+  return path;
+}
+
+/** Node 24 for the template step (node:sqlite), as openclaw-process.mjs picks it. */
+function node24() {
+  return Number(process.versions.node.split(".")[0]) >= 24
+    ? process.execPath
+    : join(REPO_ROOT, "node_modules/.bin/node");
+}
+
+/**
+ * One boot and its first turn. `stateDir`: the gateway's state dir (kept after stop); default a
+ * fresh one, removed on stop.
+ */
+async function boot(configPath, modelUrl, stateDir) {
   const gateway = await startOpenClaw({
     token: TOKEN,
     modelBaseUrl: modelUrl,
-    env: { OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_GATEWAY_STARTUP_TRACE: "1", ...variant.env },
+    stateDir,
+    env: { OPENCLAW_CONFIG_PATH: configPath, OPENCLAW_GATEWAY_STARTUP_TRACE: "1" },
     readyTimeoutMs: 300_000, // a loaded 2-core machine
     waitForReady: false,
   });
@@ -157,35 +188,35 @@ try {
   const dir = await mkdtemp(join(tmpdir(), "clawplane-bench-cold-"));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   // Clawplane's config plus the gateway's own chat completions endpoint, for the first turn
-  // (copied beside a wrapper that includes it, as bench/lib/stack.mjs does; no MCP, default tools).
+  // (copied beside a wrapper per variant that includes it, as bench/lib/stack.mjs does; no MCP,
+  // default tools).
   await copyFile(join(REPO_ROOT, "container/openclaw.json5"), join(dir, "base.json5"));
   await writeFile(join(dir, "clawplane-mcp.json"), "{}\n");
   await writeFile(join(dir, "clawplane-tools.json"), "{}\n");
-  const configPath = join(dir, "openclaw.json5");
-  await writeFile(
-    configPath,
-    JSON.stringify({
-      $include: "./base.json5",
-      // OpenClaw checks gateway.mode in the config file itself, before resolving includes.
-      gateway: {
-        mode: "local",
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: an OpenClaw env substitution, not JS
-        auth: { mode: "token", token: "${OPENCLAW_GATEWAY_TOKEN}" },
-        http: { endpoints: { chatCompletions: { enabled: true } } },
-      },
-    }),
-  );
   const list = variants();
-  // One boot first per persistent cache, unmeasured: it fills the cache as any first gateway on a
-  // machine (or the image's bake step) does.
-  for (const variant of list.filter((v) => v.warm)) {
-    log(`warm-up boot: ${variant.label}…`);
-    await boot(variant, configPath, model.url);
-  }
+  const configs = new Map();
+  for (const variant of list) configs.set(variant.label, await writeVariantConfig(dir, variant));
+  // One boot first, unmeasured: it fills the shared compile cache as any first gateway on a
+  // machine (or the image's bake step) does, and its state becomes the pre-migrated template.
+  log("warm-up boot…");
+  const bootedState = join(dir, "booted-state");
+  await boot(configs.get(list[1].label), model.url, bootedState);
+  const template = join(dir, "state-template");
+  await promisify(execFile)(node24(), [
+    join(REPO_ROOT, "bench/lib/state-template.mjs"),
+    bootedState,
+    template,
+  ]);
   const results = new Map(list.map((v) => [v.label, []]));
   for (let i = 0; i < BOOTS; i++) {
     for (const variant of list) {
-      const result = await boot(variant, configPath, model.url);
+      let stateDir;
+      if (variant.template) {
+        stateDir = join(dir, `state-${i}`);
+        await cp(template, stateDir, { recursive: true });
+      }
+      const result = await boot(configs.get(variant.label), model.url, stateDir);
+      if (stateDir) await rm(stateDir, { recursive: true, force: true });
       results.get(variant.label).push(result);
       log(
         `${variant.label} ${i + 1}/${BOOTS}: ready ${ms(result.bootMs, 0)} ms, first token ${ms(result.firstMs, 0)} ms`,

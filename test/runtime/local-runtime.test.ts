@@ -153,6 +153,18 @@ describe("LocalProcessRuntime through the supervisor (real gateway)", () => {
     await readyz.body?.cancel();
     expect(await runtime.isRunning()).toBe(true);
 
+    // No browser dashboard (container/openclaw.json5 turns OpenClaw's Control UI off): a fresh
+    // gateway would otherwise write its assets into the state dir during its first turn.
+    const dashboard = await runtime.fetch(
+      OPENCLAW_PORT,
+      new Request("http://openclaw/", { headers: { accept: "text/html" } }),
+    );
+    const dashboardBody = await dashboard.text();
+    expect({ status: dashboard.status, html: /<html/i.test(dashboardBody) }).toEqual({
+      status: 404,
+      html: false,
+    });
+
     // WebSocket through the supervisor's proxy: the gateway's first frame is the challenge.
     const wsStarted = Date.now();
     const frame = await firstFrame(`${supervisor.origin.replace("http", "ws")}/runtimes/${id}/proxy/`);
