@@ -350,6 +350,7 @@ export class SessionDO extends DurableObject<Env> {
       // A child thread's call comes in on its model slot and gets its own agent's model.
       const childModel = requestedModel === undefined ? undefined : this.threadRuns.modelFor(requestedModel);
       if (childModel === null) throw noSuchThreadModel(record.id, requestedModel ?? "");
+      this.turns.modelCallGranted();
       return { sessionId: record.id, model: childModel ?? record.agent.model.id };
     });
   }
@@ -365,6 +366,7 @@ export class SessionDO extends DurableObject<Env> {
       record.usage.cost_usd += usage.costUsd;
       this.save(record);
       if (usage.failure) this.turns.modelCallFailed(usage.failure);
+      this.turns.modelCallRecorded();
     });
   }
 

@@ -113,8 +113,29 @@ export interface ActiveTurn {
   parked?: boolean;
   /** Why the LLM proxy could not make a model call of this turn; the turn ends with it. */
   failure?: string;
+  /** Model calls the LLM proxy was granted during the turn, and calls it has recorded since. */
+  callsGranted: number;
+  callsRecorded: number;
   end(outcome: TurnEnd): void;
 }
+
+/**
+ * A run whose turn ended at its settled reply (TurnTranslator.replySettled) while OpenClaw was
+ * still finishing it: the next message is sent once it ended, so that message is never steered
+ * into, or queued behind, a run the session no longer tracks.
+ */
+interface SettlingRun {
+  runId: string;
+  ended: Promise<void>;
+  end(): void;
+}
+
+/**
+ * How long the next turn waits for a settling run's end before sending anyway (OpenClaw then
+ * queues the message itself). The end comes 70–90 ms after the reply here (p50; 222 ms the
+ * slowest seen on a loaded machine); the bound only matters if its frame is lost.
+ */
+const SETTLING_RUN_WAIT_MS = 5_000;
 
 /** How a running turn can end: as OpenClaw reported it, with the runtime gone, or at a quota. */
 type TurnEnd =
@@ -138,6 +159,7 @@ export function quotaErrorEvent(breach: QuotaBreach): SessionEventBodyOf<"sessio
 
 export class TurnRunner {
   private turn: ActiveTurn | undefined;
+  private settling: SettlingRun | undefined;
   /**
    * Whether the agent may have changed its workspace since the last save: it writes files only
    * through its tools, so a turn that ran none (a chat turn) has nothing new to save and goes
@@ -231,6 +253,7 @@ export class TurnRunner {
     // approval whose session object was evicted meanwhile): it is stopped, so the new run is
     // not queued behind it. Stopping a run that is gone does nothing.
     if (attempt > 1) await this.host.runtime.abort(record.id, `${input.eventId}:${attempt - 1}`);
+    await this.previousRunEnded();
     const startedAt = Date.now();
     const outcome = await this.race(input, runId, startedAt, (end) =>
       link.client
@@ -300,6 +323,8 @@ export class TurnRunner {
         runId,
         translator: new TurnTranslator(runId, this.translatorSink(record)),
         startedAt,
+        callsGranted: 0,
+        callsRecorded: 0,
         end,
       };
       send(end);
@@ -346,9 +371,94 @@ export class TurnRunner {
 
   /** A gateway frame of the running turn (approval requests go to the ApprovalDesk instead). */
   onGatewayEvent(frame: EventFrame): void {
+    this.onSettlingFrame(frame);
     const turn = this.turn;
     const outcome = turn?.translator.handle(frame);
     if (turn && outcome) turn.end(outcome);
+    else this.endAtSettledReply();
+  }
+
+  /** The LLM proxy was granted a model call while a turn runs. */
+  modelCallGranted(): void {
+    if (this.turn) this.turn.callsGranted++;
+  }
+
+  /** The LLM proxy recorded a model call's usage (the session's usage now includes it). */
+  modelCallRecorded(): void {
+    if (!this.turn) return;
+    this.turn.callsRecorded++;
+    this.endAtSettledReply();
+  }
+
+  /**
+   * Ends the running turn as soon as its reply is settled, before OpenClaw has finished the run:
+   * the user's idle then comes when the reply and its usage are in, not after the gateway's
+   * teardown. Only a turn that plainly answered: not parked or waiting for an approval, no
+   * failed model call, and every model call it was granted already metered (so the idle's
+   * `session.usage` holds them). Anything else ends at the run's own end, as before.
+   */
+  private endAtSettledReply(): void {
+    const turn = this.turn;
+    if (!turn?.translator.replySettled()) return;
+    if (turn.parked || turn.failure !== undefined || this.host.approvals.isWaiting(turn.eventId)) return;
+    if (turn.callsRecorded < turn.callsGranted) return;
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    this.settling = { runId: turn.runId, ended, end };
+    turn.end({ kind: "end_turn" });
+  }
+
+  /**
+   * Frames of a run whose turn already ended at its settled reply: its end releases the next
+   * message; a compaction OpenClaw ran in its post-turn maintenance is still reported.
+   */
+  private onSettlingFrame(frame: EventFrame): void {
+    const settling = this.settling;
+    const payload = frame.payload as { runId?: unknown; stream?: unknown; state?: unknown; data?: unknown };
+    if (!settling || payload?.runId !== settling.runId) return;
+    const data = (payload.data ?? {}) as { phase?: unknown; completed?: unknown; error?: unknown };
+    if (frame.event === "agent" && payload.stream === "compaction") {
+      if (data.phase === "end" && data.completed === true)
+        this.host.emit({ type: "agent.thread_context_compacted" });
+      return;
+    }
+    const lifecycleEnd =
+      frame.event === "agent" &&
+      payload.stream === "lifecycle" &&
+      (data.phase === "end" || data.phase === "error");
+    const chatEnd =
+      frame.event === "chat" &&
+      (payload.state === "final" || payload.state === "aborted" || payload.state === "error");
+    if (!lifecycleEnd && !chatEnd) return;
+    if (data.phase === "error" || payload.state === "error")
+      log("warn", "run failed after its reply was settled", {
+        run_id: settling.runId,
+        error: String(data.error ?? ""),
+      });
+    this.releaseSettling();
+  }
+
+  private releaseSettling(): void {
+    this.settling?.end();
+    this.settling = undefined;
+  }
+
+  /** Waits (bounded) for the end of a run whose turn ended at its settled reply. */
+  private async previousRunEnded(): Promise<void> {
+    const settling = this.settling;
+    if (!settling) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), SETTLING_RUN_WAIT_MS);
+    });
+    if (await Promise.race([settling.ended.then(() => false), timedOut]))
+      log("warn", "the previous run did not report its end; sending the next message", {
+        run_id: settling.runId,
+      });
+    clearTimeout(timer);
+    if (this.settling === settling) this.settling = undefined;
   }
 
   /** Stops the running turn's run in the gateway; the turn then ends as OpenClaw reports it. */
@@ -358,11 +468,13 @@ export class TurnRunner {
 
   /** The runtime went away mid-turn: the message runs again on a new one. */
   runtimeLost(reason: string): void {
+    this.releaseSettling();
     this.turn?.end({ kind: "runtime_lost", reason });
   }
 
   /** The runtime is being stopped (archive, delete, idle stop): the running turn ends aborted. */
   stopped(): void {
+    this.releaseSettling();
     this.turn?.end({ kind: "aborted" });
   }
 

@@ -109,6 +109,10 @@ export class TurnTranslator {
   private readonly toolUseIds = new Map<string, string>();
   private readonly toolInputs = new Map<string, Record<string, unknown>>();
   private readonly mcpCalls = new Set<string>();
+  /** Tool calls started and not yet given a result. */
+  private readonly openTools = new Set<string>();
+  /** Set by the run's clean `lifecycle finishing` (stop, no abort, no error): see {@link replySettled}. */
+  private finishedCleanly = false;
 
   constructor(
     readonly runId: string,
@@ -149,6 +153,13 @@ export class TurnTranslator {
     }
     if (payload.stream === "lifecycle") {
       if (data.phase === "model" && data.provider) this.startSpan();
+      if (data.phase === "finishing")
+        this.finishedCleanly =
+          data.stopReason === "stop" &&
+          data.aborted !== true &&
+          data.error === undefined &&
+          data.yielded !== true &&
+          data.replayInvalid !== true;
       if (data.phase === "end") {
         const reply = data.terminalReply as { text?: unknown } | undefined;
         if (typeof reply?.text === "string") this.finalReplyText = reply.text;
@@ -174,6 +185,7 @@ export class TurnTranslator {
       const name = String(data.name ?? "");
       const input = (data.args as Record<string, unknown>) ?? {};
       this.toolInputs.set(callId, input);
+      this.openTools.add(callId);
       const permission = this.sink.permission(name, input);
       const mcp = mcpCallOf(name, input, this.sink.mcpServers);
       const event = mcp
@@ -195,6 +207,7 @@ export class TurnTranslator {
       if (!mcp && isThreadTool(name))
         this.sink.threadCall?.({ tool: name, toolCallId: callId, toolUseId: event.id, input });
     } else if (data.phase === "result") {
+      this.openTools.delete(callId);
       const result = data.result as { content?: unknown } | undefined;
       const content = [{ type: "text" as const, text: textBlocks(result?.content) }];
       const useId = this.toolUseIds.get(callId) ?? callId;
@@ -217,9 +230,29 @@ export class TurnTranslator {
     const name = String(data.name ?? "");
     const input = (data.args as Record<string, unknown>) ?? {};
     this.toolInputs.set(callId, input);
+    // Answered by the client, never by a result frame: the turn waits for the run's own end.
+    this.openTools.add(callId);
     const event = this.sink.emit({ type: "agent.custom_tool_use", name, input });
     this.toolUseIds.set(callId, event.id);
     this.sink.customToolUse({ toolCallId: callId, toolUseId: event.id, name, input });
+  }
+
+  /**
+   * Whether the run's reply is settled before the run itself ends: OpenClaw said `lifecycle
+   * finishing` with a clean stop (its model calls, retries and fallbacks are over), the reply
+   * was emitted as `agent.message` with its model call's usage (span closed), and no tool call
+   * is open. What OpenClaw still does then (`lifecycle end`, `chat final`, ≈ 70–90 ms) is its
+   * own teardown: session-store bookkeeping and post-turn maintenance. The turn may end for the
+   * user here; the session keeps the run's end to wait on before it sends the next message.
+   */
+  replySettled(): boolean {
+    return (
+      this.finishedCleanly &&
+      this.messageEmitted &&
+      this.preview === undefined &&
+      this.openSpanId === undefined &&
+      this.openTools.size === 0
+    );
   }
 
   /** The `agent.tool_use` event id reported for OpenClaw's tool call `toolCallId`, if any. */

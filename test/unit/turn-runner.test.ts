@@ -11,11 +11,20 @@ import type { SessionEventBody } from "../../src/schemas/session-events";
 import type { QueuedInput } from "../../src/session/input-queue";
 import { newSessionRecord, type SessionAgent, type SessionRecord } from "../../src/session/session-record";
 import { TurnRunner } from "../../src/session/turn-runner";
-import { PLAIN_REPLY, plainTurn, RUN, toolTurn } from "./fixtures/observed-frames";
+import { failedTurn, PLAIN_REPLY, plainTurn, RUN, toolTurn } from "./fixtures/observed-frames";
 
 type Logged = SessionEventBody & { id: string };
 
 const MESSAGE_ID = RUN.split(":")[0] ?? "";
+
+/** Lets every pending promise callback run (one macrotask turn): to see that something did not happen. */
+const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** OpenClaw's `lifecycle finishing` frame: the run's model work is over, its teardown follows. */
+const isFinishing = (frame: EventFrame) =>
+  frame.event === "agent" &&
+  (frame.payload as { stream?: string; data?: { phase?: string } }).stream === "lifecycle" &&
+  (frame.payload as { data?: { phase?: string } }).data?.phase === "finishing";
 
 function agent(limits: Partial<NonNullable<SessionAgent["session_limits"]>> = {}): SessionAgent {
   return {
@@ -314,6 +323,80 @@ describe("TurnRunner", () => {
       }),
     ]);
     expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
+  });
+
+  it("goes idle at the settled reply, before OpenClaw ends the run; the next message waits for that end", async () => {
+    const h = harness();
+    const frames = plainTurn();
+    const finishing = frames.findIndex(isFinishing);
+    const { done } = await h.start();
+    for (const frame of frames.slice(0, finishing + 1)) h.feed(frame);
+    await done; // no `lifecycle end`, no `chat final` yet
+    expect(h.types().slice(-4)).toEqual([
+      "agent.message",
+      "span.model_request_end",
+      "session.usage",
+      "session.status_idle",
+    ]);
+    expect(h.events.at(-1)).toMatchObject({ stop_reason: { type: "end_turn" } });
+    expect(h.removed).toEqual([MESSAGE_ID]);
+
+    // The next message is not sent into the run OpenClaw is still finishing.
+    const next = h.runner.run({ ...h.input, eventId: "sevt_next" });
+    await vi.waitFor(() => expect(h.types().filter((t) => t === "span.runtime_ready")).toHaveLength(2));
+    await drain();
+    expect(h.sent).toHaveLength(1);
+    // The run's remaining frames (its end, its `chat final`) report nothing more.
+    const eventsBefore = h.events.length;
+    for (const frame of frames.slice(finishing + 1)) h.feed(frame);
+    await vi.waitFor(() => expect(h.sent).toHaveLength(2));
+    expect(h.events.slice(eventsBefore).map((e) => e.type)).toEqual([]);
+    expect(h.sent[1]).toMatchObject({ idempotencyKey: "sevt_next:2" });
+    h.feed({ type: "event", event: "chat", payload: { runId: "sevt_next:2", state: "final" } });
+    await next;
+  });
+
+  it("waits at the settled reply until the LLM proxy has metered every model call of the turn", async () => {
+    const h = harness();
+    const frames = plainTurn();
+    const finishing = frames.findIndex(isFinishing);
+    const { done } = await h.start();
+    h.runner.modelCallGranted();
+    for (const frame of frames.slice(0, finishing + 1)) h.feed(frame);
+    await drain();
+    expect(h.runner.current?.runId).toBe(RUN);
+    expect(h.types()).not.toContain("session.status_idle");
+    h.record().usage.input_tokens = 10_634; // what the proxy records, before it tells the runner
+    h.runner.modelCallRecorded();
+    await done;
+    expect(h.events.find((e) => e.type === "session.usage")).toMatchObject({
+      usage: expect.objectContaining({ input_tokens: 10_634 }),
+    });
+  });
+
+  it("reports a compaction OpenClaw runs after the settled reply, and still ends a failed finish at the run's end", async () => {
+    const h = harness();
+    const frames = plainTurn();
+    const finishing = frames.findIndex(isFinishing);
+    const { done } = await h.start();
+    for (const frame of frames.slice(0, finishing + 1)) h.feed(frame);
+    await done;
+    h.feed({
+      type: "event",
+      event: "agent",
+      payload: { runId: RUN, stream: "compaction", data: { phase: "end", completed: true } },
+    });
+    expect(h.events.at(-1)?.type).toBe("agent.thread_context_compacted");
+
+    // A model error's `finishing` is followed by OpenClaw's retries: that turn waits for the end.
+    const failing = harness();
+    const run = await failing.start();
+    for (const frame of failedTurn()) {
+      failing.feed(frame);
+      if (isFinishing(frame)) expect(failing.runner.current?.runId).toBe(RUN);
+    }
+    await run.done;
+    expect(failing.events.at(-1)).toMatchObject({ stop_reason: { type: "retries_exhausted" } });
   });
 
   it("saves the workspace after a turn that ran a tool, and goes idle without a save after a chat turn", async () => {

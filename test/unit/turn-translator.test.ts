@@ -278,6 +278,49 @@ describe("TurnTranslator on the runs recorded in OBSERVED-EVENTS.md", () => {
   });
 });
 
+describe("TurnTranslator.replySettled: when a turn may end before OpenClaw ends the run", () => {
+  const finishing = (data: Record<string, unknown> = {}) =>
+    agent("lifecycle", { phase: "finishing", stopReason: "stop", aborted: false, ...data });
+  const settledAfter = (frames: EventFrame[]) => {
+    const { t } = translator();
+    for (const f of frames) t.handle(f);
+    return t.replySettled();
+  };
+  const reply = "echo: done";
+
+  it("is settled at a clean finishing after the reply's message and usage", () => {
+    expect(settledAfter([modelStart(), assistantMessage(reply), finishing()])).toBe(true);
+    // The finishing frame comes first, the message after it: settled once the message is in.
+    expect(settledAfter([modelStart(), finishing(), assistantMessage(reply)])).toBe(true);
+  });
+
+  it("is not settled before finishing, nor at a finishing that is not a clean stop", () => {
+    expect(settledAfter([modelStart(), assistantMessage(reply)])).toBe(false);
+    expect(settledAfter([modelStart(), assistantMessage(reply), finishing({ error: "HTTP 500" })])).toBe(
+      false,
+    );
+    expect(settledAfter([modelStart(), assistantMessage(reply), finishing({ aborted: true })])).toBe(false);
+    expect(settledAfter([modelStart(), assistantMessage(reply), finishing({ stopReason: "error" })])).toBe(
+      false,
+    );
+    expect(settledAfter([modelStart(), assistantMessage(reply), finishing({ yielded: true })])).toBe(false);
+  });
+
+  it("is not settled while a model call's usage or a tool call is still open", () => {
+    // The last model call has started and its message (usage) has not arrived.
+    expect(settledAfter([modelStart(), assistantMessage(reply), modelStart(), finishing()])).toBe(false);
+    const toolStart = agent("tool", { phase: "start", name: "exec", toolCallId: "c1", args: {} });
+    const toolResult = agent("tool", { phase: "result", name: "exec", toolCallId: "c1", result: {} });
+    expect(settledAfter([modelStart(), assistantMessage(reply), toolStart, finishing()])).toBe(false);
+    expect(settledAfter([modelStart(), assistantMessage(reply), toolStart, toolResult, finishing()])).toBe(
+      true,
+    );
+    // A custom tool's call is answered by the client: never settled by a result frame.
+    const custom = agent("tool", { phase: "start", name: "get_weather", toolCallId: "c2", args: {} });
+    expect(settledAfter([modelStart(), assistantMessage(reply), custom, finishing()])).toBe(false);
+  });
+});
+
 describe("context compaction → agent.thread_context_compacted", () => {
   it("reports an auto-compaction of the run once it completed, not when it starts, fails or is another run's", () => {
     const { t, out } = translator();
