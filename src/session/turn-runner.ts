@@ -6,6 +6,12 @@
  * at a quota. The end decides what the session says (`session.error`, `session.usage`, the idle
  * stop reason) and whether the message leaves the queue.
  *
+ * "As OpenClaw reports it" comes early for a turn that plainly answered: it ends once its reply
+ * is settled (emitted, metered, no tool or approval open), while OpenClaw still finishes the run
+ * (≈ 70–90 ms of teardown the user need not wait for). That run is then remembered, and the next
+ * message is sent only once it ended, so no message is steered into a run the session no longer
+ * tracks (README "Performance").
+ *
  * The runner holds only the running turn; everything durable (record, log, queue, approvals)
  * and the runtime are reached through {@link TurnHost}, which the session object provides, so
  * the runner has no Durable Object of its own and runs against fakes in unit tests.
