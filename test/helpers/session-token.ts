@@ -49,7 +49,17 @@ export async function duringTurn<T>(sessionId: string, fn: () => Promise<T>): Pr
     runInDurableObject(stub, (instance: SessionDO) => {
       (instance as unknown as { turns: { turn: object | undefined } }).turns.turn = turn;
     });
-  await setTurn({ eventId: "sevt_test_turn", runId: "test-turn", startedAt: Date.now(), end: () => {} });
+  // Shaped like an ActiveTurn as far as the proxy's hooks reach: its calls are counted, and its
+  // reply is never settled (no gateway), so the turn never ends early.
+  await setTurn({
+    eventId: "sevt_test_turn",
+    runId: "test-turn",
+    startedAt: Date.now(),
+    callsGranted: 0,
+    callsRecorded: 0,
+    translator: { replySettled: () => false },
+    end: () => {},
+  });
   try {
     return await fn();
   } finally {
