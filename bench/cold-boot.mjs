@@ -32,7 +32,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { startModelServer } from "../test/support/model-server.mjs";
 import { startOpenClaw } from "../test/support/openclaw-process.mjs";
-import { SseSubscriber } from "./lib/sse.mjs";
+import { openChatCompletionStream } from "./lib/sse.mjs";
 import { cleanup, onCleanup } from "./lib/stack.mjs";
 import { ms, row, summary } from "./lib/stats.mjs";
 
@@ -104,16 +104,7 @@ async function boot(configPath, modelUrl, stateDir) {
   try {
     await gateway.ready();
     const turnStart = performance.now();
-    const sub = await SseSubscriber.open(`${gateway.origin}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "openclaw/default",
-        stream: true,
-        user: "bench-cold-boot",
-        messages: [{ role: "user", content: "hello after boot" }],
-      }),
-    });
+    const sub = await openChatCompletionStream(gateway.origin, TOKEN, "bench-cold-boot", "hello after boot");
     const first = await sub.waitFor((e) => Boolean(e.data?.choices?.[0]?.delta?.content), TURN_TIMEOUT_MS);
     const done = await sub.waitFor((e) => e.data === "[DONE]", TURN_TIMEOUT_MS);
     sub.close();

@@ -24,9 +24,9 @@ import { connectWithPairing } from "../src/runtime/openclaw/admin-rpc";
 import { DeviceIdentity } from "../src/runtime/openclaw/device-identity";
 import { GatewayClient } from "../src/runtime/openclaw/gateway-client";
 import type { EventFrame } from "../src/runtime/openclaw/protocol";
-import { startModelServer } from "../test/support/model-server.mjs";
 import { openSocket } from "../test/runtime/support";
-import { SseSubscriber } from "./lib/sse.mjs";
+import { startModelServer } from "../test/support/model-server.mjs";
+import { openChatCompletionStream } from "./lib/sse.mjs";
 import { cleanup, onCleanup, startDirectGateway } from "./lib/stack.mjs";
 
 const { values: args } = parseArgs({
@@ -151,16 +151,7 @@ try {
   async function httpTurn(text: string): Promise<Turn> {
     const start = Date.now();
     const startPerf = performance.now();
-    const sub = await SseSubscriber.open(`${gateway.origin}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        model: "openclaw/default",
-        stream: true,
-        user: "bench-http",
-        messages: [{ role: "user", content: text }],
-      }),
-    });
+    const sub = await openChatCompletionStream(gateway.origin, TOKEN, "bench-http", text);
     try {
       const first = await sub.waitFor(
         (e: { data?: { choices?: { delta?: { content?: string } }[] } }) =>

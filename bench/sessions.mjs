@@ -31,7 +31,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import { printReport } from "./lib/report.mjs";
-import { SseSubscriber } from "./lib/sse.mjs";
+import { openChatCompletionStream, SseSubscriber } from "./lib/sse.mjs";
 import {
   ADMIN_KEY,
   cleanup,
@@ -112,16 +112,7 @@ async function clawplaneTurn(sessionId, text, { t0, timeoutMs = WARM_TURN_TIMEOU
 /** The same turn sent straight to the baseline gateway's chat completions endpoint. */
 async function directTurn(text, timeoutMs = WARM_TURN_TIMEOUT_MS) {
   const start = performance.now();
-  const sub = await SseSubscriber.open(`${ctx.direct.origin}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${DIRECT_GATEWAY_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "openclaw/default",
-      stream: true,
-      user: DIRECT_USER,
-      messages: [{ role: "user", content: text }],
-    }),
-  });
+  const sub = await openChatCompletionStream(ctx.direct.origin, DIRECT_GATEWAY_TOKEN, DIRECT_USER, text);
   try {
     const first = await sub.waitFor(
       (e) => Boolean(e.data?.choices?.[0]?.delta?.content),

@@ -32,7 +32,7 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
-import { SseSubscriber } from "./lib/sse.mjs";
+import { openChatCompletionStream, SseSubscriber } from "./lib/sse.mjs";
 import { ADMIN_KEY, cleanup, PROVIDER_KEY, startDirectGateway, startPlatform } from "./lib/stack.mjs";
 import { ms, row, summary } from "./lib/stats.mjs";
 
@@ -85,16 +85,7 @@ async function clawplaneTurn(text, timeoutMs = WARM_TIMEOUT_MS) {
 
 async function directTurn(text, timeoutMs = WARM_TIMEOUT_MS) {
   const start = performance.now();
-  const sub = await SseSubscriber.open(`${ctx.direct.origin}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${DIRECT_GATEWAY_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "openclaw/default",
-      stream: true,
-      user: DIRECT_USER,
-      messages: [{ role: "user", content: text }],
-    }),
-  });
+  const sub = await openChatCompletionStream(ctx.direct.origin, DIRECT_GATEWAY_TOKEN, DIRECT_USER, text);
   try {
     const first = await sub.waitFor((e) => Boolean(e.data?.choices?.[0]?.delta?.content), timeoutMs);
     const done = await sub.waitFor((e) => e.data === "[DONE]", timeoutMs);

@@ -115,3 +115,24 @@ export class SseSubscriber {
     }
   }
 }
+
+/**
+ * One streamed turn straight to a gateway's own `POST /v1/chat/completions` (the baseline the
+ * benchmarks compare with): `user` keeps each benchmark's turns in one OpenClaw session.
+ * @param {string} origin the gateway's origin
+ * @param {string} token its gateway token
+ * @param {string} user
+ * @param {string} text
+ */
+export function openChatCompletionStream(origin, token, user, text) {
+  return SseSubscriber.open(`${origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "openclaw/default",
+      stream: true,
+      user,
+      messages: [{ role: "user", content: text }],
+    }),
+  });
+}

@@ -15,8 +15,9 @@
  *
  * Run with Node 24 (node:sqlite): `node state-template.mjs <booted state dir> <template dir>`.
  */
-import { copyFile, mkdir } from "node:fs/promises";
+
 import { existsSync } from "node:fs";
+import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 
