@@ -73,13 +73,8 @@ async function announceEnvironmentPool(
       ? { pool: r.spec.config.warm_pool, packages: r.spec.config.packages }
       : undefined;
   const [was, now] = [poolOf(before), poolOf(after)];
-  if (was?.pool && (!now?.pool || JSON.stringify(was.packages) !== JSON.stringify(now.packages)))
-    await announceWarmPool(env, {
-      scope: "environment",
-      id: after.id,
-      warmPool: null,
-      packages: was.packages,
-    });
+  if (before && was?.pool && (!now?.pool || JSON.stringify(was.packages) !== JSON.stringify(now.packages)))
+    await drainEnvironmentPool(env, before);
   if (now?.pool && JSON.stringify(was) !== JSON.stringify(now))
     await announceWarmPool(env, {
       scope: "environment",
