@@ -293,6 +293,21 @@ describe("keyed pools whose owner is gone", () => {
     return { id, keyed, ...pool };
   }
 
+  /** A plane (and its first member) whose own pool holds one idle member. */
+  async function planeWithPool(options: { monthly_budget_usd?: number } = {}) {
+    const plane = await createPlane(options);
+    const member = await addMember(plane.id, unique("m"));
+    const keyed = spec("plane", plane.id);
+    keyed.key = warmPoolKey("plane", plane.id, null, plane.runtime_version, plane.instance_type);
+    const pool = await driven(keyed);
+    const set = await callJson(`/v1/planes/${plane.id}`, {
+      body: { warm_pool: { min_idle: 1, max: 1, idle_ttl_seconds: 600 } },
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    await warmIdle(pool.stub, pool.driver, 1);
+    return { plane, member, ...pool };
+  }
+
   it("drains an archived environment's pool, and a claim carrying its old size boots nothing", async () => {
     const { id, keyed, stub, driver } = await environmentWithPool();
     expect((await callJson(`/v1/environments/${id}/archive`, { method: "POST" })).status).toBe(200);
@@ -318,16 +333,7 @@ describe("keyed pools whose owner is gone", () => {
   });
 
   it("stops a plane's pool when its last member is removed, and for good when the plane is deleted", async () => {
-    const plane = await createPlane();
-    const member = await addMember(plane.id, unique("m"));
-    const keyed = spec("plane", plane.id);
-    keyed.key = warmPoolKey("plane", plane.id, null, plane.runtime_version, plane.instance_type);
-    const { stub, driver } = await driven(keyed);
-    const set = await callJson(`/v1/planes/${plane.id}`, {
-      body: { warm_pool: { min_idle: 1, max: 1, idle_ttl_seconds: 600 } },
-    });
-    expect(set.status, JSON.stringify(set.body)).toBe(200);
-    await warmIdle(stub, driver, 1);
+    const { plane, member, stub, driver } = await planeWithPool();
     const removed = await callJson(`/v1/planes/${plane.id}/members/${member.id}`, { method: "DELETE" });
     expect(removed.status, JSON.stringify(removed.body)).toBe(200);
     await runDurableObjectAlarm(stub);
@@ -343,16 +349,7 @@ describe("keyed pools whose owner is gone", () => {
   });
 
   it("stops a plane's pool once the plane's budget is spent, its pool's cost counted, and refills when it is raised", async () => {
-    const plane = await createPlane({ monthly_budget_usd: 1 });
-    await addMember(plane.id, unique("m"));
-    const keyed = spec("plane", plane.id);
-    keyed.key = warmPoolKey("plane", plane.id, null, plane.runtime_version, plane.instance_type);
-    const { stub, driver } = await driven(keyed);
-    const set = await callJson(`/v1/planes/${plane.id}`, {
-      body: { warm_pool: { min_idle: 1, max: 1, idle_ttl_seconds: 600 } },
-    });
-    expect(set.status, JSON.stringify(set.body)).toBe(200);
-    await warmIdle(stub, driver, 1);
+    const { plane, stub, driver } = await planeWithPool({ monthly_budget_usd: 1 });
     // The pool's own waiting cost this month reaches the plane's budget (1 member × $1).
     const now = Date.now();
     await recordWarmPoolTime(env.DB, `plane:${plane.id}`, now - 2000, now - 1000, 3600);
