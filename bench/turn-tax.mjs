@@ -24,7 +24,14 @@
  *   run ended → idle emitted         after the turn (workspace save) and the idle events
  *   idle emitted → idle at client    session stream delivery
  *
- *   node bench/turn-tax.mjs [--turns 12] [--warmup 3]     (npm run bench:turn-tax)
+ *   node bench/turn-tax.mjs [--turns 30] [--warmup 3] [--auth admin|api-key]
+ *                                                         (npm run bench:turn-tax)
+ *
+ * Each figure is a p50 with its spread (p25–p75) over the turns; "extra" is the p50 of the
+ * per-turn difference (Clawplane turn i − direct turn i, the two sent one after the other), which
+ * cancels most of the drift a shared machine adds to both. `--auth api-key` drives the Clawplane
+ * path with an API key (what production clients send) instead of the admin key, so
+ * authentication reads the key from D1 (or its isolate cache) as it does for them.
  *
  * The load average is printed with the figures: the machine is shared, compare ratios from one
  * run, not absolute figures across runs. Every process is stopped at the end and on signals.
@@ -34,12 +41,13 @@ import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import { openChatCompletionStream, SseSubscriber } from "./lib/sse.mjs";
 import { ADMIN_KEY, cleanup, PROVIDER_KEY, startDirectGateway, startPlatform } from "./lib/stack.mjs";
-import { ms, row, summary } from "./lib/stats.mjs";
+import { ms, percentile, row, summary } from "./lib/stats.mjs";
 
 const { values: args } = parseArgs({
   options: {
-    turns: { type: "string", default: "12" },
+    turns: { type: "string", default: "30" },
     warmup: { type: "string", default: "3" },
+    auth: { type: "string", default: "admin" },
   },
 });
 const TURNS = Number(args.turns);
@@ -49,7 +57,9 @@ const WARM_TIMEOUT_MS = 60_000;
 const DIRECT_GATEWAY_TOKEN = "bench-direct-gateway-token";
 const DIRECT_SESSION_TOKEN = "bench-direct-session";
 const DIRECT_USER = "bench-direct";
-const authHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
+if (args.auth !== "admin" && args.auth !== "api-key") throw new Error("--auth is admin or api-key");
+// The credential the Clawplane turns are sent with (set once the platform runs).
+let authHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
 const log = (line) => console.error(`[bench] ${line}`);
 const epochOf = (perf) => performance.timeOrigin + perf;
 
@@ -160,68 +170,94 @@ function p50(values) {
   return summary(values.filter(Number.isFinite)).p50;
 }
 
+/** "p25–p75" of the finite values: the spread printed beside each p50. */
+function spread(values) {
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const fmt = (v) => (Number.isFinite(v) ? v.toFixed(0) : "—");
+  return `${fmt(percentile(s, 25))}–${fmt(percentile(s, 75))}`.padStart(12);
+}
+
 function report(clawplane, direct, load) {
   const out = [];
   const cell = (v) => ms(v);
   const ratio = (a, b) => `${(a / b).toFixed(2)}×`.padStart(9);
   out.push(
     "",
-    `Warm turn tax: ${TURNS} turns per path, alternating, after ${WARMUP} warm-up turns each`,
+    `Warm turn tax: ${TURNS} turns per path, alternating, after ${WARMUP} warm-up turns each; ` +
+      `Clawplane authenticated with the ${args.auth === "api-key" ? "an API key" : "admin key"}`,
     `load average at start ${load.start.map((l) => l.toFixed(2)).join(" ")}, ` +
       `at end ${load.end.map((l) => l.toFixed(2)).join(" ")} (2 cores; shared machine)`,
     "",
-    row(
-      "p50 ms from send",
-      ["direct", "clawplane", "ratio", "extra"].map((c) => c.padStart(9)),
-    ),
+    row("p50 ms from send (p25–p75)", [
+      "direct".padStart(9),
+      "".padStart(12),
+      "clawplane".padStart(9),
+      "".padStart(12),
+      "ratio".padStart(9),
+      "extra/turn".padStart(11),
+      "".padStart(12),
+    ]),
   );
   for (const [label, key] of [
     ["model request arrives", "modelMs"],
     ["first token", "firstMs"],
     ["done (idle / [DONE])", "doneMs"],
   ]) {
-    const d = p50(direct.map((t) => t[key]));
-    const c = p50(clawplane.map((t) => t[key]));
-    out.push(row(label, [cell(d), cell(c), ratio(c, d), cell(c - d)]));
+    const dv = direct.map((t) => t[key]);
+    const cv = clawplane.map((t) => t[key]);
+    const paired = clawplane.map((t, i) => t[key] - (direct[i]?.[key] ?? Number.NaN));
+    const d = p50(dv);
+    const c = p50(cv);
+    out.push(
+      row(label, [
+        cell(d),
+        spread(dv),
+        cell(c),
+        spread(cv),
+        ratio(c, d),
+        ms(p50(paired), 11),
+        spread(paired),
+      ]),
+    );
   }
   const directModel = p50(direct.map((t) => t.modelMs));
   const directFirstAfterModel = p50(direct.map((t) => t.firstMs - t.modelMs));
   const directDoneAfterFirst = p50(direct.map((t) => t.doneMs - t.firstMs));
   out.push(
     "",
-    "Clawplane turn by phase (p50 of each phase's duration, ms; direct's counterpart where one exists)",
+    "Clawplane turn by phase (p50 and p25–p75 of each phase's duration, ms; direct's p50 where one exists)",
   );
-  out.push(
-    row(
-      "phase",
-      ["clawplane", "direct"].map((c) => c.padStart(9)),
-    ),
+  out.push(row("phase", ["clawplane".padStart(9), "".padStart(12), "direct".padStart(9)]));
+  const phase = (label, from, to, directValue = Number.NaN) => {
+    const values = clawplane.map((t) => t.phases[to] - (from ? t.phases[from] : 0));
+    out.push(row(label, [cell(p50(values)), spread(values), cell(directValue)]));
+  };
+  const derived = (label, values, directValue) =>
+    out.push(row(label, [cell(p50(values)), spread(values), cell(directValue)]));
+  derived(
+    "  POST /events answered (client)",
+    clawplane.map((t) => t.acceptedMs),
+    Number.NaN,
   );
-  const phase = (label, from, to, directValue = Number.NaN) =>
-    out.push(
-      row(label, [
-        cell(p50(clawplane.map((t) => t.phases[to] - (from ? t.phases[from] : 0)))),
-        cell(directValue),
-      ]),
-    );
-  out.push(row("  POST /events answered (client)", [cell(p50(clawplane.map((t) => t.acceptedMs)))]));
   phase("  send → turn picked up", null, "picked");
   phase("  picked up → chat.send", "picked", "sent");
   phase("  chat.send → proxy received", "sent", "proxyIn");
   phase("  proxy received → forwarded", "proxyIn", "forwarded");
   phase("  forwarded → model arrives", "forwarded", "model");
-  out.push(row("  = send → model arrives", [cell(p50(clawplane.map((t) => t.modelMs))), cell(directModel)]));
-  out.push(
-    row("  model arrives → first token", [
-      cell(p50(clawplane.map((t) => t.firstMs - t.modelMs))),
-      cell(directFirstAfterModel),
-    ]),
+  derived(
+    "  = send → model arrives",
+    clawplane.map((t) => t.modelMs),
+    directModel,
   );
-  out.push(
-    row("  first token → done", [
-      cell(p50(clawplane.map((t) => t.doneMs - t.firstMs))),
-      cell(directDoneAfterFirst),
-    ]),
+  derived(
+    "  model arrives → first token",
+    clawplane.map((t) => t.firstMs - t.modelMs),
+    directFirstAfterModel,
+  );
+  derived(
+    "  first token → done",
+    clawplane.map((t) => t.doneMs - t.firstMs),
+    directDoneAfterFirst,
   );
   phase("    model done → run ended (DO)", "modelDone", "ended");
   phase("    run ended → saved (afterTurn)", "ended", "saved");
@@ -238,7 +274,18 @@ try {
   log("starting model server, supervisor and wrangler dev…");
   // LOG_LEVEL=info: the session object's "turn timing" and the proxy's "llm call" lines.
   const platform = await startPlatform({ LOG_LEVEL: "info" });
-  const client = new Anthropic({ apiKey: ADMIN_KEY, baseURL: platform.worker.origin, maxRetries: 0 });
+  let apiKey = ADMIN_KEY;
+  if (args.auth === "api-key") {
+    const created = await fetch(`${platform.worker.origin}/v1/api_keys`, {
+      method: "POST",
+      headers: { ...authHeaders, "content-type": "application/json" },
+      body: JSON.stringify({ name: "turn-tax", scopes: ["read", "write"] }),
+    });
+    if (!created.ok) throw new Error(`creating the API key: ${created.status} ${await created.text()}`);
+    apiKey = (await created.json()).key;
+    authHeaders = { authorization: `Bearer ${apiKey}` };
+  }
+  const client = new Anthropic({ apiKey, baseURL: platform.worker.origin, maxRetries: 0 });
   const agent = await client.beta.agents.create({
     name: "Turn tax",
     model: "claude-sonnet-4-6",
