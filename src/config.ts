@@ -15,6 +15,13 @@ export const IDEMPOTENCY_CLAIM_STALE_MS = 60_000;
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 /** `last_used_at` of an API key is refreshed at most this often, to spare D1 a write per request. */
 export const API_KEY_TOUCH_INTERVAL_MS = 60_000;
+/**
+ * How long an isolate trusts a live API key it read from D1 (src/db/api-key-cache.ts): the
+ * longest another isolate keeps accepting a key after it was revoked.
+ */
+export const API_KEY_CACHE_TTL_MS = 10_000;
+/** Most API keys one isolate remembers; the oldest entry goes first. */
+export const API_KEY_CACHE_MAX_ENTRIES = 1000;
 /** SSE keepalive comment interval: below common proxy idle timeouts (60-100 s). */
 export const SSE_KEEPALIVE_MS = 15_000;
 /**

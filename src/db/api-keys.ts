@@ -65,16 +65,21 @@ export async function createApiKey(
   return { row, secret };
 }
 
-/** Finds a live (not revoked, not expired) key by its secret, or null. */
-export async function findLiveKeyBySecret(db: Db, secret: string, now: number): Promise<ApiKeyRow | null> {
-  const row = await db.query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, await sha256Hex(secret)) });
+/** Finds a live (not revoked, not expired) key by its secret's SHA-256, or null. */
+export async function findLiveKeyByHash(db: Db, keyHash: string, now: number): Promise<ApiKeyRow | null> {
+  const row = await db.query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, keyHash) });
   if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
   return row;
 }
 
-/** Records use of a key, at most once per interval so reads do not each cost a write. */
+/**
+ * Records use of a key, at most once per interval so reads do not each cost a write. The row
+ * passed in (an isolate's cached copy, src/db/api-key-cache.ts) is brought up to date too, so
+ * its next requests within the interval write nothing either.
+ */
 export async function touchApiKey(db: Db, row: ApiKeyRow, now: number): Promise<void> {
   if (row.lastUsedAt !== null && now - row.lastUsedAt < API_KEY_TOUCH_INTERVAL_MS) return;
+  row.lastUsedAt = now;
   await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
 }
 

@@ -10,7 +10,8 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { adminPrincipal, type Principal, requireScope, type Scope } from "../auth/principal";
-import { findLiveKeyBySecret, touchApiKey } from "../db/api-keys";
+import { liveApiKey } from "../db/api-key-cache";
+import { touchApiKey } from "../db/api-keys";
 import { createDb } from "../db/client";
 import { ApiError } from "../errors";
 import { timingSafeEqualStrings } from "../lib/crypto";
@@ -67,7 +68,8 @@ async function resolvePrincipal(
     return plane;
   }
   const now = Date.now();
-  const row = await findLiveKeyBySecret(db, credential, now);
+  // From the isolate's cache while fresh (revocation semantics: src/db/api-key-cache.ts).
+  const row = await liveApiKey(db, credential, now);
   if (!row) throw new ApiError("invalid_api_key", "invalid, expired or revoked API key");
   waitUntil(touchApiKey(db, row, now));
   return { kind: "api_key", id: row.id, label: row.name, scopes: new Set(row.scopes as Scope[]) };

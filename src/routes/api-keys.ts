@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
+import { forgetApiKey } from "../db/api-key-cache";
 import { apiKeyToWire, createApiKey, getApiKey, listApiKeys, revokeApiKey } from "../db/api-keys";
 import { createDb } from "../db/client";
 import { validationHook } from "../middleware/validation";
@@ -89,7 +90,7 @@ apiKeyRoutes.openapi(
     method: "post",
     path: "/{api_key_id}/revoke",
     tags: ["api keys"],
-    summary: "Revoke an API key; it stops working at once",
+    summary: "Revoke an API key; it stops working at once where it was revoked, and everywhere within 10 s",
     scope: "admin",
     audit: "api_keys.revoke",
     request: { params: KeyParam },
@@ -97,6 +98,8 @@ apiKeyRoutes.openapi(
   }),
   async (c) => {
     const row = await revokeApiKey(createDb(c.env.DB), c.req.valid("param").api_key_id, Date.now());
+    // This isolate refuses it from the next request; others once their cached copy expires.
+    forgetApiKey(row.id);
     return c.json(apiKeyToWire(row), 200);
   },
 );
