@@ -184,7 +184,7 @@ function report(clawplane, direct, load) {
   out.push(
     "",
     `Warm turn tax: ${TURNS} turns per path, alternating, after ${WARMUP} warm-up turns each; ` +
-      `Clawplane authenticated with the ${args.auth === "api-key" ? "an API key" : "admin key"}`,
+      `Clawplane authenticated with ${args.auth === "api-key" ? "an API key" : "the admin key"}`,
     `load average at start ${load.start.map((l) => l.toFixed(2)).join(" ")}, ` +
       `at end ${load.end.map((l) => l.toFixed(2)).join(" ")} (2 cores; shared machine)`,
     "",

@@ -1,5 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { API_KEY_CACHE_TTL_MS } from "../../src/config";
+import { liveApiKey } from "../../src/db/api-key-cache";
+import { createDb } from "../../src/db/client";
 import { call, callJson, createKey, MINIMAL_AGENT } from "../helpers/api";
 import { waitFor } from "../helpers/wait";
 
@@ -116,6 +119,42 @@ describe("API keys", () => {
     expect(live.body.data.map((k: { id: string }) => k.id)).not.toContain(key.id);
     const all = await callJson("/v1/api_keys?limit=1000&include_revoked=true");
     expect(all.body.data.map((k: { id: string }) => k.id)).toContain(key.id);
+  });
+
+  it("stops accepting a key it has just served the moment it is revoked (no cached grace)", async () => {
+    const key = await createKey();
+    // Served twice: the second request is answered from the isolate's cache of live keys.
+    expect((await call("/v1/agents", { key: key.secret })).status).toBe(200);
+    expect((await call("/v1/agents", { key: key.secret })).status).toBe(200);
+    expect((await callJson(`/v1/api_keys/${key.id}/revoke`, { method: "POST" })).status).toBe(200);
+    const after = await callJson("/v1/agents", { key: key.secret });
+    expect(after.status).toBe(401);
+    expect(after.body.error.details.error_code).toBe("invalid_api_key");
+  });
+
+  it("a key revoked through another isolate is refused once the cache's TTL has passed", async () => {
+    // Another isolate's revocation is a D1 write this isolate does not see: what it still
+    // accepts is bounded by API_KEY_CACHE_TTL_MS (README "API keys").
+    const key = await createKey();
+    const db = createDb(env.DB);
+    const now = Date.now();
+    expect((await liveApiKey(db, key.secret, now))?.id).toBe(key.id);
+    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(now, key.id).run();
+    expect((await liveApiKey(db, key.secret, now + API_KEY_CACHE_TTL_MS - 1))?.id).toBe(key.id);
+    expect(await liveApiKey(db, key.secret, now + API_KEY_CACHE_TTL_MS)).toBeNull();
+    // Refused ones are not remembered: it stays refused.
+    expect(await liveApiKey(db, key.secret, now + API_KEY_CACHE_TTL_MS + 1)).toBeNull();
+  });
+
+  it("refuses a cached key from its expiry on, not a TTL later", async () => {
+    const expiresAt = Date.now() + 60_000;
+    const { body } = await callJson("/v1/api_keys", {
+      body: { name: "expiring", expires_at: new Date(expiresAt).toISOString() },
+    });
+    const db = createDb(env.DB);
+    expect((await liveApiKey(db, body.key, expiresAt - 1_000))?.id).toBe(body.id);
+    expect((await liveApiKey(db, body.key, expiresAt - 1))?.id).toBe(body.id);
+    expect(await liveApiKey(db, body.key, expiresAt)).toBeNull();
   });
 
   it("rejects an expired key", async () => {
