@@ -15,7 +15,8 @@
  * ("turn timing" from the session object, "llm call" from the LLM proxy; LOG_LEVEL=info) and
  * the model server's clock, all on this machine's clock:
  *
- *   send → turn picked up            Worker route + SessionDO accept, queue, pump
+ *   send → accepted                  client → Worker (auth, rate limiter, route) → SessionDO accept
+ *   accepted → picked up             the session object's queue and pump
  *   picked up → chat.send            turn start (status event, connect, packages)
  *   chat.send → proxy received       gateway (WS frame in, agent run, model call out)
  *   proxy received → forwarded       LLM proxy (authorize with the session, read the body)
@@ -152,6 +153,7 @@ function attachPhases(turns) {
     const call = t && calls.find((c) => c.receivedAt >= t.sent_at);
     const rel = (epoch) => (epoch ?? Number.NaN) - turn.start;
     turn.phases = {
+      accepted: rel(t?.accepted_at),
       picked: rel(t?.picked_at),
       sent: rel(t?.sent_at),
       proxyIn: rel(call?.receivedAt),
@@ -239,7 +241,8 @@ function report(clawplane, direct, load) {
     clawplane.map((t) => t.acceptedMs),
     Number.NaN,
   );
-  phase("  send → turn picked up", null, "picked");
+  phase("  send → accepted (Worker route)", null, "accepted");
+  phase("  accepted → picked up (queue)", "accepted", "picked");
   phase("  picked up → chat.send", "picked", "sent");
   phase("  chat.send → proxy received", "sent", "proxyIn");
   phase("  proxy received → forwarded", "proxyIn", "forwarded");
