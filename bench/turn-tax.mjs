@@ -66,6 +66,25 @@ const epochOf = (perf) => performance.timeOrigin + perf;
 
 let ctx; // { model, worker, client, sessionId, direct }
 
+/**
+ * Round trips that split "send → accepted": `GET /healthz` (wrangler dev's front and the Worker,
+ * no auth, limiter or session object) and `GET /v1/sessions/{id}` (the same plus authentication,
+ * the rate limiter and one RPC to the session object), each measured just before a turn.
+ */
+async function probeRoundTrips() {
+  const time = async (path, headers) => {
+    const start = performance.now();
+    const res = await fetch(`${ctx.worker.origin}${path}`, { headers });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
+    return performance.now() - start;
+  };
+  return {
+    healthMs: await time("/healthz", {}),
+    describeMs: await time(`/v1/sessions/${ctx.sessionId}`, authHeaders),
+  };
+}
+
 async function clawplaneTurn(text, timeoutMs = WARM_TIMEOUT_MS) {
   const url = `${ctx.worker.origin}/v1/sessions/${ctx.sessionId}/events/stream?event_deltas%5B%5D=agent.message`;
   const sub = await SseSubscriber.open(url, { headers: authHeaders });
@@ -242,6 +261,16 @@ function report(clawplane, direct, load) {
     Number.NaN,
   );
   phase("  send → accepted (Worker route)", null, "accepted");
+  derived(
+    "    round trip GET /healthz",
+    clawplane.map((t) => t.healthMs),
+    Number.NaN,
+  );
+  derived(
+    "    round trip GET /v1/sessions/{id}",
+    clawplane.map((t) => t.describeMs),
+    Number.NaN,
+  );
   phase("  accepted → picked up (queue)", "accepted", "picked");
   phase("  picked up → chat.send", "picked", "sent");
   phase("  chat.send → proxy received", "sent", "proxyIn");
@@ -313,7 +342,8 @@ try {
   const clawplane = [];
   const directTurns = [];
   for (let i = 0; i < TURNS; i++) {
-    clawplane.push(await clawplaneTurn(`turn ${i}: hello clawplane`));
+    const probes = await probeRoundTrips();
+    clawplane.push({ ...(await clawplaneTurn(`turn ${i}: hello clawplane`)), ...probes });
     directTurns.push(await directTurn(`turn ${i}: hello clawplane`));
   }
   for (const t of clawplane) modelCall(t, `Bearer ${PROVIDER_KEY}`);
