@@ -13,6 +13,8 @@
  *                   `config hot reload applied` line (the watcher path both claim endpoints use);
  *      patch        `config.patch` over the operator WebSocket with the hash read before (as a
  *                   member would at warm-up), done when the RPC returns;
+ *      patch-http   the same over the admin HTTP RPC (`POST /api/v1/admin/rpc`), what a claim
+ *                   endpoint beside the gateway could call without an operator WebSocket;
  *      file-token   like `file`, but only the gateway token and session token change (no plugin
  *                   entry): what the plugin re-registration costs of a reload.
  *    After each apply a turn is sent at once and must reach the model with the new session
@@ -162,8 +164,8 @@ let includeLayout = "";
 }
 
 // 2. A flat root config, the three ways rotating.
-const results: Record<string, number[]> = { file: [], patch: [], "file-token": [] };
-const reloadSplit: Record<string, number[]> = { file: [], patch: [], "file-token": [] };
+const results: Record<string, number[]> = { file: [], patch: [], "patch-http": [], "file-token": [] };
+const reloadSplit: Record<string, number[]> = { file: [], patch: [], "patch-http": [], "file-token": [] };
 const files: string[] = [];
 {
   let token = randomBytes(12).toString("hex");
@@ -187,7 +189,7 @@ const files: string[] = [];
   });
   try {
     await turn(gateway, token, "agent:main:pool-warmup");
-    const ways = ["patch", "file", "file-token"] as const;
+    const ways = ["patch", "file", "patch-http", "file-token"] as const;
     for (let r = 0; r < ROUNDS * ways.length; r++) {
       const way = ways[r % ways.length];
       const n = String(r);
@@ -204,6 +206,17 @@ const files: string[] = [];
           { raw: JSON.stringify(doc), baseHash: base.hash },
           { timeoutMs: 30_000 },
         );
+      } else if (way === "patch-http") {
+        const res = await fetch(`${gateway.origin}/api/v1/admin/rpc`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            method: "config.patch",
+            params: { raw: JSON.stringify(doc), baseHash: base.hash },
+          }),
+        });
+        const body = await res.text();
+        if (!res.ok) log(`patch-http ${n}: HTTP ${res.status} ${body.slice(0, 200)}`);
       } else {
         writeFileSync(root, JSON.stringify(merge(JSON.parse(readFileSync(root, "utf8")), doc), null, 2));
         await applied;
@@ -247,6 +260,7 @@ console.log(
 for (const [label, key] of [
   ["file write → reload applied", "file"],
   ["config.patch → RPC returned", "patch"],
+  ["config.patch over HTTP → returned", "patch-http"],
   ["file write, no plugin change", "file-token"],
 ] as const) {
   const s = summary(results[key]);
