@@ -28,7 +28,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
  * Starts keeping the member's git worker warm. Resolves once the first `sessions.diff` answered
  * (the worker is running); rejects when the connection or that first call failed.
  * @param {{ origin: string, token: string, sessionKey: string, intervalMs?: number, log?: (line: string) => void }} options
- * @returns {Promise<{ stop(): void, readonly pings: number }>}
+ * @returns {Promise<{ stop(): void, readonly pings: number, readonly stopped: boolean }>}
  */
 export async function startGitKeepWarm(options) {
   const identity = deviceIdentity();
@@ -69,6 +69,9 @@ export async function startGitKeepWarm(options) {
     },
     get pings() {
       return state.pings;
+    },
+    get stopped() {
+      return state.stopped && link.closed;
     },
   };
 }
