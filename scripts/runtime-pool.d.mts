@@ -24,7 +24,7 @@ export interface PoolMember {
   state: string;
   since: number;
   runtime: unknown;
-  /** While idle: the pool-only connection keeping its git worker running (scripts/pool-git-keepwarm.mjs). */
+  /** While idle: the pool-only connection keeping its git worker running (container/pool-git-keepwarm.mjs). */
   keepWarm?: { stop(): void; readonly pings: number; readonly stopped: boolean };
 }
 

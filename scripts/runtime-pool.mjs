@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startGitKeepWarm } from "./pool-git-keepwarm.mjs";
+import { startGitKeepWarm } from "../container/pool-git-keepwarm.mjs";
 
 /** The fixed session key of the warm-up turn: it holds no session's data. */
 export const WARMUP_SESSION_KEY = "agent:main:pool-warmup";
@@ -130,7 +130,7 @@ export class RuntimePool {
    *   log?: (line: string) => void, gitKeepWarm?: boolean,
    *   install?: (runtime: any, packages: { key: string, set: Record<string, string[]> }) => Promise<any> }} hooks
    *   `install` puts a package set into a member (pools with `meta.packages`); `gitKeepWarm`
-   *   false leaves idle members' git worker cold (scripts/pool-git-keepwarm.mjs; default on)
+   *   false leaves idle members' git worker cold (container/pool-git-keepwarm.mjs; default on)
    * @param {{ key?: string, scope?: string, owner_id?: string | null, billed_to?: string,
    *   packages?: { key: string, set: Record<string, string[]> } | null }} [meta] which pool this
    *   is; default: the deployment's shared pool

@@ -1,5 +1,5 @@
 /**
- * An idle pool member keeps OpenClaw's git worker running (scripts/pool-git-keepwarm.mjs), so a
+ * An idle pool member keeps OpenClaw's git worker running (container/pool-git-keepwarm.mjs), so a
  * claimed session's first turn does not pay its start in `reply.capture_session_diff_baseline`
  * (figures: README, "Where a warm start goes"). With a real gateway: the member answers the
  * keep-warm's `sessions.diff` before it is offered, keeps answering past OpenClaw's 30 s worker

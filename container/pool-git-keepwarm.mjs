@@ -15,10 +15,14 @@
 // member's pool-only token, as src/runtime/openclaw/{gateway-client,admin-rpc}.ts do for a session.
 
 import { createHash, generateKeyPairSync, randomUUID, sign } from "node:crypto";
-import WebSocket from "ws";
+
+/** Node 24's WebSocket in the container; the `ws` package under the local supervisor's Node. */
+const WebSocketClass = globalThis.WebSocket ?? (await import("ws")).default;
 
 /** Below OpenClaw's worker idle timeout (30 s), with room for a slow ping on a loaded machine. */
 export const GIT_KEEPWARM_INTERVAL_MS = 20_000;
+/** How soon to ask again while the warm-up session does not exist yet. */
+const UNKNOWN_SESSION_RETRY_MS = 1_000;
 const PROTOCOL_VERSION = 4; // src/runtime/openclaw/protocol.ts
 const SCOPES = ["operator.read"];
 const CLIENT = { id: "gateway-client", version: "0.1.0", platform: "linux", mode: "backend" };
@@ -26,7 +30,8 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
  * Starts keeping the member's git worker warm. Resolves once the first `sessions.diff` answered
- * (the worker is running); rejects when the connection or that first call failed.
+ * (the worker is running if the warm-up session existed; `pings` counts the calls that ran git);
+ * rejects when the connection or that first call failed.
  * @param {{ origin: string, token: string, sessionKey: string, intervalMs?: number, log?: (line: string) => void }} options
  * @returns {Promise<{ stop(): void, readonly pings: number, readonly stopped: boolean }>}
  */
@@ -38,29 +43,36 @@ export async function startGitKeepWarm(options) {
     return connect(options, identity);
   });
   const state = { pings: 0, stopped: false, timer: undefined };
+  // `unknown_session` runs no git: the warm-up turn has not created its session yet (a container
+  // starts this at boot, before its pool member object runs the warm-up turn).
   const ping = async () => {
-    await link.request("sessions.diff", { sessionKey: options.sessionKey });
-    state.pings += 1;
+    const diff = await link.request("sessions.diff", { sessionKey: options.sessionKey });
+    const known = diff?.unavailableReason !== "unknown_session";
+    if (known) state.pings += 1;
+    return known;
   };
+  let known;
   try {
-    await ping();
+    known = await ping();
   } catch (error) {
     link.close();
     throw error;
   }
-  const schedule = () => {
+  const schedule = (delayMs) => {
     state.timer = setTimeout(async () => {
+      let again = false;
       try {
         if (link.closed) link = await connect(options, identity);
-        await ping();
+        again = !(await ping());
       } catch (error) {
         options.log?.(`git keep-warm ping failed: ${error?.message ?? error}`);
       }
-      if (!state.stopped) schedule();
-    }, options.intervalMs ?? GIT_KEEPWARM_INTERVAL_MS);
+      if (!state.stopped) schedule(again ? UNKNOWN_SESSION_RETRY_MS : interval);
+    }, delayMs);
     state.timer.unref?.();
   };
-  schedule();
+  const interval = options.intervalMs ?? GIT_KEEPWARM_INTERVAL_MS;
+  schedule(known ? interval : UNKNOWN_SESSION_RETRY_MS);
   return {
     stop() {
       state.stopped = true;
@@ -91,7 +103,7 @@ function deviceIdentity() {
 function connect(options, identity) {
   const url = `${options.origin.replace(/^http/, "ws")}/`;
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
+    const socket = new WebSocketClass(url);
     const pending = new Map();
     const link = {
       closed: false,
@@ -112,10 +124,10 @@ function connect(options, identity) {
         socket.close();
       },
     };
-    socket.on("message", async (data) => {
+    socket.addEventListener("message", (event) => {
       let frame;
       try {
-        frame = JSON.parse(String(data));
+        frame = JSON.parse(String(event.data));
       } catch {
         return;
       }
@@ -177,8 +189,8 @@ function connect(options, identity) {
       pending.clear();
       reject(error);
     };
-    socket.on("error", (error) => fail(error));
-    socket.on("close", () => fail(new Error("the keep-warm connection closed")));
+    socket.addEventListener("error", () => fail(new Error("the keep-warm connection failed")));
+    socket.addEventListener("close", () => fail(new Error("the keep-warm connection closed")));
   });
 }
 
