@@ -255,7 +255,7 @@ function keepGitWorkerWarm(token) {
           // The pool member object's warm-up turn (src/runtime/pool/pool-member.ts).
           sessionKey: "agent:main:pool-warmup",
         });
-        if (stopped) running.stop();
+        if (stopped) await running.stop();
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -263,9 +263,9 @@ function keepGitWorkerWarm(token) {
     }
   })();
   return {
-    stop() {
+    async stop() {
       stopped = true;
-      running?.stop();
+      await running?.stop();
     },
   };
 }
