@@ -64,6 +64,8 @@ export async function startGitKeepWarm(options) {
       let again = false;
       try {
         if (link.closed) link = await connect(options, identity);
+        // Stopped while reconnecting: the claim may already be applying; this link must not stay.
+        if (state.stopped) return link.close();
         again = !(await ping());
       } catch (error) {
         options.log?.(`git keep-warm ping failed: ${error?.message ?? error}`);
