@@ -254,7 +254,9 @@ function keepGitWorkerWarm(token) {
           token: token(),
           // The pool member object's warm-up turn (src/runtime/pool/pool-member.ts).
           sessionKey: "agent:main:pool-warmup",
+          log: (line) => process.stderr.write(`workspace-archive: ${line}\n`),
         });
+        process.stderr.write("workspace-archive: git keep-warm running until the claim\n");
         if (stopped) await running.stop();
         return;
       } catch {
