@@ -12,8 +12,10 @@
 //
 // The connection speaks OpenClaw's control protocol v4 with its own Ed25519 device (a pool-only
 // identity, never stored, with `operator.read` only), paired through the admin RPC with the
-// member's pool-only token, as src/runtime/openclaw/{gateway-client,admin-rpc}.ts do for a session,
-// and unpaired again when it stops.
+// member's pool-only token if the gateway asks for it, as src/runtime/openclaw/{gateway-client,
+// admin-rpc}.ts do for a session. Connecting over loopback, it is let in without a pairing record
+// (checked: `device.pair.list` stays empty while it is connected, and removing it is refused), so
+// the claimed session's gateway lists no device of the pool's.
 
 import { createHash, generateKeyPairSync, randomUUID, sign } from "node:crypto";
 
@@ -34,7 +36,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
  * (the worker is running if the warm-up session existed; `pings` counts the calls that ran git);
  * rejects when the connection or that first call failed.
  * @param {{ origin: string, token: string, sessionKey: string, intervalMs?: number, log?: (line: string) => void }} options
- * @returns {Promise<{ stop(): Promise<void>, readonly pings: number, readonly stopped: boolean, readonly unpaired: boolean }>}
+ * @returns {Promise<{ stop(): void, readonly pings: number, readonly stopped: boolean }>}
  */
 export async function startGitKeepWarm(options) {
   const identity = deviceIdentity();
@@ -43,7 +45,7 @@ export async function startGitKeepWarm(options) {
     await adminRpc(options, "device.pair.approve", { requestId: error.pairingRequestId });
     return connect(options, identity);
   });
-  const state = { pings: 0, stopped: false, unpaired: false, stopping: undefined, timer: undefined };
+  const state = { pings: 0, stopped: false, timer: undefined };
   // `unknown_session` runs no git: the warm-up turn has not created its session yet (a container
   // starts this at boot, before its pool member object runs the warm-up turn).
   const ping = async () => {
@@ -77,30 +79,18 @@ export async function startGitKeepWarm(options) {
   const interval = options.intervalMs ?? GIT_KEEPWARM_INTERVAL_MS;
   schedule(known ? interval : UNKNOWN_SESSION_RETRY_MS);
   return {
-    /** Closes the connection and unpairs the pool's device (best effort): the session that
-     * claims the member finds no device of the pool's in `device.pair.list`. */
+    /** Closes the connection; a loopback operator leaves no pairing record to remove (OpenClaw
+     * refuses `device.pair.remove` for its device id: "unknown deviceId"). */
     stop() {
-      if (state.stopping) return state.stopping;
       state.stopped = true;
       clearTimeout(state.timer);
       link.close();
-      state.stopping = adminRpc(options, "device.pair.remove", { deviceId: identity.deviceId }).then(
-        () => {
-          state.unpaired = true;
-        },
-        (error) => options.log?.(`git keep-warm could not unpair its device: ${error?.message ?? error}`),
-      );
-      return state.stopping;
     },
     get pings() {
       return state.pings;
     },
     get stopped() {
       return state.stopped && link.closed;
-    },
-    /** Whether `stop()` removed the pool's paired device (OpenClaw refuses an unknown one). */
-    get unpaired() {
-      return state.unpaired === true;
     },
   };
 }

@@ -28,7 +28,7 @@ const FALLBACK_POLL_MS = 500;
 /**
  * @param {{ configDir: string, workspaceDir: string, logFile: string,
  *   token: () => string, onClaimed: (gatewayToken: string) => void, timeoutMs?: number,
- *   beforeClaim?: () => Promise<void> | void }} options
+ *   beforeClaim?: () => void }} options
  *   `token()` is the bearer accepted now (the pool token until claimed); `onClaimed` hands the
  *   session's gateway token to whatever else guards this container's ports; `beforeClaim` ends
  *   what only an unclaimed member runs (the git keep-warm) before the session's document lands
@@ -49,7 +49,7 @@ export function sessionClaimHandler(options) {
     )
       return reply(res, 400, { error: "expected {document, gateway_token}" });
     claimed = true;
-    await options.beforeClaim?.();
+    options.beforeClaim?.();
     const started = Date.now();
     await emptyDir(options.workspaceDir);
     const from = await size(options.logFile);

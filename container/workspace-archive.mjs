@@ -257,7 +257,7 @@ function keepGitWorkerWarm(token) {
           log: (line) => process.stderr.write(`workspace-archive: ${line}\n`),
         });
         process.stderr.write("workspace-archive: git keep-warm running until the claim\n");
-        if (stopped) await running.stop();
+        if (stopped) running.stop();
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -265,9 +265,9 @@ function keepGitWorkerWarm(token) {
     }
   })();
   return {
-    async stop() {
+    stop() {
       stopped = true;
-      await running?.stop();
+      running?.stop();
     },
   };
 }

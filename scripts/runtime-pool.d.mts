@@ -25,14 +25,7 @@ export interface PoolMember {
   since: number;
   runtime: unknown;
   /** While idle: the pool-only connection keeping its git worker running (container/pool-git-keepwarm.mjs). */
-  keepWarm?: {
-    stop(): Promise<void>;
-    readonly pings: number;
-    readonly stopped: boolean;
-    readonly unpaired: boolean;
-  };
-  /** The claim's `keepWarm.stop()`, which `apply` waits for. */
-  keepWarmStopped?: Promise<void>;
+  keepWarm?: { stop(): void; readonly pings: number; readonly stopped: boolean };
 }
 
 export type TakeResult = { member: PoolMember } | { code: string; reason: string };

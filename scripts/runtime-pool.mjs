@@ -226,9 +226,8 @@ export class RuntimePool {
       return this.miss("pool_empty", why);
     }
     clearTimeout(member.ttlTimer);
-    // Before anything of the session reaches the member: its pool-only connection closes (and
-    // its device is unpaired; `apply` waits for that).
-    member.keepWarmStopped = member.keepWarm?.stop();
+    // Before anything of the session reaches the member: its pool-only connection closes.
+    member.keepWarm?.stop();
     member.state = "claimed";
     this.settle(member);
     this.counters.claims += 1;
@@ -244,7 +243,6 @@ export class RuntimePool {
     const runtime = member.runtime;
     const gateway = runtime.gateway;
     const document = resolveEnvReferences(JSON.parse(env.CLAWPLANE_SESSION_CONFIG), env);
-    await member.keepWarmStopped;
     // The warm-up turn ran in here; the session starts with an empty workspace, as a cold one does.
     await emptyDir(join(runtime.stateDir, "workspace"));
     const applied = new Promise((resolve, reject) => {
