@@ -27,9 +27,11 @@ const FALLBACK_POLL_MS = 500;
 
 /**
  * @param {{ configDir: string, workspaceDir: string, logFile: string,
- *   token: () => string, onClaimed: (gatewayToken: string) => void, timeoutMs?: number }} options
+ *   token: () => string, onClaimed: (gatewayToken: string) => void, timeoutMs?: number,
+ *   beforeClaim?: () => void }} options
  *   `token()` is the bearer accepted now (the pool token until claimed); `onClaimed` hands the
- *   session's gateway token to whatever else guards this container's ports
+ *   session's gateway token to whatever else guards this container's ports; `beforeClaim` ends
+ *   what only an unclaimed member runs (the git keep-warm) before the session's document lands
  */
 export function sessionClaimHandler(options) {
   let claimed = false;
@@ -47,6 +49,7 @@ export function sessionClaimHandler(options) {
     )
       return reply(res, 400, { error: "expected {document, gateway_token}" });
     claimed = true;
+    options.beforeClaim?.();
     const started = Date.now();
     await emptyDir(options.workspaceDir);
     const from = await size(options.logFile);

@@ -30,6 +30,7 @@ import { join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { createGunzip, createGzip } from "node:zlib";
+import { startGitKeepWarm } from "./pool-git-keepwarm.mjs";
 import { sessionClaimHandler } from "./session-claim.mjs";
 
 /** Port of the standalone server inside the container (see WORKSPACE_PORT in src/runtime/agent-runtime.ts). */
@@ -210,18 +211,22 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dir = process.env.CLAWPLANE_WORKSPACE_DIR ?? "/workspace";
   let token = process.env.OPENCLAW_GATEWAY_TOKEN ?? "";
   const handle = workspaceArchiveHandler({ dir, token: () => token });
-  const claim =
-    process.env.CLAWPLANE_POOL_MEMBER === "1"
-      ? sessionClaimHandler({
-          configDir: process.env.CLAWPLANE_CONFIG_DIR ?? "/app",
-          workspaceDir: dir,
-          logFile: join(process.env.OPENCLAW_STATE_DIR ?? "/data/state", "logs", "openclaw.log"),
-          token: () => token,
-          onClaimed: (gatewayToken) => {
-            token = gatewayToken;
-          },
-        })
-      : undefined;
+  const poolMember = process.env.CLAWPLANE_POOL_MEMBER === "1";
+  // An unclaimed member keeps OpenClaw's git worker running (pool-git-keepwarm.mjs); the claim
+  // stops it before the session's document is written.
+  const keepWarm = poolMember ? keepGitWorkerWarm(() => token) : undefined;
+  const claim = poolMember
+    ? sessionClaimHandler({
+        beforeClaim: () => keepWarm?.stop(),
+        configDir: process.env.CLAWPLANE_CONFIG_DIR ?? "/app",
+        workspaceDir: dir,
+        logFile: join(process.env.OPENCLAW_STATE_DIR ?? "/data/state", "logs", "openclaw.log"),
+        token: () => token,
+        onClaimed: (gatewayToken) => {
+          token = gatewayToken;
+        },
+      })
+    : undefined;
   const port = Number(process.env.CLAWPLANE_WORKSPACE_PORT ?? WORKSPACE_ARCHIVE_PORT);
   createServer((req, res) => {
     const path = req.url ?? "/";
@@ -231,4 +236,38 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       else res.destroy(error);
     });
   }).listen(port, "0.0.0.0");
+}
+
+/**
+ * Starts the git keep-warm once the gateway accepts operators (it boots beside this server), and
+ * retries until it does; `stop()` ends it for good, whatever stage it is in.
+ */
+function keepGitWorkerWarm(token) {
+  let stopped = false;
+  let running;
+  (async () => {
+    while (!stopped) {
+      try {
+        running = await startGitKeepWarm({
+          // entrypoint.sh: `openclaw gateway run --port 18789`.
+          origin: "http://127.0.0.1:18789",
+          token: token(),
+          // The pool member object's warm-up turn (src/runtime/pool/pool-member.ts).
+          sessionKey: "agent:main:pool-warmup",
+          log: (line) => process.stderr.write(`workspace-archive: ${line}\n`),
+        });
+        process.stderr.write("workspace-archive: git keep-warm running until the claim\n");
+        if (stopped) running.stop();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+      running?.stop();
+    },
+  };
 }

@@ -24,6 +24,8 @@ export interface PoolMember {
   state: string;
   since: number;
   runtime: unknown;
+  /** While idle: the pool-only connection keeping its git worker running (container/pool-git-keepwarm.mjs). */
+  keepWarm?: { stop(): void; readonly pings: number; readonly stopped: boolean };
 }
 
 export type TakeResult = { member: PoolMember } | { code: string; reason: string };

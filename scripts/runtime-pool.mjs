@@ -19,6 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { startGitKeepWarm } from "../container/pool-git-keepwarm.mjs";
 
 /** The fixed session key of the warm-up turn: it holds no session's data. */
 export const WARMUP_SESSION_KEY = "agent:main:pool-warmup";
@@ -126,9 +127,10 @@ export class RuntimePool {
   /**
    * @param {{ min: number, max: number, ttlMs: number }} settings
    * @param {{ spawn: (id: string, env: Record<string,string>) => Promise<any>, stubUrl: () => string,
-   *   log?: (line: string) => void,
+   *   log?: (line: string) => void, gitKeepWarm?: boolean,
    *   install?: (runtime: any, packages: { key: string, set: Record<string, string[]> }) => Promise<any> }} hooks
-   *   `install` puts a package set into a member (pools with `meta.packages`)
+   *   `install` puts a package set into a member (pools with `meta.packages`); `gitKeepWarm`
+   *   false leaves idle members' git worker cold (container/pool-git-keepwarm.mjs; default on)
    * @param {{ key?: string, scope?: string, owner_id?: string | null, billed_to?: string,
    *   packages?: { key: string, set: Record<string, string[]> } | null }} [meta] which pool this
    *   is; default: the deployment's shared pool
@@ -189,6 +191,8 @@ export class RuntimePool {
         state: m.state,
         pid: m.runtime?.gateway?.pid ?? null,
         since: new Date(m.since).toISOString(),
+        // `sessions.diff` calls that kept its git worker running (null: not kept warm).
+        git_keepwarm_pings: m.keepWarm ? m.keepWarm.pings : null,
       })),
       ...this.counters,
     };
@@ -222,6 +226,8 @@ export class RuntimePool {
       return this.miss("pool_empty", why);
     }
     clearTimeout(member.ttlTimer);
+    // Before anything of the session reaches the member: its pool-only connection closes.
+    member.keepWarm?.stop();
     member.state = "claimed";
     this.settle(member);
     this.counters.claims += 1;
@@ -368,6 +374,22 @@ export class RuntimePool {
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`warm-up turn failed (HTTP ${res.status}): ${text.slice(0, 200)}`);
+    // OpenClaw's git worker, which a claimed session's first turn starts otherwise (0.3–0.7 s of
+    // it); kept running while the member is idle. Best effort: a member that cannot keep it
+    // warm still serves, its first turn pays the start.
+    if (this.hooks.gitKeepWarm !== false) {
+      member.keepWarm = await startGitKeepWarm({
+        origin: gateway.origin,
+        token,
+        sessionKey: WARMUP_SESSION_KEY,
+        log: this.hooks.log,
+      }).catch((error) => {
+        this.hooks.log?.(
+          `pool member ${member.id} cannot keep its git worker warm: ${error?.message ?? error}`,
+        );
+        return undefined;
+      });
+    }
     // A pool for a package set: its members hold the set before anyone claims them, so the
     // session's install finds it active and its first turn does not wait for it.
     if (this.meta.packages) {
@@ -408,6 +430,7 @@ export class RuntimePool {
 
   async destroy(member) {
     this.settle(member);
+    member.keepWarm?.stop();
     member.state = member.state === "claimed" ? "claimed" : "destroyed";
     await member.runtime?.remove().catch(() => undefined);
   }

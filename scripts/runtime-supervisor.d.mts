@@ -27,7 +27,14 @@ export interface KeyedPoolStatus {
   ttl_seconds: number;
   idle: number;
   warming: number;
-  members: Array<{ id: string; state: string; pid: number | null; since: string }>;
+  /** `git_keepwarm_pings`: `sessions.diff` calls keeping its git worker running (null: not kept warm). */
+  members: Array<{
+    id: string;
+    state: string;
+    pid: number | null;
+    since: string;
+    git_keepwarm_pings: number | null;
+  }>;
   claims: number;
   misses: number;
   refills: number;
@@ -43,6 +50,8 @@ export interface PoolStatus extends KeyedPoolStatus {
 export interface Supervisor {
   /** http://127.0.0.1:PORT — set it as the Worker's LOCAL_AGENT_ORIGIN. */
   origin: string;
+  /** The deployment's shared warm pool. */
+  pool: import("./runtime-pool.mjs").RuntimePool;
   /** Stops the server and every gateway it started, the pool's too. */
   close(): Promise<void>;
 }

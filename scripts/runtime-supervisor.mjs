@@ -99,6 +99,8 @@ export async function startSupervisor(options = {}) {
     stubUrl: () => `${origin}${WARMUP_STUB_PATH}`,
     log: (line) => process.stderr.write(`runtime-supervisor: ${line}\n`),
     install: installIntoMember,
+    // `CLAWPLANE_POOL_GIT_KEEPWARM=0` leaves members' git worker cold (benchmarks compare both).
+    gitKeepWarm: process.env.CLAWPLANE_POOL_GIT_KEEPWARM !== "0",
   };
   const pool = new RuntimePool(poolSettings(options.pool), hooks);
   const pools = new Pools(pool, hooks);
