@@ -163,7 +163,8 @@ export class SessionRuntime {
    * Whether a start begun at `sessions.create` (before any message) can be served by a warm
    * pool: the deployment's pool is on, the session's plan has a pool, and nothing about the
    * session makes its start boot cold anyway (limited networking, `environment_variable`
-   * credentials, custom tools). A no names why not (for the log).
+   * credentials, custom tools), and one of its pools has a warm runtime idle now. A no names
+   * why not (for the log).
    */
   async startsAtCreate(record: SessionRecord): Promise<{ yes: true } | { yes: false; why: string }> {
     if (this.env.RUNTIME_WARM_POOL === "off") return { yes: false, why: "the warm pool is off" };
@@ -183,6 +184,11 @@ export class SessionRuntime {
     }
     const plan = await warmPoolPlanFor(this.env, record);
     if (plan.kind === "off") return { yes: false, why: plan.reason };
+    // Only a start a warm runtime can serve: one that would boot cold may be wasted on a
+    // session never used (and the pool's size 0 is "off", today's behaviour exactly).
+    const runtime = this.runtime(record.id);
+    if (!(await runtime.hasWarmIdle?.(plan)))
+      return { yes: false, why: "no warm runtime is idle in the session's pools" };
     return { yes: true };
   }
 
