@@ -29,6 +29,8 @@ const POOL = { min: 2, max: 2 };
 /** A pool gateway boots in 20–110 s on a loaded 2-core machine, two of them at once. */
 const POOL_READY_MS = 360_000;
 const TURN_MS = 300_000;
+/** A claim at create, from a warm pool: ~1.5 s quiet, up to tens of seconds on a loaded machine. */
+const CLAIM_MS = 120_000;
 
 let stack: LocalStack;
 let client: Anthropic;
@@ -281,7 +283,7 @@ describe("the warm pool", () => {
           const events = await sessionLog(client, created.id);
           return events.some((e) => e.type === "span.runtime_ready") ? events : undefined;
         },
-        { timeoutMs: TURN_MS, intervalMs: 100, what: "the runtime started at create" },
+        { timeoutMs: CLAIM_MS, intervalMs: 100, what: "the runtime started at create" },
       );
       expect(started!.map((e) => e.type)).toEqual([
         "span.runtime_start",
@@ -357,7 +359,7 @@ describe("the warm pool", () => {
           const types = (await sessionLog(client, created.id)).map((e) => e.type);
           return types.includes("span.runtime_start") ? types : undefined;
         },
-        { timeoutMs: TURN_MS, intervalMs: 20, what: "the start at create to begin" },
+        { timeoutMs: CLAIM_MS, intervalMs: 20, what: "the start at create to begin" },
       );
       expect(inFlight).not.toContain("span.runtime_ready");
       await client.beta.sessions.delete(created.id);
@@ -407,7 +409,7 @@ describe("the warm pool", () => {
       const pooled = await session(agentId);
       await waitUntil(
         async () => (await sessionLog(client, pooled.id)).some((e) => e.type === "span.runtime_ready"),
-        { timeoutMs: TURN_MS, intervalMs: 100, what: "the pooled session's runtime" },
+        { timeoutMs: CLAIM_MS, intervalMs: 100, what: "the pooled session's runtime" },
       );
       expect(await sessionLog(client, quiet.id)).toEqual([]);
       expect((await fetch(`${stack.supervisor.origin}/runtimes/${quiet.id}`)).status).toBe(404);
