@@ -79,6 +79,8 @@ export class SessionDO extends DurableObject<Env> {
   private readonly threads: SessionThreads;
   private readonly threadRuns: ThreadRuns;
   private pumping: Promise<void> | undefined;
+  /** Set once the session is being deleted: a start at create that gives up then says nothing. */
+  private deleting = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -206,7 +208,7 @@ export class SessionDO extends DurableObject<Env> {
     } catch (err) {
       const now = this.record();
       // Stopped while starting (archived, deleted): nothing more to say.
-      if (!now || now.status === "terminated") return;
+      if (!now || now.status === "terminated" || this.deleting) return;
       const reason = err instanceof RuntimeStartError ? err.reason : String(err);
       log("warn", "runtime start at create failed", { session_id: record.id, reason });
       this.emit(
@@ -274,6 +276,7 @@ export class SessionDO extends DurableObject<Env> {
   async destroy(): Promise<RpcResult<{ id: string }>> {
     return capture(async () => {
       const record = this.mustRecord();
+      this.deleting = true;
       this.emit({ type: "session.deleted" });
       this.hub.closeAll();
       this.threads.closeAll();
