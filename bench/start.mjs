@@ -19,8 +19,11 @@
  * the model server's arrival of the turn's model request, and the first token.
  * `--pause MS`: a further warm phase whose message is sent MS after the create returned (a
  * client that reads the session first); its figure is send → first token.
+ * `--claim-at-create off`: the Worker starts a session's runtime with its first message only
+ * (RUNTIME_CLAIM_AT_CREATE=off), for a before/after pair of runs in one sitting.
  *
- *   node bench/start.mjs [--cold 10] [--warm 10] [--pool 2] [--burst 4] [--pause 0] [--containers]
+ *   node bench/start.mjs [--cold 10] [--warm 10] [--pool 2] [--burst 4] [--pause 0]
+ *                        [--claim-at-create on|off] [--containers]
  *
  * `--containers`: the same phases with REAL containers (the e2e's setup: `wrangler dev
  * --enable-containers`, Docker through ../shared/tools/local-containers; run it
@@ -44,6 +47,7 @@ const { values: args } = parseArgs({
     pool: { type: "string", default: "2" },
     burst: { type: "string" },
     pause: { type: "string", default: "0" },
+    "claim-at-create": { type: "string", default: "on" },
     containers: { type: "boolean", default: false },
   },
 });
@@ -53,6 +57,8 @@ const WARM = Number(args.warm);
 const POOL = Number(args.pool);
 const BURST = args.burst === undefined ? 2 * POOL : Number(args.burst);
 const PAUSE_MS = Number(args.pause);
+/** RUNTIME_CLAIM_AT_CREATE: "off" starts the runtime with the first message only (before/after runs). */
+const CLAIM_AT_CREATE = args["claim-at-create"] === "off" ? "off" : "on";
 const TURN_TIMEOUT_MS = 420_000;
 const POOL_FILL_TIMEOUT_MS = 600_000;
 const authHeaders = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -67,6 +73,7 @@ async function pool(method = "GET", body) {
       ctx.worker = await ctx.containers.startWorker({
         CONTAINER_POOL_MIN_IDLE: String(body.min),
         CONTAINER_POOL_MAX: String(body.max),
+        RUNTIME_CLAIM_AT_CREATE: CLAIM_AT_CREATE,
         LOG_LEVEL: "info",
       });
       await setup();
@@ -91,6 +98,12 @@ async function poolIdle(count) {
     if (Date.now() > deadline) throw new Error(`the pool did not refill: ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** The session's `span.runtime_warm_pool` from its event log (the first page holds it). */
+async function loggedWarmPool(sessionId) {
+  const page = await ctx.client.beta.sessions.events.list(sessionId, { limit: 100 });
+  return page.data.find((e) => e.type === "span.runtime_warm_pool");
 }
 
 /** One new session's first turn, clocked from before `sessions.create` (`pauseMs` before the message). */
@@ -120,7 +133,9 @@ async function firstTurn(label, pauseMs = 0) {
       "first token",
     );
     await sub.waitFor((e) => e.type === "session.status_idle", TURN_TIMEOUT_MS, "idle");
-    const pooled = sub.events.find((e) => e.type === "span.runtime_warm_pool")?.data;
+    // A runtime claimed at create said so before this stream opened: the session's log has it.
+    const pooled =
+      sub.events.find((e) => e.type === "span.runtime_warm_pool")?.data ?? (await loggedWarmPool(session.id));
     return {
       firstMs: first.at - t0,
       sendToFirstMs: first.at - t0 - sendMs,
@@ -252,7 +267,7 @@ async function main() {
     ctx = { containers, model: containers.model };
   } else {
     // LOG_LEVEL=info: the session object's "start timing" and "turn timing" lines.
-    ctx = await startPlatform({ LOG_LEVEL: "info" });
+    ctx = await startPlatform({ LOG_LEVEL: "info", RUNTIME_CLAIM_AT_CREATE: CLAIM_AT_CREATE });
     await setup();
   }
 
@@ -301,7 +316,7 @@ async function main() {
   const claimed = (turns) => turns.filter((t) => t.pool?.outcome === "claimed");
   const missed = (turns) => turns.filter((t) => t.pool?.outcome !== "claimed");
   console.log(
-    `\nStart benchmark (${CONTAINERS ? "real containers" : "local gateways"}, pool ${POOL}; create → first token, ms; load ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)})\n`,
+    `\nStart benchmark (${CONTAINERS ? "real containers" : "local gateways"}, pool ${POOL}, start at create ${CLAIM_AT_CREATE}; create → first token, ms; load ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)})\n`,
   );
   console.log(row("", ["    n", "      p50", "      p95", "      min", "      max"]));
   console.log(

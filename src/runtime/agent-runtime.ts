@@ -107,6 +107,12 @@ export interface AgentRuntime {
    * cannot be watched (e.g. the local supervisor went away).
    */
   monitor(): Promise<RuntimeExit>;
+  /**
+   * Whether one of `plan`'s pools (without a plan: the deployment's) holds a warm runtime idle
+   * right now, read without changing any pool. A hint for starting a session's runtime before
+   * its first message (a claim may still miss); absent or false when the runtime has no pool.
+   */
+  hasWarmIdle?(plan: WarmPoolPlan | undefined): Promise<boolean>;
 }
 
 /** Raised when a runtime cannot be started or does not become ready; `reason` is user-safe. */

@@ -27,7 +27,7 @@ import {
   type WarmPoolOutcome,
   WORKSPACE_PORT,
 } from "./agent-runtime";
-import type { WarmPoolPlan } from "./warm-pool-plan";
+import { SHARED_POOL_KEY, type WarmPoolPlan } from "./warm-pool-plan";
 
 /** Header the supervisor sets on responses it generates itself (not the gateway's). */
 export const SUPERVISOR_ERROR_HEADER = "x-runtime-supervisor-error";
@@ -111,6 +111,7 @@ export interface LocalProcessRuntimeOptions {
 export class LocalProcessRuntime implements AgentRuntime {
   readonly kind = "local" as const;
   private readonly base: string;
+  private readonly origin: string;
   private readonly fetcher: typeof fetch;
 
   /**
@@ -130,6 +131,7 @@ export class LocalProcessRuntime implements AgentRuntime {
     }
     if (!runtimeId) throw new RuntimeStartError("A local runtime needs a non-empty runtime id.");
     this.base = `${url.origin}/runtimes/${encodeURIComponent(runtimeId)}`;
+    this.origin = url.origin;
     // Wrapped: workerd throws "Illegal invocation" when fetch is called with a foreign `this`.
     this.fetcher = options.fetch ?? ((input, init) => fetch(input, init));
   }
@@ -165,6 +167,30 @@ export class LocalProcessRuntime implements AgentRuntime {
     if (off && status.started !== false)
       return { pool: { outcome: "missed", code: "pool_off", reason: off } };
     return status.pool ? { pool: warmPoolOutcome(status.pool) } : {};
+  }
+
+  /**
+   * Whether one of the plan's pools has an idle gateway now (`GET /pool`, which changes
+   * nothing): a keyed pool the supervisor has not created yet has none. False when the
+   * supervisor does not answer.
+   */
+  async hasWarmIdle(plan: WarmPoolPlan | undefined): Promise<boolean> {
+    if (plan?.kind === "off") return false;
+    const keys = plan?.kind === "pools" ? plan.candidates.map((c) => c.key) : [SHARED_POOL_KEY];
+    try {
+      const response = await this.fetcher(`${this.origin}/pool`, {
+        signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
+      });
+      if (!response.ok) return false;
+      type Pool = { key?: string; enabled?: boolean; idle?: number };
+      const status = (await response.json()) as Pool & { pools?: Pool[] };
+      // The shared pool at the top level, every pool (keyed ones too) in `pools`.
+      return [status, ...(status.pools ?? [])].some(
+        (pool) => keys.includes(String(pool.key)) && pool.enabled !== false && (pool.idle ?? 0) > 0,
+      );
+    } catch {
+      return false;
+    }
   }
 
   /**

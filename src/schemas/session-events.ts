@@ -439,10 +439,12 @@ export const SessionEventSchema = z
     ),
     /*
      * Cold-start progress, Clawplane's own span pair (not in the CMA catalog; clients that do not
-     * know a type skip it, the official SDKs included). Emitted only by a turn that has to start
-     * the session's runtime, before the turn's first model call: `span.runtime_start` when the
-     * start begins, `span.runtime_ready` once the runtime answers. A start that fails is followed
-     * by `session.error` instead of `span.runtime_ready`.
+     * know a type skip it, the official SDKs included). Emitted only by a start of the session's
+     * runtime: by a turn that has to start it, before the turn's first model call, or at
+     * `sessions.create` when a warm pool serves the session (README "Warm pool", started at
+     * create: the session stays idle, and its first turn emits none). `span.runtime_start` when
+     * the start begins, `span.runtime_ready` once the runtime answers. A start that fails is
+     * followed by `session.error` instead of `span.runtime_ready`.
      */
     storedEvent("span.runtime_start", "RuntimeStartEvent", {}),
     storedEvent("span.runtime_ready", "RuntimeReadyEvent", {
@@ -454,7 +456,7 @@ export const SessionEventSchema = z
       ready_ms: z.number().int().nonnegative(),
     }),
     /*
-     * Warm pool: how the start of this turn's runtime was served, right after `span.runtime_start`.
+     * Warm pool: how a start of the session's runtime was served, right after `span.runtime_start`.
      * `claimed`: a pre-booted runtime took the session's config (`apply_ms`) instead of a boot.
      * `missed`: it boots cold, and `code`/`reason` say why (pool off, none free, the session's
      * inputs cannot be applied to a running gateway, the claim failed). Only runtimes that have a

@@ -47,6 +47,11 @@ export interface LinkOptions {
   onClose: (reason: string) => void;
   /** Called with each step of the link's setup as it completes (epoch ms), for the start's timing log. */
   mark?: (phase: LinkPhase) => void;
+  /**
+   * Aborted when the session stops while the link is being set up (archive, delete, idle sleep
+   * during a start begun at create): no start begins after it, and the setup ends with an error.
+   */
+  signal?: AbortSignal;
 }
 
 /** The steps of a link's setup, in order (`started`/`claimed` only when the runtime was started). */
@@ -84,6 +89,11 @@ export async function subscribeSessionEvents(client: GatewayClient, sessionKey: 
   ]);
 }
 
+/** Throws once the session stopped the setup (`LinkOptions.signal`). */
+function stopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RuntimeStartError("the session was stopped while its runtime was starting");
+}
+
 /** Starts (if needed) and connects; resolves once the session's events are subscribed. */
 export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const { runtime } = opts;
@@ -92,6 +102,7 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
   // dir: a local runtime keeps it across idle sleep.)
   let claimed = false;
   const start = async () => {
+    stopped(opts.signal);
     opts.onStart?.();
     const result = await runtime.start({
       env: opts.startEnv(),
@@ -109,14 +120,16 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
   opts.mark?.("checked");
   if (!running) await start();
   try {
-    await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });
+    stopped(opts.signal);
+    await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS, signal: opts.signal });
   } catch (err) {
     // A runtime that was still going down when we looked (it died mid-turn) is gone by now:
     // start a fresh one, once. A runtime that fails again is reported.
     if (!(err instanceof RuntimeStartError) || (await runtime.isRunning())) throw err;
     await start();
-    await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS });
+    await waitForGatewayReady(runtime, { deadlineMs: RUNTIME_READY_DEADLINE_MS, signal: opts.signal });
   }
+  stopped(opts.signal);
   opts.mark?.("ready");
 
   const client = new GatewayClient({

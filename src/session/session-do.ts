@@ -22,14 +22,15 @@ import { describeError, log } from "../lib/log";
 import type { ModelCallGrant, ModelCallUsage } from "../llm/metering";
 import { type PricingEnv, priceTable } from "../llm/pricing";
 import type { McpGrant, McpToolCall } from "../mcp/proxy";
-import type { RuntimeExit } from "../runtime/agent-runtime";
+import { type RuntimeExit, RuntimeStartError } from "../runtime/agent-runtime";
 import type { EventFrame } from "../runtime/openclaw/protocol";
-import type {
-  SessionEvent,
-  SessionEventBody,
-  PeerEventBody,
-  SessionEventBodyOf,
-  UserEventInput,
+import {
+  type SessionEvent,
+  type SessionEventBody,
+  type PeerEventBody,
+  type SessionEventBodyOf,
+  sessionError,
+  type UserEventInput,
 } from "../schemas/session-events";
 import type { SessionThreadWire, ThreadListQuery } from "../schemas/session-threads";
 import type { SessionStatus, SessionWire } from "../schemas/sessions";
@@ -41,6 +42,7 @@ import { InputQueue } from "./input-queue";
 import { PendingAgent } from "./pending-agent";
 import { capture, type RpcResult } from "./rpc-result";
 import { describeExit, runtimeExitedEvent } from "./runtime-exit";
+import { RuntimeProgress } from "./runtime-progress";
 import { type RuntimeLogTail, runtimeLogTail } from "./runtime-logs";
 import { dropSessionIndex, syncSessionIndex } from "./session-index";
 import {
@@ -77,6 +79,8 @@ export class SessionDO extends DurableObject<Env> {
   private readonly threads: SessionThreads;
   private readonly threadRuns: ThreadRuns;
   private pumping: Promise<void> | undefined;
+  /** Set once the session is being deleted: a start at create that gives up then says nothing. */
+  private deleting = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -160,13 +164,67 @@ export class SessionDO extends DurableObject<Env> {
   /** Creates the session (idempotent for the same id) and accepts its initial events. */
   async create(record: SessionRecord, initial: UserEventInput[]): Promise<RpcResult<SessionWire>> {
     return capture(async () => {
-      if (!this.record()) {
+      const fresh = !this.record();
+      if (fresh) {
         this.save(record);
         await syncSessionIndex(this.env.DB, record);
       }
       if (initial.length) this.accept(initial);
+      // The runtime is started now, in the background, so the first message finds it claimed or
+      // claiming (README, "Warm pool"). A message sent with the create starts it at once anyway.
+      if (fresh && !initial.some((input) => input.type === "user.message"))
+        this.ctx.waitUntil(this.startAtCreate());
       return sessionToWire(this.mustRecord());
     });
+  }
+
+  /**
+   * Starts the runtime of a session just created, before its first message, when a warm pool
+   * can serve it (SessionRuntime.startsAtCreate). The session stays idle: the start's spans
+   * (`span.runtime_start`, `span.runtime_warm_pool`, `span.runtime_ready`) are emitted now
+   * instead of in the first turn, and a turn that comes meanwhile joins this start. A start that
+   * fails is said (`session.error`, retrying) and logged; the first message then starts the
+   * runtime afresh, as a turn always does. Idle sleep counts from here for a session that gets
+   * no message.
+   */
+  private async startAtCreate(): Promise<void> {
+    const record = this.record();
+    if (!record || record.status === "terminated") return;
+    const decision = await this.runtime.startsAtCreate(record);
+    if (!decision.yes) {
+      log("debug", "runtime not started at create", { session_id: record.id, why: decision.why });
+      return;
+    }
+    // A message (or a stop) that came meanwhile: its turn starts the runtime as it always has.
+    if (this.queue.size() > 0 || this.runtime.isStarting || this.record()?.status === "terminated") return;
+    const progress = new RuntimeProgress((event) => this.emit(event));
+    try {
+      await this.runtime.connect(
+        record,
+        () => progress.starting(),
+        (outcome) => progress.warmPool(outcome),
+      );
+      progress.ready();
+    } catch (err) {
+      const now = this.record();
+      // Stopped while starting (archived, deleted): nothing more to say.
+      if (!now || now.status === "terminated" || this.deleting) return;
+      const reason = err instanceof RuntimeStartError ? err.reason : String(err);
+      log("warn", "runtime start at create failed", { session_id: record.id, reason });
+      this.emit(
+        sessionError(
+          "unknown_error",
+          `the runtime started at create failed; the next message starts it again: ${reason}`,
+          "retrying",
+        ),
+      );
+      return;
+    }
+    const now = this.record();
+    if (!now || now.status === "terminated" || this.queue.size() > 0 || this.turns.current) return;
+    // Idle sleep, as after a turn: the claimed runtime is stopped if no message comes.
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + sleepAfterMs(now));
   }
 
   async describe(): Promise<RpcResult<SessionWire>> {
@@ -218,6 +276,7 @@ export class SessionDO extends DurableObject<Env> {
   async destroy(): Promise<RpcResult<{ id: string }>> {
     return capture(async () => {
       const record = this.mustRecord();
+      this.deleting = true;
       this.emit({ type: "session.deleted" });
       this.hub.closeAll();
       this.threads.closeAll();

@@ -102,6 +102,8 @@ interface ExitWatch {
 
 export class SessionRuntime {
   private link: LinkState | undefined;
+  /** The start under way, if any: later callers join it, `stop` aborts it. */
+  private starting: { promise: Promise<LinkState>; abort: AbortController } | undefined;
   /** Runtimes watched for their exit (one per link; an earlier one may still be going down). */
   private readonly watches = new Set<ExitWatch>();
   /** The link whose runtime holds the environment's packages (checked once per link). */
@@ -128,14 +130,82 @@ export class SessionRuntime {
     onStart?: () => void,
     onWarmPool?: (outcome: WarmPoolOutcome) => void,
   ): Promise<LinkState> {
+    // One start at a time: a caller that finds one under way (begun at create) joins it; its
+    // progress was reported by whoever began it. Checked before the link, which is set while
+    // the start still restores the workspace.
+    const inflight = this.starting;
+    if (inflight) {
+      try {
+        return await inflight.promise;
+      } catch (err) {
+        // Stopped (archive, delete, sleep): nothing to start. Any other failure was the
+        // starter's (logged there); this caller starts afresh and reports its own outcome.
+        if (inflight.abort.signal.aborted) throw err;
+      }
+    }
     if (this.link) return this.link;
+    const abort = new AbortController();
+    const entry = { promise: this.open(record, abort.signal, onStart, onWarmPool), abort };
+    this.starting = entry;
+    try {
+      return await entry.promise;
+    } finally {
+      if (this.starting === entry) this.starting = undefined;
+    }
+  }
+
+  /** Whether a start is under way (begun and not yet linked or failed). */
+  get isStarting(): boolean {
+    return this.starting !== undefined;
+  }
+
+  /**
+   * Whether a start begun at `sessions.create` (before any message) can be served by a warm
+   * pool: the deployment's pool is on, the session's plan has a pool, and nothing about the
+   * session makes its start boot cold anyway (limited networking, `environment_variable`
+   * credentials, custom tools), and one of its pools has a warm runtime idle now. A no names
+   * why not (for the log).
+   */
+  async startsAtCreate(record: SessionRecord): Promise<{ yes: true } | { yes: false; why: string }> {
+    if (this.env.RUNTIME_WARM_POOL === "off") return { yes: false, why: "the warm pool is off" };
+    if (this.env.RUNTIME_CLAIM_AT_CREATE === "off")
+      return { yes: false, why: "starting at create is off (RUNTIME_CLAIM_AT_CREATE=off)" };
+    if (this.modelConfigError(record)) return { yes: false, why: "no provider serves the agent's model" };
+    if (networkingOf(record).type === "limited")
+      return { yes: false, why: "limited networking bypasses the warm pool" };
+    if (customToolDefinitions(record.agent.tools).length > 0)
+      return { yes: false, why: "custom tools bypass the warm pool" };
+    try {
+      this.runtime(record.id);
+      if (Object.keys(await this.credentialEnv(record)).length > 0)
+        return { yes: false, why: "environment_variable credentials bypass the warm pool" };
+    } catch (err) {
+      return { yes: false, why: err instanceof Error ? err.message : String(err) };
+    }
+    const plan = await warmPoolPlanFor(this.env, record);
+    if (plan.kind === "off") return { yes: false, why: plan.reason };
+    // Only a start a warm runtime can serve: one that would boot cold may be wasted on a
+    // session never used (and the pool's size 0 is "off", today's behaviour exactly).
+    const runtime = this.runtime(record.id);
+    if (!(await runtime.hasWarmIdle?.(plan)))
+      return { yes: false, why: "no warm runtime is idle in the session's pools" };
+    return { yes: true };
+  }
+
+  private async open(
+    record: SessionRecord,
+    signal: AbortSignal,
+    onStart?: () => void,
+    onWarmPool?: (outcome: WarmPoolOutcome) => void,
+  ): Promise<LinkState> {
     // Where a start's time goes (epoch ms per step), logged once the link is up: bench/start.mjs.
     const timing: Record<string, number> = { connect_at: Date.now() };
     const secrets = await this.secrets(record.id);
     const runtime = this.runtime(record.id);
     const credentials = await this.credentialEnv(record);
     const peerTools = await offersPeerTools(this.env, record.agent.id);
-    this.link = await openLink({
+    const opened = await openLink({
+      signal,
       runtime,
       gatewayToken: secrets.gatewayToken,
       identity: await DeviceIdentity.import(secrets.identity),
@@ -201,7 +271,13 @@ export class SessionRuntime {
         this.hooks.onLost(`gateway connection closed (${reason})`);
       },
     });
-    const link = this.link;
+    if (signal.aborted) {
+      // Stopped while the link came up: `stop` stops the runtime once this start has settled.
+      opened.client.close(1000, "stopped while starting");
+      throw new RuntimeStartError("the session was stopped while its runtime was starting");
+    }
+    this.link = opened;
+    const link = opened;
     this.watchExit(runtime, link);
     try {
       const restored = await this.workspace(record.id).restore(runtime, secrets.gatewayToken, {
@@ -431,6 +507,18 @@ export class SessionRuntime {
   async stop(sessionId: string, why: string, destroy: boolean): Promise<void> {
     const link = this.link;
     this.link = undefined;
+    // A start under way (begun at create) is told to stop, and waited for: what it started by
+    // the time it gives up (a claimed warm runtime, a booting one) is stopped below with the rest.
+    const inflight = this.starting;
+    if (inflight) {
+      inflight.abort.abort(
+        new RuntimeStartError(`the session was stopped (${why}) while its runtime was starting`),
+      );
+      // It may have linked before it heard: that link goes too.
+      const late = await inflight.promise.catch(() => undefined);
+      late?.client.close(1000, why);
+      this.link = undefined;
+    }
     // Its exit is this session's doing, not news.
     for (const watch of this.watches) watch.expected = true;
     link?.client.close(1000, why);

@@ -14,7 +14,7 @@
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { expectCompletedTurn, lastAgentText, sendAndWait } from "../support/session-driver";
+import { expectCompletedTurn, lastAgentText, sendAndWait, sessionLog } from "../support/session-driver";
 import { inspect, pollUntil } from "./support/containers.mjs";
 import { type E2eStack, startE2eStack } from "./support/stack";
 
@@ -94,7 +94,10 @@ describe("the container warm pool", () => {
     });
     expectCompletedTurn(events);
     expect(lastAgentText(events)).toBe("echo: hello warm pool");
-    const span = events.find((e) => e.type === "span.runtime_warm_pool") as any;
+    // Claimed at create or by the message, whichever came first: the session's log holds it.
+    const span = (await sessionLog(client, session.id)).find(
+      (e) => e.type === "span.runtime_warm_pool",
+    ) as any;
     expect(span).toMatchObject({ outcome: "claimed", code: null });
     console.log(
       `warm: session create → first reply ${firstReplyMs} ms; claim → config applied ${span.apply_ms} ms`,

@@ -178,6 +178,17 @@ describe("RuntimePoolCoordinator", () => {
     expect(driver.warmed).toEqual([]);
   });
 
+  it("counts its idle members for a start at create without waking the pool (status would fill it)", async () => {
+    const { stub, driver } = await coordinator({ min: 2, max: 2 });
+    expect(await stub.idleCount()).toBe(0);
+    // Asking booted nothing: a session's create never starts a pool that nothing woke.
+    expect(driver.warmed).toHaveLength(0);
+    await filled(stub, driver, 2);
+    expect(await stub.idleCount()).toBe(2);
+    expect((await stub.claim(KEY, "sesn_idle_count")).outcome).toBe("claimed");
+    expect(await stub.idleCount()).toBe(1);
+  });
+
   it("misses with claim_failed when the member handed out cannot be assigned", async () => {
     const { stub, driver } = await coordinator({ min: 1, max: 1 });
     await filled(stub, driver, 1);

@@ -11,7 +11,7 @@ import { waitFor } from "../helpers/wait";
 import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
 import { realUserMessages } from "../support/model-prompt.mjs";
 import type { ModelMode, ModelServer } from "../support/model-server.mjs";
-import { type SessionEvent, sendAndWait, sendEventsAndWait } from "../support/session-driver";
+import { type SessionEvent, sendAndWait, sendEventsAndWait, sessionLog } from "../support/session-driver";
 
 const ADMIN_KEY = "threads-test-admin-key";
 const TURN = { timeoutMs: 240_000 };
@@ -195,7 +195,9 @@ describe("sub-agent threads", { timeout: 400_000 }, () => {
     model.setMode("normal");
     expect(turn.at(-1)).toMatchObject({ type: "session.status_idle", stop_reason: { type: "end_turn" } });
     // An agent that may spawn is served warm: the thread tools come with the session document.
-    expect(turn.find((e) => e.type === "span.runtime_warm_pool")).toMatchObject({ outcome: "claimed" });
+    // Claimed at create (the session's log holds the span before the message).
+    const log = await sessionLog(client, sessionId);
+    expect(log.find((e) => e.type === "span.runtime_warm_pool")).toMatchObject({ outcome: "claimed" });
     const leadRequests = requestsWith("DELEGATE-ALL", before);
     expect(toolNames(leadRequests[0]!.body)).toEqual(
       expect.arrayContaining(["spawn_agent", "message_thread"]),

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../support/local-stack.mjs";
-import { expectCompletedTurn, type SessionEvent, sendAndWait } from "../support/session-driver";
+import { expectCompletedTurn, type SessionEvent, sendAndWait, sessionLog } from "../support/session-driver";
 import { waitUntil } from "./support";
 
 const ADMIN_KEY = "warm-pool-scopes-admin-key";
@@ -98,16 +98,13 @@ describe("warm pools per plane and per environment", () => {
       });
       await poolIdle(`plane:${plane.id}`);
 
-      const warm = await sendAndWait(
-        client,
-        await session(member.agent_id, member.environment_id),
-        "hello plane",
-        {
-          timeoutMs: TURN_MS,
-        },
-      );
+      const warmId = await session(member.agent_id, member.environment_id);
+      const warm = await sendAndWait(client, warmId, "hello plane", {
+        timeoutMs: TURN_MS,
+      });
       expectCompletedTurn(warm);
-      expect(warmPoolEvent(warm)).toMatchObject({
+      // Claimed at create or by the message: the session's log holds it either way.
+      expect(warmPoolEvent(await sessionLog(client, warmId))).toMatchObject({
         outcome: "claimed",
         pool: expect.stringMatching(new RegExp(`^plane:${plane.id}@`)),
         pool_scope: "plane",
@@ -120,16 +117,12 @@ describe("warm pools per plane and per environment", () => {
       ]);
 
       await api("POST", `/v1/planes/${plane.id}`, { warm_pool: { min_idle: 0, max: 0 } });
-      const cold = await sendAndWait(
-        client,
-        await session(member.agent_id, member.environment_id),
-        "hello again",
-        {
-          timeoutMs: TURN_MS,
-        },
-      );
+      const coldId = await session(member.agent_id, member.environment_id);
+      const cold = await sendAndWait(client, coldId, "hello again", {
+        timeoutMs: TURN_MS,
+      });
       expectCompletedTurn(cold);
-      expect(warmPoolEvent(cold)).toMatchObject({
+      expect(warmPoolEvent(await sessionLog(client, coldId))).toMatchObject({
         outcome: "missed",
         code: "pool_off",
         reason: `plane ${plane.name} has its warm pool set to 0 (off): its members' sessions boot cold`,
@@ -152,7 +145,7 @@ describe("warm pools per plane and per environment", () => {
       const sessionId = await session(agentId, environment.id);
       const turn = await sendAndWait(client, sessionId, "hello packages", { timeoutMs: TURN_MS });
       expectCompletedTurn(turn);
-      expect(warmPoolEvent(turn)).toMatchObject({
+      expect(warmPoolEvent(await sessionLog(client, sessionId))).toMatchObject({
         outcome: "claimed",
         pool: pool.key,
         pool_scope: "environment",

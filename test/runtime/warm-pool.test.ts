@@ -19,6 +19,7 @@ import {
   lastAgentText,
   type SessionEvent,
   sendAndWait,
+  sessionLog,
 } from "../support/session-driver";
 import { waitUntil } from "./support";
 
@@ -28,6 +29,8 @@ const POOL = { min: 2, max: 2 };
 /** A pool gateway boots in 20–110 s on a loaded 2-core machine, two of them at once. */
 const POOL_READY_MS = 360_000;
 const TURN_MS = 300_000;
+/** A claim at create, from a warm pool: ~1.5 s quiet, up to tens of seconds on a loaded machine. */
+const CLAIM_MS = 120_000;
 
 let stack: LocalStack;
 let client: Anthropic;
@@ -141,13 +144,18 @@ describe("the warm pool", () => {
         sendAndWait(client, b.id, "hello from beta-marker", { timeoutMs: TURN_MS }),
       ]);
       console.log(`two warm sessions: create + first message → both replies in ${Date.now() - started} ms`);
-      for (const [turn, text] of [
-        [turnA, "echo: hello from alpha-marker"],
-        [turnB, "echo: hello from beta-marker"],
+      for (const [turn, text, id] of [
+        [turnA, "echo: hello from alpha-marker", a.id],
+        [turnB, "echo: hello from beta-marker", b.id],
       ] as const) {
         expectCompletedTurn(turn);
         expect(lastAgentText(turn)).toBe(text);
-        expect(warmPoolEvent(turn)).toMatchObject({ outcome: "claimed", code: null, reason: null });
+        // Claimed at create or by the message, whichever came first: the session's log says.
+        expect(warmPoolEvent(await sessionLog(client, id))).toMatchObject({
+          outcome: "claimed",
+          code: null,
+          reason: null,
+        });
       }
 
       // Never the same runtime: two pool members, two processes.
@@ -195,7 +203,7 @@ describe("the warm pool", () => {
       const other = await session(agentId);
       const turn = await sendAndWait(client, mine.id, "identity check gamma", { timeoutMs: TURN_MS });
       expectCompletedTurn(turn);
-      expect(warmPoolEvent(turn)).toMatchObject({ outcome: "claimed" });
+      expect(warmPoolEvent(await sessionLog(client, mine.id))).toMatchObject({ outcome: "claimed" });
       // Metered to this session: its usage counts the model call the proxy made for it.
       const usage = turn.find((e) => e.type === "session.usage")!.usage;
       expect(usage.input_tokens).toBeGreaterThan(0);
@@ -238,7 +246,8 @@ describe("the warm pool", () => {
         sessions.map((s, i) => sendAndWait(client, s.id, `burst ${i}`, { timeoutMs: TURN_MS * 2 })),
       );
       for (const turn of turns) expectCompletedTurn(turn);
-      const outcomes = turns.map((turn) => warmPoolEvent(turn)!);
+      const logs = await Promise.all(sessions.map((s) => sessionLog(client, s.id)));
+      const outcomes = logs.map((events) => warmPoolEvent(events)!);
       const missed = outcomes.filter((e) => e.outcome === "missed");
       // Never more warm runtimes than the pool holds; every other start said why it booted.
       expect(outcomes.filter((e) => e.outcome === "claimed").length).toBeLessThanOrEqual(POOL.max);
@@ -252,6 +261,161 @@ describe("the warm pool", () => {
       expect(status.misses).toBeGreaterThanOrEqual(missed.length);
     },
     TURN_MS * 2 + 60_000,
+  );
+
+  it(
+    "a session created without a message claims a warm runtime at once, stays idle, and its first message runs on that runtime with no second claim",
+    async () => {
+      const agentId = await agent("Epsilon", "claude-sonnet-4-6", "Be brief.", [
+        { type: "agent_toolset_20260401" },
+      ]);
+      const before = await waitUntil(
+        async () => {
+          const status = await poolStatus();
+          return status.idle > 0 ? status : undefined;
+        },
+        { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
+      );
+      const created = await session(agentId);
+      // No message yet: the runtime is claimed and ready all the same, said in the session's log.
+      const started = await waitUntil(
+        async () => {
+          const events = await sessionLog(client, created.id);
+          return events.some((e) => e.type === "span.runtime_ready") ? events : undefined;
+        },
+        { timeoutMs: CLAIM_MS, intervalMs: 100, what: "the runtime started at create" },
+      );
+      expect(started!.map((e) => e.type)).toEqual([
+        "span.runtime_start",
+        "span.runtime_warm_pool",
+        "span.runtime_ready",
+      ]);
+      expect(warmPoolEvent(started!)).toMatchObject({ outcome: "claimed", code: null });
+      expect((await client.beta.sessions.retrieve(created.id)).status).toBe("idle");
+      const claimed = await runtimeStatus(created.id);
+      expect(claimed.pool_member).toMatch(/^pool-/);
+      expect((await poolStatus()).claims).toBe(before!.claims + 1);
+
+      const turn = await sendAndWait(client, created.id, "hello after create", { timeoutMs: TURN_MS });
+      expectCompletedTurn(turn);
+      expect(lastAgentText(turn)).toBe("echo: hello after create");
+      // The turn found its runtime started: no start of its own, no second claim, the same gateway.
+      expect(turn.filter((e) => e.type.startsWith("span.runtime_"))).toEqual([]);
+      expect((await poolStatus()).claims).toBe(before!.claims + 1);
+      expect(await runtimeStatus(created.id)).toMatchObject({
+        pid: claimed.pid,
+        pool_member: claimed.pool_member,
+      });
+    },
+    POOL_READY_MS + 2 * TURN_MS,
+  );
+
+  it(
+    "a message sent right after create claims exactly one runtime, before the reply",
+    async () => {
+      const agentId = await agent("Zeta", "claude-sonnet-4-6", "Be brief.", [
+        { type: "agent_toolset_20260401" },
+      ]);
+      const before = await waitUntil(
+        async () => {
+          const status = await poolStatus();
+          return status.idle > 0 ? status : undefined;
+        },
+        { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
+      );
+      const created = await session(agentId);
+      const turn = await sendAndWait(client, created.id, "hello at once", { timeoutMs: TURN_MS });
+      expectCompletedTurn(turn);
+      const events = await sessionLog(client, created.id);
+      const types = events.map((e) => e.type);
+      // One start, one claim, whether the create's start or the message's turn began it.
+      expect(types.filter((t) => t === "span.runtime_start")).toHaveLength(1);
+      expect(types.filter((t) => t === "span.runtime_warm_pool")).toHaveLength(1);
+      expect(types.filter((t) => t === "span.runtime_ready")).toHaveLength(1);
+      expect(warmPoolEvent(events)).toMatchObject({ outcome: "claimed" });
+      expect(types.indexOf("span.runtime_ready")).toBeLessThan(types.indexOf("agent.message"));
+      expect((await poolStatus()).claims).toBe(before!.claims + 1);
+    },
+    POOL_READY_MS + TURN_MS,
+  );
+
+  it(
+    "deleting a session while its runtime is being claimed at create leaves no runtime of it running",
+    async () => {
+      const agentId = await agent("Eta", "claude-sonnet-4-6", "Be brief.", [
+        { type: "agent_toolset_20260401" },
+      ]);
+      const before = await waitUntil(
+        async () => {
+          const status = await poolStatus();
+          return status.idle > 0 ? status : undefined;
+        },
+        { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
+      );
+      const created = await client.beta.sessions.create({ agent: agentId, environment_id: environmentId });
+      // The claim is under way (started, not ready) when the delete comes.
+      const inFlight = await waitUntil(
+        async () => {
+          const types = (await sessionLog(client, created.id)).map((e) => e.type);
+          return types.includes("span.runtime_start") ? types : undefined;
+        },
+        { timeoutMs: CLAIM_MS, intervalMs: 20, what: "the start at create to begin" },
+      );
+      expect(inFlight).not.toContain("span.runtime_ready");
+      await client.beta.sessions.delete(created.id);
+      // Nothing of it runs: the supervisor holds no runtime for it, and the pool member it claimed
+      // (if the claim went through) was destroyed with it, not left running.
+      expect((await fetch(`${stack.supervisor.origin}/runtimes/${created.id}`)).status).toBe(404);
+      const after = await poolStatus();
+      if (after.claims > before!.claims) {
+        const pids = (await poolStatus()).members.map((m) => m.pid);
+        for (const member of before!.members.filter((m) => m.state === "idle" && m.pid)) {
+          if (pids.includes(member.pid)) continue;
+          // A member that left the pool: claimed by this session, and now gone.
+          expect(() => process.kill(member.pid!, 0)).toThrow();
+        }
+      }
+    },
+    POOL_READY_MS + TURN_MS,
+  );
+
+  it(
+    "a session whose warm pool is off starts nothing at create",
+    async () => {
+      const res = await fetch(`${stack.worker.origin}/v1/environments`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          name: `pool-off-${Date.now()}`,
+          config: { type: "cloud", warm_pool: { min_idle: 0, max: 0 } },
+        }),
+      });
+      expect(res.status).toBe(200);
+      const off = (await res.json()) as { id: string };
+      const agentId = await agent("Theta", "claude-sonnet-4-6", "Be brief.", [
+        { type: "agent_toolset_20260401" },
+      ]);
+      const before = await waitUntil(
+        async () => {
+          const status = await poolStatus();
+          return status.idle > 0 ? status : undefined;
+        },
+        { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
+      );
+      const quiet = await client.beta.sessions.create({ agent: agentId, environment_id: off.id });
+      made.push(quiet.id);
+      // A session created after it, whose pool is on, gets its runtime claimed and ready: the
+      // quiet session's own decision (a settings read) was made long before that.
+      const pooled = await session(agentId);
+      await waitUntil(
+        async () => (await sessionLog(client, pooled.id)).some((e) => e.type === "span.runtime_ready"),
+        { timeoutMs: CLAIM_MS, intervalMs: 100, what: "the pooled session's runtime" },
+      );
+      expect(await sessionLog(client, quiet.id)).toEqual([]);
+      expect((await fetch(`${stack.supervisor.origin}/runtimes/${quiet.id}`)).status).toBe(404);
+      expect((await poolStatus()).claims).toBe(before!.claims + 1);
+    },
+    POOL_READY_MS + TURN_MS,
   );
 
   it(

@@ -3,6 +3,7 @@
  * the (live) stream, send, read until the session goes idle. Shared by the runtime tests (local
  * gateways) and the e2e test (real containers).
  */
+import type Anthropic from "@anthropic-ai/sdk";
 import { expect } from "vitest";
 import type { SessionEvent } from "./turns.mjs";
 
@@ -61,4 +62,16 @@ export function expectPreviewsBeforeMessages(events: Array<Record<string, any>>)
       expect(previewed, `previews of ${m.id}`).toBe(text);
       return text;
     });
+}
+
+/**
+ * Every event in a session's log, oldest first. A session whose runtime was started at
+ * `sessions.create` (a warm pool served it) has its `span.runtime_*` events before its first
+ * message, so they are not among the turn's own events.
+ */
+export async function sessionLog(client: Anthropic, sessionId: string): Promise<SessionEvent[]> {
+  const events: SessionEvent[] = [];
+  for await (const event of client.beta.sessions.events.list(sessionId, { limit: 1000 }))
+    events.push(event as SessionEvent);
+  return events;
 }

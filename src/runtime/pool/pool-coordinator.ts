@@ -178,6 +178,11 @@ export class RuntimePoolCoordinator extends DurableObject<Env> {
     return { outcome: "claimed", member: row.name };
   }
 
+  /** How many members wait idle, ready to be claimed; changes nothing (unlike `status`). */
+  async idleCount(): Promise<number> {
+    return this.count("idle");
+  }
+
   /** Size, members and counters; also wakes the pool (fills it to its min). */
   async status(key: PoolKey): Promise<CoordinatorStatus> {
     this.ctx.storage.kv.put("key", key);

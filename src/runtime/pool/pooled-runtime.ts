@@ -18,7 +18,7 @@ import type {
   WarmPoolOutcome,
 } from "../agent-runtime";
 import type { ContainerRuntime } from "../container-runtime";
-import { SHARED_POOL_KEY, type WarmPoolCandidate } from "../warm-pool-plan";
+import { SHARED_POOL_KEY, type WarmPoolCandidate, type WarmPoolPlan } from "../warm-pool-plan";
 import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./member-fetch";
 import { deploymentPoolKey, type KeyedPoolSpec, keyedPoolName, poolName } from "./pool-key";
 import { DEFAULT_POOL_TTL_SECONDS } from "./pool-size";
@@ -126,6 +126,32 @@ export class PooledContainerRuntime implements AgentRuntime {
     });
   }
 
+  /**
+   * Whether one of the plan's pools has a warm container idle now (each coordinator's
+   * `idleCount`, which boots nothing); without a plan, the deployment's pool.
+   */
+  async hasWarmIdle(plan: WarmPoolPlan | undefined): Promise<boolean> {
+    if (plan?.kind === "off") return false;
+    const candidates = plan?.kind === "pools" ? plan.candidates : [SHARED];
+    for (const candidate of candidates) {
+      const idle = await this.coordinatorFor(candidate)
+        .idleCount()
+        .catch(() => 0);
+      if (idle > 0) return true;
+    }
+    return false;
+  }
+
+  /** The coordinator of `candidate`'s pool: its own for a keyed pool, the deployment's otherwise. */
+  private coordinatorFor(candidate: WarmPoolCandidate) {
+    const keyed = keyedSpec(candidate);
+    return this.deps.env.POOL_COORDINATORS.get(
+      this.deps.env.POOL_COORDINATORS.idFromName(
+        keyed ? keyedPoolName(keyed.key) : poolName(deploymentPoolKey()),
+      ),
+    );
+  }
+
   /** One candidate pool's claim and the session's document applied to what it handed out. */
   private async claimFrom(
     candidate: WarmPoolCandidate,
@@ -135,9 +161,7 @@ export class PooledContainerRuntime implements AgentRuntime {
   > {
     const key = deploymentPoolKey();
     const keyed = keyedSpec(candidate);
-    const coordinator = this.deps.env.POOL_COORDINATORS.get(
-      this.deps.env.POOL_COORDINATORS.idFromName(keyed ? keyedPoolName(keyed.key) : poolName(key)),
-    );
+    const coordinator = this.coordinatorFor(candidate);
     let answer: Awaited<ReturnType<typeof coordinator.claim>>;
     try {
       answer = await coordinator.claim(key, this.deps.sessionId, keyed);
