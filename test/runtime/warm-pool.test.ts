@@ -46,6 +46,15 @@ const poolStatus = async (origin = stack.supervisor.origin): Promise<PoolStatus>
   (await fetch(`${origin}/pool`)).json() as Promise<PoolStatus>;
 const runtimeStatus = async (sessionId: string): Promise<RuntimeStatus> =>
   (await fetch(`${stack.supervisor.origin}/runtimes/${sessionId}`)).json() as Promise<RuntimeStatus>;
+/** The pool's status once a warm runtime is idle in it. */
+const warmRuntimeIdle = async (): Promise<PoolStatus> =>
+  (await waitUntil(
+    async () => {
+      const status = await poolStatus();
+      return status.idle > 0 ? status : undefined;
+    },
+    { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
+  ))!;
 const warmPoolEvent = (events: SessionEvent[]) => events.find((e) => e.type === "span.runtime_warm_pool");
 /** The model requests of turns whose text holds `marker`. */
 const requestsWith = (marker: string) =>
@@ -269,13 +278,7 @@ describe("the warm pool", () => {
       const agentId = await agent("Epsilon", "claude-sonnet-4-6", "Be brief.", [
         { type: "agent_toolset_20260401" },
       ]);
-      const before = await waitUntil(
-        async () => {
-          const status = await poolStatus();
-          return status.idle > 0 ? status : undefined;
-        },
-        { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
-      );
+      const before = await warmRuntimeIdle();
       const created = await session(agentId);
       // No message yet: the runtime is claimed and ready all the same, said in the session's log.
       const started = await waitUntil(
@@ -294,14 +297,14 @@ describe("the warm pool", () => {
       expect((await client.beta.sessions.retrieve(created.id)).status).toBe("idle");
       const claimed = await runtimeStatus(created.id);
       expect(claimed.pool_member).toMatch(/^pool-/);
-      expect((await poolStatus()).claims).toBe(before!.claims + 1);
+      expect((await poolStatus()).claims).toBe(before.claims + 1);
 
       const turn = await sendAndWait(client, created.id, "hello after create", { timeoutMs: TURN_MS });
       expectCompletedTurn(turn);
       expect(lastAgentText(turn)).toBe("echo: hello after create");
       // The turn found its runtime started: no start of its own, no second claim, the same gateway.
       expect(turn.filter((e) => e.type.startsWith("span.runtime_"))).toEqual([]);
-      expect((await poolStatus()).claims).toBe(before!.claims + 1);
+      expect((await poolStatus()).claims).toBe(before.claims + 1);
       expect(await runtimeStatus(created.id)).toMatchObject({
         pid: claimed.pid,
         pool_member: claimed.pool_member,
@@ -316,13 +319,7 @@ describe("the warm pool", () => {
       const agentId = await agent("Zeta", "claude-sonnet-4-6", "Be brief.", [
         { type: "agent_toolset_20260401" },
       ]);
-      const before = await waitUntil(
-        async () => {
-          const status = await poolStatus();
-          return status.idle > 0 ? status : undefined;
-        },
-        { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
-      );
+      const before = await warmRuntimeIdle();
       const created = await session(agentId);
       const turn = await sendAndWait(client, created.id, "hello at once", { timeoutMs: TURN_MS });
       expectCompletedTurn(turn);
@@ -334,7 +331,7 @@ describe("the warm pool", () => {
       expect(types.filter((t) => t === "span.runtime_ready")).toHaveLength(1);
       expect(warmPoolEvent(events)).toMatchObject({ outcome: "claimed" });
       expect(types.indexOf("span.runtime_ready")).toBeLessThan(types.indexOf("agent.message"));
-      expect((await poolStatus()).claims).toBe(before!.claims + 1);
+      expect((await poolStatus()).claims).toBe(before.claims + 1);
     },
     POOL_READY_MS + TURN_MS,
   );
@@ -345,13 +342,7 @@ describe("the warm pool", () => {
       const agentId = await agent("Eta", "claude-sonnet-4-6", "Be brief.", [
         { type: "agent_toolset_20260401" },
       ]);
-      const before = await waitUntil(
-        async () => {
-          const status = await poolStatus();
-          return status.idle > 0 ? status : undefined;
-        },
-        { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
-      );
+      const before = await warmRuntimeIdle();
       const created = await client.beta.sessions.create({ agent: agentId, environment_id: environmentId });
       // The claim is under way (started, not ready) when the delete comes.
       const inFlight = await waitUntil(
@@ -367,7 +358,7 @@ describe("the warm pool", () => {
       // (if the claim went through) was destroyed with it, not left running.
       expect((await fetch(`${stack.supervisor.origin}/runtimes/${created.id}`)).status).toBe(404);
       const after = await poolStatus();
-      if (after.claims > before!.claims) {
+      if (after.claims > before.claims) {
         const pids = (await poolStatus()).members.map((m) => m.pid);
         for (const member of before!.members.filter((m) => m.state === "idle" && m.pid)) {
           if (pids.includes(member.pid)) continue;
@@ -395,13 +386,7 @@ describe("the warm pool", () => {
       const agentId = await agent("Theta", "claude-sonnet-4-6", "Be brief.", [
         { type: "agent_toolset_20260401" },
       ]);
-      const before = await waitUntil(
-        async () => {
-          const status = await poolStatus();
-          return status.idle > 0 ? status : undefined;
-        },
-        { timeoutMs: POOL_READY_MS, intervalMs: 500, what: "a warm runtime" },
-      );
+      const before = await warmRuntimeIdle();
       const quiet = await client.beta.sessions.create({ agent: agentId, environment_id: off.id });
       made.push(quiet.id);
       // A session created after it, whose pool is on, gets its runtime claimed and ready: the
@@ -413,7 +398,7 @@ describe("the warm pool", () => {
       );
       expect(await sessionLog(client, quiet.id)).toEqual([]);
       expect((await fetch(`${stack.supervisor.origin}/runtimes/${quiet.id}`)).status).toBe(404);
-      expect((await poolStatus()).claims).toBe(before!.claims + 1);
+      expect((await poolStatus()).claims).toBe(before.claims + 1);
     },
     POOL_READY_MS + TURN_MS,
   );
