@@ -108,12 +108,18 @@ export interface AgentRuntime {
    */
   monitor(): Promise<RuntimeExit>;
   /**
-   * Whether one of `plan`'s pools (without a plan: the deployment's) holds a warm runtime idle
-   * right now, read without changing any pool. A hint for starting a session's runtime before
-   * its first message (a claim may still miss); absent or false when the runtime has no pool.
+   * Whether a start with `options` would be served warm right now: the runtime's own rules let
+   * a warm runtime take it (the same ones its `start` applies, so a session its pool would refuse
+   * is never begun early) and one of `options.warmPoolPlan`'s pools (without a plan: the
+   * deployment's) holds a warm runtime idle, read without changing any pool. A hint for starting
+   * a session's runtime before its first message (a claim may still miss); absent when the
+   * runtime has no pool. Changes nothing, stores nothing.
    */
-  hasWarmIdle?(plan: WarmPoolPlan | undefined): Promise<boolean>;
+  hasWarmIdle?(options: RuntimeStartOptions): Promise<WarmIdle>;
 }
+
+/** A runtime's answer to `hasWarmIdle`: yes, or why a start now would not be served warm. */
+export type WarmIdle = { idle: true } | { idle: false; why: string };
 
 /** Raised when a runtime cannot be started or does not become ready; `reason` is user-safe. */
 export class RuntimeStartError extends Error {
@@ -124,4 +130,15 @@ export class RuntimeStartError extends Error {
     super(reason, options);
     this.name = "RuntimeStartError";
   }
+}
+
+/**
+ * The error of a start given up because the session stopped meanwhile (archive, delete, idle
+ * sleep during a start begun at create), naming why it stopped when known. The one place this
+ * text is made: the session's stop aborts the start with it, and the link's setup throws it.
+ */
+export function stoppedWhileStarting(why?: string): RuntimeStartError {
+  return new RuntimeStartError(
+    `the session was stopped${why ? ` (${why})` : ""} while its runtime was starting`,
+  );
 }

@@ -23,10 +23,12 @@ import {
   RuntimeStartError,
   type RuntimeStartOptions,
   type RuntimeStartResult,
+  type WarmIdle,
   type WarmPoolMissCode,
   type WarmPoolOutcome,
   WORKSPACE_PORT,
 } from "./agent-runtime";
+import { unclaimableReason } from "./pool/session-document";
 import { SHARED_POOL_KEY, type WarmPoolPlan } from "./warm-pool-plan";
 
 /** Header the supervisor sets on responses it generates itself (not the gateway's). */
@@ -170,26 +172,34 @@ export class LocalProcessRuntime implements AgentRuntime {
   }
 
   /**
-   * Whether one of the plan's pools has an idle gateway now (`GET /pool`, which changes
-   * nothing): a keyed pool the supervisor has not created yet has none. False when the
-   * supervisor does not answer.
+   * Whether `start(options)` would claim now: the supervisor's pool would take the start env
+   * (`unclaimableReason`, the rule its `take` applies; local runtimes enforce no egress, so
+   * limited networking and secret substitution do not matter here) and one of the plan's pools
+   * has an idle gateway (`GET /pool`, which changes nothing). A keyed pool the supervisor has
+   * not created yet has none. No when the supervisor does not answer.
    */
-  async hasWarmIdle(plan: WarmPoolPlan | undefined): Promise<boolean> {
-    if (plan?.kind === "off") return false;
+  async hasWarmIdle(options: RuntimeStartOptions): Promise<WarmIdle> {
+    if (!options.warmPool) return { idle: false, why: "the warm pool is off" };
+    const why = unclaimableReason(options.env);
+    if (why) return { idle: false, why: `not served warm: ${why}` };
+    const plan = options.warmPoolPlan;
+    if (plan?.kind === "off") return { idle: false, why: plan.reason };
     const keys = plan?.kind === "pools" ? plan.candidates.map((c) => c.key) : [SHARED_POOL_KEY];
+    const none = { idle: false, why: "no warm runtime is idle in the session's pools" } as const;
     try {
       const response = await this.fetcher(`${this.origin}/pool`, {
         signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS),
       });
-      if (!response.ok) return false;
+      if (!response.ok) return none;
       type Pool = { key?: string; enabled?: boolean; idle?: number };
       const status = (await response.json()) as Pool & { pools?: Pool[] };
       // The shared pool at the top level, every pool (keyed ones too) in `pools`.
-      return [status, ...(status.pools ?? [])].some(
+      const idle = [status, ...(status.pools ?? [])].some(
         (pool) => keys.includes(String(pool.key)) && pool.enabled !== false && (pool.idle ?? 0) > 0,
       );
+      return idle ? { idle: true } : none;
     } catch {
-      return false;
+      return none;
     }
   }
 

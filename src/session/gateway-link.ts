@@ -5,11 +5,12 @@
  * session's message events. One link per Durable Object instance; it is rebuilt after a drop.
  */
 import { RUNTIME_READY_DEADLINE_MS } from "../config";
-import type { EgressPolicy } from "../egress/policy";
 import {
   type AgentRuntime,
   OPENCLAW_PORT,
   RuntimeStartError,
+  type RuntimeStartOptions,
+  stoppedWhileStarting,
   type WarmPoolOutcome,
 } from "../runtime/agent-runtime";
 import { connectWithPairing } from "../runtime/openclaw/admin-rpc";
@@ -17,7 +18,6 @@ import type { DeviceIdentity } from "../runtime/openclaw/device-identity";
 import { GatewayClient, type WebSocketLike } from "../runtime/openclaw/gateway-client";
 import type { EventFrame } from "../runtime/openclaw/protocol";
 import { waitForGatewayReady } from "../runtime/readiness";
-import type { WarmPoolPlan } from "../runtime/warm-pool-plan";
 
 /** The host part is ignored by both runtimes; it only makes the URL well-formed. */
 const GATEWAY_URL = "http://gateway.local";
@@ -28,17 +28,11 @@ export interface LinkOptions {
   identity: DeviceIdentity;
   /** OpenClaw session key of this session (`agent:main:<session id>`). */
   sessionKey: string;
-  /** Environment for a runtime start (per-session values only). */
-  startEnv: () => Record<string, string>;
-  enableInternet: boolean;
-  /** What the runtime's outbound traffic may reach (enforced by containers). */
-  egress?: EgressPolicy;
-  /** Whether outbound requests need secret placeholders substituted (containers only). */
-  substituteSecrets?: boolean;
-  /** Whether a start may claim a warm runtime from the runtime's pool. */
-  warmPool?: boolean;
-  /** Which pools may serve the start, in order (src/runtime/warm-pool-plan.ts). */
-  warmPoolPlan?: () => Promise<WarmPoolPlan>;
+  /**
+   * The options of a runtime start (env, egress, warm pool and its plan), asked for only when
+   * the runtime has to be started: built by the session, which may have built them already.
+   */
+  startOptions: () => Promise<RuntimeStartOptions>;
   /** How a pooled start went (claimed, or why it booted cold), when the runtime has a pool. */
   onWarmPool?: (outcome: WarmPoolOutcome) => void;
   /** Called just before the runtime is started: not when it was running already. */
@@ -89,9 +83,13 @@ export async function subscribeSessionEvents(client: GatewayClient, sessionKey: 
   ]);
 }
 
-/** Throws once the session stopped the setup (`LinkOptions.signal`). */
+/**
+ * Throws once the session stopped the setup (`LinkOptions.signal`): the abort's reason when the
+ * session gave one (it says why it stopped), else the plain stopped error.
+ */
 function stopped(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new RuntimeStartError("the session was stopped while its runtime was starting");
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof RuntimeStartError ? signal.reason : stoppedWhileStarting();
 }
 
 /** Starts (if needed) and connects; resolves once the session's events are subscribed. */
@@ -104,14 +102,9 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
   const start = async () => {
     stopped(opts.signal);
     opts.onStart?.();
-    const result = await runtime.start({
-      env: opts.startEnv(),
-      enableInternet: opts.enableInternet,
-      egress: opts.egress,
-      substituteSecrets: opts.substituteSecrets,
-      warmPool: opts.warmPool,
-      warmPoolPlan: opts.warmPool && opts.warmPoolPlan ? await opts.warmPoolPlan() : undefined,
-    });
+    const options = await opts.startOptions();
+    stopped(opts.signal);
+    const result = await runtime.start(options);
     if (result?.pool) opts.onWarmPool?.(result.pool);
     claimed = result?.pool?.outcome === "claimed";
     opts.mark?.("started");
@@ -148,10 +141,19 @@ export async function openLink(opts: LinkOptions): Promise<LinkState> {
   await subscribeSessionEvents(client, opts.sessionKey);
   opts.mark?.("subscribed");
   // A claimed runtime has never run this session: no need to ask (0.1–0.35 s on a new gateway).
-  if (claimed) return { client, freshTranscript: true, claimed };
-  const history = await client
-    .request<{ messages?: unknown[] }>("chat.history", { sessionKey: opts.sessionKey, limit: 1 })
-    .catch(() => ({ messages: [] }));
-  opts.mark?.("history");
-  return { client, freshTranscript: (history.messages?.length ?? 0) === 0 };
+  let freshTranscript = true;
+  if (!claimed) {
+    const history = await client
+      .request<{ messages?: unknown[] }>("chat.history", { sessionKey: opts.sessionKey, limit: 1 })
+      .catch(() => ({ messages: [] }));
+    opts.mark?.("history");
+    freshTranscript = (history.messages?.length ?? 0) === 0;
+  }
+  // Stopped while the connection came up: no link is handed out (the session stops the runtime
+  // once its start has settled).
+  if (opts.signal?.aborted) {
+    client.close(1000, "stopped while starting");
+    stopped(opts.signal);
+  }
+  return claimed ? { client, freshTranscript, claimed } : { client, freshTranscript };
 }

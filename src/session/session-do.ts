@@ -203,6 +203,7 @@ export class SessionDO extends DurableObject<Env> {
         record,
         () => progress.starting(),
         (outcome) => progress.warmPool(outcome),
+        decision.start,
       );
       progress.ready();
     } catch (err) {

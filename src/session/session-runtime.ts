@@ -19,6 +19,8 @@ import {
   OPENCLAW_PORT,
   type RuntimeExit,
   RuntimeStartError,
+  type RuntimeStartOptions,
+  stoppedWhileStarting,
   type WarmPoolOutcome,
 } from "../runtime/agent-runtime";
 import {
@@ -66,6 +68,17 @@ interface RuntimeSecrets {
   identity: StoredDeviceIdentity;
   /** `environment_variable` credential id → the placeholder its env var holds (credential-env.ts). */
   placeholders?: Placeholders;
+}
+
+/**
+ * A start of the session's runtime, built once (`startsAtCreate`) and handed to `connect`: the
+ * runtime asked, the secrets its env carries (not stored until the start begins) and the start
+ * options the runtime judged.
+ */
+export interface PreparedStart {
+  runtime: AgentRuntime;
+  secrets: RuntimeSecrets;
+  options: RuntimeStartOptions;
 }
 
 /**
@@ -123,12 +136,14 @@ export class SessionRuntime {
 
   /**
    * The live link, starting the runtime and connecting first if needed; `onStart` is called
-   * when the runtime has to be started, `onWarmPool` with how a pooled start went.
+   * when the runtime has to be started, `onWarmPool` with how a pooled start went. `prepared`
+   * is a start `startsAtCreate` built: used as it is, nothing loaded again.
    */
   async connect(
     record: SessionRecord,
     onStart?: () => void,
     onWarmPool?: (outcome: WarmPoolOutcome) => void,
+    prepared?: PreparedStart,
   ): Promise<LinkState> {
     // One start at a time: a caller that finds one under way (begun at create) joins it; its
     // progress was reported by whoever began it. Checked before the link, which is set while
@@ -145,7 +160,7 @@ export class SessionRuntime {
     }
     if (this.link) return this.link;
     const abort = new AbortController();
-    const entry = { promise: this.open(record, abort.signal, onStart, onWarmPool), abort };
+    const entry = { promise: this.open(record, abort.signal, onStart, onWarmPool, prepared), abort };
     this.starting = entry;
     try {
       return await entry.promise;
@@ -160,36 +175,115 @@ export class SessionRuntime {
   }
 
   /**
-   * Whether a start begun at `sessions.create` (before any message) can be served by a warm
-   * pool: the deployment's pool is on, the session's plan has a pool, and nothing about the
-   * session makes its start boot cold anyway (limited networking, `environment_variable`
-   * credentials, custom tools), and one of its pools has a warm runtime idle now. A no names
-   * why not (for the log).
+   * Whether a start begun at `sessions.create` (before any message) would be served by a warm
+   * pool. The deployment's switches and the model are checked here; everything else is the
+   * runtime's to say (`hasWarmIdle`), on the very start options the start would use, so the
+   * rules of which sessions a pool takes live with the pool alone. A yes carries that prepared
+   * start for `connect`; a no names why not (for the log). Asking stores nothing: secrets and
+   * placeholders minted for the question are kept only by the start.
    */
-  async startsAtCreate(record: SessionRecord): Promise<{ yes: true } | { yes: false; why: string }> {
+  async startsAtCreate(
+    record: SessionRecord,
+  ): Promise<{ yes: true; start: PreparedStart } | { yes: false; why: string }> {
     if (this.env.RUNTIME_WARM_POOL === "off") return { yes: false, why: "the warm pool is off" };
     if (this.env.RUNTIME_CLAIM_AT_CREATE === "off")
       return { yes: false, why: "starting at create is off (RUNTIME_CLAIM_AT_CREATE=off)" };
     if (this.modelConfigError(record)) return { yes: false, why: "no provider serves the agent's model" };
-    if (networkingOf(record).type === "limited")
-      return { yes: false, why: "limited networking bypasses the warm pool" };
-    if (customToolDefinitions(record.agent.tools).length > 0)
-      return { yes: false, why: "custom tools bypass the warm pool" };
+    let start: PreparedStart;
     try {
-      this.runtime(record.id);
-      if (Object.keys(await this.credentialEnv(record)).length > 0)
-        return { yes: false, why: "environment_variable credentials bypass the warm pool" };
+      const runtime = this.runtime(record.id);
+      if (!runtime.hasWarmIdle) return { yes: false, why: `the ${runtime.kind} runtime has no warm pool` };
+      const secrets = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY) ?? (await newSecrets(record.id));
+      start = await this.prepareStart(record, runtime, secrets);
     } catch (err) {
       return { yes: false, why: err instanceof Error ? err.message : String(err) };
     }
-    const plan = await warmPoolPlanFor(this.env, record);
-    if (plan.kind === "off") return { yes: false, why: plan.reason };
     // Only a start a warm runtime can serve: one that would boot cold may be wasted on a
     // session never used (and the pool's size 0 is "off", today's behaviour exactly).
-    const runtime = this.runtime(record.id);
-    if (!(await runtime.hasWarmIdle?.(plan)))
-      return { yes: false, why: "no warm runtime is idle in the session's pools" };
-    return { yes: true };
+    const answer = await start.runtime.hasWarmIdle?.(start.options);
+    return answer?.idle ? { yes: true, start } : { yes: false, why: answer?.why ?? "no warm pool" };
+  }
+
+  /**
+   * Everything a start of `record`'s runtime is given, loaded and built once: the vault
+   * credentials' env (a D1 load; placeholders minted for new credentials), whether it offers
+   * peer tools, its warm-pool plan, and the start env itself. Nothing is stored: the start keeps
+   * the secrets it returns (`keepSecrets`) before it begins.
+   */
+  private async prepareStart(
+    record: SessionRecord,
+    runtime: AgentRuntime,
+    secrets: RuntimeSecrets,
+  ): Promise<PreparedStart> {
+    const { env: credentials, placeholders } = await this.loadCredentialEnv(record, secrets);
+    const peerTools = await offersPeerTools(this.env, record.agent.id);
+    // A warm runtime serves any session whose config applies to a running gateway; the
+    // runtime's pool says when it does not (credentials in env, custom tools) and why.
+    const warmPool = this.env.RUNTIME_WARM_POOL !== "off";
+    const kept = placeholders ? { ...secrets, placeholders } : secrets;
+    return {
+      runtime,
+      secrets: kept,
+      options: {
+        env: this.startEnv(record, runtime, kept, credentials, peerTools),
+        enableInternet: record.enableInternet,
+        egress: egressPolicyFor(
+          networkingOf(record),
+          record.agent.mcp_servers.map((s) => s.url),
+          packageRegistryHosts(this.env.EGRESS_PACKAGE_REGISTRY_HOSTS),
+        ),
+        // Placeholders only: the egress edge swaps them for the secrets (containers only).
+        substituteSecrets: Object.keys(credentials).length > 0,
+        warmPool,
+        // Which pools: the environment's, the plane's, the deployment's (warm-pool-plan.ts).
+        warmPoolPlan: warmPool ? await warmPoolPlanFor(this.env, record) : undefined,
+      },
+    };
+  }
+
+  /** The gateway's env for a start: the session's tokens, its config document, its credentials' placeholders. */
+  private startEnv(
+    record: SessionRecord,
+    runtime: AgentRuntime,
+    secrets: RuntimeSecrets,
+    credentials: Record<string, string>,
+    peerTools: boolean,
+  ): Record<string, string> {
+    const agentPolicy = gatewayToolPolicy(record.agent.tools);
+    const withPeers = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
+    const spawns = canSpawn(record.agent);
+    const policy = spawns ? withThreadTools(withPeers) : withPeers;
+    // The agent's custom tools, for the custom-tools plugin to offer under their own names.
+    const customTools = customToolDefinitions(record.agent.tools);
+    return {
+      // First, so a credential named like one of the runtime's own variables cannot shadow it.
+      ...credentials,
+      OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
+      CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
+      CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
+      // Everything else that makes the gateway this session's, as one config document
+      // (session-config.ts): applied at boot, or to a warm runtime the session claims.
+      // References, not values, for the tokens above: no secret in it.
+      [SESSION_CONFIG_ENV]: JSON.stringify(
+        renderSessionConfig({
+          toolPolicy: policy,
+          // The same policy as OpenClaw's tool allow/deny lists: the model is offered only these.
+          tools: openclawToolsConfig(policy),
+          // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
+          mcp: openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record)),
+          // Tailnet peers: where peer_send goes (the Worker, which holds the peers' tokens).
+          peersUrl: peerTools ? this.peersBaseUrl(runtime, record) : undefined,
+          // Delegation to beams: where beam_agent goes (the Worker; Teleport's identity stays in the connector).
+          beamsUrl: beamToolOf(record.agent.tools) ? this.beamsBaseUrl(runtime, record) : undefined,
+          systemPrompt: record.agent.system ?? null,
+          // An agent that may delegate: the threads plugin offers spawn_agent and message_thread
+          // (their calls are answered by the session), in the document so a warm runtime has them too.
+          threadTools: spawns ? THREAD_TOOL_DEFINITIONS : undefined,
+        }),
+      ),
+      // The agent's custom tools: the custom-tools plugin's manifest names them at boot.
+      ...(customTools.length ? { [CUSTOM_TOOLS_ENV]: JSON.stringify(customTools) } : {}),
+    };
   }
 
   private async open(
@@ -197,68 +291,32 @@ export class SessionRuntime {
     signal: AbortSignal,
     onStart?: () => void,
     onWarmPool?: (outcome: WarmPoolOutcome) => void,
+    prepared?: PreparedStart,
   ): Promise<LinkState> {
     // Where a start's time goes (epoch ms per step), logged once the link is up: bench/start.mjs.
     const timing: Record<string, number> = { connect_at: Date.now() };
-    const secrets = await this.secrets(record.id);
-    const runtime = this.runtime(record.id);
-    const credentials = await this.credentialEnv(record);
-    const peerTools = await offersPeerTools(this.env, record.agent.id);
+    // A start prepared at create, unless another start stored other secrets since (its runtime
+    // knows those): then this one is prepared afresh.
+    const stored = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
+    const ready =
+      prepared && (!stored || stored.gatewayToken === prepared.secrets.gatewayToken) ? prepared : undefined;
+    const runtime = ready?.runtime ?? this.runtime(record.id);
+    const secrets = ready ? this.keepSecrets(ready.secrets) : await this.secrets(record.id);
+    // Built once per open, and only when the runtime has to be started: a second start in the
+    // same setup (a runtime that was still going down) reuses it, placeholders and all.
+    let start = ready;
     const opened = await openLink({
       signal,
       runtime,
       gatewayToken: secrets.gatewayToken,
       identity: await DeviceIdentity.import(secrets.identity),
       sessionKey: openclawSessionKey(record.id),
-      enableInternet: record.enableInternet,
-      egress: egressPolicyFor(
-        networkingOf(record),
-        record.agent.mcp_servers.map((s) => s.url),
-        packageRegistryHosts(this.env.EGRESS_PACKAGE_REGISTRY_HOSTS),
-      ),
-      // Placeholders only: the egress edge swaps them for the secrets (containers only).
-      substituteSecrets: Object.keys(credentials).length > 0,
-      // A warm runtime serves any session whose config applies to a running gateway; the
-      // runtime's pool says when it does not (credentials in env, custom tools) and why.
-      warmPool: this.env.RUNTIME_WARM_POOL !== "off",
-      // Which pools: the environment's, the plane's, the deployment's (warm-pool-plan.ts).
-      warmPoolPlan: () => warmPoolPlanFor(this.env, record),
-      startEnv: () => {
-        const agentPolicy = gatewayToolPolicy(record.agent.tools);
-        const withPeers = peerTools ? withPeerTools(agentPolicy) : agentPolicy;
-        const spawns = canSpawn(record.agent);
-        const policy = spawns ? withThreadTools(withPeers) : withPeers;
-        // The agent's custom tools, for the custom-tools plugin to offer under their own names.
-        const customTools = customToolDefinitions(record.agent.tools);
-        return {
-          // First, so a credential named like one of the runtime's own variables cannot shadow it.
-          ...credentials,
-          OPENCLAW_GATEWAY_TOKEN: secrets.gatewayToken,
-          CLAWPLANE_SESSION_TOKEN: secrets.sessionToken,
-          CLAWPLANE_LLM_BASE_URL: this.llmBaseUrl(runtime, record),
-          // Everything else that makes the gateway this session's, as one config document
-          // (session-config.ts): applied at boot, or to a warm runtime the session claims.
-          // References, not values, for the tokens above: no secret in it.
-          [SESSION_CONFIG_ENV]: JSON.stringify(
-            renderSessionConfig({
-              toolPolicy: policy,
-              // The same policy as OpenClaw's tool allow/deny lists: the model is offered only these.
-              tools: openclawToolsConfig(policy),
-              // The agent's MCP servers, pointed at the MCP proxy; no credential in it.
-              mcp: openclawMcpConfig(record.agent, this.mcpBaseUrl(runtime, record)),
-              // Tailnet peers: where peer_send goes (the Worker, which holds the peers' tokens).
-              peersUrl: peerTools ? this.peersBaseUrl(runtime, record) : undefined,
-              // Delegation to beams: where beam_agent goes (the Worker; Teleport's identity stays in the connector).
-              beamsUrl: beamToolOf(record.agent.tools) ? this.beamsBaseUrl(runtime, record) : undefined,
-              systemPrompt: record.agent.system ?? null,
-              // An agent that may delegate: the threads plugin offers spawn_agent and message_thread
-              // (their calls are answered by the session), in the document so a warm runtime has them too.
-              threadTools: spawns ? THREAD_TOOL_DEFINITIONS : undefined,
-            }),
-          ),
-          // The agent's custom tools: the custom-tools plugin's manifest names them at boot.
-          ...(customTools.length ? { [CUSTOM_TOOLS_ENV]: JSON.stringify(customTools) } : {}),
-        };
+      startOptions: async () => {
+        if (!start) {
+          start = await this.prepareStart(record, runtime, secrets);
+          this.keepSecrets(start.secrets);
+        }
+        return start.options;
       },
       onStart,
       onWarmPool,
@@ -271,11 +329,8 @@ export class SessionRuntime {
         this.hooks.onLost(`gateway connection closed (${reason})`);
       },
     });
-    if (signal.aborted) {
-      // Stopped while the link came up: `stop` stops the runtime once this start has settled.
-      opened.client.close(1000, "stopped while starting");
-      throw new RuntimeStartError("the session was stopped while its runtime was starting");
-    }
+    // A stop during the link's setup ends `openLink` with the stopped error (it closes its own
+    // client): a link handed back is live.
     this.link = opened;
     const link = opened;
     this.watchExit(runtime, link);
@@ -511,9 +566,7 @@ export class SessionRuntime {
     // the time it gives up (a claimed warm runtime, a booting one) is stopped below with the rest.
     const inflight = this.starting;
     if (inflight) {
-      inflight.abort.abort(
-        new RuntimeStartError(`the session was stopped (${why}) while its runtime was starting`),
-      );
+      inflight.abort.abort(stoppedWhileStarting(why));
       // It may have linked before it heard: that link goes too.
       const late = await inflight.promise.catch(() => undefined);
       late?.client.close(1000, why);
@@ -561,10 +614,14 @@ export class SessionRuntime {
 
   /**
    * The env entries of the session's `environment_variable` credentials (`secret_name` →
-   * placeholder), minting and storing placeholders for new credentials. Never a secret value.
+   * placeholder), and the placeholders to keep when any were minted for new credentials (else
+   * undefined). Never a secret value; stores nothing.
    */
-  async credentialEnv(record: SessionRecord): Promise<Record<string, string>> {
-    if (record.vaultIds.length === 0) return {};
+  private async loadCredentialEnv(
+    record: SessionRecord,
+    secrets: RuntimeSecrets,
+  ): Promise<{ env: Record<string, string>; placeholders?: Placeholders }> {
+    if (record.vaultIds.length === 0) return { env: {} };
     let credentials: Awaited<ReturnType<typeof loadEnvCredentials>>;
     try {
       credentials = await loadEnvCredentials(this.env, record.vaultIds);
@@ -572,11 +629,8 @@ export class SessionRuntime {
       log("warn", "vault credentials could not be loaded", { session_id: record.id, ...describeError(err) });
       throw new RuntimeStartError("The session's vault credentials could not be loaded.", { cause: err });
     }
-    if (credentials.length === 0) return {};
-    const secrets = await this.secrets(record.id);
-    const { env, placeholders } = credentialEnv(credentials, secrets.placeholders ?? {});
-    this.ctx.storage.kv.put(SECRETS_KEY, { ...secrets, placeholders } satisfies RuntimeSecrets);
-    return env;
+    if (credentials.length === 0) return { env: {} };
+    return credentialEnv(credentials, secrets.placeholders ?? {});
   }
 
   /**
@@ -614,16 +668,25 @@ export class SessionRuntime {
     return runtime.kind === "container" ? `http://${MCP_PROXY_HOST}` : `${record.apiOrigin}/mcp/v1`;
   }
 
+  /** The session's runtime secrets, minted and stored the first time. */
   private async secrets(sessionId: string): Promise<RuntimeSecrets> {
     const existing = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
-    if (existing) return existing;
-    const identity = await DeviceIdentity.generate();
-    const secrets: RuntimeSecrets = {
-      gatewayToken: randomBase62(43),
-      sessionToken: mintSessionToken(sessionId),
-      identity: identity.export(),
-    };
+    return existing ?? this.keepSecrets(await newSecrets(sessionId));
+  }
+
+  /** Stores the secrets a start runs with (its placeholders too): the proxies check against them. */
+  private keepSecrets(secrets: RuntimeSecrets): RuntimeSecrets {
     this.ctx.storage.kv.put(SECRETS_KEY, secrets);
     return secrets;
   }
+}
+
+/** A session's runtime secrets, freshly minted (not stored). */
+async function newSecrets(sessionId: string): Promise<RuntimeSecrets> {
+  const identity = await DeviceIdentity.generate();
+  return {
+    gatewayToken: randomBase62(43),
+    sessionToken: mintSessionToken(sessionId),
+    identity: identity.export(),
+  };
 }

@@ -6,7 +6,12 @@
  * takes are what is asserted; the real path is test/runtime/warm-pool.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import type { AgentRuntime, RuntimeStartResult } from "../../src/runtime/agent-runtime";
+import {
+  type AgentRuntime,
+  RuntimeStartError,
+  type RuntimeStartResult,
+  stoppedWhileStarting,
+} from "../../src/runtime/agent-runtime";
 import { DeviceIdentity } from "../../src/runtime/openclaw/device-identity";
 import type { RequestFrame } from "../../src/runtime/openclaw/protocol";
 import { openLink } from "../../src/session/gateway-link";
@@ -16,6 +21,9 @@ type Listener = (event: never) => void;
 /** A gateway socket answering every request; `chat.history` with one message (a transcript exists). */
 class ScriptedGateway {
   readonly methods: string[] = [];
+  closed = false;
+  /** Called with each request's method as it arrives. */
+  onRequest: (method: string) => void = () => undefined;
   private readonly listeners = new Map<string, Listener[]>();
   /** The link accepts the upgraded socket, then attaches its listeners: the challenge comes after. */
   accept(): void {
@@ -26,6 +34,7 @@ class ScriptedGateway {
   send(data: string): void {
     const frame = JSON.parse(data) as RequestFrame;
     this.methods.push(frame.method);
+    this.onRequest(frame.method);
     const payload =
       frame.method === "connect"
         ? { type: "hello-ok", protocol: 4, auth: { role: "operator", scopes: [] } }
@@ -34,7 +43,9 @@ class ScriptedGateway {
           : {};
     setTimeout(() => this.push({ type: "res", id: frame.id, ok: true, payload }));
   }
-  close(): void {}
+  close(): void {
+    this.closed = true;
+  }
   addEventListener(type: string, listener: Listener): void {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
   }
@@ -45,8 +56,11 @@ class ScriptedGateway {
 }
 
 /** A runtime that is not running until started, answers `/readyz`, and upgrades to `gateway`. */
-function fakeRuntime(gateway: ScriptedGateway, startResult: RuntimeStartResult): AgentRuntime {
-  let running = false;
+function fakeRuntime(
+  gateway: ScriptedGateway,
+  startResult: RuntimeStartResult,
+  running = false,
+): AgentRuntime {
   return {
     isRunning: async () => running,
     start: async () => {
@@ -64,20 +78,28 @@ function fakeRuntime(gateway: ScriptedGateway, startResult: RuntimeStartResult):
   } as unknown as AgentRuntime;
 }
 
-async function link(startResult: RuntimeStartResult) {
-  const gateway = new ScriptedGateway();
+const START_OPTIONS = { env: {}, enableInternet: true, warmPool: true };
+
+async function link(
+  startResult: RuntimeStartResult,
+  opts: { running?: boolean; signal?: AbortSignal; gateway?: ScriptedGateway } = {},
+) {
+  const gateway = opts.gateway ?? new ScriptedGateway();
+  let optionsAsked = 0;
   const state = await openLink({
-    runtime: fakeRuntime(gateway, startResult),
+    runtime: fakeRuntime(gateway, startResult, opts.running),
     gatewayToken: "t",
     identity: await DeviceIdentity.generate(),
     sessionKey: "agent:main:sesn_x",
-    startEnv: () => ({}),
-    enableInternet: true,
-    warmPool: true,
+    startOptions: async () => {
+      optionsAsked += 1;
+      return START_OPTIONS;
+    },
+    signal: opts.signal,
     onEvent: () => undefined,
     onClose: () => undefined,
   });
-  return { state, methods: gateway.methods };
+  return { state, methods: gateway.methods, optionsAsked };
 }
 
 describe("openLink", () => {
@@ -94,5 +116,26 @@ describe("openLink", () => {
     expect(methods).toContain("chat.history");
     expect(state.freshTranscript).toBe(false);
     expect(state.claimed).toBeUndefined();
+  });
+
+  it("builds no start options for a runtime already running", async () => {
+    const { optionsAsked, methods } = await link({}, { running: true });
+    expect(optionsAsked).toBe(0);
+    expect(methods).toContain("chat.history");
+  });
+
+  it("hands out no link when the session stops while the connection comes up, and says why", async () => {
+    const gateway = new ScriptedGateway();
+    const stop = new AbortController();
+    // The stop comes once the gateway is connected, while the link subscribes to its events.
+    gateway.onRequest = (method) => {
+      if (method === "sessions.subscribe") stop.abort(stoppedWhileStarting("archived"));
+    };
+    const error = await link({}, { gateway, signal: stop.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeStartError);
+    expect((error as RuntimeStartError).reason).toBe(
+      "the session was stopped (archived) while its runtime was starting",
+    );
+    expect(gateway.closed).toBe(true);
   });
 });

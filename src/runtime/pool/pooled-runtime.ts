@@ -14,11 +14,12 @@ import type {
   RuntimeExit,
   RuntimeStartOptions,
   RuntimeStartResult,
+  WarmIdle,
   WarmPoolMiss,
   WarmPoolOutcome,
 } from "../agent-runtime";
 import type { ContainerRuntime } from "../container-runtime";
-import { SHARED_POOL_KEY, type WarmPoolCandidate, type WarmPoolPlan } from "../warm-pool-plan";
+import { SHARED_POOL_KEY, type WarmPoolCandidate } from "../warm-pool-plan";
 import { POOL_PORT_HEADER, POOL_SESSION_HEADER } from "./member-fetch";
 import { deploymentPoolKey, type KeyedPoolSpec, keyedPoolName, poolName } from "./pool-key";
 import { DEFAULT_POOL_TTL_SECONDS } from "./pool-size";
@@ -127,19 +128,24 @@ export class PooledContainerRuntime implements AgentRuntime {
   }
 
   /**
-   * Whether one of the plan's pools has a warm container idle now (each coordinator's
-   * `idleCount`, which boots nothing); without a plan, the deployment's pool.
+   * Whether `start(options)` would claim now: `start`'s own rules let a warm container take it
+   * (`unclaimable`), and one of the plan's pools has one idle (each coordinator's `idleCount`,
+   * which boots nothing); without a plan, the deployment's pool.
    */
-  async hasWarmIdle(plan: WarmPoolPlan | undefined): Promise<boolean> {
-    if (plan?.kind === "off") return false;
+  async hasWarmIdle(options: RuntimeStartOptions): Promise<WarmIdle> {
+    if (!options.warmPool) return { idle: false, why: "the warm pool is off" };
+    const why = this.unclaimable(options);
+    if (why) return { idle: false, why: `not served warm: ${why}` };
+    const plan = options.warmPoolPlan;
+    if (plan?.kind === "off") return { idle: false, why: plan.reason };
     const candidates = plan?.kind === "pools" ? plan.candidates : [SHARED];
     for (const candidate of candidates) {
       const idle = await this.coordinatorFor(candidate)
         .idleCount()
         .catch(() => 0);
-      if (idle > 0) return true;
+      if (idle > 0) return { idle: true };
     }
-    return false;
+    return { idle: false, why: "no warm runtime is idle in the session's pools" };
   }
 
   /** The coordinator of `candidate`'s pool: its own for a keyed pool, the deployment's otherwise. */

@@ -2,7 +2,8 @@
  * The session's config document as a claimed warm runtime takes it: every `${NAME}` reference
  * resolved to the start env's value, because a running gateway resolves only the variables it
  * was booted with (docs/reference openclaw-runtime.md §13). The literals go into the container's
- * config file only, never into its process env. Mirrors scripts/runtime-pool.mjs for the local pool.
+ * config file only, never into its process env. Mirrors scripts/runtime-pool.mjs for the local pool
+ * (LocalProcessRuntime asks this copy whether the supervisor's pool would take a start).
  */
 import { SESSION_CONFIG_ENV } from "../openclaw/session-config";
 
