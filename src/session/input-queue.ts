@@ -9,7 +9,14 @@ export interface QueuedInput {
   eventId: string;
   text: string;
   attempts: number;
+  /**
+   * When the message was accepted (epoch ms), for its turn's timing line. Kept in the row, so it
+   * leaves with the message however the message leaves; absent for rows queued before it was.
+   */
+  acceptedAt?: number;
 }
+
+type Row = { seq: number; event_id: string; text: string; attempts: number; accepted_at: number | null };
 
 export class InputQueue {
   constructor(private readonly sql: SqlStorage) {
@@ -17,22 +24,38 @@ export class InputQueue {
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       event_id TEXT NOT NULL UNIQUE,
       text TEXT NOT NULL,
-      attempts INTEGER NOT NULL DEFAULT 0
+      attempts INTEGER NOT NULL DEFAULT 0,
+      accepted_at INTEGER
     )`);
+    // A queue made before the accept time was kept: the column is added (its rows have none).
+    const columns = sql.exec<{ name: string }>("PRAGMA table_info(input_queue)").toArray();
+    if (!columns.some((c) => c.name === "accepted_at"))
+      sql.exec("ALTER TABLE input_queue ADD COLUMN accepted_at INTEGER");
   }
 
-  enqueue(eventId: string, text: string): void {
-    this.sql.exec("INSERT INTO input_queue (event_id, text) VALUES (?, ?)", eventId, text);
+  /** Queues a message accepted at `acceptedAt` (epoch ms). */
+  enqueue(eventId: string, text: string, acceptedAt: number): void {
+    this.sql.exec(
+      "INSERT INTO input_queue (event_id, text, accepted_at) VALUES (?, ?, ?)",
+      eventId,
+      text,
+      acceptedAt,
+    );
   }
 
   /** The oldest waiting input, or null. */
   peek(): QueuedInput | null {
     const row = this.sql
-      .exec<{ seq: number; event_id: string; text: string; attempts: number }>(
-        "SELECT seq, event_id, text, attempts FROM input_queue ORDER BY seq LIMIT 1",
-      )
+      .exec<Row>("SELECT seq, event_id, text, attempts, accepted_at FROM input_queue ORDER BY seq LIMIT 1")
       .toArray()[0];
-    return row ? { seq: row.seq, eventId: row.event_id, text: row.text, attempts: row.attempts } : null;
+    if (!row) return null;
+    return {
+      seq: row.seq,
+      eventId: row.event_id,
+      text: row.text,
+      attempts: row.attempts,
+      ...(row.accepted_at !== null ? { acceptedAt: row.accepted_at } : {}),
+    };
   }
 
   /** Counts a dispatch attempt (a runtime failure mid-turn makes another). */

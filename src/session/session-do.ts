@@ -530,8 +530,7 @@ export class SessionDO extends DurableObject<Env> {
     for (const input of inputs) {
       if (input.type === "user.message") {
         const { event } = this.events.append({ type: "user.message", content: input.content }, null);
-        this.queue.enqueue(event.id, textOf(input.content));
-        this.turns.accepted(event.id, Date.now());
+        this.queue.enqueue(event.id, textOf(input.content), Date.now());
         this.hub.publish(event);
         echoed.push(event);
         // Armed with the message itself, so pending work survives even an eviction right now.

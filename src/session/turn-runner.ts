@@ -174,19 +174,12 @@ export class TurnRunner {
    * the next tool turn and always before idle sleep.
    */
   private workspaceTouched = true;
-  /** When each queued message was accepted (epoch ms), for the turn timing line; memory only. */
-  private readonly acceptedAt = new Map<string, number>();
 
   constructor(
     private readonly host: TurnHost,
     /** The per-turn time limit (TURN_TIMEOUT_SECONDS). */
     private readonly turnLimitMs: number,
   ) {}
-
-  /** Notes when a message was accepted: its turn's timing line says how long it queued. */
-  accepted(eventId: string, at: number): void {
-    this.acceptedAt.set(eventId, at);
-  }
 
   /** The running turn, if one runs. */
   get current(): ActiveTurn | undefined {
@@ -200,8 +193,6 @@ export class TurnRunner {
    */
   async run(input: QueuedInput): Promise<void> {
     const pickedAt = Date.now();
-    const acceptedAt = this.acceptedAt.get(input.eventId);
-    this.acceptedAt.delete(input.eventId);
     const attempt = this.host.queue.markAttempt(input.eventId);
     await this.host.beforeTurn();
     if (attempt > MAX_TURN_ATTEMPTS) {
@@ -308,7 +299,8 @@ export class TurnRunner {
     log("info", "turn timing", {
       session_id: record.id,
       event_id: input.eventId,
-      accepted_at: acceptedAt,
+      // How long it queued: the accept time travels with the queued message (input-queue.ts).
+      accepted_at: input.acceptedAt,
       picked_at: pickedAt,
       sent_at: startedAt,
       ended_at: endedAt,

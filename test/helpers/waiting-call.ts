@@ -45,7 +45,7 @@ export function plantWaitingTurn(
       { type: "user.message", content: [{ type: "text", text }] },
       null,
     );
-    internals.queue.enqueue(message.id, text);
+    internals.queue.enqueue(message.id, text, Date.now());
     const { event } = internals.events.append(use, Date.now());
     internals.approvals.book.add({
       ...pending,

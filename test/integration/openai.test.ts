@@ -225,7 +225,11 @@ describe("OpenAI chat completions without a runtime", () => {
     const sessionId = first.sessionId!;
     // A message waiting in the queue, as one accepted moments ago would (the turn loop not started).
     await runInDurableObject(sessionObject(sessionId), (instance: SessionDO) => {
-      (instance as unknown as { queue: InputQueue }).queue.enqueue("sevt_waiting", "queued earlier");
+      (instance as unknown as { queue: InputQueue }).queue.enqueue(
+        "sevt_waiting",
+        "queued earlier",
+        Date.now(),
+      );
     });
     const busy = await complete(ask(agent.id, { user: "carol" }));
     expect(busy.status).toBe(409);

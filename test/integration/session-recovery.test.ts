@@ -29,7 +29,7 @@ async function plantPendingMessage(sessionId: string, text: string): Promise<str
       { type: "user.message", content: [{ type: "text", text }] },
       null,
     );
-    internals.queue.enqueue(event.id, text);
+    internals.queue.enqueue(event.id, text, Date.now());
     return event.id;
   });
 }

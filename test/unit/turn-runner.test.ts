@@ -5,6 +5,7 @@
  * `<message event id>:<attempt>`.
  */
 import { describe, expect, it, vi } from "vitest";
+import { setLogLevel } from "../../src/lib/log";
 import { RuntimeStartError } from "../../src/runtime/agent-runtime";
 import type { ChatSendParams, EventFrame } from "../../src/runtime/openclaw/protocol";
 import type { SessionEventBody } from "../../src/schemas/session-events";
@@ -181,6 +182,27 @@ describe("TurnRunner", () => {
     expect(h.removed).toEqual([MESSAGE_ID]);
     expect(h.record().status).toBe("idle");
     expect(h.runner.current).toBeUndefined();
+  });
+
+  it("logs the turn's timing with the accept time its queued message carried (bench/turn-tax.mjs reads it)", async () => {
+    const h = harness();
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    setLogLevel("info");
+    try {
+      const acceptedAt = Date.now() - 250;
+      const done = h.runner.run({ ...h.input, acceptedAt });
+      await vi.waitFor(() => expect(h.sent).toHaveLength(1));
+      for (const frame of plainTurn()) h.feed(frame);
+      await done;
+      const timing = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "turn timing");
+      expect(timing).toMatchObject({ session_id: "sesn_1", event_id: MESSAGE_ID, accepted_at: acceptedAt });
+      for (const field of ["picked_at", "sent_at", "ended_at", "saved_at", "idle_at"])
+        expect(timing[field]).toBeGreaterThanOrEqual(acceptedAt);
+    } finally {
+      setLogLevel("error");
+      spy.mockRestore();
+    }
   });
 
   it("stops a turn at its time limit: the run is aborted and the turn ends with one error", async () => {
