@@ -300,8 +300,8 @@ export class SessionRuntime {
     const stored = this.ctx.storage.kv.get<RuntimeSecrets>(SECRETS_KEY);
     const ready =
       prepared && (!stored || stored.gatewayToken === prepared.secrets.gatewayToken) ? prepared : undefined;
-    const runtime = ready?.runtime ?? this.runtime(record.id);
     const secrets = ready ? this.keepSecrets(ready.secrets) : await this.secrets(record.id);
+    const runtime = ready?.runtime ?? this.runtime(record.id);
     // Built once per open, and only when the runtime has to be started: a second start in the
     // same setup (a runtime that was still going down) reuses it, placeholders and all.
     let start = ready;

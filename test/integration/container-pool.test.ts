@@ -13,6 +13,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { egressPolicyFor } from "../../src/egress/policy";
+import type { RuntimeStartOptions } from "../../src/runtime/agent-runtime";
 import type { ContainerRuntime } from "../../src/runtime/container-runtime";
 import type { PoolStanding } from "../../src/db/warm-pool-usage";
 import { runtimePoolStatus } from "../../src/runtime/pool-status";
@@ -334,6 +336,19 @@ describe("PooledContainerRuntime with a warm-pool plan", () => {
 
   /** Starts a session's runtime through PooledContainerRuntime with `plan`; says what happened. */
   async function start(plan: WarmPoolPlan) {
+    return startWith({
+      env: { OPENCLAW_GATEWAY_TOKEN: "t", CLAWPLANE_SESSION_CONFIG: "{}" },
+      enableInternet: true,
+      warmPool: true,
+      warmPoolPlan: plan,
+    });
+  }
+
+  /**
+   * Asks PooledContainerRuntime whether `options` would be served warm (`hasWarmIdle`), then
+   * starts with the very same options; says both.
+   */
+  async function startWith(options: RuntimeStartOptions, opts: { ask?: boolean } = {}) {
     const sessionId = `sesn_${crypto.randomUUID().replaceAll("-", "")}`;
     const applied: string[] = [];
     let ownBoots = 0;
@@ -354,20 +369,17 @@ describe("PooledContainerRuntime with a warm-pool plan", () => {
       },
     } as unknown as ContainerRuntime;
     const host = env.POOL_COORDINATORS.get(env.POOL_COORDINATORS.idFromName(`host:${sessionId}`));
-    const result = await runInDurableObject(host, (_instance, state) =>
-      new PooledContainerRuntime({
+    const { warm, result } = await runInDurableObject(host, async (_instance, state) => {
+      const runtime = new PooledContainerRuntime({
         own,
         kv: state.storage.kv,
         sessionId,
         env: { POOL_MEMBERS: members, POOL_COORDINATORS: env.POOL_COORDINATORS },
-      }).start({
-        env: { OPENCLAW_GATEWAY_TOKEN: "t", CLAWPLANE_SESSION_CONFIG: "{}" },
-        enableInternet: true,
-        warmPool: true,
-        warmPoolPlan: plan,
-      }),
-    );
-    return { sessionId, result, applied, ownBoots };
+      });
+      const warm = opts.ask ? await runtime.hasWarmIdle(options) : undefined;
+      return { warm, result: await runtime.start(options) };
+    });
+    return { sessionId, result, applied, ownBoots, warm };
   }
 
   const planFor = (opts: {
@@ -456,6 +468,62 @@ describe("PooledContainerRuntime with a warm-pool plan", () => {
     // The miss told the environment's pool its size: it warms a member with the environment's packages.
     await waitFor(() => envPool.driver.warmed.length === 1, { what: "the environment's pool filling" });
     expect(envPool.driver.warmedWith.get(envPool.driver.warmed[0] as string)).toEqual(PACKAGES);
+  });
+
+  it("says a start is served warm exactly when its start would claim: the pool's bypass rules decide both", async () => {
+    // An environment's pool of its own (a fresh environment), one member warm.
+    const { plan } = planFor({ envSize: SIZE });
+    const candidate = (plan.kind === "pools" ? plan.candidates[0] : undefined) as WarmPoolCandidate;
+    const pool = await driven(keyedPoolName(candidate.key));
+    await pool.stub.resize(deploymentPoolKey(), keyedSpec(candidate) as KeyedPoolSpec);
+    const oneIdle = () =>
+      waitFor(
+        async () => {
+          pool.driver.finishWarming();
+          return (await pool.stub.status(deploymentPoolKey())).idle === 1;
+        },
+        { what: "the environment's pool warm" },
+      );
+    await oneIdle();
+    const base = {
+      env: { OPENCLAW_GATEWAY_TOKEN: "t", CLAWPLANE_SESSION_CONFIG: "{}" },
+      enableInternet: true,
+      warmPool: true,
+      warmPoolPlan: plan,
+    };
+    const bypassing: Array<[string, RuntimeStartOptions, RegExp]> = [
+      [
+        "limited networking",
+        {
+          ...base,
+          egress: egressPolicyFor(
+            { type: "limited", allowed_hosts: [], allow_mcp_servers: false, allow_package_managers: false },
+            [],
+          ),
+        },
+        /limited networking/,
+      ],
+      ["environment_variable credentials", { ...base, substituteSecrets: true }, /environment_variable/],
+      [
+        "custom tools",
+        { ...base, env: { ...base.env, CLAWPLANE_CUSTOM_TOOLS: '[{"name":"x"}]' } },
+        /custom tools/,
+      ],
+      ["a credential's variable", { ...base, env: { ...base.env, GITHUB_TOKEN: "cpsec_p" } }, /GITHUB_TOKEN/],
+    ];
+    for (const [what, options, why] of bypassing) {
+      const { warm, result, ownBoots } = await startWith(options, { ask: true });
+      expect(warm, what).toMatchObject({ idle: false, why: expect.stringMatching(why) });
+      expect(result?.pool, what).toMatchObject({ outcome: "missed", code: "not_applicable" });
+      expect(ownBoots, what).toBe(1);
+    }
+    expect((await pool.stub.status(deploymentPoolKey())).claims).toBe(0);
+    // A session none of them applies to: yes, and its start claims.
+    await oneIdle();
+    const { warm, result, ownBoots } = await startWith(base, { ask: true });
+    expect(warm).toEqual({ idle: true });
+    expect(result?.pool).toMatchObject({ outcome: "claimed", pool: candidate.key });
+    expect(ownBoots).toBe(0);
   });
 
   const NO_PACKAGES = { apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };

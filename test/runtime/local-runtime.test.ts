@@ -5,8 +5,15 @@
  * Also unit tests of waitForGatewayReady and selectRuntime with fakes. Prints measured figures.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unclaimableReason } from "../../scripts/runtime-pool.mjs";
 import { startSupervisor } from "../../scripts/runtime-supervisor.mjs";
-import { type AgentRuntime, OPENCLAW_PORT, RuntimeStartError } from "../../src/runtime/agent-runtime";
+import { egressPolicyFor } from "../../src/egress/policy";
+import {
+  type AgentRuntime,
+  OPENCLAW_PORT,
+  RuntimeStartError,
+  type RuntimeStartOptions,
+} from "../../src/runtime/agent-runtime";
 import { ContainerRuntime } from "../../src/runtime/container-runtime";
 import { LocalProcessRuntime } from "../../src/runtime/local-runtime";
 import { waitForGatewayReady } from "../../src/runtime/readiness";
@@ -90,6 +97,91 @@ describe("selectRuntime", () => {
     expect(() => selectRuntime(ctx(), { LOCAL_AGENT_ORIGIN: "127.0.0.1:9123" }, "ses_1")).toThrow(
       /must be an origin/,
     );
+  });
+});
+
+describe("LocalProcessRuntime.hasWarmIdle (fake supervisor)", () => {
+  const SESSION_ENV = { ...ENV, CLAWPLANE_SESSION_CONFIG: "{}" };
+  /** A supervisor whose `GET /pool` shows `idle` gateways in the shared pool; counts the asks. */
+  const supervisorWith = (idle: number) => {
+    const asked: string[] = [];
+    const runtime = new LocalProcessRuntime("http://127.0.0.1:9123", "ses_warm", {
+      fetch: async (input) => {
+        asked.push(new URL(String(input)).pathname);
+        return Response.json({ key: "shared", enabled: true, idle, pools: [] });
+      },
+    });
+    return { runtime, asked };
+  };
+
+  it("answers by the supervisor pool's own rule: exactly the starts its take would refuse are not warm", async () => {
+    const { runtime } = supervisorWith(1);
+    const cases: Array<[string, RuntimeStartOptions]> = [
+      ["a plain session", { env: SESSION_ENV, enableInternet: true, warmPool: true }],
+      [
+        "custom tools",
+        {
+          env: { ...SESSION_ENV, CLAWPLANE_CUSTOM_TOOLS: '[{"name":"x"}]' },
+          enableInternet: true,
+          warmPool: true,
+        },
+      ],
+      [
+        "an environment_variable credential",
+        { env: { ...SESSION_ENV, GITHUB_TOKEN: "cpsec_placeholder" }, enableInternet: true, warmPool: true },
+      ],
+      // A local gateway shares the host's network: the supervisor claims these all the same.
+      [
+        "limited networking, secrets to substitute",
+        {
+          env: SESSION_ENV,
+          enableInternet: false,
+          egress: egressPolicyFor(
+            {
+              type: "limited",
+              allowed_hosts: ["example.com"],
+              allow_mcp_servers: false,
+              allow_package_managers: false,
+            },
+            [],
+          ),
+          substituteSecrets: true,
+          warmPool: true,
+        },
+      ],
+    ];
+    for (const [what, options] of cases) {
+      const answer = await runtime.hasWarmIdle(options);
+      const refused = unclaimableReason(options.env);
+      expect(answer.idle, what).toBe(refused === undefined);
+      if (!answer.idle) expect(answer.why, what).toBe(`not served warm: ${refused}`);
+    }
+  });
+
+  it("is no, without asking, when the pool is off for the start; no when nothing is idle", async () => {
+    const { runtime, asked } = supervisorWith(1);
+    expect(await runtime.hasWarmIdle({ env: SESSION_ENV, enableInternet: true, warmPool: false })).toEqual({
+      idle: false,
+      why: "the warm pool is off",
+    });
+    const off = { kind: "off", reason: "environment e has its warm pool set to 0" } as const;
+    expect(
+      await runtime.hasWarmIdle({
+        env: SESSION_ENV,
+        enableInternet: true,
+        warmPool: true,
+        warmPoolPlan: off,
+      }),
+    ).toEqual({ idle: false, why: off.reason });
+    expect(asked).toEqual([]);
+    const empty = supervisorWith(0);
+    expect(
+      await empty.runtime.hasWarmIdle({ env: SESSION_ENV, enableInternet: true, warmPool: true }),
+    ).toEqual({
+      idle: false,
+      why: "no warm runtime is idle in the session's pools",
+    });
+    expect(empty.asked).toEqual(["/pool"]);
   });
 });
 
