@@ -63,6 +63,24 @@ let sessionId = "";
 const starts: Array<{ env: Record<string, string>; enableInternet: boolean }> = [];
 const calls: Call[] = [];
 let placeholders: Record<string, string> = {};
+/** What created the session: another one like it is made from it. */
+let sessionBody: Record<string, unknown> = {};
+
+/** The object's runtime over a recording container, with the pool's bindings (a pooled runtime). */
+function sessionRuntime(state: DurableObjectState, calls: Call[]) {
+  const ctx = {
+    storage: state.storage,
+    container: recordingContainer(calls),
+    exports: {
+      LlmProxyEntrypoint: entrypoint,
+      McpProxyEntrypoint: entrypoint,
+      EgressEntrypoint: entrypoint,
+      PeerCallEntrypoint: entrypoint,
+      BeamCallEntrypoint: entrypoint,
+    },
+  } as unknown as DurableObjectState;
+  return new SessionRuntime(ctx, env, { onEvent: () => {}, onLost: () => {}, onExit: () => {} });
+}
 
 beforeAll(async () => {
   const agent = await created("/v1/agents", { ...MINIMAL_AGENT });
@@ -93,22 +111,12 @@ beforeAll(async () => {
     vault_ids: [vault.id],
   });
   sessionId = session.id;
+  sessionBody = { agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] };
 
   // Start the session's runtime with the real SessionRuntime inside the real object, over a
   // recording container: the start env and the interception are what a real container gets.
   const outcome = await runInDurableObject(sessionObject(sessionId), async (_instance, state) => {
-    const ctx = {
-      storage: state.storage,
-      container: recordingContainer(calls),
-      exports: {
-        LlmProxyEntrypoint: entrypoint,
-        McpProxyEntrypoint: entrypoint,
-        EgressEntrypoint: entrypoint,
-        PeerCallEntrypoint: entrypoint,
-        BeamCallEntrypoint: entrypoint,
-      },
-    } as unknown as DurableObjectState;
-    const runtime = new SessionRuntime(ctx, env, { onEvent: () => {}, onLost: () => {}, onExit: () => {} });
+    const runtime = sessionRuntime(state, calls);
     const record = state.storage.kv.get<SessionRecord>("session");
     if (!record) throw new Error("session record missing");
     return runtime.connect(record).then(
@@ -163,6 +171,26 @@ describe("environment_variable credentials at runtime start", () => {
     const edgeProps = { sessionId, policy: { type: "unrestricted" }, substituteSecrets: true };
     expect(calls).toContainEqual(["interceptHttps", { host: "*", props: edgeProps }]);
     expect(calls).toContainEqual(["interceptAll", { props: edgeProps }]);
+  });
+});
+
+describe("starting at create", () => {
+  it("is not begun for a session with such credentials (the pool's own rule), and asking stores nothing", async () => {
+    const other = await created("/v1/sessions", sessionBody);
+    const seen: Call[] = [];
+    const asked = await runInDurableObject(sessionObject(other.id), async (_instance, state) => {
+      const record = state.storage.kv.get<SessionRecord>("session");
+      if (!record) throw new Error("session record missing");
+      const answer = await sessionRuntime(state, seen).startsAtCreate(record);
+      // No secrets, no placeholders minted for the question: a start would store its own.
+      return { answer, stored: state.storage.kv.get("runtime-secrets") ?? null };
+    });
+    expect(asked.answer).toMatchObject({
+      yes: false,
+      why: expect.stringMatching(/environment_variable are substituted from the container's boot/),
+    });
+    expect(asked.stored).toBeNull();
+    expect(seen).toEqual([]);
   });
 });
 
