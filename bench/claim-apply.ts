@@ -34,7 +34,7 @@ import { parseArgs } from "node:util";
 import { DeviceIdentity } from "../src/runtime/openclaw/device-identity";
 import { GatewayClient } from "../src/runtime/openclaw/gateway-client";
 import { openSocket } from "../test/runtime/support";
-import { answerWarmupCompletion, POOL_DOCUMENT_DEFAULTS } from "../scripts/runtime-pool.mjs";
+import { answerWarmupCompletion, POOL_DOCUMENT_DEFAULTS, warmupTurn } from "../scripts/runtime-pool.mjs";
 import { type OpenClawProcess, startOpenClaw } from "../test/support/openclaw-process.mjs";
 import { ms, row, summary } from "./lib/stats.mjs";
 
@@ -109,19 +109,10 @@ async function operator(gateway: OpenClawProcess, token: string): Promise<Gatewa
   return client;
 }
 
-async function turn(gateway: OpenClawProcess, token: string, key: string) {
+/** One turn as the pool's warm-up sends it (the supervisor pool's own request), under `key`. */
+async function turn(gateway: OpenClawProcess, token: string, key?: string) {
   const before = seen.length;
-  const res = await fetch(`${gateway.origin}/v1/chat/completions`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      "x-openclaw-session-key": key,
-    },
-    body: JSON.stringify({ model: "openclaw", messages: [{ role: "user", content: "hi" }] }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`turn: HTTP ${res.status} ${text.slice(0, 200)}`);
+  await warmupTurn(gateway.origin, token, { sessionKey: key, text: "hi" });
   return seen.slice(before);
 }
 
@@ -188,7 +179,7 @@ const files: string[] = [];
     if (line.includes("config change detected")) changes.push([Date.now(), line]);
   });
   try {
-    await turn(gateway, token, "agent:main:pool-warmup");
+    await turn(gateway, token);
     const ways = ["patch", "file", "patch-http", "file-token"] as const;
     for (let r = 0; r < ROUNDS * ways.length; r++) {
       const way = ways[r % ways.length];

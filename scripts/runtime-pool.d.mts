@@ -18,6 +18,12 @@ export function poolSettings(options?: {
 }): PoolSettings;
 export function unclaimableReason(env: Record<string, string>): string | undefined;
 export function resolveEnvReferences<T>(document: T, env: Record<string, string>): T;
+/** The pool's warm-up turn (one chat completion under the warm-up session's key by default); the reply's body. */
+export function warmupTurn(
+  origin: string,
+  token: string,
+  options?: { sessionKey?: string; text?: string; timeoutMs?: number },
+): Promise<string>;
 
 export interface PoolMember {
   id: string;

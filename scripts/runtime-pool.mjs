@@ -362,18 +362,7 @@ export class RuntimePool {
     const gateway = member.runtime.gateway;
     gateway.exited().then(() => this.died(member));
     await gateway.ready();
-    const res = await fetch(`${gateway.origin}/v1/chat/completions`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
-        "x-openclaw-session-key": WARMUP_SESSION_KEY,
-      },
-      body: JSON.stringify({ model: "openclaw", messages: [{ role: "user", content: "warm up" }] }),
-      signal: AbortSignal.timeout(WARMUP_TIMEOUT_MS),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`warm-up turn failed (HTTP ${res.status}): ${text.slice(0, 200)}`);
+    await warmupTurn(gateway.origin, token);
     // OpenClaw's git worker, which a claimed session's first turn starts otherwise (0.3–0.7 s of
     // it); kept running while the member is idle. Best effort: a member that cannot keep it
     // warm still serves, its first turn pays the start.
@@ -443,6 +432,35 @@ async function emptyDir(dir) {
       rm(join(dir, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }),
     ),
   );
+}
+
+/**
+ * The pool's data-free warm-up turn on the gateway at `origin` (token `token`): one chat
+ * completion through OpenClaw's HTTP endpoint under `sessionKey` (the warm-up session's by
+ * default), answered by the warm-up model. Resolves with the reply's body; throws when the
+ * gateway refuses it or it takes longer than `timeoutMs`. Exported for bench/claim-apply.ts,
+ * which warms and checks its gateways the same way.
+ * @param {string} origin
+ * @param {string} token
+ * @param {{ sessionKey?: string, text?: string, timeoutMs?: number }} [options]
+ */
+export async function warmupTurn(origin, token, options = {}) {
+  const res = await fetch(`${origin}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      "x-openclaw-session-key": options.sessionKey ?? WARMUP_SESSION_KEY,
+    },
+    body: JSON.stringify({
+      model: "openclaw",
+      messages: [{ role: "user", content: options.text ?? "warm up" }],
+    }),
+    signal: AbortSignal.timeout(options.timeoutMs ?? WARMUP_TIMEOUT_MS),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`warm-up turn failed (HTTP ${res.status}): ${text.slice(0, 200)}`);
+  return text;
 }
 
 /**
