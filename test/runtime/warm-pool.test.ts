@@ -371,7 +371,7 @@ describe("the warm pool", () => {
   );
 
   it(
-    "a session whose warm pool is off starts nothing at create",
+    "a session whose warm pool is off, or whose agent the pool cannot serve (custom tools), starts nothing at create",
     async () => {
       const res = await fetch(`${stack.worker.origin}/v1/environments`, {
         method: "POST",
@@ -386,18 +386,31 @@ describe("the warm pool", () => {
       const agentId = await agent("Theta", "claude-sonnet-4-6", "Be brief.", [
         { type: "agent_toolset_20260401" },
       ]);
+      // Custom tools are declared in a plugin manifest OpenClaw reads at boot: the pool's own rule
+      // (unclaimableReason) sends such a session to a cold boot, so nothing is begun at create.
+      const customAgent = await agent("Iota", "claude-sonnet-4-6", "Be brief.", [
+        {
+          type: "custom",
+          name: "get_weather",
+          description: "The current weather in a city.",
+          input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+        },
+      ]);
       const before = await warmRuntimeIdle();
       const quiet = await client.beta.sessions.create({ agent: agentId, environment_id: off.id });
       made.push(quiet.id);
-      // A session created after it, whose pool is on, gets its runtime claimed and ready: the
-      // quiet session's own decision (a settings read) was made long before that.
+      const custom = await session(customAgent);
+      // A session created after them, whose pool is on, gets its runtime claimed and ready: the
+      // quiet sessions' own decisions (settings and pool reads) were made long before that.
       const pooled = await session(agentId);
       await waitUntil(
         async () => (await sessionLog(client, pooled.id)).some((e) => e.type === "span.runtime_ready"),
         { timeoutMs: CLAIM_MS, intervalMs: 100, what: "the pooled session's runtime" },
       );
-      expect(await sessionLog(client, quiet.id)).toEqual([]);
-      expect((await fetch(`${stack.supervisor.origin}/runtimes/${quiet.id}`)).status).toBe(404);
+      for (const unstarted of [quiet, custom]) {
+        expect(await sessionLog(client, unstarted.id)).toEqual([]);
+        expect((await fetch(`${stack.supervisor.origin}/runtimes/${unstarted.id}`)).status).toBe(404);
+      }
       expect((await poolStatus()).claims).toBe(before.claims + 1);
     },
     POOL_READY_MS + TURN_MS,
