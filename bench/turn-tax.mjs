@@ -490,21 +490,6 @@ try {
   const { "direct-ws": ws, "direct-http": http, ...turnsByWay } = turns;
   ctx.directWs.client.close();
   report(turnsByWay, { ws, http }, { start: loadStart, end: loadavg() });
-  for (const r of ctx.model.requests.slice(-4)) {
-    const b = r.body ?? {};
-    console.log(
-      r.authorization,
-      JSON.stringify(b).length,
-      "tools",
-      (b.tools ?? []).length,
-      (b.tools ?? []).map((t) => t.function?.name).join(","),
-      "msgs",
-      (b.messages ?? []).length,
-      "sys",
-      JSON.stringify((b.messages ?? []).filter((m) => m.role === "system" || m.role === "developer")).length,
-      Object.keys(b).join(","),
-    );
-  }
 } catch (error) {
   console.error(`benchmark failed: ${error?.stack ?? error}`);
   if (ctx?.worker) console.error(`--- wrangler dev log tail ---\n${ctx.worker.logs().slice(-3000)}`);
