@@ -38,7 +38,8 @@
  *   idle emitted → idle at client    session stream delivery
  *
  *   tsx bench/turn-tax.mjs [--turns 30] [--warmup 3] [--auth admin|api-key]
- *                          [--ways workerd,wrangler]            (npm run bench:turn-tax)
+ *                          [--ways workerd,wrangler] [--log-level info|warn]
+ *                                                                (npm run bench:turn-tax)
  *
  * tsx, not node: the direct ws path speaks OpenClaw's protocol with the session object's own
  * TypeScript client (src/runtime/openclaw/gateway-client.ts). `--ways workerd` alone saves a
@@ -77,6 +78,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "3" },
     auth: { type: "string", default: "admin" },
     ways: { type: "string", default: "workerd,wrangler" },
+    "log-level": { type: "string", default: "info" },
   },
 });
 const TURNS = Number(args.turns);
@@ -417,8 +419,10 @@ function report(turnsByWay, directs, load) {
 try {
   const loadStart = loadavg();
   log("starting model server, supervisor and wrangler dev…");
-  // LOG_LEVEL=info: the session object's "turn timing" and the proxy's "llm call" lines.
-  const platform = await startPlatform({ LOG_LEVEL: "info" });
+  // LOG_LEVEL=info: the session object's "turn timing" and the proxy's "llm call" lines (the
+  // phase table). Each line costs the Worker's thread ≈ 1 ms under wrangler dev (`--log-level
+  // warn` leaves them out: ratios without that cost, no phases).
+  const platform = await startPlatform({ LOG_LEVEL: args["log-level"] });
   let apiKey = ADMIN_KEY;
   if (args.auth === "api-key") {
     const created = await fetch(`${platform.worker.origin}/v1/api_keys`, {
