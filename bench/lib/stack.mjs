@@ -5,7 +5,7 @@
  * `onCleanup`; `cleanup()` runs them newest first, once, and SIGINT/SIGTERM run it too.
  */
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -174,4 +174,51 @@ export async function groupRssMiB(pid) {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The origin of the Worker's own workerd socket under `wrangler dev` (Linux only), or undefined.
+ *
+ * `wrangler dev`'s port is its ProxyWorker, a second workerd process that forwards every request
+ * and stream to the workerd running the Worker; production has no such hop (the edge hands a
+ * request to the Worker's isolate). A client of this origin reaches the same Worker, D1 and
+ * Durable Objects through Miniflare's own entry, so a session created through it (its
+ * `apiOrigin`, which local runtimes call the LLM proxy at) skips wrangler's hop both ways.
+ * Found as the listening socket of a workerd in wrangler's process group, other than the
+ * front, that answers `GET /healthz` like the Worker.
+ */
+export async function workerdSocketOrigin(worker) {
+  const { stdout } = await promisify(execFile)("ps", ["-eo", "pid=,pgid=,comm="]);
+  const pids = stdout
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, pgid, comm]) => Number(pgid) === worker.pid && comm === "workerd")
+    .map(([pid]) => pid);
+  const inodes = new Set();
+  for (const pid of pids) {
+    for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [])) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode) inodes.add(inode);
+    }
+  }
+  const ports = [];
+  for (const line of (await readFile("/proc/net/tcp", "utf8").catch(() => "")).split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // local address 127.0.0.1 (0100007F), state 0A = LISTEN, f[9] = inode
+    if (f.length < 10 || f[3] !== "0A" || !f[1].startsWith("0100007F:") || !inodes.has(f[9])) continue;
+    const port = Number.parseInt(f[1].split(":")[1], 16);
+    if (port !== worker.port) ports.push(port);
+  }
+  for (const port of ports) {
+    const origin = `http://127.0.0.1:${port}`;
+    try {
+      const res = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok && (await res.json()).status === "ok") return origin;
+    } catch {
+      // another of workerd's sockets
+    }
+  }
+  return undefined;
 }
