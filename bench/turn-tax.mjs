@@ -195,11 +195,20 @@ async function connectDirectWs(gateway) {
     const hit = frames.find((f) => f.at >= since && pred(f.frame));
     if (hit) return Promise.resolve(hit.at);
     return new Promise((resolve, reject) => {
-      const w = { pred, since, resolve };
-      waiters.add(w);
-      setTimeout(() => {
+      // The deadline is cleared once the frame came: a pending one would hold the process open
+      // for up to a minute after the report.
+      const timer = setTimeout(() => {
         if (waiters.delete(w)) reject(new Error("timed out waiting for a gateway frame"));
       }, timeoutMs);
+      const w = {
+        pred,
+        since,
+        resolve: (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        },
+      };
+      waiters.add(w);
     });
   };
   return { client, frames, waitFor };
